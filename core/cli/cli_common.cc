@@ -1,0 +1,47 @@
+#include "cli/cli_common.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "plugin/registry.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+namespace devtrack::cli {
+
+Loaded load_config_and_plugins() {
+  Loaded loaded;
+  loaded.plugins = load_registry();
+  ConfigResult result = load_config(paths::config_file(), loaded.plugins);
+  std::string errors;
+  for (const auto& d : result.diagnostics) {
+    if (d.severity == "error") errors += "\n  " + d.str();
+    else std::fprintf(stderr, "devtrack: %s\n", d.str().c_str());
+  }
+  if (!errors.empty()) throw Error("the config has errors (devtrack config check):" + errors);
+  loaded.config = std::move(result.config);
+  return loaded;
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], row[i].size());
+    }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }
+
+}  // namespace devtrack::cli

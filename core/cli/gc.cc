@@ -1,0 +1,57 @@
+// devtrack gc: retention cleanup of the store.
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "event/clock.h"
+#include "store/store.h"
+#include "util/duration.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+namespace devtrack::cli {
+
+namespace {
+
+int run(const po::variables_map& args) {
+  Loaded loaded = load_config_and_plugins();
+  auto retention = loaded.config.logging.retention;
+  if (args.count("logs-older-than")) {
+    auto d = parse_duration(args["logs-older-than"].as<std::string>());
+    if (!d) throw UsageError("--logs-older-than takes a duration like 7d or 12h");
+    retention = *d;
+  }
+  bool dry = args.count("dry-run") > 0;
+  std::error_code ec;
+  GcReport r;
+  if (std::filesystem::exists(paths::database(), ec)) {
+    Store store(paths::database());
+    r = store.gc(retention, process_clock().now_ms(), dry);
+  }
+  if (args.count("json")) {
+    std::cout << nlohmann::json{{"dry_run", dry}, {"logs", r.logs}, {"cache", r.cache}}.dump() << "\n";
+    return kOk;
+  }
+  std::cout << (dry ? "would remove " : "removed ") << r.logs << " log line" << (r.logs == 1 ? "" : "s")
+            << " older than " << format_duration(retention) << " and " << r.cache << " expired cache entr"
+            << (r.cache == 1 ? "y" : "ies") << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command kGc = {
+    "gc",
+    "remove old log lines and expired cache entries",
+    "Log lines older than logging.retention (default 30d) are removed.",
+    [](Spec& s) {
+      s.options.add_options()("dry-run", "only count what would be removed")(
+          "logs-older-than", po::value<std::string>()->value_name("DURATION"),
+          "override logging.retention for this run")("json", "print counts as JSON");
+    },
+    run,
+};
+
+}  // namespace devtrack::cli

@@ -1,0 +1,179 @@
+// devtrack: parses the global options, finds the command in the table and
+// runs it. Exit codes: 0 ok, 1 failure, 2 usage.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+
+#include "cli/command.h"
+#include "log/log.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+#ifndef DEVTRACK_VERSION
+#define DEVTRACK_VERSION "0.0.0"
+#endif
+
+namespace devtrack::cli {
+
+namespace {
+
+std::string usage_line(const Command& c, const Spec& spec) {
+  std::string u = std::string("devtrack ") + c.name + " [options]";
+  for (const auto& p : spec.positionals) {
+    std::string arg = p.name + (p.max == 1 ? "" : "...");
+    u += p.required ? " " + arg : " [" + arg + "]";
+  }
+  return u;
+}
+
+std::string top_level_help() {
+  std::ostringstream s;
+  s << "Usage: devtrack [--version] [--help] [-v] <command> [options]\n\n"
+       "DevTrack notices your commits and time, asks what you worked on, and keeps\n"
+       "your issue trackers up to date.\n\nCommands:\n";
+  size_t width = 0;
+  for (const auto* c : commands()) width = std::max(width, std::strlen(c->name));
+  for (const auto* c : commands())
+    s << "  " << c->name << std::string(width - std::strlen(c->name) + 3, ' ') << c->summary << "\n";
+  s << "\nGlobal options:\n"
+       "  -h [ --help ]     show this help, or a command's with `devtrack <command> --help`\n"
+       "  --version         print the version\n"
+       "  -v [ --verbose ]  log debug details to stderr\n"
+       "\nRun `devtrack <command> --help` for a command's options; `man devtrack` for more.\n";
+  return s.str();
+}
+
+// Commands under a group word ("plugins" -> "plugins list", ...).
+std::vector<const Command*> group(const std::string& word) {
+  std::vector<const Command*> out;
+  for (const auto* c : commands())
+    if (std::string(c->name).rfind(word + " ", 0) == 0) out.push_back(c);
+  return out;
+}
+
+std::string group_help(const std::string& word) {
+  std::ostringstream s;
+  s << "Usage: devtrack " << word << " <command> [options]\n\nCommands:\n";
+  for (const auto* c : group(word)) s << "  devtrack " << c->name << "  —  " << c->summary << "\n";
+  return s.str();
+}
+
+int run_command(const Command& c, const std::vector<std::string>& args) {
+  Spec spec;
+  c.define(spec);
+  spec.options.add_options()("help,h", "show this help");
+  po::options_description hidden;
+  po::positional_options_description positional;
+  for (const auto& p : spec.positionals) {
+    if (p.max == 1) hidden.add_options()(p.name.c_str(), po::value<std::string>());
+    else hidden.add_options()(p.name.c_str(), po::value<std::vector<std::string>>());
+    positional.add(p.name.c_str(), p.max);
+  }
+  po::options_description all;
+  all.add(spec.options).add(hidden);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + "\nUsage: " + usage_line(c, spec) + "\nTry 'devtrack " + c.name +
+                     " --help'.");
+  }
+  if (vm.count("help")) {
+    std::cout << help_text(c);
+    return kOk;
+  }
+  for (const auto& p : spec.positionals)
+    if (p.required && !vm.count(p.name))
+      throw UsageError("missing " + p.name + "\nUsage: " + usage_line(c, spec));
+  return c.run(vm);
+}
+
+int dispatch(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  size_t i = 0;
+  for (; i < args.size() && args[i].size() > 1 && args[i][0] == '-'; ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << top_level_help();
+      return kOk;
+    }
+    if (a == "--version") {
+      std::cout << "devtrack " DEVTRACK_VERSION "\n";
+      return kOk;
+    }
+    if (a == "-v" || a == "--verbose") {
+      log::set_level(log::kDebug);
+      continue;
+    }
+    throw UsageError("unknown option '" + a + "'\nTry 'devtrack --help'.");
+  }
+  if (i == args.size()) throw UsageError("no command given\n" + top_level_help());
+
+  std::vector<std::string> names;
+  for (const auto* c : commands()) names.push_back(c->name);
+  std::string word = args[i];
+  if (word == "help") {
+    std::string topic = i + 1 < args.size() ? args[i + 1] : "";
+    if (i + 2 < args.size()) topic += " " + args[i + 2];
+    for (const auto* c : commands())
+      if (topic == c->name) return std::cout << help_text(*c), kOk;
+    if (!topic.empty() && !group(topic).empty()) return std::cout << group_help(topic), kOk;
+    std::cout << top_level_help();
+    return topic.empty() ? kOk : kUsage;
+  }
+  if (i + 1 < args.size()) {
+    std::string two = word + " " + args[i + 1];
+    for (const auto* c : commands())
+      if (two == c->name) return run_command(*c, std::vector<std::string>(args.begin() + i + 2, args.end()));
+  }
+  for (const auto* c : commands())
+    if (word == c->name) return run_command(*c, std::vector<std::string>(args.begin() + i + 1, args.end()));
+  if (!group(word).empty()) {
+    bool asked = i + 1 < args.size() && (args[i + 1] == "--help" || args[i + 1] == "-h");
+    if (asked) return std::cout << group_help(word), kOk;
+    std::string sub = i + 1 < args.size() ? args[i + 1] : "";
+    std::vector<std::string> subs;
+    for (const auto* c : group(word)) subs.push_back(std::string(c->name).substr(word.size() + 1));
+    throw UsageError((sub.empty() ? "'" + word + "' needs a command" : "unknown command '" + word + " " + sub + "'" + did_you_mean(sub, subs)) +
+                     "\n" + group_help(word));
+  }
+  std::vector<std::string> words;
+  for (const auto& n : names) words.push_back(split(n, ' ')[0]);
+  throw UsageError("unknown command '" + word + "'" + did_you_mean(word, words) + "\nTry 'devtrack --help'.");
+}
+
+}  // namespace
+
+std::string help_text(const Command& c) {
+  Spec spec;
+  c.define(spec);
+  spec.options.add_options()("help,h", "show this help");
+  std::ostringstream s;
+  s << "Usage: " << usage_line(c, spec) << "\n\n" << c.summary << "\n";
+  if (*c.details) s << "\n" << c.details << "\n";
+  s << "\n" << spec.options;
+  return s.str();
+}
+
+int main(int argc, char** argv) {
+  log::init_cli(log::kWarn);
+  int rc;
+  try {
+    rc = dispatch(argc, argv);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "devtrack: error: %s\n", e.what());
+    rc = kUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "devtrack: error: %s\n", log::redact(e.what()).c_str());
+    rc = kFailure;
+  }
+  std::fflush(stdout);
+  log::shutdown();
+  return rc;
+}
+
+}  // namespace devtrack::cli
+
+int main(int argc, char** argv) { return devtrack::cli::main(argc, argv); }

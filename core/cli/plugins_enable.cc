@@ -1,0 +1,67 @@
+// devtrack plugins enable|disable ID: changes only plugins.<id>.enabled in
+// config.yaml, keeping the user's comments and formatting.
+#include <filesystem>
+#include <iostream>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "plugin/registry.h"
+#include "util/error.h"
+#include "util/paths.h"
+#include "util/strings.h"
+
+namespace devtrack::cli {
+
+namespace {
+
+int set_enabled(const po::variables_map& args, bool enabled) {
+  std::string id = args["ID"].as<std::string>();
+  auto plugins = load_registry();
+  if (!find_plugin(plugins, id)) {
+    for (const auto& r : plugins)
+      if (r.refused && r.id == id) throw Error("plugin '" + id + "' is refused: " + r.path + ": " + r.error);
+    // Disabling a plugin that is gone is still allowed: it cleans the config.
+    if (enabled)
+      throw Error("no plugin '" + id + "' is installed" + did_you_mean(id, plugin_ids(plugins)) +
+                  "; see devtrack plugins list");
+  }
+  std::string path = paths::config_file();
+  std::error_code ec;
+  std::string text;
+  if (std::filesystem::exists(path, ec)) {
+    text = paths::read_file(path);
+  } else {
+    paths::ensure_private_dir(paths::home());
+    text = default_config_text();
+    std::cerr << "devtrack: wrote the default config to " << path << "\n";
+  }
+  std::string edited = set_plugin_enabled(text, id, enabled);
+  if (edited != text) paths::write_file_atomic(path, edited, 0600);
+  std::cout << "plugin " << id << " " << (enabled ? "enabled" : "disabled") << " in " << path << "\n";
+  return kOk;
+}
+
+void define(Spec& s) {
+  s.positionals.push_back({"ID"});
+  s.completion = "plugins";
+}
+
+}  // namespace
+
+extern const Command kPluginsEnable = {
+    "plugins enable",
+    "enable a plugin in config.yaml (comments and formatting are kept)",
+    "",
+    define,
+    [](const po::variables_map& args) { return set_enabled(args, true); },
+};
+
+extern const Command kPluginsDisable = {
+    "plugins disable",
+    "disable a plugin in config.yaml (comments and formatting are kept)",
+    "",
+    define,
+    [](const po::variables_map& args) { return set_enabled(args, false); },
+};
+
+}  // namespace devtrack::cli

@@ -1,0 +1,69 @@
+// devtrack plugins info ID: one plugin's descriptor and option table.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "plugin/registry.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace devtrack::cli {
+
+namespace {
+
+int run(const po::variables_map& args) {
+  std::string id = args["ID"].as<std::string>();
+  Loaded loaded = load_config_and_plugins();
+  const PluginInfo* p = find_plugin(loaded.plugins, id);
+  if (!p) {
+    for (const auto& r : loaded.plugins)
+      if (r.refused && r.id == id) throw Error("plugin '" + id + "' is refused: " + r.path + ": " + r.error);
+    throw Error("no plugin '" + id + "' is installed" + did_you_mean(id, plugin_ids(loaded.plugins)) +
+                "; see devtrack plugins list");
+  }
+  bool enabled = loaded.config.plugin_enabled(id);
+  if (args.count("json")) {
+    nlohmann::json options = nlohmann::json::array();
+    for (const auto& o : p->options)
+      options.push_back({{"name", o.name}, {"type", o.type}, {"default", o.default_value}, {"doc", o.doc}});
+    nlohmann::json j = {{"id", p->id},           {"name", p->name},       {"version", p->version},
+                        {"kind", p->kind},       {"runs_in", p->runs_in}, {"description", p->description},
+                        {"path", p->path},       {"source", p->source},   {"abi", p->abi()},
+                        {"enabled", enabled},    {"state", enabled ? "available" : "disabled"},
+                        {"options", options}};
+    std::cout << j.dump(2) << "\n";
+    return kOk;
+  }
+  std::cout << p->name << " (" << p->id << ") " << p->version << "\n";
+  if (!p->description.empty()) std::cout << "  " << p->description << "\n";
+  std::cout << "\n  kind:     " << p->kind << "\n  runs in:  " << p->runs_in << "\n  state:    "
+            << (enabled ? "available" : "disabled") << "\n  path:     " << p->path << " (" << p->source
+            << ")\n  ABI:      " << p->abi() << "\n";
+  if (p->options.empty()) {
+    std::cout << "\nNo options.\n";
+    return kOk;
+  }
+  std::cout << "\nOptions (plugins." << p->id << ".<name> in config.yaml):\n";
+  std::vector<std::vector<std::string>> rows = {{"  NAME", "TYPE", "DEFAULT", "DESCRIPTION"}};
+  for (const auto& o : p->options)
+    rows.push_back({"  " + o.name, o.type, o.default_value.empty() ? "-" : o.default_value, o.doc});
+  print_table(rows);
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command kPluginsInfo = {
+    "plugins info",
+    "show a plugin's description, version, path and options",
+    "",
+    [](Spec& s) {
+      s.options.add_options()("json", "print a JSON object for scripts");
+      s.positionals.push_back({"ID"});
+      s.completion = "plugins";
+    },
+    run,
+};
+
+}  // namespace devtrack::cli

@@ -1,0 +1,465 @@
+#include "config/config.h"
+
+#include <date/tz.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "util/duration.h"
+#include "util/error.h"
+#include "util/paths.h"
+#include "util/strings.h"
+
+using nlohmann::json;
+
+namespace devtrack {
+
+std::string Diagnostic::str() const {
+  std::string where = file;
+  if (line > 0) where += ":" + std::to_string(line) + ":" + std::to_string(column);
+  return where + ": " + severity + ": " + message;
+}
+
+bool ConfigResult::ok() const {
+  for (const auto& d : diagnostics)
+    if (d.severity == "error") return false;
+  return true;
+}
+
+bool Config::plugin_enabled(const std::string& id) const {
+  auto it = plugins.find(id);
+  return it != plugins.end() && it->second.enabled;
+}
+
+namespace {
+
+const std::vector<std::string> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+// Walks the YAML document, fills the Config and records diagnostics at the
+// position of the offending node.
+class Checker {
+ public:
+  Checker(std::string file, const std::vector<PluginInfo>& plugins, ConfigResult& result)
+      : file_(std::move(file)), plugins_(plugins), result_(result), config_(result.config) {}
+
+  void check_document(const YAML::Node& root) {
+    if (root.IsNull()) return;  // an empty file: all defaults
+    if (!root.IsMap()) return error(root, "the config must be a map of sections (settings, prompt, ...)");
+    check_keys(root, "", {"settings", "prompt", "tracker", "logging", "projects", "plugins"});
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      std::string key = it->first.as<std::string>("");
+      const YAML::Node& v = it->second;
+      if (key == "settings") check_settings(v);
+      else if (key == "prompt") check_prompt(v);
+      else if (key == "tracker") check_tracker(v);
+      else if (key == "logging") check_logging(v);
+      else if (key == "projects") check_projects(v);
+      else if (key == "plugins") check_plugins(v);
+    }
+  }
+
+ private:
+  // ---- reporting ----
+  void report(const YAML::Mark& m, const char* severity, std::string message) {
+    Diagnostic d;
+    d.file = file_;
+    if (!m.is_null()) {
+      d.line = m.line + 1;
+      d.column = m.column + 1;
+    }
+    d.severity = severity;
+    d.message = std::move(message);
+    result_.diagnostics.push_back(std::move(d));
+  }
+  void error(const YAML::Node& n, std::string message) { report(n.Mark(), "error", std::move(message)); }
+  void warning(const YAML::Node& n, std::string message) { report(n.Mark(), "warning", std::move(message)); }
+
+  // ---- generic shapes ----
+  bool is_map(const YAML::Node& n, const std::string& what) {
+    if (n.IsMap()) return true;
+    if (n.IsNull()) return false;  // "section:" with nothing: defaults
+    error(n, what + " must be a map");
+    return false;
+  }
+
+  // Unknown and repeated keys, with "did you mean".
+  void check_keys(const YAML::Node& map, const std::string& prefix, const std::vector<std::string>& known) {
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string key = it->first.as<std::string>("");
+      if (!seen.insert(key).second) error(it->first, "'" + prefix + key + "' is set twice");
+      if (std::find(known.begin(), known.end(), key) == known.end())
+        error(it->first, "unknown key '" + prefix + key + "'" + did_you_mean(key, known));
+    }
+  }
+
+  std::optional<std::string> scalar(const YAML::Node& n, const std::string& what) {
+    if (!n.IsScalar()) {
+      error(n, what + " must be a single value");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  void read_bool(const YAML::Node& n, const std::string& what, bool& out) {
+    auto s = scalar(n, what);
+    if (!s) return;
+    if (*s == "true" || *s == "yes" || *s == "on") out = true;
+    else if (*s == "false" || *s == "no" || *s == "off") out = false;
+    else error(n, what + " must be true or false, not '" + *s + "'");
+  }
+
+  void read_duration(const YAML::Node& n, const std::string& what, std::chrono::seconds& out) {
+    auto s = scalar(n, what);
+    if (!s) return;
+    auto d = parse_duration(*s);
+    if (!d || d->count() <= 0) return error(n, what + " must be a duration like 90s, 15m, 3h or 1h30m, not '" + *s + "'");
+    out = *d;
+  }
+
+  std::optional<int> minute_of_day(const YAML::Node& n, const std::string& what, const std::string& text) {
+    int h = 0, m = 0;
+    char colon = 0;
+    if (text.size() == 5 && std::sscanf(text.c_str(), "%2d%c%2d", &h, &colon, &m) == 3 && colon == ':' && h >= 0 &&
+        h <= 24 && m >= 0 && m < 60 && h * 60 + m <= 24 * 60)
+      return h * 60 + m;
+    error(n, what + " must be a time like \"17:00\", not '" + text + "'");
+    return std::nullopt;
+  }
+
+  std::vector<std::string> string_list(const YAML::Node& n, const std::string& what) {
+    std::vector<std::string> out;
+    if (n.IsNull()) return out;
+    if (n.IsScalar()) return {n.Scalar()};  // a single item is a list of one
+    if (!n.IsSequence()) {
+      error(n, what + " must be a list");
+      return out;
+    }
+    for (const auto& item : n) {
+      if (item.IsScalar()) out.push_back(item.Scalar());
+      else error(item, what + " items must be single values");
+    }
+    return out;
+  }
+
+  // ---- sections ----
+  void check_settings(const YAML::Node& s) {
+    if (!is_map(s, "settings")) return;
+    check_keys(s, "settings.", {"prompt_interval", "summary_time", "timezone", "work_hours", "work_days"});
+    auto& out = config_.settings;
+    if (auto n = s["prompt_interval"]) read_duration(n, "settings.prompt_interval", out.prompt_interval);
+    if (auto n = s["summary_time"]) {
+      if (auto v = scalar(n, "settings.summary_time"))
+        if (auto m = minute_of_day(n, "settings.summary_time", *v)) out.summary_minute = *m;
+    }
+    if (auto n = s["timezone"]) {
+      if (auto v = scalar(n, "settings.timezone")) {
+        try {
+          date::locate_zone(*v);
+          out.timezone = *v;
+        } catch (const std::exception&) {
+          error(n, "settings.timezone '" + *v + "' is not a known IANA time zone (like Europe/Berlin)");
+        }
+      }
+    }
+    if (auto n = s["work_hours"]) {
+      if (auto v = scalar(n, "settings.work_hours")) {
+        auto parts = split(*v, '-');
+        std::optional<int> a, b;
+        if (parts.size() == 2) {
+          a = minute_of_day(n, "settings.work_hours start", parts[0]);
+          b = minute_of_day(n, "settings.work_hours end", parts[1]);
+        } else {
+          error(n, "settings.work_hours must look like \"09:00-18:00\", not '" + *v + "'");
+        }
+        if (a && b) {
+          if (*a >= *b) error(n, "settings.work_hours must end after it starts");
+          else {
+            out.work_start_minute = *a;
+            out.work_end_minute = *b;
+          }
+        }
+      }
+    }
+    if (auto n = s["work_days"]) {
+      std::array<bool, 7> days{};
+      for (const auto& d : string_list(n, "settings.work_days")) {
+        auto it = std::find(kDays.begin(), kDays.end(), d);
+        if (it == kDays.end()) error(n, "settings.work_days: unknown day '" + d + "'" + did_you_mean(d, kDays) +
+                                            "; use mon, tue, wed, thu, fri, sat, sun");
+        else days[it - kDays.begin()] = true;
+      }
+      out.work_days = days;
+    }
+  }
+
+  void check_prompt(const YAML::Node& p) {
+    if (!is_map(p, "prompt")) return;
+    check_keys(p, "prompt.", {"surfaces", "inline", "inline_timeout", "timeout", "defer"});
+    auto& out = config_.prompt;
+    if (auto n = p["surfaces"]) {
+      out.surfaces = string_list(n, "prompt.surfaces");
+      for (const auto& id : out.surfaces) {
+        const PluginInfo* info = find(id);
+        if (!info) warning(n, "prompt.surfaces: no surface plugin '" + id + "' is installed" + did_you_mean(id, ids("surface")));
+        else if (info->kind != "surface") error(n, "prompt.surfaces: '" + id + "' is a " + info->kind + " plugin, not a surface");
+      }
+    }
+    if (auto n = p["inline"]) read_bool(n, "prompt.inline", out.inline_prompt);
+    if (auto n = p["inline_timeout"]) read_duration(n, "prompt.inline_timeout", out.inline_timeout);
+    if (auto n = p["timeout"]) read_duration(n, "prompt.timeout", out.timeout);
+    if (auto n = p["defer"]) read_duration(n, "prompt.defer", out.defer);
+  }
+
+  void check_tracker(const YAML::Node& t) {
+    if (!is_map(t, "tracker")) return;
+    check_keys(t, "tracker.", {"mode", "grace"});
+    if (auto n = t["mode"]) {
+      if (auto v = scalar(n, "tracker.mode")) {
+        if (*v == "immediate" || *v == "end-of-day") config_.tracker.mode = *v;
+        else error(n, "tracker.mode must be immediate or end-of-day, not '" + *v + "'" +
+                          did_you_mean(*v, {"immediate", "end-of-day"}));
+      }
+    }
+    if (auto n = t["grace"]) read_duration(n, "tracker.grace", config_.tracker.grace);
+  }
+
+  void check_logging(const YAML::Node& l) {
+    if (!is_map(l, "logging")) return;
+    check_keys(l, "logging.", {"level", "content", "retention"});
+    if (auto n = l["level"]) {
+      if (auto v = scalar(n, "logging.level")) {
+        std::vector<std::string> levels = {"debug", "info", "warn", "error"};
+        if (std::find(levels.begin(), levels.end(), *v) == levels.end())
+          error(n, "logging.level must be debug, info, warn or error, not '" + *v + "'" + did_you_mean(*v, levels));
+        else config_.logging.level = *v;
+      }
+    }
+    if (auto n = l["content"]) read_bool(n, "logging.content", config_.logging.content);
+    if (auto n = l["retention"]) read_duration(n, "logging.retention", config_.logging.retention);
+  }
+
+  void check_projects(const YAML::Node& list) {
+    if (list.IsNull()) return;
+    if (!list.IsSequence()) return error(list, "projects must be a list of projects (- id: ...)");
+    std::set<std::string> seen;
+    for (const auto& p : list) {
+      if (!p.IsMap()) {
+        error(p, "each project must be a map with at least an id");
+        continue;
+      }
+      check_keys(p, "projects[].", {"id", "name", "aliases", "repos", "github", "jira", "trello"});
+      Project project;
+      if (auto n = p["id"]) {
+        if (auto v = scalar(n, "projects[].id")) {
+          project.id = *v;
+          if (!valid_project_id(*v)) error(n, "project id '" + *v + "' must be lower-case letters, digits, - or _");
+          if (!seen.insert(*v).second) error(n, "project id '" + *v + "' is used twice");
+        }
+      } else {
+        error(p, "project has no id");
+      }
+      if (auto n = p["name"]) project.name = scalar(n, "projects[].name").value_or("");
+      if (project.name.empty()) project.name = project.id;
+      if (auto n = p["aliases"]) project.aliases = string_list(n, "projects[].aliases");
+      if (auto n = p["repos"]) project.repos = string_list(n, "projects[].repos");
+      if (auto n = p["github"]) {
+        project.github = scalar(n, "projects[].github").value_or("");
+        auto parts = split(project.github, '/');
+        if (parts.size() != 2 || parts[0].empty() || parts[1].empty())
+          error(n, "projects[].github must be owner/name, not '" + project.github + "'");
+      }
+      if (auto n = p["jira"]) {
+        project.jira = string_list(n, "projects[].jira");
+        for (const auto& key : project.jira)
+          if (!valid_jira_key(key)) error(n, "projects[].jira: '" + key + "' is not a Jira project key like PRX");
+      }
+      if (auto n = p["trello"]) project.trello = scalar(n, "projects[].trello").value_or("");
+      config_.projects.push_back(std::move(project));
+    }
+  }
+
+  void check_plugins(const YAML::Node& map) {
+    if (!is_map(map, "plugins")) return;
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string id = it->first.as<std::string>("");
+      if (!seen.insert(id).second) error(it->first, "plugins." + id + " is set twice");
+      const YAML::Node& body = it->second;
+      PluginConfig pc;
+      if (!body.IsNull() && !body.IsMap()) {
+        error(body, "plugins." + id + " must be a map like {enabled: true}");
+        continue;
+      }
+      if (auto n = body["enabled"]) read_bool(n, "plugins." + id + ".enabled", pc.enabled);
+      const PluginInfo* info = find(id);
+      if (!info) {
+        std::string msg = "no plugin '" + id + "' is installed" + did_you_mean(id, ids(""));
+        if (pc.enabled) error(it->first, msg);
+        else warning(it->first, msg);
+        config_.plugins[id] = pc;
+        continue;
+      }
+      pc.options_json = plugin_options(id, *info, body);
+      config_.plugins[id] = pc;
+    }
+  }
+
+  // Checks plugins.<id> against the plugin's option table and returns the
+  // options as JSON with defaults applied (durations in seconds).
+  std::string plugin_options(const std::string& id, const PluginInfo& info, const YAML::Node& body) {
+    json options = json::object();
+    for (const auto& o : info.options) {
+      if (o.default_value.empty()) continue;
+      try {
+        options[o.name] = to_json(YAML::Load(o.default_value), o.type);
+      } catch (const std::exception&) {
+        // A bad default is the plugin's bug; the option is simply unset.
+      }
+    }
+    if (body.IsMap()) {
+      std::vector<std::string> known = {"enabled"};
+      for (const auto& o : info.options) known.push_back(o.name);
+      check_keys(body, "plugins." + id + ".", known);
+      for (auto it = body.begin(); it != body.end(); ++it) {
+        std::string key = it->first.as<std::string>("");
+        const OptionInfo* o = info.option(key);
+        if (!o) continue;
+        std::string what = "plugins." + id + "." + key;
+        if (auto v = checked_option(it->second, *o, what)) options[key] = *v;
+      }
+    }
+    return options.dump();
+  }
+
+  std::optional<json> checked_option(const YAML::Node& n, const OptionInfo& o, const std::string& what) {
+    if (o.type == "list") {
+      json list = json::array();
+      for (const auto& s : string_list(n, what)) list.push_back(s);
+      return list;
+    }
+    auto s = scalar(n, what);
+    if (!s) return std::nullopt;
+    if (o.type == "bool") {
+      bool b = false;
+      size_t before = result_.diagnostics.size();
+      read_bool(n, what, b);
+      if (result_.diagnostics.size() != before) return std::nullopt;
+      return b;
+    }
+    if (o.type == "int") {
+      try {
+        size_t used = 0;
+        long long v = std::stoll(*s, &used);
+        if (used == s->size()) return v;
+      } catch (const std::exception&) {
+      }
+      error(n, what + " must be a whole number, not '" + *s + "'");
+      return std::nullopt;
+    }
+    if (o.type == "duration") {
+      std::chrono::seconds d{0};
+      size_t before = result_.diagnostics.size();
+      read_duration(n, what, d);
+      if (result_.diagnostics.size() != before) return std::nullopt;
+      return d.count();
+    }
+    if (o.type == "secret") {
+      static const std::vector<std::string> schemes = {"env:", "cmd:", "keyring:", "enc:"};
+      bool ref = std::any_of(schemes.begin(), schemes.end(), [&](const std::string& p) { return s->rfind(p, 0) == 0; });
+      if (!ref) {
+        // Never echo the value: it may be the secret itself.
+        error(n, what + " must be a secret reference (env:NAME, cmd:COMMAND, keyring:NAME or enc:...), "
+                        "never the secret in clear");
+        return std::nullopt;
+      }
+      return *s;
+    }
+    if (o.type == "url") {
+      if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0) {
+        error(n, what + " must be an http(s) URL, not '" + *s + "'");
+        return std::nullopt;
+      }
+      return *s;
+    }
+    return *s;
+  }
+
+  static json to_json(const YAML::Node& n, const std::string& type) {
+    if (type == "bool") return n.as<bool>();
+    if (type == "int") return n.as<long long>();
+    if (type == "duration") return parse_duration(n.as<std::string>()).value_or(std::chrono::seconds(0)).count();
+    if (type == "list") {
+      json list = json::array();
+      for (const auto& item : n) list.push_back(item.as<std::string>());
+      return list;
+    }
+    return n.as<std::string>();
+  }
+
+  static bool valid_project_id(const std::string& id) {
+    if (id.empty()) return false;
+    return std::all_of(id.begin(), id.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; });
+  }
+
+  static bool valid_jira_key(const std::string& key) {
+    if (key.size() < 2 || !(key[0] >= 'A' && key[0] <= 'Z')) return false;
+    return std::all_of(key.begin(), key.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+  }
+
+  const PluginInfo* find(const std::string& id) const {
+    for (const auto& p : plugins_)
+      if (!p.refused && p.id == id) return &p;
+    return nullptr;
+  }
+
+  std::vector<std::string> ids(const std::string& kind) const {
+    std::vector<std::string> out;
+    for (const auto& p : plugins_)
+      if (!p.refused && (kind.empty() || p.kind == kind)) out.push_back(p.id);
+    return out;
+  }
+
+  std::string file_;
+  const std::vector<PluginInfo>& plugins_;
+  ConfigResult& result_;
+  Config& config_;
+};
+
+}  // namespace
+
+ConfigResult parse_config(const std::string& text, const std::string& file, const std::vector<PluginInfo>& plugins) {
+  ConfigResult result;
+  result.config.path = file;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    Diagnostic d;
+    d.file = file;
+    if (!e.mark.is_null()) {
+      d.line = e.mark.line + 1;
+      d.column = e.mark.column + 1;
+    }
+    d.severity = "error";
+    d.message = "invalid YAML: " + e.msg;
+    result.diagnostics.push_back(std::move(d));
+    return result;
+  }
+  Checker(file, plugins, result).check_document(root);
+  return result;
+}
+
+ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>& plugins) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    ConfigResult result;
+    return result;  // defaults; path stays "" to say so
+  }
+  return parse_config(paths::read_file(path), path, plugins);
+}
+
+}  // namespace devtrack

@@ -1,0 +1,99 @@
+// The configuration: $DEVTRACK_HOME/config.yaml, checked as a whole with
+// file:line:column messages. Typed values only leave this module; yaml-cpp
+// stays inside it. Reference: docs/configuration.md.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "plugin/plugin_info.h"
+
+namespace devtrack {
+
+struct Diagnostic {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the problem has no position
+  int column = 0;  // 1-based
+  std::string severity;  // "error" | "warning"
+  std::string message;
+  std::string str() const;  // "file:line:column: error: message"
+};
+
+struct Project {
+  std::string id;
+  std::string name;
+  std::vector<std::string> aliases;
+  std::vector<std::string> repos;
+  std::string github;              // owner/name
+  std::vector<std::string> jira;   // project keys
+  std::string trello;              // board id or short link
+};
+
+struct PluginConfig {
+  bool enabled = false;
+  std::string options_json;  // the plugins.<id> options with defaults applied
+};
+
+struct Config {
+  std::string path;  // where it was read from ("" = built-in defaults)
+
+  struct {
+    std::chrono::seconds prompt_interval{3 * 3600};
+    int summary_minute = 17 * 60;  // minutes after local midnight
+    std::string timezone;          // IANA name; "" = the system's zone
+    int work_start_minute = 9 * 60;
+    int work_end_minute = 18 * 60;
+    std::array<bool, 7> work_days{true, true, true, true, true, false, false};  // mon..sun
+  } settings;
+
+  struct {
+    std::vector<std::string> surfaces{"tty"};
+    bool inline_prompt = true;
+    std::chrono::seconds inline_timeout{15};
+    std::chrono::seconds timeout{600};
+    std::chrono::seconds defer{1800};
+  } prompt;
+
+  struct {
+    std::string mode = "immediate";  // or "end-of-day"
+    std::chrono::seconds grace{60};
+  } tracker;
+
+  struct {
+    std::string level = "info";
+    bool content = false;  // log commit messages and answers
+    std::chrono::seconds retention{30 * 86400};
+  } logging;
+
+  std::vector<Project> projects;
+  std::map<std::string, PluginConfig> plugins;  // by plugin id, as written
+
+  bool plugin_enabled(const std::string& id) const;
+};
+
+struct ConfigResult {
+  Config config;
+  std::vector<Diagnostic> diagnostics;
+  bool ok() const;  // no errors (warnings allowed)
+};
+
+// Checks `text` (named `file` in messages). `plugins` is the registry: it
+// supplies the option tables that plugins.<id> entries are checked against.
+ConfigResult parse_config(const std::string& text, const std::string& file,
+                          const std::vector<PluginInfo>& plugins);
+
+// Reads the config file at `path`; a missing file gives the defaults.
+ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>& plugins);
+
+// The commented default config (config/config.yaml, built in).
+const std::string& default_config_text();
+
+// Returns `text` with plugins.<id>.enabled set, changing nothing else:
+// comments, order and formatting (block or flow style) are kept. Throws
+// devtrack::Error if the file cannot be edited safely.
+std::string set_plugin_enabled(const std::string& text, const std::string& id, bool enabled);
+
+}  // namespace devtrack

@@ -1,0 +1,160 @@
+#include "event/loop.h"
+
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "util/error.h"
+
+namespace asio = boost::asio;
+
+namespace devtrack {
+
+// Wall-clock timers use one timerfd on CLOCK_REALTIME with an absolute
+// deadline: unlike a monotonic timer it fires on wake after a suspend, and
+// TFD_TIMER_CANCEL_ON_SET wakes us when the system time is changed. (Linux;
+// other systems get their own file behind this same interface.)
+struct EventLoop::Impl {
+  using Entry = std::pair<TimerId, std::function<void()>>;
+
+  explicit Impl(int pool_threads)
+      : guard(io.get_executor()), pool(static_cast<size_t>(pool_threads)), timer_fd(io) {}
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> guard;
+  asio::thread_pool pool;
+  asio::posix::stream_descriptor timer_fd;
+  bool fd_waiting = false;
+
+  mutable std::mutex mu;  // guards the timer tables
+  std::multimap<TimePoint, Entry> timers;
+  std::unordered_map<TimerId, std::multimap<TimePoint, Entry>::iterator> by_id;
+  TimerId next_id = 1;
+};
+
+EventLoop::EventLoop(Clock& clock, int pool_threads)
+    : clock_(clock), impl_(std::make_unique<Impl>(pool_threads)) {
+  if (auto* manual = dynamic_cast<ManualClock*>(&clock_)) {
+    manual->on_change([this] { post([this] { fire_due_timers(); }); });
+  } else {
+    int fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0) throw Error("cannot create a timer (timerfd_create failed)");
+    impl_->timer_fd.assign(fd);
+  }
+}
+
+EventLoop::~EventLoop() {
+  impl_->pool.join();
+  impl_->io.stop();
+}
+
+void EventLoop::post(std::function<void()> fn) { asio::post(impl_->io, std::move(fn)); }
+
+EventLoop::TimerId EventLoop::call_at(TimePoint when, std::function<void()> fn) {
+  TimerId id;
+  {
+    std::lock_guard lock(impl_->mu);
+    id = impl_->next_id++;
+    auto it = impl_->timers.emplace(when, Impl::Entry{id, std::move(fn)});
+    impl_->by_id[id] = it;
+  }
+  post([this] { fire_due_timers(); });
+  return id;
+}
+
+void EventLoop::cancel(TimerId id) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->by_id.find(id);
+  if (it == impl_->by_id.end()) return;
+  impl_->timers.erase(it->second);
+  impl_->by_id.erase(it);
+}
+
+size_t EventLoop::pending_timers() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->timers.size();
+}
+
+// [loop thread] Runs every due timer, then arms the timerfd for the next.
+void EventLoop::fire_due_timers() {
+  while (true) {
+    std::function<void()> fn;
+    {
+      std::lock_guard lock(impl_->mu);
+      if (impl_->timers.empty() || impl_->timers.begin()->first > clock_.now()) break;
+      auto it = impl_->timers.begin();
+      fn = std::move(it->second.second);
+      impl_->by_id.erase(it->second.first);
+      impl_->timers.erase(it);
+    }
+    fn();
+  }
+  arm_timer_fd();
+}
+
+void EventLoop::arm_timer_fd() {
+  if (!impl_->timer_fd.is_open()) return;  // manual clock: advance() drives timers
+  itimerspec spec{};
+  {
+    std::lock_guard lock(impl_->mu);
+    if (!impl_->timers.empty()) {
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    impl_->timers.begin()->first.time_since_epoch())
+                    .count();
+      if (ns <= 0) ns = 1;  // zero would disarm
+      spec.it_value.tv_sec = ns / 1'000'000'000;
+      spec.it_value.tv_nsec = ns % 1'000'000'000;
+    }
+  }
+  timerfd_settime(impl_->timer_fd.native_handle(), TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &spec,
+                  nullptr);
+  if (impl_->fd_waiting) return;
+  impl_->fd_waiting = true;
+  impl_->timer_fd.async_wait(asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
+    impl_->fd_waiting = false;
+    if (ec == asio::error::operation_aborted) return;
+    uint64_t expirations;
+    // ECANCELED here means the system time was changed: re-check all the same.
+    (void)::read(impl_->timer_fd.native_handle(), &expirations, sizeof expirations);
+    fire_due_timers();
+  });
+}
+
+void EventLoop::run_blocking(std::function<void()> work, std::function<void()> done) {
+  asio::post(impl_->pool, [this, work = std::move(work), done = std::move(done)]() mutable {
+    work();
+    post(std::move(done));
+  });
+}
+
+void EventLoop::run() {
+  impl_->io.restart();
+  impl_->io.run();
+}
+
+bool EventLoop::run_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  impl_->io.restart();
+  while (!pred()) {
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    impl_->io.run_one_for(std::chrono::duration_cast<std::chrono::milliseconds>(left) +
+                          std::chrono::milliseconds(1));
+    if (impl_->io.stopped()) impl_->io.restart();
+  }
+  return pred();
+}
+
+void EventLoop::stop() { impl_->io.stop(); }
+
+void* EventLoop::io_context() { return &impl_->io; }
+
+}  // namespace devtrack

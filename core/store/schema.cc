@@ -1,0 +1,136 @@
+#include "store/schema.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <string>
+
+#include "util/error.h"
+
+namespace devtrack::schema {
+
+namespace {
+
+// migration[i] takes the database from version i to i + 1. Never edit a
+// published step: add a new one.
+const char* const kMigrations[] = {
+    // 0 -> 1: the capture, check-in and outbox tables.
+    R"sql(
+CREATE TABLE triggers (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('commit', 'timer', 'editor', 'manual')),
+  at_ms       INTEGER NOT NULL,
+  repo        TEXT,
+  branch      TEXT,
+  commit_id   TEXT,
+  details     TEXT,                    -- JSON filled in by the worker
+  UNIQUE (repo, commit_id)
+);
+CREATE INDEX triggers_at ON triggers (at_ms);
+
+CREATE TABLE responses (
+  id          INTEGER PRIMARY KEY,
+  trigger_id  INTEGER REFERENCES triggers (id),
+  state       TEXT NOT NULL CHECK (state IN ('answered', 'skipped', 'deferred', 'expired')),
+  at_ms       INTEGER NOT NULL,
+  raw_text    TEXT,
+  parsed      TEXT                     -- JSON, filled in after the raw text is stored
+);
+CREATE INDEX responses_at ON responses (at_ms);
+CREATE INDEX responses_trigger ON responses (trigger_id);
+
+CREATE TABLE updates (
+  id               INTEGER PRIMARY KEY,
+  response_id      INTEGER REFERENCES responses (id),
+  target_plugin    TEXT NOT NULL,
+  target           TEXT NOT NULL,      -- JSON: a ticket or a recipient
+  kind             TEXT NOT NULL CHECK (kind IN ('comment', 'worklog', 'transition', 'email')),
+  state            TEXT NOT NULL CHECK (state IN ('held', 'queued', 'sending', 'sent', 'failed', 'blocked', 'dropped')),
+  body             TEXT,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms  INTEGER,
+  idempotency_key  TEXT NOT NULL UNIQUE,
+  remote_id        TEXT,
+  last_error       TEXT,
+  created_ms       INTEGER NOT NULL,
+  updated_ms       INTEGER NOT NULL
+);
+CREATE INDEX updates_due ON updates (state, next_attempt_ms);
+
+CREATE TABLE repos (
+  id           INTEGER PRIMARY KEY,
+  path         TEXT NOT NULL UNIQUE,
+  added_ms     INTEGER NOT NULL,
+  hook_path    TEXT,
+  last_commit  TEXT
+);
+
+CREATE TABLE logs (
+  id       INTEGER PRIMARY KEY,
+  at_ms    INTEGER NOT NULL,
+  level    TEXT NOT NULL,
+  source   TEXT NOT NULL,
+  message  TEXT NOT NULL
+);
+CREATE INDEX logs_at ON logs (at_ms);
+)sql",
+    // 1 -> 2: plugin-scoped key/value store (a host service) and the
+    // offline cache of resolved tickets and assigned lists.
+    R"sql(
+CREATE TABLE plugin_kv (
+  plugin  TEXT NOT NULL,
+  key     TEXT NOT NULL,
+  value   TEXT NOT NULL,
+  PRIMARY KEY (plugin, key)
+) WITHOUT ROWID;
+
+CREATE TABLE cache (
+  plugin      TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  expires_ms  INTEGER NOT NULL,
+  PRIMARY KEY (plugin, key)
+) WITHOUT ROWID;
+CREATE INDEX cache_expiry ON cache (expires_ms);
+)sql",
+};
+
+static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatest);
+
+}  // namespace
+
+int version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+void migrate(SQLite::Database& db, int target) {
+  if (target > kLatest) target = kLatest;
+  // BEGIN IMMEDIATE takes the write lock before reading the version, so two
+  // processes opening a fresh database cannot both migrate it.
+  while (true) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      int v = version(db);
+      if (v > kLatest) {
+        db.exec("ROLLBACK");
+        throw Error("database " + db.getFilename() + " has schema version " + std::to_string(v) +
+                    ", newer than this devtrack knows (" + std::to_string(kLatest) +
+                    "): upgrade devtrack; the database was not changed");
+      }
+      if (v >= target) {
+        db.exec("COMMIT");
+        return;
+      }
+      db.exec(kMigrations[v]);
+      db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+      db.exec("COMMIT");
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      try {
+        db.exec("ROLLBACK");
+      } catch (...) {
+      }
+      throw Error(std::string("cannot migrate database ") + db.getFilename() + ": " + e.what());
+    }
+  }
+}
+
+}  // namespace devtrack::schema

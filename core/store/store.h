@@ -1,0 +1,71 @@
+// The store: one SQLite database ($DEVTRACK_HOME/devtrack.db) in WAL mode
+// with synchronous=FULL, shared by the CLI, the daemon and the worker (busy
+// timeout). Everything DevTrack captures lives here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace devtrack {
+
+struct LogRecord {
+  int64_t id = 0;
+  int64_t at_ms = 0;
+  std::string level;   // "debug" | "info" | "warn" | "error"
+  std::string source;  // "daemon", "worker", or a plugin id
+  std::string message;
+};
+
+struct LogQuery {
+  int64_t after_id = 0;   // only rows with a larger id (for follow mode)
+  int64_t since_ms = 0;   // only rows at or after this time
+  int min_level = 0;      // 0 debug .. 3 error
+  std::string source;     // "" = all
+  int limit = 200;        // the newest `limit` rows, returned oldest first
+};
+
+struct GcReport {
+  int64_t logs = 0;   // log rows removed
+  int64_t cache = 0;  // expired cache rows removed
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) and migrates the database at `path`. Throws
+  // devtrack::Error with the path for anything that prevents it.
+  explicit Store(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  SQLite::Database& db() { return *db_; }
+  const std::string& path() const { return path_; }
+
+  // Plugin-scoped key/value store (the dt_host kv service).
+  std::optional<std::string> kv_get(const std::string& plugin, const std::string& key);
+  void kv_set(const std::string& plugin, const std::string& key, const std::string& value);
+  void kv_erase(const std::string& plugin, const std::string& key);
+
+  // Logs, written in batches by the service log sink.
+  void append_logs(const std::vector<LogRecord>& records);
+  std::vector<LogRecord> read_logs(const LogQuery& query);
+
+  // Retention: removes logs older than `log_retention` and expired cache rows.
+  GcReport gc(std::chrono::seconds log_retention, int64_t now_ms, bool dry_run);
+
+ private:
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+int level_number(const std::string& level);  // "warn" -> 2; unknown -> -1
+
+}  // namespace devtrack
