@@ -4,6 +4,8 @@
 // result says what we meant.
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
+
 #include "config/config.h"
 #include "util/error.h"
 
@@ -48,11 +50,11 @@ class TextEdit {
   std::vector<size_t> line_starts_;
 };
 
-// The key node of `key` in a block or flow map.
-YAML::Node key_node(const YAML::Node& map, const std::string& key) {
+// The key node of `key` in a block or flow map, if the map has it.
+std::optional<YAML::Node> key_node(const YAML::Node& map, const std::string& key) {
   for (auto it = map.begin(); it != map.end(); ++it)
     if (it->first.as<std::string>("") == key) return it->first;
-  return YAML::Node();
+  return std::nullopt;
 }
 
 // Inserts "<entry>" as the first element of the flow map opening at `brace`.
@@ -91,27 +93,26 @@ std::string edit(const std::string& text, const std::string& id, bool enabled) {
   if (!root.IsMap()) throw Error("the config file is not a map of sections");
   if (is_flow_map(t, root)) throw Error("the config file is one flow map; edit plugins." + id + " by hand");
 
-  YAML::Node plugins = root["plugins"];
-  YAML::Node plugins_key = key_node(root, "plugins");
+  auto plugins_key = key_node(root, "plugins");
   if (!plugins_key) {
     std::string out = text;
     if (!out.empty() && out.back() != '\n') out += '\n';
     return out + "plugins:\n  " + entry + "\n";
   }
-  if (plugins.IsNull()) return insert_child_line(t, plugins_key, plugins, entry);
+  YAML::Node plugins = root["plugins"];
+  if (plugins.IsNull()) return insert_child_line(t, *plugins_key, plugins, entry);
   if (!plugins.IsMap()) throw Error("plugins must be a map");
   if (is_flow_map(t, plugins)) {
-    YAML::Node pk = key_node(plugins, id);
-    if (!pk) return insert_into_flow_map(text, t.offset(plugins.Mark()), entry);
+    if (!key_node(plugins, id)) return insert_into_flow_map(text, t.offset(plugins.Mark()), entry);
   }
 
-  YAML::Node plugin_key = key_node(plugins, id);
-  if (!plugin_key) return insert_child_line(t, plugins_key, plugins, entry);
+  auto plugin_key = key_node(plugins, id);
+  if (!plugin_key) return insert_child_line(t, *plugins_key, plugins, entry);
   YAML::Node plugin = plugins[id];
 
   if (plugin.IsNull()) {
     // "github:" or "github: ~": give it a flow map right after the colon.
-    size_t key_at = t.offset(plugin_key.Mark());
+    size_t key_at = t.offset(plugin_key->Mark());
     size_t colon = text.find(':', key_at + id.size());
     if (colon == std::string::npos) throw Error("cannot find the ':' after plugins." + id);
     size_t value_at = text.find_first_not_of(" \t", colon + 1);
@@ -131,7 +132,7 @@ std::string edit(const std::string& text, const std::string& id, bool enabled) {
     return text.substr(0, at) + value + text.substr(t.token_end(at));
   }
   if (is_flow_map(t, plugin)) return insert_into_flow_map(text, t.offset(plugin.Mark()), "enabled: " + value);
-  return insert_child_line(t, plugin_key, plugin, "enabled: " + value);
+  return insert_child_line(t, *plugin_key, plugin, "enabled: " + value);
 }
 
 }  // namespace

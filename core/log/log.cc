@@ -156,7 +156,13 @@ std::shared_ptr<spdlog::logger> logger_for(std::string_view source) {
 
 }  // namespace
 
-void init_cli(Level level) { set_level(level); }
+void init_cli(Level level) {
+  set_level(level);
+  std::lock_guard lock(setup_mu);
+  spdlog::drop_all();
+  root_sink.reset();  // sink() makes a fresh stderr-only one
+  database_sink.reset();
+}
 
 void init_service(const std::string& process, const std::string& db_path, Level level) {
   set_level(level);
@@ -214,7 +220,7 @@ std::string redact(std::string_view text) {
        {"Bearer ", "Authorization: Basic ", "Authorization: token ", "token=", "password="}) {
     for (size_t pos = out.find(marker); pos != std::string::npos; pos = out.find(marker, pos + 1)) {
       size_t start = pos + marker.size();
-      size_t end = out.find_first_of(" \"',;\r\n", start);
+      size_t end = out.find_first_of(" \"'&,;\r\n", start);
       if (end == std::string::npos) end = out.size();
       if (end > start) out.replace(start, end - start, "***");
     }

@@ -1,0 +1,205 @@
+// The real devtrack binary, run as a user would.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "store/store.h"
+#include "test_support.h"
+
+using namespace devtrack;
+using namespace devtrack::test;
+using nlohmann::json;
+
+namespace {
+
+// "plugins list", "config check", ... parsed from the top-level help.
+std::vector<std::string> command_names() {
+  auto r = run("--help");
+  std::vector<std::string> names;
+  bool in = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line == "Commands:") {
+      in = true;
+      continue;
+    }
+    if (in && line.empty()) break;
+    if (in) {
+      auto end = line.find("   ", 2);
+      names.push_back(line.substr(2, end - 2));
+    }
+  }
+  return names;
+}
+
+const json* find_id(const json& list, const std::string& id) {
+  for (const auto& p : list)
+    if (p["id"] == id) return &p;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("exit codes: 0 ok, 1 failure, 2 usage") {
+  TempHome home;
+  CHECK(run("--version").status == 0);
+  CHECK(run("--version").out.rfind("devtrack ", 0) == 0);
+  CHECK(run("").status == 2);
+  auto typo = run("plugns list");
+  CHECK(typo.status == 2);
+  CHECK(typo.err.find("unknown command 'plugns' (did you mean 'plugins'?)") != std::string::npos);
+  auto bad_option = run("plugins list --jsn");
+  CHECK(bad_option.status == 2);
+  CHECK(bad_option.err.find("jsn") != std::string::npos);
+  CHECK(run("plugins info").status == 2);  // missing ID
+  auto missing = run("plugins info nothing-here");
+  CHECK(missing.status == 1);
+  CHECK(missing.err == "devtrack: error: no plugin 'nothing-here' is installed; see devtrack plugins list\n");
+}
+
+TEST_CASE("every command has --help, and the man page documents every command and option") {
+  TempHome home;
+  auto names = command_names();
+  REQUIRE(names.size() >= 10);
+  std::string man = slurp(source_dir() + "/docs/devtrack.1");
+  // roff escapes the dashes of options.
+  man = std::regex_replace(man, std::regex(R"(\\-)"), "-");
+  for (const auto& name : names) {
+    INFO(name);
+    auto r = run(name + " --help");
+    CHECK(r.status == 0);
+    CHECK(r.out.rfind("Usage: devtrack " + name, 0) == 0);
+    CHECK(man.find("devtrack " + name) != std::string::npos);
+    static const std::regex option(R"(--([a-z][a-z-]+))");
+    const std::string& text = r.out;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), option);
+         it != std::sregex_iterator(); ++it) {
+      INFO((*it)[0].str());
+      CHECK(man.find((*it)[0].str()) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("plugins list shows every plugin found, refused ones with their reason") {
+  TempHome home;
+  set_env("DEVTRACK_PLUGIN_PATH", plugin_dir("good") + ":" + plugin_dir("broken"));
+  auto r = run("plugins list --json");
+  REQUIRE(r.status == 0);
+  json list = json::parse(r.out);
+  const json* good = find_id(list, "good-tracker");
+  REQUIRE(good);
+  for (const char* key : {"id", "name", "version", "kind", "enabled", "state", "path", "abi", "runs_in", "error",
+                          "runtime"})
+    CHECK(good->contains(key));
+  CHECK((*good)["kind"] == "tracker");
+  CHECK((*good)["state"] == "disabled");
+  CHECK((*good)["enabled"] == false);
+  CHECK((*good)["runs_in"] == "worker");
+  CHECK((*good)["error"].is_null());
+  CHECK((*good)["runtime"].is_null());
+  int refused = 0;
+  for (const auto& p : list)
+    if (p["state"] == "refused") {
+      ++refused;
+      CHECK(p["error"].is_string());
+      CHECK_FALSE(p["error"].get<std::string>().empty());
+    }
+  CHECK(refused >= 10);
+
+  auto human = run("plugins list");
+  CHECK(human.out.find("good-tracker") != std::string::npos);
+  CHECK(human.out.find("refused: " + plugin_dir("broken") + "/not_elf.so: not a shared library (no ELF header)") !=
+        std::string::npos);
+}
+
+TEST_CASE("plugins enable and disable change only that value and info shows the options") {
+  TempHome home;
+  set_env("DEVTRACK_PLUGIN_PATH", plugin_dir("good"));
+  spit(home.file("config.yaml"), "# mine\nplugins:\n  # the test tracker\n  good-tracker: {enabled: false, limit: 5}\n");
+  auto r = run("plugins enable good-tracker");
+  CHECK(r.status == 0);
+  CHECK(slurp(home.file("config.yaml")) ==
+        "# mine\nplugins:\n  # the test tracker\n  good-tracker: {enabled: true, limit: 5}\n");
+  auto list = json::parse(run("plugins list --json").out);
+  CHECK((*find_id(list, "good-tracker"))["state"] == "available");
+  CHECK(run("plugins disable good-tracker").status == 0);
+  CHECK(slurp(home.file("config.yaml")) ==
+        "# mine\nplugins:\n  # the test tracker\n  good-tracker: {enabled: false, limit: 5}\n");
+  auto typo = run("plugins enable good-trackr");
+  CHECK(typo.status == 1);
+  CHECK(typo.err.find("did you mean 'good-tracker'?") != std::string::npos);
+
+  auto info = json::parse(run("plugins info good-tracker --json").out);
+  CHECK(info["options"].size() == 7);
+  CHECK(info["options"][3]["name"] == "limit");
+  CHECK(info["options"][3]["type"] == "int");
+  CHECK(info["options"][3]["default"] == "10");
+  auto text = run("plugins info good-tracker").out;
+  CHECK(text.find("A secret option.") != std::string::npos);
+}
+
+TEST_CASE("config init, check and path") {
+  TempHome home;
+  CHECK(run("config path").out == home.file("config.yaml") + "\n");
+  CHECK(run("config check").status == 0);  // no file: defaults
+  CHECK(run("config init").status == 0);
+  CHECK(slurp(home.file("config.yaml")) == slurp(source_dir() + "/config/config.yaml"));
+  CHECK(run("config init").status == 1);  // exists
+  CHECK(run("config init --force").status == 0);
+  auto ok = run("config check");
+  CHECK(ok.status == 0);
+  CHECK(ok.out.find(": OK") != std::string::npos);
+
+  spit(home.file("config.yaml"), "settings:\n  prompt_intervl: 3h\n");
+  auto bad = run("config check");
+  CHECK(bad.status == 1);
+  CHECK(bad.err == home.file("config.yaml") +
+                       ":2:3: error: unknown key 'settings.prompt_intervl' (did you mean 'prompt_interval'?)\n");
+  auto j = json::parse(run("config check --json").out);
+  CHECK(j["ok"] == false);
+  CHECK(j["diagnostics"][0]["line"] == 2);
+  // Commands that need the config refuse a broken one clearly.
+  auto list = run("plugins list");
+  CHECK(list.status == 1);
+  CHECK(list.err.find("the config has errors") != std::string::npos);
+}
+
+TEST_CASE("logs reads the logs table and gc removes old lines") {
+  TempHome home;
+  CHECK(run("logs").status == 0);
+  {
+    Store store(home.file("devtrack.db"));
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    store.append_logs({{0, now - 40LL * 86'400'000, "info", "daemon", "ancient"},
+                       {0, now - 1000, "warn", "github", "rate limited"},
+                       {0, now, "info", "daemon", "recent"}});
+  }
+  auto r = run("logs");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("warn [github] rate limited") != std::string::npos);
+  auto warn = run("logs --level warn --json");
+  auto line = json::parse(warn.out.substr(0, warn.out.find('\n')));
+  CHECK(line["message"] == "rate limited");
+  CHECK(run("logs -n 1").out.find("recent") != std::string::npos);
+  CHECK(run("logs -n 1").out.find("ancient") == std::string::npos);
+  CHECK(json::parse(run("gc --dry-run --json").out)["logs"] == 1);
+  CHECK(run("gc").out.find("removed 1 log line") == 0);
+  CHECK(run("logs").out.find("ancient") == std::string::npos);
+}
+
+TEST_CASE("completion scripts for bash, zsh and fish") {
+  TempHome home;
+  auto bash = run("completion bash");
+  CHECK(bash.status == 0);
+  CHECK(bash.out.find("complete -F _devtrack devtrack") != std::string::npos);
+  CHECK(bash.out.find("\"plugins list\") COMPREPLY=($(compgen -W \"--json --help\"") != std::string::npos);
+  // The bash script is valid bash.
+  spit(home.file("c.bash"), bash.out);
+  CHECK(run("-n '" + home.file("c.bash") + "'", "/bin/bash").status == 0);
+  CHECK(run("completion zsh").out.rfind("#compdef devtrack", 0) == 0);
+  CHECK(run("completion fish").out.find("complete -c devtrack") != std::string::npos);
+  CHECK(run("completion tcsh").status == 2);
+}

@@ -1,0 +1,163 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+
+using namespace devtrack;
+
+namespace {
+
+// A registry with one tracker and one surface, as the scan would give.
+std::vector<PluginInfo> registry() {
+  PluginInfo tracker;
+  tracker.id = "github";
+  tracker.kind = "tracker";
+  tracker.options = {{"token", "secret", "", "API token"},
+                     {"base_url", "url", "\"https://api.github.com\"", "API root"},
+                     {"page_size", "int", "50", "page size"},
+                     {"timeout", "duration", "\"30s\"", "request timeout"},
+                     {"verify", "bool", "true", "verify TLS"},
+                     {"labels", "list", "", "labels"}};
+  PluginInfo surface;
+  surface.id = "tty";
+  surface.kind = "surface";
+  return {tracker, surface};
+}
+
+ConfigResult check(const std::string& text) { return parse_config(text, "config.yaml", registry()); }
+
+// The only diagnostic, as text.
+std::string only(const ConfigResult& r) {
+  REQUIRE(r.diagnostics.size() == 1);
+  return r.diagnostics[0].str();
+}
+
+}  // namespace
+
+TEST_CASE("the default config passes with no diagnostics") {
+  auto r = parse_config(default_config_text(), "config.yaml", {});
+  for (const auto& d : r.diagnostics) INFO(d.str());
+  CHECK(r.diagnostics.empty());
+  CHECK(r.config.settings.prompt_interval == std::chrono::hours(3));
+  CHECK(r.config.tracker.mode == "immediate");
+}
+
+TEST_CASE("an empty file means the defaults") {
+  auto r = check("");
+  CHECK(r.ok());
+  CHECK(r.config.prompt.inline_timeout == std::chrono::seconds(15));
+  CHECK(r.config.settings.work_days[0]);
+  CHECK_FALSE(r.config.settings.work_days[6]);
+}
+
+TEST_CASE("values are read into the typed config") {
+  auto r = check(
+      "settings:\n  prompt_interval: 90m\n  summary_time: \"16:30\"\n  timezone: Europe/Berlin\n"
+      "  work_hours: \"08:00-17:00\"\n  work_days: [mon, sat]\n"
+      "prompt: {surfaces: [tty], inline: false, timeout: 5m}\ntracker: {mode: end-of-day, grace: 2m}\n"
+      "projects:\n  - id: billing\n    aliases: [bill]\n    github: acme/billing\n    jira: [BILL]\n");
+  for (const auto& d : r.diagnostics) INFO(d.str());
+  REQUIRE(r.ok());
+  CHECK(r.diagnostics.empty());
+  CHECK(r.config.settings.prompt_interval == std::chrono::minutes(90));
+  CHECK(r.config.settings.summary_minute == 16 * 60 + 30);
+  CHECK(r.config.settings.timezone == "Europe/Berlin");
+  CHECK(r.config.settings.work_start_minute == 8 * 60);
+  CHECK(r.config.settings.work_days == std::array<bool, 7>{true, false, false, false, false, true, false});
+  CHECK_FALSE(r.config.prompt.inline_prompt);
+  CHECK(r.config.tracker.mode == "end-of-day");
+  REQUIRE(r.config.projects.size() == 1);
+  CHECK(r.config.projects[0].name == "billing");
+  CHECK(r.config.projects[0].jira == std::vector<std::string>{"BILL"});
+}
+
+TEST_CASE("each kind of error is reported with its position") {
+  CHECK(only(check("settings:\n  promt_interval: 3h\n")) ==
+        "config.yaml:2:3: error: unknown key 'settings.promt_interval' (did you mean 'prompt_interval'?)");
+  CHECK(only(check("setings: {}\n")) == "config.yaml:1:1: error: unknown key 'setings' (did you mean 'settings'?)");
+  CHECK(only(check("settings:\n  prompt_interval: soon\n")) ==
+        "config.yaml:2:20: error: settings.prompt_interval must be a duration like 90s, 15m, 3h or 1h30m, not 'soon'");
+  CHECK(only(check("settings: {summary_time: \"25:00\"}\n")) ==
+        "config.yaml:1:26: error: settings.summary_time must be a time like \"17:00\", not '25:00'");
+  CHECK(only(check("settings:\n  timezone: Mars/Olympus\n")) ==
+        "config.yaml:2:13: error: settings.timezone 'Mars/Olympus' is not a known IANA time zone (like Europe/Berlin)");
+  CHECK(only(check("settings:\n  work_hours: \"18:00-09:00\"\n")) ==
+        "config.yaml:2:15: error: settings.work_hours must end after it starts");
+  CHECK(only(check("settings:\n  work_days: [mon, tues]\n")).find("unknown day 'tues' (did you mean 'tue'?)") !=
+        std::string::npos);
+  CHECK(only(check("prompt:\n  inline: maybe\n")) ==
+        "config.yaml:2:11: error: prompt.inline must be true or false, not 'maybe'");
+  CHECK(only(check("tracker: {mode: immediately}\n")) ==
+        "config.yaml:1:17: error: tracker.mode must be immediate or end-of-day, not 'immediately' (did you mean "
+        "'immediate'?)");
+  CHECK(only(check("settings: [a, b]\n")) == "config.yaml:1:11: error: settings must be a map");
+  CHECK(only(check("prompt:\n  timeout: 5m\n  timeout: 6m\n")) ==
+        "config.yaml:3:3: error: 'prompt.timeout' is set twice");
+}
+
+TEST_CASE("invalid YAML is reported with its position") {
+  auto d = only(check("settings:\n  prompt_interval: [3h\n"));
+  CHECK(d.rfind("config.yaml:", 0) == 0);
+  CHECK(d.find("invalid YAML") != std::string::npos);
+}
+
+TEST_CASE("projects are checked") {
+  auto r = check("projects:\n  - name: No id\n  - id: Bad Id\n  - id: ok\n    github: nope\n    jira: [prx]\n"
+                 "  - id: ok\n");
+  std::vector<std::string> got;
+  for (const auto& d : r.diagnostics) got.push_back(d.str());
+  CHECK(got == std::vector<std::string>{
+                   "config.yaml:2:5: error: project has no id",
+                   "config.yaml:3:9: error: project id 'Bad Id' must be lower-case letters, digits, - or _",
+                   "config.yaml:5:13: error: projects[].github must be owner/name, not 'nope'",
+                   "config.yaml:6:11: error: projects[].jira: 'prx' is not a Jira project key like PRX",
+                   "config.yaml:7:9: error: project id 'ok' is used twice",
+               });
+}
+
+TEST_CASE("plugin options are checked against the plugin's option table") {
+  SECTION("unknown option, with did you mean") {
+    CHECK(only(check("plugins:\n  github:\n    enabled: true\n    base_ur: https://x\n")) ==
+          "config.yaml:4:5: error: unknown key 'plugins.github.base_ur' (did you mean 'base_url'?)");
+  }
+  SECTION("types") {
+    CHECK(only(check("plugins: {github: {page_size: many}}\n")) ==
+          "config.yaml:1:31: error: plugins.github.page_size must be a whole number, not 'many'");
+    CHECK(only(check("plugins: {github: {timeout: forever}}\n")).find("must be a duration") != std::string::npos);
+    CHECK(only(check("plugins: {github: {base_url: ftp://x}}\n")).find("must be an http(s) URL") != std::string::npos);
+    CHECK(only(check("plugins: {github: {verify: perhaps}}\n")).find("must be true or false") != std::string::npos);
+  }
+  SECTION("a secret in clear is refused and never echoed") {
+    auto d = only(check("plugins:\n  github:\n    token: ghp_supersecret123\n"));
+    CHECK(d.find("must be a secret reference") != std::string::npos);
+    CHECK(d.find("ghp_supersecret123") == std::string::npos);
+  }
+  SECTION("unknown plugin: an error when enabled, a warning when not") {
+    auto r = check("plugins:\n  gihub: {enabled: true}\n  old: {enabled: false}\n");
+    REQUIRE(r.diagnostics.size() == 2);
+    CHECK(r.diagnostics[0].str() ==
+          "config.yaml:2:3: error: no plugin 'gihub' is installed (did you mean 'github'?)");
+    CHECK(r.diagnostics[1].severity == "warning");
+    CHECK_FALSE(r.ok());
+  }
+  SECTION("a surface that is not a surface") {
+    CHECK(only(check("prompt:\n  surfaces: [github]\n")) ==
+          "config.yaml:2:13: error: prompt.surfaces: 'github' is a tracker plugin, not a surface");
+  }
+}
+
+TEST_CASE("plugin options reach the plugin as JSON with defaults applied") {
+  auto r = check("plugins:\n  github:\n    enabled: yes\n    token: env:GH_TOKEN\n    timeout: 2m\n"
+                 "    labels: [a, b]\n");
+  REQUIRE(r.ok());
+  REQUIRE(r.config.plugin_enabled("github"));
+  auto j = nlohmann::json::parse(r.config.plugins["github"].options_json);
+  CHECK(j["token"] == "env:GH_TOKEN");
+  CHECK(j["timeout"] == 120);
+  CHECK(j["page_size"] == 50);
+  CHECK(j["verify"] == true);
+  CHECK(j["base_url"] == "https://api.github.com");
+  CHECK(j["labels"] == nlohmann::json::array({"a", "b"}));
+  CHECK_FALSE(j.contains("enabled"));
+}

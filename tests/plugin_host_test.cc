@@ -1,0 +1,149 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "event/bus.h"
+#include "event/loop.h"
+#include "plugin/host.h"
+#include "plugin/loader.h"
+#include "store/store.h"
+#include "test_support.h"
+
+using namespace devtrack;
+using namespace devtrack::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+  TempHome home;
+  ManualClock clock{from_ms(1'800'000'000'000)};
+  EventLoop loop{clock};
+  Bus bus{loop};
+  Store store{home.file("devtrack.db")};
+  PluginHost host{loop, bus, &store, "worker"};
+
+  PluginInfo info(const std::string& dir, const std::string& file, const std::string& id) {
+    PluginInfo p;
+    p.path = plugin_dir(dir) + "/" + file;
+    p.id = id;
+    return p;
+  }
+};
+
+struct Out {
+  std::string text;
+  dt_out out{this, [](const dt_out* o, const char* d, size_t n) {
+               static_cast<Out*>(o->ctx)->text.append(d, n);
+               return true;
+             }};
+};
+
+}  // namespace
+
+TEST_CASE("a plugin on the bus: subscribes, publishes, uses the key/value store") {
+  Fixture f;
+  std::string error;
+  REQUIRE(f.host.start(f.info("good", "good-tracker.so", "good-tracker"), "{}", &error));
+  CHECK(f.host.running() == std::vector<std::string>{"good-tracker"});
+  int pongs = 0;
+  f.bus.subscribe("test.pong", [&](const Event& e) {
+    CHECK(nlohmann::json::parse(e.payload)["from"] == "good-tracker");
+    ++pongs;
+  });
+  f.bus.publish("test.ping", "{}");
+  f.bus.publish("test.ping", "{}");
+  REQUIRE(f.loop.run_until([&] { return pongs == 2; }, 5s));
+  CHECK(f.store.kv_get("good-tracker", "pings") == "2");
+
+  // Its tracker interface works through the C ABI.
+  auto iface = f.host.interface("good-tracker", DEVTRACK_TRACKER_V1);
+  REQUIRE(iface.table);
+  auto* tracker = static_cast<const dt_tracker_v1*>(iface.table);
+  Out out;
+  CHECK(tracker->post(iface.self, "{}", &out.out) == DT_OK);
+  CHECK(out.text == "{\"remote_id\":\"1\"}");
+  CHECK(tracker->amend == nullptr);
+  CHECK_FALSE(f.host.interface("good-tracker", DEVTRACK_SINK_V1).table);
+}
+
+TEST_CASE("stopping a plugin removes its subscriptions before it is destroyed") {
+  Fixture f;
+  REQUIRE(f.host.start(f.info("good", "good-tracker.so", "good-tracker"), "{}", nullptr));
+  CHECK(f.bus.subscription_count("good-tracker") == 1);
+  f.host.stop("good-tracker");
+  CHECK(f.bus.subscription_count("good-tracker") == 0);
+  CHECK(f.host.running().empty());
+  // An event for the destroyed instance reaches nobody (no use-after-free).
+  int pongs = 0, host_seen = 0;
+  f.bus.subscribe("test.pong", [&](const Event&) { ++pongs; });
+  f.bus.subscribe("test.ping", [&](const Event&) { ++host_seen; });
+  f.bus.publish("test.ping", "{}");
+  REQUIRE(f.loop.run_until([&] { return host_seen == 1; }, 5s));
+  f.loop.run_until([] { return false; }, 50ms);
+  CHECK(pongs == 0);
+  // And it can be started again.
+  CHECK(f.host.start(f.info("good", "good-tracker.so", "good-tracker"), "{}", nullptr));
+}
+
+TEST_CASE("create failing or throwing is a refusal; the host keeps going") {
+  Fixture f;
+  std::string error;
+  CHECK_FALSE(f.host.start(f.info("good", "good-tracker.so", "good-tracker"), R"({"fail":true})", &error));
+  CHECK(error == "create failed: told to fail by its options");
+  CHECK(f.bus.subscription_count("good-tracker") == 0);
+
+  CHECK_FALSE(f.host.start(f.info("cpp", "create-throws.so", "create-throws"), "{}", &error));
+  CHECK(error == "create failed: boom in the constructor");
+
+  CHECK_FALSE(f.host.start(f.info("broken", "bad-major.so", "good-tracker"), "{}", &error));
+  CHECK(error.find("major version differs") != std::string::npos);
+
+  CHECK_FALSE(f.host.start(f.info("good", "good-tracker.so", "other-id"), "{}", &error));
+  CHECK(error.find("its id changed") != std::string::npos);
+
+  REQUIRE(f.host.start(f.info("good", "good-tracker.so", "good-tracker"), "{}", &error));
+  CHECK_FALSE(f.host.start(f.info("good", "good-tracker.so", "good-tracker"), "{}", &error));
+  CHECK(error == "plugin 'good-tracker' is already running");
+  CHECK(f.host.running().size() == 1);
+}
+
+TEST_CASE("an sdk.hpp plugin: host timers through the clock seam, errors mapped to statuses") {
+  Fixture f;
+  REQUIRE(f.host.start(f.info("cpp", "sdk-trigger.so", "sdk-trigger"), "{}", nullptr));
+  auto iface = f.host.interface("sdk-trigger", DEVTRACK_TRIGGER_V1);
+  REQUIRE(iface.table);
+  auto* trigger = static_cast<const dt_trigger_v1*>(iface.table);
+  Out err;
+  REQUIRE(trigger->start(iface.self, &err.out) == DT_OK);
+  int64_t fired_at = 0;
+  f.bus.subscribe("trigger.manual", [&](const Event& e) { fired_at = nlohmann::json::parse(e.payload)["at_ms"]; });
+  f.loop.run_until([] { return false; }, 50ms);
+  CHECK(fired_at == 0);  // due in a minute of test-clock time
+  f.clock.advance(61s);
+  REQUIRE(f.loop.run_until([&] { return fired_at != 0; }, 5s));
+  CHECK(fired_at == 1'800'000'000'000 + 61'000);
+
+  Out echo;
+  CHECK(trigger->control(iface.self, "{\"command\":\"ping\"}", &echo.out) == DT_OK);
+  CHECK(nlohmann::json::parse(echo.text)["echo"] == "{\"command\":\"ping\"}");
+  Out failed;
+  CHECK(trigger->control(iface.self, "{\"command\":\"fail\"}", &failed.out) == DT_RETRY);
+  auto j = nlohmann::json::parse(failed.text);
+  CHECK(j["message"] == "try later");
+  CHECK(j["retry_after_s"] == 30);
+}
+
+TEST_CASE("stopping a plugin cancels its pending timers") {
+  Fixture f;
+  REQUIRE(f.host.start(f.info("cpp", "sdk-trigger.so", "sdk-trigger"), "{}", nullptr));
+  auto iface = f.host.interface("sdk-trigger", DEVTRACK_TRIGGER_V1);
+  Out err;
+  static_cast<const dt_trigger_v1*>(iface.table)->start(iface.self, &err.out);
+  f.loop.run_until([] { return false; }, 20ms);
+  CHECK(f.loop.pending_timers() == 1);
+  f.host.stop("sdk-trigger");
+  CHECK(f.loop.pending_timers() == 0);
+  f.clock.advance(120s);
+  f.loop.run_until([] { return false; }, 50ms);  // nothing fires into freed memory
+}

@@ -1,0 +1,83 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "plugin/registry.h"
+#include "test_support.h"
+
+using namespace devtrack;
+using namespace devtrack::test;
+
+namespace {
+const PluginInfo* by_file(const std::vector<PluginInfo>& all, const std::string& file) {
+  for (const auto& p : all)
+    if (std::filesystem::path(p.path).filename() == file) return &p;
+  return nullptr;
+}
+// The test's own plugins, without the bundled ones of the build tree.
+std::vector<PluginInfo> not_bundled(std::vector<PluginInfo> all) {
+  std::erase_if(all, [](const PluginInfo& p) { return p.source == "bundled"; });
+  return all;
+}
+}  // namespace
+
+TEST_CASE("the scan lists every plugin on the search path, refused ones with the reason") {
+  TempHome home;
+  set_env("DEVTRACK_PLUGIN_PATH", plugin_dir("good") + ":" + plugin_dir("broken"));
+  auto all = scan_plugins(false);
+  REQUIRE(by_file(all, "good-tracker.so"));
+  CHECK_FALSE(by_file(all, "good-tracker.so")->refused);
+  CHECK(by_file(all, "good-tracker.so")->source == "env");
+  for (const char* f : {"not_elf.so", "no_entry.so", "bad-major.so", "truncated.so", "unknown-kind.so"}) {
+    INFO(f);
+    REQUIRE(by_file(all, f));
+    CHECK(by_file(all, f)->refused);
+  }
+  CHECK(std::filesystem::exists(registry_cache_path()));
+}
+
+TEST_CASE("duplicate ids: the first on the search path wins") {
+  TempHome home;
+  set_env("DEVTRACK_PLUGIN_PATH", plugin_dir("good") + ":" + plugin_dir("dups"));
+  auto all = not_bundled(scan_plugins(false));
+  REQUIRE(all.size() == 3);
+  CHECK_FALSE(all[0].refused);
+  CHECK(all[1].refused);
+  CHECK(all[1].error == "duplicate id 'good-tracker': " + all[0].path + " comes first on the search path");
+  CHECK(all[2].refused);
+  REQUIRE(find_plugin(all, "good-tracker"));
+  CHECK(find_plugin(all, "good-tracker")->path == all[0].path);
+}
+
+TEST_CASE("the registry is read from the cache and refreshed when a file changes") {
+  TempHome home;
+  std::string dir = home.file("plugins");  // the user plugin dir
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(plugin_dir("good") + "/good-tracker.so", dir + "/good-tracker.so");
+  // load_registry runs the real devtrack-worker --scan when the cache is stale.
+  auto first = not_bundled(load_registry());
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].source == "user");
+  CHECK(first[0].id == "good-tracker");
+
+  // A fresh cache is used as is: prove it by planting a marker in it.
+  auto cache = nlohmann::json::parse(slurp(registry_cache_path()));
+  cache["plugins"][0]["description"] = "from the cache";
+  spit(registry_cache_path(), cache.dump());
+  CHECK(not_bundled(load_registry())[0].description == "from the cache");
+
+  // Replace the file with a broken one: size and mtime change, the scan runs.
+  std::filesystem::copy_file(plugin_dir("broken") + "/bad-major.so", dir + "/good-tracker.so",
+                             std::filesystem::copy_options::overwrite_existing);
+  auto after = not_bundled(load_registry());
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].refused);
+  CHECK(after[0].error.find("major version differs") != std::string::npos);
+
+  // A corrupt cache is rebuilt, not fatal.
+  spit(registry_cache_path(), "{not json");
+  CHECK(not_bundled(load_registry()).size() == 1);
+}

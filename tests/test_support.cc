@@ -1,0 +1,75 @@
+#include "test_support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+
+namespace devtrack::test {
+
+void set_env(const std::string& name, const std::string& value) { ::setenv(name.c_str(), value.c_str(), 1); }
+
+TempHome::TempHome() {
+  std::string tmpl = (fs::temp_directory_path() / "devtrack-test-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+  for (const char* name : {"DEVTRACK_HOME", "HOME", "DEVTRACK_PLUGIN_PATH", "XDG_RUNTIME_DIR"}) {
+    const char* v = std::getenv(name);
+    saved_.emplace_back(name, v ? v : std::string("\x01"));
+  }
+  set_env("DEVTRACK_HOME", path_ + "/home");
+  set_env("HOME", path_);
+  set_env("DEVTRACK_PLUGIN_PATH", "");
+  set_env("XDG_RUNTIME_DIR", path_ + "/run");
+  fs::create_directories(path_ + "/home");
+  fs::create_directories(path_ + "/run");
+  path_ += "/home";
+}
+
+TempHome::~TempHome() {
+  for (const auto& [name, value] : saved_) {
+    if (value == "\x01") ::unsetenv(name.c_str());
+    else set_env(name, value);
+  }
+  std::error_code ec;
+  fs::remove_all(fs::path(path_).parent_path(), ec);
+}
+
+Result run(const std::string& args, const std::string& program) {
+  std::string out_file = fs::temp_directory_path() / ("devtrack-test-out-" + std::to_string(::getpid()));
+  std::string err_file = out_file + ".err";
+  std::string bin = program.empty() ? build_dir() + "/bin/devtrack" : program;
+  std::string cmd = "'" + bin + "' " + args + " >'" + out_file + "' 2>'" + err_file + "' </dev/null";
+  int raw = std::system(cmd.c_str());
+  Result r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = slurp(out_file);
+  r.err = slurp(err_file);
+  fs::remove(out_file);
+  fs::remove(err_file);
+  return r;
+}
+
+std::string plugin_dir(const std::string& name) { return build_dir() + "/tests/plugins/" + name; }
+std::string source_dir() { return DEVTRACK_SOURCE_DIR; }
+std::string build_dir() { return DEVTRACK_BUILD_DIR; }
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void spit(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+}  // namespace devtrack::test

@@ -1,0 +1,41 @@
+// Shared by the tests: an isolated DevTrack home per test, and running the
+// real devtrack binary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace devtrack::test {
+
+// A fresh temporary directory set as DEVTRACK_HOME (and HOME, and an empty
+// DEVTRACK_PLUGIN_PATH) for the life of the object; removed afterwards.
+class TempHome {
+ public:
+  TempHome();
+  ~TempHome();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+  std::vector<std::pair<std::string, std::string>> saved_;
+};
+
+void set_env(const std::string& name, const std::string& value);
+
+struct Result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+// Runs the built devtrack (or another program when `program` is given)
+// with the arguments, through /bin/sh, capturing stdout and stderr.
+Result run(const std::string& args, const std::string& program = "");
+
+std::string plugin_dir(const std::string& name);  // build/tests/plugins/<name>
+std::string source_dir();
+std::string build_dir();
+std::string slurp(const std::string& path);
+void spit(const std::string& path, const std::string& text);
+
+}  // namespace devtrack::test
