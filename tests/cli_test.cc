@@ -203,3 +203,17 @@ TEST_CASE("completion scripts for bash, zsh and fish") {
   CHECK(run("completion fish").out.find("complete -c devtrack") != std::string::npos);
   CHECK(run("completion tcsh").status == 2);
 }
+
+TEST_CASE("the configuration reference documents every option of every bundled plugin") {
+  TempHome home;
+  std::string doc = slurp(source_dir() + "/docs/configuration.md");
+  json list = json::parse(run("plugins list --json").out);
+  for (const auto& p : list) {
+    if (p["source"] != "bundled" || p["state"] == "refused") continue;
+    std::string id = p["id"];
+    INFO(id);
+    CHECK(doc.find("### " + id) != std::string::npos);
+    json info = json::parse(run("plugins info " + id + " --json").out);
+    for (const auto& o : info["options"]) CHECK(doc.find("`" + o["name"].get<std::string>() + "`") != std::string::npos);
+  }
+}
