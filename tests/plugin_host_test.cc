@@ -147,3 +147,42 @@ TEST_CASE("stopping a plugin cancels its pending timers") {
   f.clock.advance(120s);
   f.loop.run_until([] { return false; }, 50ms);  // nothing fires into freed memory
 }
+
+TEST_CASE("the SDK example tracker: post, find by idempotency key, amend, through the C ABI") {
+  Fixture f;
+  std::string error;
+  REQUIRE(f.host.start(f.info("hello", "hello-tracker.so", "hello-tracker"), R"({"greeting":"Hi","max_comments":2})",
+                       &error));
+  auto iface = f.host.interface("hello-tracker", DEVTRACK_TRACKER_V1);
+  REQUIRE(iface.table);
+  auto* t = static_cast<const dt_tracker_v1*>(iface.table);
+  std::string update = R"({"kind":"comment","ticket":{"system":"hello","number":7},"body":"fixed it","minutes":30,)"
+                       R"("idempotency_key":"k-1"})";
+  Out none;
+  CHECK(t->find(iface.self, update.c_str(), &none.out) == DT_NOT_FOUND);
+  Out posted;
+  REQUIRE(t->post(iface.self, update.c_str(), &posted.out) == DT_OK);
+  std::string remote_id = nlohmann::json::parse(posted.text)["remote_id"];
+  CHECK(remote_id == "7-1");
+  Out found;
+  REQUIRE(t->find(iface.self, update.c_str(), &found.out) == DT_OK);
+  CHECK(nlohmann::json::parse(found.text)["remote_id"] == remote_id);
+  CHECK(nlohmann::json::parse(*f.store.kv_get("hello-tracker", "comment:7-1"))["body"] == "Hi: fixed it");
+
+  Out amended;
+  std::string amend = R"({"remote_id":"7-1","update":{"body":"fixed the redirect"}})";
+  REQUIRE(t->amend(iface.self, amend.c_str(), &amended.out) == DT_OK);
+  CHECK(nlohmann::json::parse(*f.store.kv_get("hello-tracker", "comment:7-1"))["body"] == "Hi: fixed the redirect");
+
+  Out second, third;
+  CHECK(t->post(iface.self, R"({"ticket":{"number":7},"idempotency_key":"k-2"})", &second.out) == DT_OK);
+  CHECK(t->post(iface.self, R"({"ticket":{"number":7},"idempotency_key":"k-3"})", &third.out) == DT_PERMANENT);
+  CHECK(nlohmann::json::parse(third.text)["message"] == "ticket 7 is full");
+  Out bad;
+  CHECK(t->post(iface.self, "not json", &bad.out) == DT_INVALID);
+
+  // Bad options refuse the plugin with the constructor's message.
+  f.host.stop("hello-tracker");
+  CHECK_FALSE(f.host.start(f.info("hello", "hello-tracker.so", "hello-tracker"), R"({"max_comments":0})", &error));
+  CHECK(error == "create failed: max_comments must be at least 1");
+}
