@@ -8,7 +8,6 @@
 #include "plugin/registry.h"
 #include "util/error.h"
 #include "util/paths.h"
-#include "util/strings.h"
 
 namespace devtrack::cli {
 
@@ -17,14 +16,8 @@ namespace {
 int set_enabled(const po::variables_map& args, bool enabled) {
   std::string id = args["ID"].as<std::string>();
   auto plugins = load_registry();
-  if (!find_plugin(plugins, id)) {
-    for (const auto& r : plugins)
-      if (r.refused && r.id == id) throw Error("plugin '" + id + "' is refused: " + r.path + ": " + r.error);
-    // Disabling a plugin that is gone is still allowed: it cleans the config.
-    if (enabled)
-      throw Error("no plugin '" + id + "' is installed" + did_you_mean(id, plugin_ids(plugins)) +
-                  "; see devtrack plugins list");
-  }
+  // Disabling a plugin that is gone is still allowed: it cleans the config.
+  if (enabled) require_plugin(plugins, id);
   std::string path = paths::config_file();
   std::error_code ec;
   std::string text;

@@ -5,8 +5,6 @@
 #include "cli/cli_common.h"
 #include "cli/command.h"
 #include "plugin/registry.h"
-#include "util/error.h"
-#include "util/strings.h"
 
 namespace devtrack::cli {
 
@@ -15,13 +13,7 @@ namespace {
 int run(const po::variables_map& args) {
   std::string id = args["ID"].as<std::string>();
   Loaded loaded = load_config_and_plugins();
-  const PluginInfo* p = find_plugin(loaded.plugins, id);
-  if (!p) {
-    for (const auto& r : loaded.plugins)
-      if (r.refused && r.id == id) throw Error("plugin '" + id + "' is refused: " + r.path + ": " + r.error);
-    throw Error("no plugin '" + id + "' is installed" + did_you_mean(id, plugin_ids(loaded.plugins)) +
-                "; see devtrack plugins list");
-  }
+  const PluginInfo* p = &require_plugin(loaded.plugins, id);
   bool enabled = loaded.config.plugin_enabled(id);
   if (args.count("json")) {
     nlohmann::json options = nlohmann::json::array();

@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/paths.h"
 #include "util/process.h"
+#include "util/strings.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -189,6 +190,14 @@ const PluginInfo* find_plugin(const std::vector<PluginInfo>& plugins, const std:
   for (const auto& p : plugins)
     if (!p.refused && p.id == id) return &p;
   return nullptr;
+}
+
+const PluginInfo& require_plugin(const std::vector<PluginInfo>& plugins, const std::string& id) {
+  if (const PluginInfo* p = find_plugin(plugins, id)) return *p;
+  for (const auto& r : plugins)
+    if (r.refused && r.id == id) throw Error("plugin '" + id + "' is refused: " + r.path + ": " + r.error);
+  throw Error("no plugin '" + id + "' is installed" + did_you_mean(id, plugin_ids(plugins)) +
+              "; see devtrack plugins list");
 }
 
 std::vector<std::string> plugin_ids(const std::vector<PluginInfo>& plugins) {

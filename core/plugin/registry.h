@@ -31,6 +31,9 @@ std::vector<PluginInfo> load_registry();
 void refuse_duplicates(std::vector<PluginInfo>& plugins);
 
 const PluginInfo* find_plugin(const std::vector<PluginInfo>& plugins, const std::string& id);
+// The usable plugin with this id, or throws Error saying it is refused (and
+// why) or not installed (with "did you mean").
+const PluginInfo& require_plugin(const std::vector<PluginInfo>& plugins, const std::string& id);
 std::vector<std::string> plugin_ids(const std::vector<PluginInfo>& plugins);
 
 std::string registry_cache_path();
