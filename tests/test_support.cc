@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -19,7 +20,9 @@ TempHome::TempHome() {
   std::string tmpl = (fs::temp_directory_path() / "devtrack-test-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;
-  for (const char* name : {"DEVTRACK_HOME", "HOME", "DEVTRACK_PLUGIN_PATH", "XDG_RUNTIME_DIR"}) {
+  for (const char* name : {"DEVTRACK_HOME", "HOME", "DEVTRACK_PLUGIN_PATH", "XDG_RUNTIME_DIR", "GIT_CONFIG_NOSYSTEM",
+                           "GIT_CONFIG_GLOBAL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
+                           "GIT_COMMITTER_EMAIL", "DEVTRACK_TEST_CLOCK", "NOTIFY_SOCKET"}) {
     const char* v = std::getenv(name);
     saved_.emplace_back(name, v ? v : std::string("\x01"));
   }
@@ -27,6 +30,16 @@ TempHome::TempHome() {
   set_env("HOME", path_);
   set_env("DEVTRACK_PLUGIN_PATH", "");
   set_env("XDG_RUNTIME_DIR", path_ + "/run");
+  // Nothing of the machine's git set-up leaks in.
+  set_env("GIT_CONFIG_NOSYSTEM", "1");
+  set_env("GIT_CONFIG_GLOBAL", path_ + "/gitconfig");
+  spit(path_ + "/gitconfig", "[init]\n\tdefaultBranch = main\n");
+  set_env("GIT_AUTHOR_NAME", "Test Author");
+  set_env("GIT_AUTHOR_EMAIL", "author@example.com");
+  set_env("GIT_COMMITTER_NAME", "Test Author");
+  set_env("GIT_COMMITTER_EMAIL", "author@example.com");
+  ::unsetenv("DEVTRACK_TEST_CLOCK");
+  ::unsetenv("NOTIFY_SOCKET");
   fs::create_directories(path_ + "/home");
   fs::create_directories(path_ + "/run");
   path_ += "/home";
@@ -54,6 +67,38 @@ Result run(const std::string& args, const std::string& program) {
   fs::remove(out_file);
   fs::remove(err_file);
   return r;
+}
+
+std::string TempHome::root() const { return fs::path(path_).parent_path().string(); }
+
+Result git(const std::string& args) { return run(args, "/usr/bin/git"); }
+
+std::string make_repo(const std::string& path, const std::string& remote) {
+  fs::create_directories(path);
+  git("init -q '" + path + "'");
+  if (!remote.empty()) git("-C '" + path + "' remote add origin " + remote);
+  git("-C '" + path + "' commit -q --allow-empty -m initial");
+  return path;
+}
+
+std::string commit(const std::string& repo, const std::string& message) {
+  auto r = git("-C '" + repo + "' commit -q --allow-empty -m '" + message + "'");
+  if (r.status != 0) throw std::runtime_error("git commit failed: " + r.err);
+  return head(repo);
+}
+
+std::string head(const std::string& repo) {
+  auto out = git("-C '" + repo + "' rev-parse HEAD").out;
+  return out.substr(0, out.find('\n'));
+}
+
+bool wait_until(const std::function<bool()>& pred, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 std::string plugin_dir(const std::string& name) { return build_dir() + "/tests/plugins/" + name; }

@@ -2,6 +2,7 @@
 // real devtrack binary.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ class TempHome {
   ~TempHome();
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
+  // The directory above the DevTrack home, for repositories and scratch.
+  std::string root() const;
 
  private:
   std::string path_;
@@ -33,6 +36,17 @@ struct Result {
 Result run(const std::string& args, const std::string& program = "");
 
 std::string plugin_dir(const std::string& name);  // build/tests/plugins/<name>
+
+// git, run for real (the TempHome isolates its configuration).
+Result git(const std::string& args);
+// git init + an initial empty commit (+ an origin remote if given).
+std::string make_repo(const std::string& path, const std::string& remote = "");
+// An empty commit; returns its id.
+std::string commit(const std::string& repo, const std::string& message);
+std::string head(const std::string& repo);
+
+// Polls pred every 20 ms for at most `seconds` (a bound, not a timing).
+bool wait_until(const std::function<bool()>& pred, int seconds = 20);
 std::string source_dir();
 std::string build_dir();
 std::string slurp(const std::string& path);

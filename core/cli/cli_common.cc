@@ -45,3 +45,36 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
 bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }
 
 }  // namespace devtrack::cli
+
+#include <date/tz.h>
+
+#include <thread>
+
+#include "ipc/ipc.h"
+
+namespace devtrack::cli {
+
+std::string daemon_call(const std::string& command, const std::string& args_json) {
+  return ipc::call(command, args_json);
+}
+
+bool wait_for_daemon(bool running, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (ipc::daemon_running() != running) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+std::string local_iso_time(int64_t ms, const std::string& timezone) {
+  auto t = date::floor<std::chrono::seconds>(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+  try {
+    const date::time_zone* zone = timezone.empty() ? date::current_zone() : date::locate_zone(timezone);
+    return date::format("%FT%T%Ez", date::make_zoned(zone, t));
+  } catch (const std::exception&) {
+    return date::format("%FT%TZ", t);  // no tzdata: UTC
+  }
+}
+
+}  // namespace devtrack::cli

@@ -2,6 +2,8 @@
 // opening the store, printing JSON. Kept free of heavy headers.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,5 +25,18 @@ void print_table(const std::vector<std::vector<std::string>>& rows);
 
 // True if stdout is a terminal (tables and colours), else plain output.
 bool stdout_is_tty();
+
+}  // namespace devtrack::cli
+
+namespace devtrack::cli {
+
+// Calls the daemon (ipc::call); throws ipc::NotRunning if it is not running.
+std::string daemon_call(const std::string& command, const std::string& args_json = "{}");
+
+// Waits until the daemon answers (true) or `timeout` passes.
+bool wait_for_daemon(bool running, std::chrono::milliseconds timeout);
+
+// "2026-11-26T08:30:00+01:00" in the configured or system time zone.
+std::string local_iso_time(int64_t ms, const std::string& timezone = "");
 
 }  // namespace devtrack::cli

@@ -35,6 +35,9 @@ struct Command {
 // Every command, in the order --help lists them.
 const std::vector<const Command*>& commands();
 
+// The daemon-control commands `devtrackctl` (the seed's name) accepts.
+bool is_control_command(const std::string& name);
+
 // The full --help text of a command.
 std::string help_text(const Command& command);
 

@@ -4,14 +4,25 @@ namespace devtrack::cli {
 
 extern const Command kPluginsList, kPluginsInfo, kPluginsEnable, kPluginsDisable;
 extern const Command kConfigInit, kConfigCheck, kConfigPath;
+extern const Command kDaemon, kStart, kStop, kRestart, kStatus, kPause, kResume, kSetInterval, kReload;
+extern const Command kReposAdd, kReposRemove, kReposList, kLog, kDoctor;
 extern const Command kLogs, kGc, kCompletion, kVersion;
 
 const std::vector<const Command*>& commands() {
   static const std::vector<const Command*> all = {
+      &kStatus,     &kStart,       &kStop,         &kRestart,        &kPause,       &kResume,
+      &kSetInterval, &kReload,     &kReposAdd,     &kReposRemove,    &kReposList,   &kLog,
       &kPluginsList, &kPluginsInfo, &kPluginsEnable, &kPluginsDisable, &kConfigInit, &kConfigCheck,
-      &kConfigPath,  &kLogs,        &kGc,            &kCompletion,     &kVersion,
+      &kConfigPath,  &kDoctor,     &kLogs,         &kGc,             &kDaemon,      &kCompletion,
+      &kVersion,
   };
   return all;
+}
+
+bool is_control_command(const std::string& name) {
+  for (const char* c : {"status", "start", "stop", "restart", "pause", "resume", "set-interval", "reload"})
+    if (name == c) return true;
+  return false;
 }
 
 }  // namespace devtrack::cli

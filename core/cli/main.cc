@@ -90,8 +90,21 @@ int run_command(const Command& c, const std::vector<std::string>& args) {
   return c.run(vm);
 }
 
+// `devtrackctl` is installed as an alias of the control commands.
+bool invoked_as_ctl(const char* argv0) {
+  const char* slash = std::strrchr(argv0, '/');
+  return std::strcmp(slash ? slash + 1 : argv0, "devtrackctl") == 0;
+}
+
 int dispatch(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (invoked_as_ctl(argv[0])) {
+    size_t first = 0;
+    while (first < args.size() && args[first].size() > 1 && args[first][0] == '-') ++first;
+    if (first < args.size() && !is_control_command(args[first]))
+      throw UsageError("devtrackctl controls the daemon (status, start, stop, restart, pause, resume, "
+                       "set-interval, reload); use devtrack " + args[first]);
+  }
   size_t i = 0;
   for (; i < args.size() && args[i].size() > 1 && args[i][0] == '-'; ++i) {
     const std::string& a = args[i];

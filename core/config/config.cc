@@ -33,6 +33,23 @@ bool Config::plugin_enabled(const std::string& id) const {
   return it != plugins.end() && it->second.enabled;
 }
 
+std::string Config::plugin_config_json(const std::string& id) const {
+  json options = json::object();
+  auto it = plugins.find(id);
+  if (it != plugins.end() && !it->second.options_json.empty()) options = json::parse(it->second.options_json);
+  json days = json::array();
+  static const char* const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  for (int d = 0; d < 7; ++d)
+    if (settings.work_days[d]) days.push_back(names[d]);
+  options["settings"] = {{"prompt_interval_s", settings.prompt_interval.count()},
+                         {"timezone", settings.timezone},
+                         {"work_start_minute", settings.work_start_minute},
+                         {"work_end_minute", settings.work_end_minute},
+                         {"work_days", days},
+                         {"summary_minute", settings.summary_minute}};
+  return options.dump();
+}
+
 namespace {
 
 const std::vector<std::string> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -47,7 +64,7 @@ class Checker {
   void check_document(const YAML::Node& root) {
     if (root.IsNull()) return;  // an empty file: all defaults
     if (!root.IsMap()) return error(root, "the config must be a map of sections (settings, prompt, ...)");
-    check_keys(root, "", {"settings", "prompt", "tracker", "logging", "projects", "plugins"});
+    check_keys(root, "", {"settings", "prompt", "tracker", "logging", "worker", "projects", "plugins"});
     for (auto it = root.begin(); it != root.end(); ++it) {
       std::string key = it->first.as<std::string>("");
       const YAML::Node& v = it->second;
@@ -55,6 +72,7 @@ class Checker {
       else if (key == "prompt") check_prompt(v);
       else if (key == "tracker") check_tracker(v);
       else if (key == "logging") check_logging(v);
+      else if (key == "worker") check_worker(v);
       else if (key == "projects") check_projects(v);
       else if (key == "plugins") check_plugins(v);
     }
@@ -239,6 +257,12 @@ class Checker {
     }
     if (auto n = l["content"]) read_bool(n, "logging.content", config_.logging.content);
     if (auto n = l["retention"]) read_duration(n, "logging.retention", config_.logging.retention);
+  }
+
+  void check_worker(const YAML::Node& w) {
+    if (!is_map(w, "worker")) return;
+    check_keys(w, "worker.", {"idle_timeout"});
+    if (auto n = w["idle_timeout"]) read_duration(n, "worker.idle_timeout", config_.worker.idle_timeout);
   }
 
   void check_projects(const YAML::Node& list) {

@@ -68,10 +68,19 @@ struct Config {
     std::chrono::seconds retention{30 * 86400};
   } logging;
 
+  struct {
+    std::chrono::seconds idle_timeout{60};  // the worker exits after this long without work
+  } worker;
+
   std::vector<Project> projects;
   std::map<std::string, PluginConfig> plugins;  // by plugin id, as written
 
   bool plugin_enabled(const std::string& id) const;
+
+  // What a plugin's create() receives: its options with defaults applied,
+  // plus "settings" (the shared settings: prompt_interval_s, timezone,
+  // work_start_minute, work_end_minute, work_days, summary_minute).
+  std::string plugin_config_json(const std::string& id) const;
 };
 
 struct ConfigResult {

@@ -50,8 +50,15 @@ size_t Bus::subscription_count(const std::string& owner) const {
                        [&](const auto& s) { return s->owner == owner; });
 }
 
-void Bus::publish(std::string topic, std::string payload) {
-  loop_.post([this, e = Event{std::move(topic), std::move(payload)}] { deliver(e); });
+std::vector<std::string> Bus::patterns(const std::string& except) const {
+  std::vector<std::string> out;
+  for (const auto& s : subscriptions_)
+    if (s->owner != except && std::find(out.begin(), out.end(), s->pattern) == out.end()) out.push_back(s->pattern);
+  return out;
+}
+
+void Bus::publish(std::string topic, std::string payload, std::string origin) {
+  loop_.post([this, e = Event{std::move(topic), std::move(payload), std::move(origin)}] { deliver(e); });
 }
 
 void Bus::deliver(const Event& event) {

@@ -18,6 +18,7 @@ class EventLoop;
 struct Event {
   std::string topic;
   std::string payload;  // a JSON object
+  std::string origin;   // "" = this process; "worker" / "daemon" = came over the worker link
 };
 
 class Bus {
@@ -37,10 +38,13 @@ class Bus {
   void unsubscribe(SubscriptionId id);
   void unsubscribe_owner(const std::string& owner);
   size_t subscription_count(const std::string& owner) const;
+  // The patterns subscribed to by owners other than `except` (the worker
+  // tells the daemon which topics its plugins want).
+  std::vector<std::string> patterns(const std::string& except) const;
 
   // [any-thread] Queues the event; subscribers run later on the loop thread.
   // A subscriber that throws is logged and the others still get the event.
-  void publish(std::string topic, std::string payload);
+  void publish(std::string topic, std::string payload, std::string origin = "");
 
   static bool matches(std::string_view pattern, std::string_view topic);
   // Topic names: dot-separated words of [a-z0-9_-].

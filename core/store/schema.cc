@@ -92,6 +92,12 @@ CREATE TABLE cache (
 ) WITHOUT ROWID;
 CREATE INDEX cache_expiry ON cache (expires_ms);
 )sql",
+    // 2 -> 3: where each watched repository's git directory is (its reflog
+    // and HEAD are read from there).
+    R"sql(
+ALTER TABLE repos ADD COLUMN git_dir TEXT;
+ALTER TABLE repos ADD COLUMN hooks_dir TEXT;
+)sql",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatest);

@@ -14,3 +14,15 @@ namespace devtrack {
 int run_program(const std::vector<std::string>& argv, std::string* error);
 
 }  // namespace devtrack
+
+namespace devtrack {
+
+// Runs argv and captures its stdout (stderr inherited). Returns the exit
+// status, -1 if it could not run (`error` says why).
+int run_capture(const std::vector<std::string>& argv, std::string* out, std::string* error);
+
+// Starts argv as a daemon: a new session, stdin from /dev/null, stdout and
+// stderr appended to `log_file`. Returns the pid, or -1 (`error` says why).
+int spawn_detached(const std::vector<std::string>& argv, const std::string& log_file, std::string* error);
+
+}  // namespace devtrack

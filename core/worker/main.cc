@@ -9,6 +9,7 @@
 #include "log/log.h"
 #include "plugin/registry.h"
 #include "util/error.h"
+#include "worker/worker.h"
 
 namespace po = boost::program_options;
 
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   options.add_options()("scan", "load changed plugin files and write the registry cache")(
       "force", "with --scan: load every plugin file, not only changed ones")(
       "json", "with --scan: print the registry as JSON")("quiet", "do not print refused plugins")(
+      "bus-fd", boost::program_options::value<int>(), "join the daemon's bus over this descriptor (the daemon passes it)")(
+      "idle-timeout", boost::program_options::value<int>()->default_value(60), "with --bus-fd: exit after this many idle seconds")(
       "help,h", "show this help")("version", "print the version");
   po::variables_map args;
   try {
@@ -33,6 +36,8 @@ int main(int argc, char** argv) {
     std::cout << "devtrack-worker " DEVTRACK_VERSION "\n";
     return 0;
   }
+  if (args.count("bus-fd"))
+    return devtrack::run_worker(args["bus-fd"].as<int>(), std::chrono::seconds(args["idle-timeout"].as<int>()));
   if (!args.count("scan")) {
     std::cerr << "devtrack-worker: error: nothing to do (try --scan); the daemon starts the worker itself\n";
     return 2;

@@ -1,0 +1,106 @@
+// devtrack doctor: one line per check, with the fix for anything wrong.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "config/config.h"
+#include "git/hooks.h"
+#include "ipc/ipc.h"
+#include "plugin/registry.h"
+#include "store/capture_store.h"
+#include "store/store.h"
+#include "util/paths.h"
+
+namespace devtrack::cli {
+
+namespace {
+
+struct Check {
+  std::string name;
+  bool ok;
+  std::string detail;
+  std::string fix;
+};
+
+void check_program(std::vector<Check>& out, const std::string& name) {
+  std::string path = paths::helper(name);
+  bool ok = ::access(path.c_str(), X_OK) == 0;
+  out.push_back({name, ok, path, ok ? "" : "reinstall DevTrack (scripts/install.sh)"});
+}
+
+int run(const po::variables_map& args) {
+  std::vector<Check> checks;
+  std::vector<PluginInfo> plugins;
+  try {
+    plugins = load_registry();
+    int refused = 0;
+    for (const auto& p : plugins) refused += p.refused;
+    checks.push_back({"plugin registry", true,
+                      std::to_string(plugins.size() - refused) + " plugin(s) usable, " + std::to_string(refused) +
+                          " refused",
+                      ""});
+    for (const auto& p : plugins)
+      if (p.refused) checks.push_back({"plugin " + p.path, false, p.error, "remove or rebuild it"});
+  } catch (const std::exception& e) {
+    checks.push_back({"plugin registry", false, e.what(), "reinstall DevTrack (scripts/install.sh)"});
+  }
+  ConfigResult config = load_config(paths::config_file(), plugins);
+  std::string config_problems;
+  for (const auto& d : config.diagnostics)
+    if (d.severity == "error") config_problems += (config_problems.empty() ? "" : "; ") + d.str();
+  checks.push_back({"config", config.ok(), config.ok() ? paths::config_file() : config_problems,
+                    config.ok() ? "" : "fix it: devtrack config check"});
+  check_program(checks, "devtrack-worker");
+  check_program(checks, "devtrack-hook");
+
+  bool running = ipc::daemon_running();
+  checks.push_back({"daemon", running, running ? "running, socket " + ipc::socket_path() : "not running",
+                    running ? "" : "devtrack start"});
+  if (running) {
+    struct stat st;
+    bool private_dir = ::stat(ipc::socket_dir().c_str(), &st) == 0 && (st.st_mode & 077) == 0;
+    checks.push_back({"socket directory", private_dir, ipc::socket_dir(),
+                      private_dir ? "" : "chmod 700 " + ipc::socket_dir()});
+  }
+  try {
+    Store store(paths::database());
+    for (const auto& r : list_repos(store)) {
+      std::string state = r.hooks_dir.empty() ? "missing" : git::check_hook(r.hooks_dir, paths::helper("devtrack-hook"));
+      checks.push_back({"hook " + r.path, state == "ok", state, state == "ok" ? "" : "devtrack repos add " + r.path});
+    }
+  } catch (const std::exception& e) {
+    checks.push_back({"database", false, e.what(), "check " + paths::database()});
+  }
+
+  bool all_ok = true;
+  for (const auto& c : checks) all_ok = all_ok && c.ok;
+  if (args.count("json")) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : checks)
+      out.push_back({{"check", c.name}, {"ok", c.ok}, {"detail", c.detail}, {"fix", c.fix.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.fix)}});
+    std::cout << nlohmann::json{{"ok", all_ok}, {"checks", out}}.dump(2) << "\n";
+  } else {
+    for (const auto& c : checks) {
+      std::cout << (c.ok ? "ok    " : "FAIL  ") << c.name << ": " << c.detail;
+      if (!c.fix.empty()) std::cout << "  → fix: " << c.fix;
+      std::cout << "\n";
+    }
+  }
+  return all_ok ? kOk : kFailure;
+}
+
+}  // namespace
+
+extern const Command kDoctor = {
+    "doctor",
+    "check the installation, daemon, plugins and hooks, with the fix for each problem",
+    "Exit status 1 if any check fails.",
+    [](Spec& s) { s.options.add_options()("json", "print the checks as JSON"); },
+    run,
+};
+
+}  // namespace devtrack::cli

@@ -1,0 +1,99 @@
+// devtrack log: what was captured (commits, timer, editor, manual triggers).
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "event/clock.h"
+#include "git/git_files.h"
+#include "store/capture_store.h"
+#include "store/store.h"
+#include "util/duration.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+namespace devtrack::cli {
+
+namespace {
+
+int run(const po::variables_map& args) {
+  TriggerQuery q;
+  q.limit = args["lines"].as<int>();
+  if (q.limit <= 0) throw UsageError("--lines must be positive");
+  if (args.count("since")) {
+    std::string since = args["since"].as<std::string>();
+    if (auto d = parse_duration(since)) {
+      q.since_ms = process_clock().now_ms() - d->count() * 1000;
+    } else if (auto t = parse_utc_time(since)) {
+      q.since_ms = to_ms(*t);
+    } else {
+      throw UsageError("--since takes a duration (2h, 1d) or a UTC time (2026-03-29T00:00:00Z)");
+    }
+  }
+  if (args.count("repo")) {
+    std::string repo = args["repo"].as<std::string>();
+    try {
+      q.repo = git::resolve_dirs(repo).top;
+    } catch (const Error&) {
+      q.repo = std::filesystem::weakly_canonical(repo).string();
+    }
+  }
+  std::error_code ec;
+  std::vector<TriggerRow> rows;
+  if (std::filesystem::exists(paths::database(), ec)) {
+    Store store(paths::database());
+    rows = list_triggers(store, q);
+  }
+  if (args.count("json")) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& t : rows) {
+      nlohmann::json details = t.has_details ? nlohmann::json::parse(t.details, nullptr, false) : nlohmann::json();
+      auto field = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
+      out.push_back({{"id", t.id},
+                     {"kind", t.kind},
+                     {"at", local_iso_time(t.at_ms)},
+                     {"repo", field(t.repo)},
+                     {"branch", field(t.branch)},
+                     {"commit", field(t.commit)},
+                     {"message", details.is_object() && details.contains("message") ? details["message"] : nullptr},
+                     {"details", details.is_object() ? details : nlohmann::json(nullptr)},
+                     {"response", nullptr}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return kOk;
+  }
+  if (rows.empty()) {
+    std::cout << "nothing captured yet\n";
+    return kOk;
+  }
+  for (const auto& t : rows) {
+    nlohmann::json details = t.has_details ? nlohmann::json::parse(t.details, nullptr, false) : nlohmann::json();
+    std::string summary;
+    if (details.is_object() && details.contains("summary")) summary = details["summary"].get<std::string>();
+    std::cout << local_iso_time(t.at_ms) << "  " << t.kind;
+    if (!t.commit.empty()) std::cout << "  " << t.commit.substr(0, 10);
+    if (!t.repo.empty()) std::cout << "  " << std::filesystem::path(t.repo).filename().string();
+    if (!t.branch.empty()) std::cout << " (" << t.branch << ")";
+    if (!summary.empty()) std::cout << "  " << summary;
+    std::cout << "\n";
+  }
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command kLog = {
+    "log",
+    "show what was captured: commits and timer, editor and manual triggers",
+    "",
+    [](Spec& s) {
+      s.options.add_options()("json", "print a JSON array for scripts")(
+          "since", po::value<std::string>()->value_name("WHEN"), "only since a duration ago (2h, 1d) or a UTC time")(
+          "repo", po::value<std::string>()->value_name("PATH"), "only this repository")(
+          "lines,n", po::value<int>()->default_value(100)->value_name("N"), "at most N entries (the newest)");
+    },
+    run,
+};
+
+}  // namespace devtrack::cli

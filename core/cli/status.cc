@@ -1,0 +1,57 @@
+// devtrack status: is the daemon running, and what is it doing.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "ipc/ipc.h"
+#include "util/paths.h"
+
+namespace devtrack::cli {
+
+namespace {
+
+int run(const po::variables_map& args) {
+  nlohmann::json s;
+  try {
+    s = nlohmann::json::parse(daemon_call("status"));
+  } catch (const ipc::NotRunning&) {
+    if (args.count("json")) std::cout << nlohmann::json{{"running", false}, {"home", paths::home()}}.dump(2) << "\n";
+    else std::cout << "devtrack daemon: not running (devtrack start)\n";
+    return kFailure;
+  }
+  if (args.count("json")) {
+    std::cout << s.dump(2) << "\n";
+    return kOk;
+  }
+  std::cout << "devtrack daemon: running (pid " << s["pid"] << ", since " << s["started_at"].get<std::string>()
+            << ")\n";
+  std::cout << "  home:      " << s["home"].get<std::string>() << "\n";
+  if (s["paused"] == true)
+    std::cout << "  prompts:   paused "
+              << (s["paused_until"].is_null() ? "until resumed" : "until " + s["paused_until"].get<std::string>())
+              << "\n";
+  else
+    std::cout << "  prompts:   every " << s["interval_s"].get<int64_t>() / 60 << " min of work\n";
+  std::cout << "  repos:     " << s["repos"] << " registered, " << s["watched"] << " watched\n";
+  const auto& w = s["worker"];
+  std::cout << "  worker:    " << (w["running"] == true ? "running (pid " + w["pid"].dump() + ")" : "not running")
+            << (w["pending"].get<int>() ? ", " + w["pending"].dump() + " job(s) pending" : "")
+            << (w["crashes"].get<int>() ? ", " + w["crashes"].dump() + " crash(es)" : "") << "\n";
+  for (const auto& p : s["plugins"])
+    std::cout << "  plugin:    " << p["id"].get<std::string>() << " — " << p["state"].get<std::string>() << "\n";
+  if (s["clock"] == "manual") std::cout << "  clock:     manual (test mode), now " << s["now"].get<std::string>() << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command kStatus = {
+    "status",
+    "show whether the daemon runs and what it is doing",
+    "Exit status 1 when the daemon is not running.",
+    [](Spec& s) { s.options.add_options()("json", "print a JSON object for scripts"); },
+    run,
+};
+
+}  // namespace devtrack::cli

@@ -1,0 +1,174 @@
+#include "daemon/capture.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "daemon/worker_link.h"
+#include "event/bus.h"
+#include "event/loop.h"
+#include "git/git_files.h"
+#include "log/log.h"
+#include "store/capture_store.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace devtrack {
+
+Capture::Capture(EventLoop& loop, Bus& bus, Store& store, WorkerLink& worker)
+    : loop_(loop), bus_(bus), store_(store), worker_(worker), watcher_(loop) {
+  bus_.subscribe("trigger.details", [this](const Event& e) { on_details(e.payload); }, "capture");
+}
+
+void Capture::start() {
+  ingest_spool();
+  refresh_repos();
+  for (const auto& repo : list_repos(store_)) catch_up(repo, "catch-up");
+  request_missing_details();
+}
+
+void Capture::refresh_repos() {
+  auto repos = list_repos(store_);
+  std::set<std::string> current;
+  for (const auto& repo : repos) {
+    current.insert(repo.path);
+    if (watches_.count(repo.path) || repo.git_dir.empty()) continue;
+    // HEAD's reflog lives in <git_dir>/logs; git rewrites it by appending.
+    std::string logs = repo.git_dir + "/logs";
+    std::error_code ec;
+    fs::create_directories(logs, ec);
+    std::string path = repo.path;
+    auto id = watcher_.watch(logs, [this, path](const std::string& name) {
+      if (name != "HEAD") return;
+      if (auto r = find_repo(store_, path)) catch_up(*r, "watcher");
+    });
+    if (id) watches_[repo.path] = id;
+  }
+  for (auto it = watches_.begin(); it != watches_.end();) {
+    if (current.count(it->first)) {
+      ++it;
+    } else {
+      watcher_.unwatch(it->second);
+      it = watches_.erase(it);
+    }
+  }
+}
+
+// Commits in the reflog newer than the last one we saw (and never older than
+// when the repo was added).
+void Capture::catch_up(const Repo& repo, const std::string& source) {
+  auto entries = git::read_head_reflog(repo.git_dir);
+  size_t start = entries.size();
+  while (start > 0) {
+    const auto& e = entries[start - 1];
+    if (e.new_id == repo.last_commit || e.at_ms < repo.added_ms - 1000) break;
+    --start;
+  }
+  std::string branch = git::current_branch(repo.git_dir);
+  for (size_t i = start; i < entries.size(); ++i) {
+    if (!git::makes_commit(entries[i].action)) continue;
+    record(repo, entries[i].new_id, branch, entries[i].at_ms, entries[i].action, source);
+  }
+}
+
+int64_t Capture::on_hook(const std::string& args_json, const std::string& source) {
+  json args = json::parse(args_json, nullptr, false);
+  if (!args.is_object() || !args.contains("repo") || !args["repo"].is_string())
+    throw Error("hook.commit needs {\"repo\": path}");
+  std::string path = args["repo"].get<std::string>();
+  auto repo = find_repo(store_, path);
+  if (!repo) {
+    std::error_code ec;
+    std::string canonical = fs::weakly_canonical(path, ec).string();
+    repo = find_repo(store_, canonical);
+  }
+  if (!repo) {
+    log::debug("capture", "ignoring a commit in {}: not a watched repository", path);
+    return 0;
+  }
+  std::string commit = args.value("commit", "");
+  if (commit.size() != 40 || commit.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    // The hook could not read HEAD: the reflog knows.
+    catch_up(*repo, source);
+    return 0;
+  }
+  // The reflog says what kind of commit it was (amend, rebase...).
+  std::string action = "commit";
+  auto entries = git::read_head_reflog(repo->git_dir);
+  for (auto it = entries.rbegin(); it != entries.rend() && it != entries.rbegin() + 20; ++it)
+    if (it->new_id == commit) {
+      action = it->action;
+      break;
+    }
+  int64_t at = args.value("at_ms", loop_.clock().now_ms());
+  return record(*repo, commit, args.value("branch", ""), at, action, source);
+}
+
+int64_t Capture::record(const Repo& repo, const std::string& commit, const std::string& branch, int64_t at_ms,
+                        const std::string& action, const std::string& source) {
+  json details = {{"action", action},
+                  {"amend", action.find("amend") != std::string::npos},
+                  {"rebase", action.rfind("rebase", 0) == 0},
+                  {"merge", action.find("merge") != std::string::npos},
+                  {"source", source}};
+  TriggerRow t;
+  t.kind = "commit";
+  t.at_ms = at_ms;
+  t.repo = repo.path;
+  t.branch = branch;
+  t.commit = commit;
+  t.details = details.dump();
+  int64_t id = record_commit(store_, t);
+  set_last_commit(store_, repo.id, commit);
+  if (id == 0) return 0;  // already known
+  log::info("capture", "commit {} in {} ({}, via {})", commit.substr(0, 12), repo.path, action, source);
+  json event = {{"trigger_id", id}, {"repo", repo.path}, {"branch", branch}, {"commit", commit}, {"at_ms", at_ms}};
+  bus_.publish("trigger.commit", event.dump());
+  json request = {{"trigger_id", id}, {"repo", repo.path}, {"git_dir", repo.git_dir}, {"commit", commit}};
+  worker_.send("git.read", request.dump());
+  return id;
+}
+
+void Capture::ingest_spool() {
+  std::string dir = paths::home() + "/spool";
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".json") files.push_back(it->path());
+  std::sort(files.begin(), files.end());  // names start with the time
+  for (const auto& file : files) {
+    try {
+      json message = json::parse(paths::read_file(file.string()));
+      on_hook(message.at("args").dump(), "spool");
+    } catch (const std::exception& e) {
+      log::warn("capture", "ignoring the unreadable spool file {}: {}", file.string(), e.what());
+    }
+    // Stored (or unusable): the row is committed before the file goes.
+    fs::remove(file, ec);
+  }
+}
+
+void Capture::request_missing_details() {
+  for (const auto& t : triggers_without_details(store_, 200)) {
+    auto repo = find_repo(store_, t.repo);
+    if (!repo) continue;
+    json request = {{"trigger_id", t.id}, {"repo", t.repo}, {"git_dir", repo->git_dir}, {"commit", t.commit}};
+    worker_.send("git.read", request.dump());
+  }
+}
+
+void Capture::on_details(const std::string& payload) {
+  json p = json::parse(payload, nullptr, false);
+  if (!p.is_object() || !p.contains("trigger_id") || !p["trigger_id"].is_number_integer() ||
+      !p.contains("details") || !p["details"].is_object()) {
+    log::warn("capture", "ignoring a malformed trigger.details event");
+    return;
+  }
+  merge_details(store_, p["trigger_id"].get<int64_t>(), p["details"].dump());
+  worker_.done("git.read", p["trigger_id"].get<int64_t>());
+}
+
+}  // namespace devtrack

@@ -1,0 +1,58 @@
+// Commit capture in the daemon. Every path that can tell us about a commit
+// — the hook over IPC, the hook's spool files, the file watcher on a repo's
+// reflog, and the catch-up read at start — ends in record(): a `triggers`
+// row first (deduplicated by repo + commit id), then `trigger.commit` on the
+// bus, then a request for the details to the worker's git plugin.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "event/file_watcher.h"
+
+namespace devtrack {
+
+class Bus;
+class EventLoop;
+class Store;
+class WorkerLink;
+struct Repo;
+
+class Capture {
+ public:
+  Capture(EventLoop& loop, Bus& bus, Store& store, WorkerLink& worker);
+
+  // [loop] Ingests the spool, reads each repo's reflog since the last
+  // commit seen, and starts watching every repo.
+  void start();
+
+  // [loop] A commit reported by the hook (IPC args or a spool file's).
+  // Returns the trigger id, 0 for a duplicate; throws Error for bad input.
+  int64_t on_hook(const std::string& args_json, const std::string& source);
+
+  // [loop] Re-reads the repo list (after `repos add/remove`).
+  void refresh_repos();
+
+  // [loop] Asks the worker again for details still missing (after it
+  // restarted, or at start).
+  void request_missing_details();
+
+  size_t watched() const { return watches_.size(); }
+
+ private:
+  void catch_up(const Repo& repo, const std::string& source);
+  int64_t record(const Repo& repo, const std::string& commit, const std::string& branch, int64_t at_ms,
+                 const std::string& action, const std::string& source);
+  void ingest_spool();
+  void on_details(const std::string& payload);
+
+  EventLoop& loop_;
+  Bus& bus_;
+  Store& store_;
+  WorkerLink& worker_;
+  FileWatcher watcher_;
+  std::map<std::string, FileWatcher::WatchId> watches_;  // repo path -> watch
+};
+
+}  // namespace devtrack

@@ -1,0 +1,373 @@
+#include "daemon/daemon.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstring>
+#include <date/date.h>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "daemon/capture.h"
+#include "daemon/worker_link.h"
+#include "event/bus.h"
+#include "event/clock.h"
+#include "event/loop.h"
+#include "ipc/ipc.h"
+#include "ipc/server.h"
+#include "log/log.h"
+#include "plugin/host.h"
+#include "plugin/loader.h"
+#include "plugin/registry.h"
+#include "store/capture_store.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace devtrack {
+
+namespace {
+
+// Holds the home's lock for the life of the daemon: one daemon per home.
+class HomeLock {
+ public:
+  HomeLock() {
+    paths::ensure_private_dir(paths::home());
+    path_ = paths::home() + "/daemon.lock";
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw Error("cannot open " + path_ + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      char buf[32] = {0};
+      ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+      std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+      while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+      ::close(fd_);
+      throw Error("another devtrack daemon (pid " + pid + ") is running for " + paths::home());
+    }
+    std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0)
+      throw Error("cannot write " + path_ + ": " + std::strerror(errno));
+  }
+  ~HomeLock() { ::close(fd_); }  // the lock goes with the descriptor
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+// The sd_notify datagram protocol, a few lines (no libsystemd needed).
+void notify_service_manager(const std::string& state) {
+  const char* socket_path = std::getenv("NOTIFY_SOCKET");
+  if (!socket_path || !*socket_path) return;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string p = socket_path;
+  if (p.size() >= sizeof addr.sun_path) return;
+  std::memcpy(addr.sun_path, p.c_str(), p.size());
+  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
+           static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size()));
+  ::close(fd);
+}
+
+std::string iso(int64_t ms) { return date::format("%FT%TZ", date::floor<std::chrono::seconds>(from_ms(ms))); }
+
+class Daemon {
+ public:
+  Daemon()
+      : store_(paths::database()),
+        loop_(process_clock()),
+        bus_(loop_),
+        host_(loop_, bus_, &store_, "daemon"),
+        server_(loop_, [this](const ipc::Request& r) { return handle(r); }),
+        signals_(*static_cast<asio::io_context*>(loop_.io_context()), SIGTERM, SIGINT, SIGHUP) {}
+
+  int run() {
+    started_ms_ = loop_.clock().now_ms();
+    load_config();
+    log::set_level(log::parse_level(config_.logging.level, log::kInfo));
+    log::set_content_logging(config_.logging.content);
+    worker_ = std::make_unique<WorkerLink>(loop_, bus_, paths::helper("devtrack-worker"),
+                                           config_.worker.idle_timeout);
+    capture_ = std::make_unique<Capture>(loop_, bus_, store_, *worker_);
+    // Timer and editor triggers come from plugins: store them as they come.
+    for (const char* kind : {"timer", "editor"})
+      bus_.subscribe(std::string("trigger.") + kind, [this, kind](const Event& e) { record_plugin_trigger(kind, e); },
+                     "daemon");
+    server_.listen(ipc::socket_path());
+    start_plugins();
+    restore_schedule();
+    capture_->start();
+    watch_signals();
+    log::info("daemon", "devtrack daemon {} ready (pid {}, home {})", DEVTRACK_VERSION, ::getpid(), paths::home());
+    notify_service_manager("READY=1\nMAINPID=" + std::to_string(::getpid()));
+    loop_.run();
+    notify_service_manager("STOPPING=1");
+    log::info("daemon", "stopping");
+    server_.close();
+    host_.stop_all();
+    worker_->stop();
+    return 0;
+  }
+
+ private:
+  // ---- config and plugins ----
+  void load_config() {
+    plugins_ = load_registry();
+    ConfigResult r = devtrack::load_config(paths::config_file(), plugins_);
+    for (const auto& d : r.diagnostics) log::warn("config", "{}", d.str());
+    if (!r.ok()) throw Error("the config has errors; fix them (devtrack config check) and start again");
+    config_ = std::move(r.config);
+  }
+
+  void start_plugins() {
+    for (const auto& p : plugins_) {
+      if (p.refused || p.runs_in != "daemon" || !config_.plugin_enabled(p.id)) continue;
+      if (!find_plugin(plugins_, p.id) || find_plugin(plugins_, p.id)->path != p.path) continue;
+      std::string error;
+      if (host_.start(p, config_.plugin_config_json(p.id), &error)) {
+        runtime_[p.id] = "running";
+        start_trigger(p.id);
+      } else {
+        runtime_[p.id] = "refused: " + error;
+      }
+    }
+  }
+
+  void start_trigger(const std::string& id) {
+    auto iface = host_.interface(id, DEVTRACK_TRIGGER_V1);
+    if (!iface.table) return;
+    std::string err;
+    dt_out out{&err, [](const dt_out* o, const char* d, size_t n) {
+                 static_cast<std::string*>(o->ctx)->append(d, n);
+                 return true;
+               }};
+    if (static_cast<const dt_trigger_v1*>(iface.table)->start(iface.self, &out) != DT_OK) {
+      log::error("plugins", "{} failed to start: {}", id, err);
+      runtime_[id] = "failed: " + err;
+    }
+  }
+
+  // Sends a control command to every running trigger that takes commands.
+  void control_triggers(const json& command) {
+    for (const auto& id : host_.running()) {
+      auto iface = host_.interface(id, DEVTRACK_TRIGGER_V1);
+      if (!iface.table) continue;
+      auto* trigger = static_cast<const dt_trigger_v1*>(iface.table);
+      if (!trigger->control) continue;
+      std::string out_text;
+      dt_out out{&out_text, [](const dt_out* o, const char* d, size_t n) {
+                   static_cast<std::string*>(o->ctx)->append(d, n);
+                   return true;
+                 }};
+      std::string text = command.dump();
+      trigger->control(iface.self, text.c_str(), &out);
+    }
+  }
+
+  json reload() {
+    load_config();  // throws (and keeps the old config) on errors
+    log::set_level(log::parse_level(config_.logging.level, log::kInfo));
+    log::set_content_logging(config_.logging.content);
+    // Plugins restart with the new options; the library stays loaded.
+    auto before = host_.running();
+    host_.stop_all();
+    runtime_.clear();
+    start_plugins();
+    restore_schedule();
+    auto after = host_.running();
+    json started = json::array(), stopped = json::array();
+    for (const auto& id : after)
+      if (std::find(before.begin(), before.end(), id) == before.end()) started.push_back(id);
+    for (const auto& id : before)
+      if (std::find(after.begin(), after.end(), id) == after.end()) stopped.push_back(id);
+    capture_->refresh_repos();
+    log::info("daemon", "reloaded the config: {} plugin(s) running", after.size());
+    return {{"started", started}, {"stopped", stopped}, {"running", after}};
+  }
+
+  // ---- pause and interval, persisted so they survive a restart ----
+  void restore_schedule() {
+    if (auto s = store_.kv_get("daemon", "interval_s")) control_triggers({{"command", "set-interval"}, {"seconds", std::stoll(*s)}});
+    if (auto p = store_.kv_get("daemon", "paused_until")) {
+      int64_t until = std::stoll(*p);
+      if (until < 0 || until > loop_.clock().now_ms())
+        control_triggers({{"command", "pause"}, {"until_ms", until < 0 ? json(nullptr) : json(until)}});
+    }
+  }
+
+  json paused_state() {
+    auto p = store_.kv_get("daemon", "paused_until");
+    if (!p) return {{"paused", false}, {"paused_until", nullptr}};
+    int64_t until = std::stoll(*p);
+    if (until >= 0 && until <= loop_.clock().now_ms()) return {{"paused", false}, {"paused_until", nullptr}};
+    return {{"paused", true}, {"paused_until", until < 0 ? json(nullptr) : json(iso(until))}};
+  }
+
+  void record_plugin_trigger(const std::string& kind, const Event& e) {
+    TriggerRow t;
+    t.kind = kind;
+    json p = json::parse(e.payload, nullptr, false);
+    t.at_ms = p.is_object() ? p.value("at_ms", loop_.clock().now_ms()) : loop_.clock().now_ms();
+    t.details = e.payload;
+    int64_t id = record_trigger(store_, t);
+    log::info("capture", "{} trigger {}", kind, id);
+  }
+
+  // ---- IPC ----
+  std::string handle(const ipc::Request& r) {
+    json args = json::parse(r.args_json);
+    const std::string& c = r.command;
+    if (c == "ping") return json{{"pong", true}, {"pid", ::getpid()}}.dump();
+    if (c == "status") return status().dump();
+    if (c == "stop") {
+      loop_.post([this] { loop_.stop(); });
+      return json{{"stopping", true}}.dump();
+    }
+    if (c == "hook.commit") return json{{"trigger_id", capture_->on_hook(r.args_json, "hook")}}.dump();
+    if (c == "repos.changed") {
+      capture_->refresh_repos();
+      capture_->start();
+      return json{{"watched", capture_->watched()}}.dump();
+    }
+    if (c == "pause") {
+      int64_t until = -1;
+      if (args.contains("for_s")) {
+        if (!args["for_s"].is_number_integer() || args["for_s"].get<int64_t>() <= 0)
+          throw ipc::RequestError("bad_request", "for_s must be a positive number of seconds");
+        until = loop_.clock().now_ms() + args["for_s"].get<int64_t>() * 1000;
+      }
+      store_.kv_set("daemon", "paused_until", std::to_string(until));
+      control_triggers({{"command", "pause"}, {"until_ms", until < 0 ? json(nullptr) : json(until)}});
+      log::info("daemon", "paused {}", until < 0 ? "until resumed" : "until " + iso(until));
+      return paused_state().dump();
+    }
+    if (c == "resume") {
+      store_.kv_erase("daemon", "paused_until");
+      control_triggers({{"command", "resume"}});
+      log::info("daemon", "resumed");
+      return paused_state().dump();
+    }
+    if (c == "set-interval") {
+      if (!args.contains("seconds") || !args["seconds"].is_number_integer() || args["seconds"].get<int64_t>() < 60)
+        throw ipc::RequestError("bad_request", "seconds must be a whole number of at least 60");
+      int64_t s = args["seconds"].get<int64_t>();
+      store_.kv_set("daemon", "interval_s", std::to_string(s));
+      control_triggers({{"command", "set-interval"}, {"seconds", s}});
+      return json{{"interval_s", s}}.dump();
+    }
+    if (c == "reload") {
+      try {
+        return reload().dump();
+      } catch (const Error& e) {
+        throw ipc::RequestError("config", e.what());
+      }
+    }
+    if (c == "clock.advance") {
+      auto* manual = dynamic_cast<ManualClock*>(&loop_.clock());
+      if (!manual) throw ipc::RequestError("forbidden", "the clock can only be moved in test mode (DEVTRACK_TEST_CLOCK)");
+      if (!args.contains("ms") || !args["ms"].is_number_integer())
+        throw ipc::RequestError("bad_request", "clock.advance needs {\"ms\": n}");
+      manual->advance(std::chrono::milliseconds(args["ms"].get<int64_t>()));
+      return json{{"now", iso(manual->now_ms())}, {"now_ms", manual->now_ms()}}.dump();
+    }
+    throw ipc::RequestError("unknown_command", "unknown command '" + c + "'");
+  }
+
+  json status() {
+    json plugins = json::array();
+    for (const auto& p : plugins_) {
+      if (p.refused || !config_.plugin_enabled(p.id)) continue;
+      std::string state;
+      if (p.runs_in == "daemon") state = runtime_.count(p.id) ? runtime_[p.id] : "not started";
+      else if (p.runs_in == "worker") state = "on demand (worker)";
+      else state = "in the client";
+      plugins.push_back({{"id", p.id}, {"runs_in", p.runs_in}, {"state", state}});
+    }
+    auto w = worker_->status();
+    json s = {{"running", true},
+              {"pid", ::getpid()},
+              {"version", DEVTRACK_VERSION},
+              {"home", paths::home()},
+              {"socket", ipc::socket_path()},
+              {"started_at", iso(started_ms_)},
+              {"uptime_s", (loop_.clock().now_ms() - started_ms_) / 1000},
+              {"clock", loop_.clock().manual() ? "manual" : "system"},
+              {"now", iso(loop_.clock().now_ms())},
+              {"interval_s", store_.kv_get("daemon", "interval_s")
+                                 ? std::stoll(*store_.kv_get("daemon", "interval_s"))
+                                 : static_cast<long long>(config_.settings.prompt_interval.count())},
+              {"repos", list_repos(store_).size()},
+              {"watched", capture_->watched()},
+              {"plugins", plugins},
+              {"worker",
+               {{"running", w.running},
+                {"pid", w.pid ? json(w.pid) : json(nullptr)},
+                {"crashes", w.crashes},
+                {"pending", w.pending},
+                {"last_exit", w.last_exit.empty() ? json(nullptr) : json(w.last_exit)}}}};
+    s.update(paused_state());
+    return s;
+  }
+
+  void watch_signals() {
+    signals_.async_wait([this](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        try {
+          reload();
+        } catch (const std::exception& e) {
+          log::error("daemon", "reload failed, keeping the running config: {}", e.what());
+        }
+        watch_signals();
+        return;
+      }
+      log::info("daemon", "signal {} received", signal);
+      loop_.stop();
+    });
+  }
+
+  Store store_;
+  EventLoop loop_;
+  Bus bus_;
+  PluginHost host_;
+  ipc::Server server_;
+  asio::signal_set signals_;
+  std::unique_ptr<WorkerLink> worker_;
+  std::unique_ptr<Capture> capture_;
+  std::vector<PluginInfo> plugins_;
+  Config config_;
+  std::map<std::string, std::string> runtime_;  // plugin id -> runtime state
+  int64_t started_ms_ = 0;
+};
+
+}  // namespace
+
+int run_daemon() {
+  try {
+    HomeLock lock;
+    log::init_service("daemon", paths::database(), log::kInfo);
+    Daemon daemon;
+    int rc = daemon.run();
+    log::shutdown();
+    return rc;
+  } catch (const std::exception& e) {
+    log::error("daemon", "{}", e.what());
+    log::shutdown();
+    std::fprintf(stderr, "devtrack: error: %s\n", log::redact(e.what()).c_str());
+    return 1;
+  }
+}
+
+}  // namespace devtrack

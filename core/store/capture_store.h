@@ -1,0 +1,57 @@
+// Queries on what capture records: the watched repositories and the
+// triggers (commits, timer, editor, manual). Shared by the daemon (which
+// writes) and the CLI (`repos`, `log`).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace devtrack {
+
+class Store;
+
+struct Repo {
+  int64_t id = 0;
+  std::string path;  // the working tree root
+  std::string git_dir;
+  std::string hooks_dir;
+  std::string last_commit;
+  int64_t added_ms = 0;
+};
+
+std::vector<Repo> list_repos(Store& store);
+std::optional<Repo> find_repo(Store& store, const std::string& path);
+// Inserts or updates the row for repo.path; returns its id.
+int64_t save_repo(Store& store, const Repo& repo);
+bool remove_repo(Store& store, const std::string& path);
+void set_last_commit(Store& store, int64_t repo_id, const std::string& commit);
+
+struct TriggerRow {
+  int64_t id = 0;
+  std::string kind;  // commit | timer | editor | manual
+  int64_t at_ms = 0;
+  std::string repo, branch, commit;
+  std::string details;  // JSON object text, "" if none yet
+  bool has_details = false;
+};
+
+// Records a commit trigger once: a second report of the same (repo, commit)
+// — hook, spool, watcher or catch-up — returns 0 and changes nothing.
+int64_t record_commit(Store& store, const TriggerRow& trigger);
+// Records a timer / editor / manual trigger; returns its id.
+int64_t record_trigger(Store& store, const TriggerRow& trigger);
+// Merges a JSON object into the trigger's details.
+void merge_details(Store& store, int64_t trigger_id, const std::string& details_json);
+
+struct TriggerQuery {
+  int64_t since_ms = 0;
+  std::string repo;  // "" = all
+  int limit = 100;   // newest first in the query, returned oldest first
+};
+std::vector<TriggerRow> list_triggers(Store& store, const TriggerQuery& query);
+// Commit triggers whose details the worker has not filled in yet.
+std::vector<TriggerRow> triggers_without_details(Store& store, int limit);
+
+}  // namespace devtrack

@@ -1,0 +1,155 @@
+#include "worker/worker.h"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "event/bus.h"
+#include "event/loop.h"
+#include "log/log.h"
+#include "plugin/host.h"
+#include "plugin/loader.h"
+#include "plugin/registry.h"
+#include "store/store.h"
+#include "util/paths.h"
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace devtrack {
+
+namespace {
+
+class Worker {
+ public:
+  Worker(int fd, std::chrono::seconds idle)
+      : store_(paths::database()),
+        loop_(process_clock()),
+        bus_(loop_),
+        host_(loop_, bus_, &store_, "worker"),
+        pipe_(*static_cast<asio::io_context*>(loop_.io_context()), fd),
+        idle_(idle) {}
+
+  int run() {
+    auto plugins = load_registry();
+    ConfigResult config = load_config(paths::config_file(), plugins);
+    if (!config.ok()) {
+      log::error("worker", "the config has errors; no worker plugin started");
+    } else {
+      log::set_level(log::parse_level(config.config.logging.level, log::kInfo));
+      log::set_content_logging(config.config.logging.content);
+      start_plugins(plugins, config.config);
+    }
+    // Everything the plugins publish goes to the daemon; what came from the
+    // daemon is not sent back.
+    bus_.subscribe(
+        "*",
+        [this](const Event& e) {
+          if (e.origin == "daemon") return;
+          send(json{{"topic", e.topic}, {"payload", json::parse(e.payload, nullptr, false)}}.dump());
+        },
+        "bridge");
+    send(json{{"hello", {{"pid", ::getpid()}, {"subscriptions", bus_.patterns("bridge")}}}}.dump());
+    read();
+    touch();
+    loop_.run();
+    host_.stop_all();
+    return 0;
+  }
+
+ private:
+  void start_plugins(const std::vector<PluginInfo>& plugins, const Config& config) {
+    for (const auto& p : plugins) {
+      if (p.refused || p.runs_in != "worker" || !config.plugin_enabled(p.id)) continue;
+      if (find_plugin(plugins, p.id)->path != p.path) continue;
+      std::string error;
+      if (!host_.start(p, config.plugin_config_json(p.id), &error)) continue;
+      if (auto iface = host_.interface(p.id, DEVTRACK_TRIGGER_V1); iface.table) {
+        std::string err;
+        dt_out out{&err, [](const dt_out* o, const char* d, size_t n) {
+                     static_cast<std::string*>(o->ctx)->append(d, n);
+                     return true;
+                   }};
+        static_cast<const dt_trigger_v1*>(iface.table)->start(iface.self, &out);
+      }
+    }
+  }
+
+  void read() {
+    asio::async_read_until(pipe_, in_, '\n', [this](boost::system::error_code ec, size_t n) {
+      if (ec) {  // the daemon is gone
+        loop_.stop();
+        return;
+      }
+      std::string line(asio::buffers_begin(in_.data()), asio::buffers_begin(in_.data()) + n - 1);
+      in_.consume(n);
+      json m = json::parse(line, nullptr, false);
+      if (m.is_object() && m.contains("topic") && m["topic"].is_string() && m.contains("payload"))
+        bus_.publish(m["topic"].get<std::string>(), m["payload"].dump(), "daemon");
+      touch();
+      read();
+    });
+  }
+
+  void send(std::string line) {
+    out_.push_back(std::move(line) + "\n");
+    if (out_.size() == 1) write_next();
+    touch();
+  }
+
+  void write_next() {
+    if (out_.empty()) return;
+    asio::async_write(pipe_, asio::buffer(out_.front()), [this](boost::system::error_code ec, size_t) {
+      if (ec) {
+        loop_.stop();
+        return;
+      }
+      out_.pop_front();
+      write_next();
+    });
+  }
+
+  // Exits after `idle_` without traffic: the daemon starts us again on demand.
+  void touch() {
+    if (idle_timer_) loop_.cancel(idle_timer_);
+    idle_timer_ = loop_.call_at(loop_.clock().now() + idle_, [this] {
+      idle_timer_ = 0;
+      if (!out_.empty()) return touch();
+      log::info("worker", "idle for {} s: exiting", idle_.count());
+      loop_.stop();
+    });
+  }
+
+  Store store_;
+  EventLoop loop_;
+  Bus bus_;
+  PluginHost host_;
+  asio::posix::stream_descriptor pipe_;
+  asio::streambuf in_{1 << 24};
+  std::deque<std::string> out_;
+  std::chrono::seconds idle_;
+  EventLoop::TimerId idle_timer_ = 0;
+};
+
+}  // namespace
+
+int run_worker(int bus_fd, std::chrono::seconds idle) {
+  log::init_service("worker", paths::database(), log::kInfo);
+  int rc = 1;
+  try {
+    rc = Worker(bus_fd, idle).run();
+  } catch (const std::exception& e) {
+    log::error("worker", "{}", e.what());
+  }
+  log::shutdown();
+  return rc;
+}
+
+}  // namespace devtrack

@@ -1,0 +1,138 @@
+// The timer trigger: settings.prompt_interval after the last answer (or the
+// last timer prompt), moved into settings.work_hours on settings.work_days
+// in settings.timezone. Deadlines are wall-clock times on the host's timers,
+// so a laptop that slept through one asks once on wake, and DST changes
+// move the working hours with the clock on the wall. One timer is armed at
+// a time: no wake-ups before the next due time.
+//
+// Control commands (from `devtrack pause|resume|set-interval`, relayed by
+// the daemon): {"command": "pause", "until_ms": n|null}, {"command":
+// "resume"}, {"command": "set-interval", "seconds": n}, {"command": "status"}.
+#include <date/tz.h>
+#include <devtrack/sdk.hpp>
+
+#include <nlohmann/json.hpp>
+
+using nlohmann::json;
+using namespace std::chrono;
+
+namespace {
+
+class Timer : public devtrack::sdk::Trigger {
+ public:
+  Timer(const dt_host* host, std::string_view config_json) : Trigger(host) {
+    json config = json::parse(config_json, nullptr, false);
+    json s = config.is_object() ? config.value("settings", json::object()) : json::object();
+    interval_ms_ = s.value("prompt_interval_s", int64_t{3 * 3600}) * 1000;
+    start_minute_ = s.value("work_start_minute", 9 * 60);
+    end_minute_ = s.value("work_end_minute", 18 * 60);
+    static const char* const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (const auto& d : s.value("work_days", json::array({"mon", "tue", "wed", "thu", "fri"})))
+      for (int i = 0; i < 7; ++i)
+        if (d == names[i]) work_days_[i] = true;
+    std::string tz = s.value("timezone", "");
+    zone_ = tz.empty() ? date::current_zone() : date::locate_zone(tz);  // throws: refused with the message
+    this->host().subscribe("prompt.answer", [this](std::string_view, std::string_view) {
+      set_anchor(this->host().now_ms());
+      schedule();
+    });
+  }
+
+  void start() override {
+    if (!this->host().kv_get("anchor_ms")) set_anchor(host().now_ms());
+    schedule();
+  }
+
+  void stop() override { cancel(); }
+
+  std::string control(std::string_view text) override {
+    json c = json::parse(text, nullptr, false);
+    std::string command = c.is_object() ? c.value("command", "") : "";
+    if (command == "pause") {
+      paused_ = true;
+      paused_until_ms_ = c.contains("until_ms") && c["until_ms"].is_number_integer() ? c["until_ms"].get<int64_t>() : -1;
+    } else if (command == "resume") {
+      paused_ = false;
+    } else if (command == "set-interval") {
+      if (!c.contains("seconds") || !c["seconds"].is_number_integer() || c["seconds"].get<int64_t>() < 60)
+        throw devtrack::sdk::Error(DT_INVALID, "seconds must be at least 60");
+      interval_ms_ = c["seconds"].get<int64_t>() * 1000;
+    } else if (command != "status") {
+      throw devtrack::sdk::Error(DT_UNSUPPORTED, "unknown command '" + command + "'");
+    }
+    schedule();
+    return json{{"next_due_ms", due_ms_ ? json(due_ms_) : json(nullptr)}, {"paused", paused_}}.dump();
+  }
+
+ private:
+  void set_anchor(int64_t ms) { host().kv_set("anchor_ms", std::to_string(ms)); }
+
+  int64_t anchor() { return std::stoll(host().kv_get("anchor_ms").value_or(std::to_string(host().now_ms()))); }
+
+  sys_time<milliseconds> to_sys(date::local_time<minutes> t) const {
+    // A local time that does not exist (the spring-forward gap) maps to the
+    // transition; one that exists twice (autumn) to its first occurrence.
+    return zone_->to_sys(t, date::choose::earliest);
+  }
+
+  // The first moment at or after t inside working hours (t if it is).
+  int64_t into_work_hours(int64_t t_ms) const {
+    sys_time<milliseconds> t{milliseconds(t_ms)};
+    auto local = zone_->to_local(t);
+    auto day = date::floor<date::days>(local);
+    for (int i = 0; i < 8; ++i) {
+      date::local_days d = day + date::days(i);
+      unsigned weekday = date::weekday(d).iso_encoding() - 1;  // mon = 0
+      if (!work_days_[weekday]) continue;
+      auto start = to_sys(d + minutes(start_minute_));
+      auto end = to_sys(d + minutes(end_minute_));
+      if (t < start) return start.time_since_epoch().count();
+      if (t < end) return t_ms;
+    }
+    return t_ms;  // no working day configured: ask on the interval alone
+  }
+
+  void schedule() {
+    cancel();
+    due_ms_ = 0;
+    if (paused_ && paused_until_ms_ < 0) return;  // until resumed
+    int64_t due = anchor() + interval_ms_;
+    if (paused_) due = std::max(due, paused_until_ms_);
+    due_ms_ = into_work_hours(due);
+    const dt_host* h = host().raw();
+    timer_ = h->timer_start(h, due_ms_, &Timer::on_due, this);
+  }
+
+  void cancel() {
+    if (!timer_) return;
+    const dt_host* h = host().raw();
+    h->timer_cancel(h, timer_);
+    timer_ = 0;
+  }
+
+  static void on_due(void* user, uint64_t) {
+    auto* self = static_cast<Timer*>(user);
+    self->timer_ = 0;
+    int64_t now = self->host().now_ms();
+    if (self->paused_ && (self->paused_until_ms_ < 0 || now < self->paused_until_ms_)) return self->schedule();
+    self->paused_ = false;
+    self->host().publish("trigger.timer", json{{"at_ms", now}, {"due_ms", self->due_ms_}}.dump());
+    self->set_anchor(now);
+    self->schedule();
+  }
+
+  const date::time_zone* zone_ = nullptr;
+  int64_t interval_ms_;
+  int start_minute_, end_minute_;
+  bool work_days_[7] = {};
+  bool paused_ = false;
+  int64_t paused_until_ms_ = -1;
+  int64_t due_ms_ = 0;
+  uint64_t timer_ = 0;
+};
+
+}  // namespace
+
+DEVTRACK_PLUGIN(Timer, "timer", "Timer", "0.1.0", DT_RUNS_IN_DAEMON,
+                "Asks what you worked on every settings.prompt_interval, inside your working hours and time zone.",
+                nullptr)
