@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "plugin/registry.h"
+#include "test_support.h"
 
 using namespace devtrack;
 
@@ -35,12 +37,15 @@ std::string only(const ConfigResult& r) {
 
 }  // namespace
 
-TEST_CASE("the default config passes with no diagnostics") {
-  auto r = parse_config(default_config_text(), "config.yaml", {});
+TEST_CASE("the default config passes with no diagnostics against the bundled plugins") {
+  test::TempHome home;
+  auto r = parse_config(default_config_text(), "config.yaml", load_registry());
   for (const auto& d : r.diagnostics) INFO(d.str());
   CHECK(r.diagnostics.empty());
   CHECK(r.config.settings.prompt_interval == std::chrono::hours(3));
   CHECK(r.config.tracker.mode == "immediate");
+  CHECK(r.config.plugin_enabled("git"));
+  CHECK(r.config.plugin_enabled("timer"));
 }
 
 TEST_CASE("an empty file means the defaults") {

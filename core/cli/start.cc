@@ -1,5 +1,11 @@
 // devtrack start | stop | restart: the daemon in the background.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <iostream>
+#include <thread>
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
@@ -13,6 +19,26 @@ namespace devtrack::cli {
 namespace {
 
 constexpr std::chrono::seconds kWait{15};
+
+// The daemon holds $DEVTRACK_HOME/daemon.lock until its very last moment:
+// while it is held, a new daemon would refuse to start.
+bool lock_held() {
+  std::string path = paths::home() + "/daemon.lock";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
+bool wait_for_exit(std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (lock_held()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 std::string log_tail(const std::string& path) {
   std::string text;
@@ -32,11 +58,21 @@ int start_daemon(bool quiet_if_running) {
   }
   paths::ensure_private_dir(paths::home());
   std::string log_file = paths::home() + "/daemon.log";
+  if (!wait_for_exit(kWait)) throw Error("a daemon for " + paths::home() + " is still shutting down");
   std::string error;
-  if (spawn_detached({paths::executable_dir() + "/devtrack", "daemon"}, log_file, &error) < 0) throw Error(error);
-  if (!wait_for_daemon(true, kWait))
-    throw Error("the daemon did not start within " + std::to_string(kWait.count()) + " s; its log (" + log_file +
-                ") ends with:\n" + log_tail(log_file));
+  int pid = spawn_detached({paths::executable_dir() + "/devtrack", "daemon"}, log_file, &error);
+  if (pid < 0) throw Error(error);
+  // Ready when it answers; failed if it exits first.
+  auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!ipc::daemon_running()) {
+    int status = 0;
+    bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
+    if (exited || std::chrono::steady_clock::now() > deadline)
+      throw Error(std::string(exited ? "the daemon exited at start" : "the daemon did not answer within " +
+                                                                         std::to_string(kWait.count()) + " s") +
+                  "; its log (" + log_file + ") ends with:\n" + log_tail(log_file));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   std::cout << "daemon started (logs: devtrack logs)\n";
   return kOk;
 }
@@ -48,7 +84,7 @@ int stop_daemon() {
     std::cout << "the daemon is not running\n";
     return kOk;
   }
-  if (!wait_for_daemon(false, kWait)) throw Error("the daemon did not stop within " + std::to_string(kWait.count()) + " s");
+  if (!wait_for_exit(kWait)) throw Error("the daemon did not stop within " + std::to_string(kWait.count()) + " s");
   std::cout << "daemon stopped\n";
   return kOk;
 }
