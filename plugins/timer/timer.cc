@@ -98,6 +98,7 @@ class Timer : public devtrack::sdk::Trigger {
     if (paused_ && paused_until_ms_ < 0) return;  // until resumed
     int64_t due = anchor() + interval_ms_;
     if (paused_) due = std::max(due, paused_until_ms_);
+    due = std::max(due, host().now_ms());  // overdue (after a pause): now
     due_ms_ = into_work_hours(due);
     const dt_host* h = host().raw();
     timer_ = h->timer_start(h, due_ms_, &Timer::on_due, this);
