@@ -50,6 +50,67 @@ printf '%-32s %8.2f %8.2f\n' "minimal C++ program (baseline)" "$base_med" "$base
 report "devtrack --version" "${r[1]}" 2
 report "devtrack plugins list (warm)" "${r[2]}" 2
 
+# ---- capture: the hook's cost, commit -> stored, idle daemon ----
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$tmp/gitconfig
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+unset DEVTRACK_PLUGIN_PATH
+cc -O2 -o "$tmp/min_hook" "$here/bench/min_hook.c"
+for r in nohook minhook devtrack; do git init -q "$tmp/$r"; git -C "$tmp/$r" commit -q --allow-empty -m init; done
+"$devtrack" config init --force >/dev/null
+"$devtrack" start >/dev/null
+socket=$("$devtrack" status --json | sed -n 's/.*"socket": "\(.*\)".*/\1/p')
+"$devtrack" repos add "$tmp/devtrack" >/dev/null
+# The floor's repository is watched too (its commits are captured by the
+# reflog watcher) but runs the minimal hook: the difference is the hook's.
+"$devtrack" repos add "$tmp/minhook" "$tmp/nohook" >/dev/null
+ln -sf "$tmp/min_hook" "$tmp/minhook/.git/hooks/post-commit"
+rm "$tmp/nohook/.git/hooks/post-commit"
+export BENCH_SOCKET=$socket
+echo
+echo "# git commit --allow-empty in 3 watched repos, $rounds interleaved rounds (median / min, ms)"
+mapfile -t h < <("$tmp/timeit" "$rounds" "git -C $tmp/nohook commit -q --allow-empty -m b" \
+  "git -C $tmp/minhook commit -q --allow-empty -m b" "git -C $tmp/devtrack commit -q --allow-empty -m b")
+read -r none_med none_min <<<"${h[0]}"; read -r min_med min_min <<<"${h[1]}"; read -r dt_med dt_min <<<"${h[2]}"
+printf '%-32s %8.2f %8.2f\n' "no hook" "$none_med" "$none_min"
+printf '%-32s %8.2f %8.2f   +%.2f ms (the floor)\n' "minimal C hook (connect only)" "$min_med" "$min_min" \
+  "$(awk -v a="$min_med" -v b="$none_med" 'BEGIN { print a - b }')"
+added=$(awk -v a="$dt_med" -v b="$none_med" 'BEGIN { print a - b }')
+floor=$(awk -v a="$min_med" -v b="$none_med" 'BEGIN { print a - b }')
+ratio=$(awk -v a="$added" -v f="$floor" 'BEGIN { printf "%.2f", (f > 0 ? a / f : 0) }')
+verdict=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.3) ? "ok" : "OVER TARGET" }')
+printf '%-32s %8.2f %8.2f   +%.2f ms = %sx the floor (target <= 1.3x) %s\n' "devtrack hook" "$dt_med" "$dt_min" \
+  "$added" "$ratio" "$verdict"
+[ "$verdict" = ok ] || status=1
+
+echo
+# Three repos are registered.
+pid=$("$devtrack" status --json | sed -n 's/.*"pid": \([0-9]*\),/\1/p' | head -1)
+idle=60; [ $quick = 1 ] && idle=3
+sleep 2
+ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+t0=$(ticks); sleep "$idle"; t1=$(ticks)
+rss=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
+pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup")
+echo "# idle daemon (default bundle, 3 repos)"
+printf '%-32s %6.1f MB (target <= 10 MB)\n' "VmRSS" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
+printf '%-32s %6.1f MB\n' "PSS" "$(awk -v k="$pss" 'BEGIN { print k / 1024 }')"
+printf '%-32s %6d over %d s idle (target 0)\n' "CPU ticks" "$((t1 - t0))" "$idle"
+if [ $quick = 0 ]; then
+  worker=$("$devtrack" status | grep -c 'worker:    not running' || true)
+  printf '%-32s %s\n' "worker after its 60 s idle time" "$([ "$worker" = 1 ] && echo gone || echo 'still running')"
+fi
+[ "$rss" -le 10240 ] || status=1
+"$devtrack" stop >/dev/null
+
+if [ -x "$build/bench/capture_bench" ]; then
+  echo
+  read -r stored warm cold < <("$build/bench/capture_bench" "$devtrack" "$([ $quick = 1 ] && echo 2 || echo 10)")
+  echo "# commit -> captured (median ms, from starting git commit)"
+  printf '%-32s %8.2f (target <= 50)\n' "trigger stored" "$stored"
+  printf '%-32s %8.2f (target <= 250)\n' "details filled, worker warm" "$warm"
+  printf '%-32s %8.2f (target <= 250)\n' "details filled, worker cold" "$cold"
+fi
+
 if [ -x "$build/bench/micro_bench" ] && [ $quick = 0 ]; then
   echo; echo "# micro benchmarks (Google Benchmark)"
   "$build/bench/micro_bench" --benchmark_min_time=0.2

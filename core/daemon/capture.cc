@@ -69,7 +69,7 @@ void Capture::catch_up(const Repo& repo, const std::string& source) {
   }
   std::string branch = git::current_branch(repo.git_dir);
   for (size_t i = start; i < entries.size(); ++i) {
-    if (!git::makes_commit(entries[i].action)) continue;
+    if (!git::makes_commit(entries[i].action) || commit_known(store_, repo.path, entries[i].new_id)) continue;
     record(repo, entries[i].new_id, branch, entries[i].at_ms, entries[i].action, source);
   }
 }
@@ -95,6 +95,8 @@ int64_t Capture::on_hook(const std::string& args_json, const std::string& source
     catch_up(*repo, source);
     return 0;
   }
+  // Usually the reflog watcher saw it first: then there is nothing to do.
+  if (commit_known(store_, repo->path, commit)) return 0;
   // The reflog says what kind of commit it was (amend, rebase...).
   std::string action = "commit";
   auto entries = git::read_head_reflog(repo->git_dir);

@@ -75,10 +75,19 @@ bool remove_repo(Store& store, const std::string& path) {
 }
 
 void set_last_commit(Store& store, int64_t repo_id, const std::string& commit) {
-  SQLite::Statement q(store.db(), "UPDATE repos SET last_commit = ? WHERE id = ?");
+  // Only when it changed: an UPDATE is a synced write even when it changes nothing.
+  SQLite::Statement q(store.db(), "UPDATE repos SET last_commit = ? WHERE id = ? AND last_commit IS NOT ?");
   q.bind(1, commit);
   q.bind(2, static_cast<int64_t>(repo_id));
+  q.bind(3, commit);
   q.exec();
+}
+
+bool commit_known(Store& store, const std::string& repo, const std::string& commit) {
+  SQLite::Statement q(store.db(), "SELECT 1 FROM triggers WHERE repo = ? AND commit_id = ?");
+  q.bind(1, repo);
+  q.bind(2, commit);
+  return q.executeStep();
 }
 
 int64_t record_commit(Store& store, const TriggerRow& t) {

@@ -37,6 +37,8 @@ struct TriggerRow {
   bool has_details = false;
 };
 
+// True if (repo, commit) is recorded already (a cheap read, no write).
+bool commit_known(Store& store, const std::string& repo, const std::string& commit);
 // Records a commit trigger once: a second report of the same (repo, commit)
 // — hook, spool, watcher or catch-up — returns 0 and changes nothing.
 int64_t record_commit(Store& store, const TriggerRow& trigger);
