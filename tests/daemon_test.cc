@@ -384,3 +384,40 @@ TEST_CASE("doctor checks the daemon, the hooks and the registry, with fixes") {
   run("repos add '" + repo + "'");
   CHECK(run("doctor").status == 0);
 }
+
+TEST_CASE("doctor includes the running plugins' own checks") {
+  TempHome home;
+  Daemon d("settings: {timezone: Europe/Berlin}\nplugins:\n  timer: {enabled: true}\n");
+  json j = json::parse(run("doctor --json").out);
+  bool found = false;
+  for (const auto& c : j["checks"])
+    if (c["check"] == "timer: schedule") {
+      found = true;
+      CHECK(c["ok"] == true);
+      CHECK(c["detail"].get<std::string>().find("next prompt at 20") == 0);
+      CHECK((c["detail"].get<std::string>().find("CET") != std::string::npos ||
+             c["detail"].get<std::string>().find("CEST") != std::string::npos));
+    }
+  CHECK(found);
+  run("pause");
+  for (const auto& c : json::parse(run("doctor --json").out)["checks"])
+    if (c["check"] == "timer: schedule") CHECK(c["detail"] == "paused until `devtrack resume`");
+}
+
+TEST_CASE("commits inside a submodule are captured with the submodule's branch") {
+  TempHome home;
+  std::string lib = make_repo(home.root() + "/lib");
+  std::string app = make_repo(home.root() + "/app");
+  REQUIRE(git("-C '" + app + "' -c protocol.file.allow=always submodule add -q '" + lib + "' vendor/lib").status == 0);
+  std::string sub = app + "/vendor/lib";
+  REQUIRE(fs::is_regular_file(sub + "/.git"));  // a gitdir: file, as submodules have
+  REQUIRE(run("repos add '" + sub + "'").status == 0);
+  CHECK(fs::is_symlink(app + "/.git/modules/vendor/lib/hooks/post-commit"));
+  Daemon d;
+  std::string id = commit(sub, "fix inside the submodule");
+  REQUIRE(wait_until([&] { return has_details(id); }));
+  CHECK(count_commit(id) == 1);
+  auto rows = commits(sub);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].branch == "main");
+}

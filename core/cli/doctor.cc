@@ -65,6 +65,15 @@ int run(const po::variables_map& args) {
     bool private_dir = ::stat(ipc::socket_dir().c_str(), &st) == 0 && (st.st_mode & 077) == 0;
     checks.push_back({"socket directory", private_dir, ipc::socket_dir(),
                       private_dir ? "" : "chmod 700 " + ipc::socket_dir()});
+    // The plugins' own checks (tokens, servers...), run where they live.
+    try {
+      auto result = nlohmann::json::parse(daemon_call("doctor"));
+      for (const auto& c : result["checks"])
+        checks.push_back({c.value("name", "plugin"), c.value("ok", false), c.value("detail", ""),
+                          c.contains("fix") && c["fix"].is_string() ? c["fix"].get<std::string>() : ""});
+    } catch (const std::exception& e) {
+      checks.push_back({"plugin checks", false, e.what(), "devtrack logs"});
+    }
   }
   try {
     Store store(paths::database());

@@ -25,6 +25,7 @@
 #include "plugin/host.h"
 #include "plugin/loader.h"
 #include "plugin/registry.h"
+#include "plugin/string_out.h"
 #include "store/capture_store.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -148,14 +149,10 @@ class Daemon {
   void start_trigger(const std::string& id) {
     auto iface = host_.interface(id, DEVTRACK_TRIGGER_V1);
     if (!iface.table) return;
-    std::string err;
-    dt_out out{&err, [](const dt_out* o, const char* d, size_t n) {
-                 static_cast<std::string*>(o->ctx)->append(d, n);
-                 return true;
-               }};
-    if (static_cast<const dt_trigger_v1*>(iface.table)->start(iface.self, &out) != DT_OK) {
-      log::error("plugins", "{} failed to start: {}", id, err);
-      runtime_[id] = "failed: " + err;
+    StringOut err;
+    if (static_cast<const dt_trigger_v1*>(iface.table)->start(iface.self, &err.out) != DT_OK) {
+      log::error("plugins", "{} failed to start: {}", id, err.text);
+      runtime_[id] = "failed: " + err.text;
     }
   }
 
@@ -166,13 +163,9 @@ class Daemon {
       if (!iface.table) continue;
       auto* trigger = static_cast<const dt_trigger_v1*>(iface.table);
       if (!trigger->control) continue;
-      std::string out_text;
-      dt_out out{&out_text, [](const dt_out* o, const char* d, size_t n) {
-                   static_cast<std::string*>(o->ctx)->append(d, n);
-                   return true;
-                 }};
+      StringOut out;
       std::string text = command.dump();
-      trigger->control(iface.self, text.c_str(), &out);
+      trigger->control(iface.self, text.c_str(), &out.out);
     }
   }
 
@@ -231,6 +224,7 @@ class Daemon {
     const std::string& c = r.command;
     if (c == "ping") return json{{"pong", true}, {"pid", ::getpid()}}.dump();
     if (c == "status") return status().dump();
+    if (c == "doctor") return json{{"checks", plugin_checks()}}.dump();
     if (c == "stop") {
       loop_.post([this] { loop_.stop(); });
       return json{{"stopping", true}}.dump();
@@ -283,6 +277,28 @@ class Daemon {
       return json{{"now", iso(manual->now_ms())}, {"now_ms", manual->now_ms()}}.dump();
     }
     throw ipc::RequestError("unknown_command", "unknown command '" + c + "'");
+  }
+
+  // Every running plugin's own checks (devtrack.doctor.v1).
+  json plugin_checks() {
+    json checks = json::array();
+    for (const auto& id : host_.running()) {
+      auto iface = host_.interface(id, DEVTRACK_DOCTOR_V1);
+      if (!iface.table) continue;
+      StringOut out;
+      dt_status s = static_cast<const dt_doctor_v1*>(iface.table)->check(iface.self, &out.out);
+      json result = json::parse(out.text, nullptr, false);
+      if (s != DT_OK || !result.is_object() || !result.contains("checks") || !result["checks"].is_array()) {
+        checks.push_back({{"name", id}, {"ok", false}, {"detail", "its check failed: " + out.text}, {"fix", nullptr}});
+        continue;
+      }
+      for (auto c : result["checks"]) {
+        if (!c.is_object()) continue;
+        c["name"] = id + ": " + c.value("name", "check");
+        checks.push_back(c);
+      }
+    }
+    return checks;
   }
 
   json status() {

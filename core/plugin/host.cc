@@ -11,6 +11,7 @@
 #include "event/loop.h"
 #include "log/log.h"
 #include "plugin/loader.h"
+#include "plugin/string_out.h"
 #include "store/store.h"
 #include "util/secret.h"
 
@@ -30,17 +31,6 @@ namespace {
 PluginHost::Instance& instance_of(const dt_host* h) { return *static_cast<PluginHost::Instance*>(h->host_data); }
 
 bool append(const dt_out* out, const std::string& s) { return out && out->write && out->write(out, s.data(), s.size()); }
-
-// A dt_out that collects into a std::string, capped at 16 MiB.
-struct StringOut {
-  std::string text;
-  dt_out out{this, [](const dt_out* o, const char* d, size_t n) {
-                auto* self = static_cast<StringOut*>(o->ctx);
-                if (self->text.size() + n > (16u << 20)) return false;
-                self->text.append(d, n);
-                return true;
-              }};
-};
 
 // Human text from a plugin's error output ({"message": ...} or plain text).
 std::string error_message(const std::string& text) {

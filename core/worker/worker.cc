@@ -17,6 +17,7 @@
 #include "plugin/host.h"
 #include "plugin/loader.h"
 #include "plugin/registry.h"
+#include "plugin/string_out.h"
 #include "store/store.h"
 #include "util/paths.h"
 
@@ -72,12 +73,9 @@ class Worker {
       std::string error;
       if (!host_.start(p, config.plugin_config_json(p.id), &error)) continue;
       if (auto iface = host_.interface(p.id, DEVTRACK_TRIGGER_V1); iface.table) {
-        std::string err;
-        dt_out out{&err, [](const dt_out* o, const char* d, size_t n) {
-                     static_cast<std::string*>(o->ctx)->append(d, n);
-                     return true;
-                   }};
-        static_cast<const dt_trigger_v1*>(iface.table)->start(iface.self, &out);
+        StringOut err;
+        if (static_cast<const dt_trigger_v1*>(iface.table)->start(iface.self, &err.out) != DT_OK)
+          log::error("plugins", "{} failed to start: {}", p.id, err.text);
       }
     }
   }

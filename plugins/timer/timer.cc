@@ -45,6 +45,16 @@ class Timer : public devtrack::sdk::Trigger {
 
   void stop() override { cancel(); }
 
+  std::string doctor() override {
+    std::string detail = paused_ && paused_until_ms_ < 0 ? "paused until `devtrack resume`"
+                         : due_ms_ ? "next prompt at " +
+                                         date::format("%F %R %Z", date::make_zoned(zone_, date::floor<minutes>(
+                                                                                          sys_time<milliseconds>{milliseconds(due_ms_)})))
+                                   : "no prompt scheduled";
+    return json{{"checks", json::array({{{"name", "schedule"}, {"ok", true}, {"detail", detail}, {"fix", nullptr}}})}}
+        .dump();
+  }
+
   std::string control(std::string_view text) override {
     json c = json::parse(text, nullptr, false);
     std::string command = c.is_object() ? c.value("command", "") : "";

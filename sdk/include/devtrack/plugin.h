@@ -298,6 +298,16 @@ typedef struct dt_sink_v1 {
   dt_status (*deliver)(void *self, const char *summary_json, const dt_out *out);
 } dt_sink_v1;
 
+/* Doctor: optional for every kind. `devtrack doctor` asks each running
+ * plugin that has it for its own checks (a token that works, a notification
+ * server that answers...). */
+#define DEVTRACK_DOCTOR_V1 "devtrack.doctor.v1"
+typedef struct dt_doctor_v1 {
+  /* [bus] Writes {"checks": [{"name": "...", "ok": true|false, "detail":
+   * "...", "fix": "..." | null}]}. Must answer within a few seconds. */
+  dt_status (*check)(void *self, const dt_out *out);
+} dt_doctor_v1;
+
 /* ------------------------------------------------------------------------ */
 /* The descriptor and the entry symbol.                                     */
 

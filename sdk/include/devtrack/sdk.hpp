@@ -208,8 +208,17 @@ class Plugin {
   Plugin& operator=(const Plugin&) = delete;
   Host& host() { return host_; }
 
-  // Returns the interface table for `id`, or nullptr. Kind bases override.
-  virtual const void* interface(const char* id) = 0;
+  // Returns the interface table for `id`, or nullptr. Kind bases override
+  // and fall back to this for the interfaces every kind may have.
+  virtual const void* interface(const char* id) {
+    static const dt_doctor_v1 doctor = {
+        [](void* s, const dt_out* out) { return guarded(out, [&] { return static_cast<Plugin*>(s)->doctor(); }); },
+    };
+    return std::strcmp(id, DEVTRACK_DOCTOR_V1) == 0 ? &doctor : nullptr;
+  }
+
+  // Checks for `devtrack doctor`: {"checks": [{"name", "ok", "detail", "fix"}]}.
+  virtual std::string doctor() { return "{\"checks\":[]}"; }
 
  private:
   Host host_;
@@ -256,7 +265,7 @@ class Tracker : public Plugin {
           return guarded(out, [&] { return self_of<Tracker>(s)->list_assigned(in); });
         },
     };
-    return std::strcmp(id, DEVTRACK_TRACKER_V1) == 0 ? &table : nullptr;
+    return std::strcmp(id, DEVTRACK_TRACKER_V1) == 0 ? &table : Plugin::interface(id);
   }
 };
 
@@ -286,7 +295,7 @@ class Trigger : public Plugin {
           return guarded(out, [&] { return self_of<Trigger>(s)->control(in); });
         },
     };
-    return std::strcmp(id, DEVTRACK_TRIGGER_V1) == 0 ? &table : nullptr;
+    return std::strcmp(id, DEVTRACK_TRIGGER_V1) == 0 ? &table : Plugin::interface(id);
   }
 };
 
@@ -319,7 +328,7 @@ class Surface : public Plugin {
           }
         },
     };
-    return std::strcmp(id, DEVTRACK_SURFACE_V1) == 0 ? &table : nullptr;
+    return std::strcmp(id, DEVTRACK_SURFACE_V1) == 0 ? &table : Plugin::interface(id);
   }
 };
 
@@ -335,7 +344,7 @@ class Parser : public Plugin {
           return guarded(out, [&] { return self_of<Parser>(s)->parse(text, ctx ? ctx : "{}"); });
         },
     };
-    return std::strcmp(id, DEVTRACK_PARSER_V1) == 0 ? &table : nullptr;
+    return std::strcmp(id, DEVTRACK_PARSER_V1) == 0 ? &table : Plugin::interface(id);
   }
 };
 
@@ -351,7 +360,7 @@ class Sink : public Plugin {
           return guarded(out, [&] { return self_of<Sink>(s)->deliver(in); });
         },
     };
-    return std::strcmp(id, DEVTRACK_SINK_V1) == 0 ? &table : nullptr;
+    return std::strcmp(id, DEVTRACK_SINK_V1) == 0 ? &table : Plugin::interface(id);
   }
 };
 
