@@ -33,6 +33,14 @@ bool Config::plugin_enabled(const std::string& id) const {
   return it != plugins.end() && it->second.enabled;
 }
 
+std::string Config::projects_json() const {
+  json list = json::array();
+  for (const auto& p : projects)
+    list.push_back({{"id", p.id}, {"name", p.name}, {"aliases", p.aliases}, {"repos", p.repos},
+                    {"github", p.github}, {"jira", p.jira}, {"trello", p.trello}});
+  return list.dump();
+}
+
 std::string Config::plugin_config_json(const std::string& id) const {
   json options = json::object();
   auto it = plugins.find(id);

@@ -81,6 +81,9 @@ struct Config {
   // plus "settings" (the shared settings: prompt_interval_s, timezone,
   // work_start_minute, work_end_minute, work_days, summary_minute).
   std::string plugin_config_json(const std::string& id) const;
+
+  // The projects as the JSON array parsers receive in their context.
+  std::string projects_json() const;
 };
 
 struct ConfigResult {

@@ -9,7 +9,9 @@
 #include "event/bus.h"
 #include "event/loop.h"
 #include "log/log.h"
+#include "plugin/host.h"
 #include "plugin/registry.h"
+#include "plugin/string_out.h"
 
 using namespace devtrack;
 
@@ -53,5 +55,35 @@ static void BM_RegistryWarmCache(benchmark::State& state) {
   std::filesystem::remove_all(home);
 }
 BENCHMARK(BM_RegistryWarmCache);
+
+// One answer through the rules parser plugin, through the C ABI (the
+// target is <= 20 us per answer).
+static void BM_ParseAnswer(benchmark::State& state) {
+  ManualClock clock(from_ms(0));
+  EventLoop loop(clock, 1);
+  Bus bus(loop);
+  PluginHost host(loop, bus, nullptr, "client");
+  PluginInfo info;
+  info.path = DEVTRACK_BUILD_PLUGINS "/rules.so";
+  info.id = "rules";
+  std::string error;
+  if (!host.start(info, "{}", &error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  auto iface = host.interface("rules", DEVTRACK_PARSER_V1);
+  auto* parser = static_cast<const dt_parser_v1*>(iface.table);
+  const char* context =
+      R"({"branch":"feature/PRX-123-login","projects":[{"id":"projectx","name":"ProjectX","aliases":["px"],)"
+      R"("repos":["acme/projectx"],"github":"acme/projectx","jira":["PRX"]},{"id":"billing","name":"Billing API",)"
+      R"("aliases":["billing"],"github":"acme/billing-api","jira":["BILL"]}]})";
+  const char* answer = "fixed the login redirect for PRX-123 and acme/web#12, about 1h30, waiting on review";
+  for (auto _ : state) {
+    StringOut out;
+    parser->parse(iface.self, answer, context, &out.out);
+    benchmark::DoNotOptimize(out.text);
+  }
+}
+BENCHMARK(BM_ParseAnswer);
 
 BENCHMARK_MAIN();

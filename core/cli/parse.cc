@@ -1,0 +1,129 @@
+// devtrack parse: the parser plugin, from the command line. Loads the
+// enabled parser (default: rules) in this process.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "event/bus.h"
+#include "event/clock.h"
+#include "event/loop.h"
+#include "git/git_files.h"
+#include "plugin/host.h"
+#include "plugin/registry.h"
+#include "plugin/string_out.h"
+#include "util/error.h"
+#include "util/paths.h"
+#include "util/process.h"
+
+using nlohmann::json;
+
+namespace devtrack::cli {
+
+namespace {
+
+// The repository's context: top, remote slug, branch.
+json repo_context(const std::string& path) {
+  git::Dirs dirs = git::resolve_dirs(path);
+  json c = {{"repo", dirs.top}, {"branch", git::current_branch(dirs.git_dir)}};
+  std::string url;
+  if (run_capture({"git", "-C", dirs.top, "remote", "get-url", "origin"}, &url, nullptr) == 0) {
+    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    if (url.size() > 4 && url.compare(url.size() - 4, 4, ".git") == 0) url.resize(url.size() - 4);
+    size_t last = url.find_last_of("/:");
+    size_t before = last == std::string::npos || last == 0 ? std::string::npos : url.find_last_of("/:", last - 1);
+    if (before != std::string::npos) c["slug"] = url.substr(before + 1);
+  }
+  return c;
+}
+
+int run(const po::variables_map& args) {
+  Loaded loaded = load_config_and_plugins();
+  std::string projects = loaded.config.projects_json();
+  if (args.count("projects")) {
+    std::string file = args["projects"].as<std::string>();
+    ConfigResult r = parse_config(paths::read_file(file), file, loaded.plugins);
+    std::string errors;
+    for (const auto& d : r.diagnostics)
+      if (d.severity == "error") errors += "\n  " + d.str();
+    if (!errors.empty()) throw Error("the projects file has errors:" + errors);
+    projects = r.config.projects_json();
+  }
+  json context = args.count("repo") ? repo_context(args["repo"].as<std::string>()) : json::object();
+  if (args.count("branch")) context["branch"] = args["branch"].as<std::string>();
+  context["projects"] = json::parse(projects);
+
+  std::string parser_id = args.count("parser") ? args["parser"].as<std::string>() : "";
+  if (parser_id.empty())
+    for (const auto& p : loaded.plugins)
+      if (!p.refused && p.kind == "parser" && loaded.config.plugin_enabled(p.id)) {
+        parser_id = p.id;
+        break;
+      }
+  if (parser_id.empty()) parser_id = "rules";
+  const PluginInfo& info = require_plugin(loaded.plugins, parser_id);
+  if (info.kind != "parser") throw Error("plugin '" + parser_id + "' is a " + info.kind + ", not a parser");
+
+  ManualClock clock(process_clock().now());
+  EventLoop loop(clock, 1);
+  Bus bus(loop);
+  PluginHost host(loop, bus, nullptr, "client");
+  std::string error;
+  if (!host.start(info, loaded.config.plugin_config_json(parser_id), &error))
+    throw Error("cannot load the parser " + parser_id + ": " + error);
+  auto iface = host.interface(parser_id, DEVTRACK_PARSER_V1);
+  auto* parser = static_cast<const dt_parser_v1*>(iface.table);
+  std::string context_text = context.dump();
+  auto parse = [&](const std::string& text) {
+    StringOut out;
+    dt_status s = parser->parse(iface.self, text.c_str(), context_text.c_str(), &out.out);
+    json r = json::parse(out.text, nullptr, false);
+    if (s != DT_OK || !r.is_object()) throw Error("the parser failed: " + out.text);
+    return r;
+  };
+
+  if (!args.count("jsonl")) {
+    if (!args.count("TEXT")) throw UsageError("give TEXT to parse, or --jsonl to read lines from stdin");
+    std::cout << parse(args["TEXT"].as<std::string>()).dump() << "\n";
+    return kOk;
+  }
+  // One JSON object per line in, one per line out; a bad line gets an error
+  // line and the stream goes on.
+  int bad = 0;
+  for (std::string line; std::getline(std::cin, line);) {
+    if (line.empty()) continue;
+    json in = json::parse(line, nullptr, false);
+    json out;
+    if (!in.is_object() || !in.contains("text") || !in["text"].is_string()) {
+      out = {{"id", in.is_object() && in.contains("id") ? in["id"] : json(nullptr)},
+             {"error", "each line must be a JSON object with a string \"text\""}};
+      ++bad;
+    } else {
+      out = parse(in["text"].get<std::string>());
+      out["id"] = in.contains("id") ? in["id"] : json(nullptr);
+    }
+    std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+  }
+  return bad ? kFailure : kOk;
+}
+
+}  // namespace
+
+extern const Command kParse = {
+    "parse",
+    "parse an answer: tickets, project, duration, status (the parser plugin)",
+    "Prints {\"tickets\", \"project\", \"duration_minutes\", \"status\", \"confidence\",\n"
+    "\"suggested\"}. With --jsonl, reads {\"id\", \"text\"} lines on stdin and writes one\n"
+    "result line per input.",
+    [](Spec& s) {
+      s.options.add_options()("jsonl", "read JSON lines {\"id\", \"text\"} from stdin")(
+          "projects", po::value<std::string>()->value_name("FILE"), "a YAML file with a projects: list (default: the config's)")(
+          "repo", po::value<std::string>()->value_name("PATH"), "the repository the answer is about (branch, remote)")(
+          "branch", po::value<std::string>()->value_name("NAME"), "the branch the answer is about")(
+          "parser", po::value<std::string>()->value_name("ID"), "the parser plugin to use (default: the enabled one)");
+      s.positionals.push_back({"TEXT", 1, false});
+    },
+    run,
+};
+
+}  // namespace devtrack::cli

@@ -1,0 +1,161 @@
+// The real rules parser plugin (rules.so through the real host) against the
+// hand-written table tests/fixtures/parse_cases.tsv: answers and commit
+// messages, with negatives. Asserts ticket precision >= 0.97 and recall
+// >= 0.95 and prints every figure.
+#include <catch2/catch.hpp>
+
+#include <devtrack/plugin.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "config/config.h"
+#include "event/bus.h"
+#include "event/loop.h"
+#include "plugin/host.h"
+#include "plugin/string_out.h"
+#include "test_support.h"
+#include "util/strings.h"
+
+using namespace devtrack;
+using namespace devtrack::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Parser {
+  ManualClock clock{from_ms(0)};
+  EventLoop loop{clock, 1};
+  Bus bus{loop};
+  PluginHost host{loop, bus, nullptr, "client"};
+  const dt_parser_v1* parser = nullptr;
+  void* self = nullptr;
+
+  Parser() {
+    PluginInfo info;
+    info.path = build_dir() + "/lib/devtrack/plugins/rules.so";
+    info.id = "rules";
+    std::string error;
+    REQUIRE(host.start(info, "{}", &error));
+    auto iface = host.interface("rules", DEVTRACK_PARSER_V1);
+    parser = static_cast<const dt_parser_v1*>(iface.table);
+    self = iface.self;
+  }
+
+  json parse(const std::string& text, const json& context) {
+    StringOut out;
+    std::string c = context.dump();
+    REQUIRE(parser->parse(self, text.c_str(), c.c_str(), &out.out) == DT_OK);
+    return json::parse(out.text);
+  }
+};
+
+json fixture_context() {
+  auto r = parse_config(slurp(source_dir() + "/tests/fixtures/projects.yaml"), "projects.yaml", {});
+  REQUIRE(r.ok());
+  return {{"projects", json::parse(r.config.projects_json())}};
+}
+
+// "#12", "acme/x#12", "PRX-7", "trello:abc" -> the canonical text of a ticket.
+std::string ticket_text(const json& t) {
+  if (t["system"] == "github") return (t["repo"].is_null() ? "" : t["repo"].get<std::string>()) + "#" + std::to_string(t["number"].get<long>());
+  if (t["system"] == "jira") return t["key"].get<std::string>();
+  return "trello:" + t["card"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("the rules parser on the table of realistic answers and commit messages") {
+  Parser p;
+  json context = fixture_context();
+  std::ifstream in(source_dir() + "/tests/fixtures/parse_cases.tsv");
+  int cases = 0, tp = 0, fp = 0, fn = 0;
+  int dur_n = 0, dur_ok = 0, st_n = 0, st_ok = 0, pr_n = 0, pr_ok = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# text\t", 0) == 0) continue;  // the header
+    auto cols = split(line, '\t');
+    REQUIRE(cols.size() == 5);
+    ++cases;
+    json r = p.parse(cols[0], context);
+    std::vector<std::string> expected, found;
+    if (cols[1] != "-") expected = split(cols[1], ' ');
+    for (const auto& t : r["tickets"]) found.push_back(ticket_text(t));
+    for (const auto& f : found) {
+      bool hit = std::find(expected.begin(), expected.end(), f) != expected.end();
+      hit ? ++tp : ++fp;
+      if (!hit) WARN("false positive " << f << " in: " << cols[0]);
+    }
+    for (const auto& e : expected)
+      if (std::find(found.begin(), found.end(), e) == found.end()) {
+        ++fn;
+        WARN("missed " << e << " in: " << cols[0]);
+      }
+    if (cols[2] != "?") {
+      ++dur_n;
+      json want = cols[2] == "-" ? json(nullptr) : json(std::stoi(cols[2]));
+      if (r["duration_minutes"] == want) ++dur_ok;
+      else WARN("duration " << r["duration_minutes"] << " instead of " << cols[2] << " in: " << cols[0]);
+    }
+    if (cols[3] != "?") {
+      ++st_n;
+      json want = cols[3] == "-" ? json(nullptr) : json(cols[3]);
+      if (r["status"] == want) ++st_ok;
+      else WARN("status " << r["status"] << " instead of " << cols[3] << " in: " << cols[0]);
+    }
+    if (cols[4] != "?") {
+      ++pr_n;
+      json want = cols[4] == "-" ? json(nullptr) : json(cols[4]);
+      if (r["project"] == want) ++pr_ok;
+      else WARN("project " << r["project"] << " instead of " << cols[4] << " in: " << cols[0]);
+    }
+  }
+  double precision = tp + fp ? double(tp) / (tp + fp) : 1, recall = tp + fn ? double(tp) / (tp + fn) : 1;
+  std::printf("parser table: %d cases; tickets: precision %.3f, recall %.3f (tp %d, fp %d, fn %d); "
+              "duration %d/%d; status %d/%d; project %d/%d\n",
+              cases, precision, recall, tp, fp, fn, dur_ok, dur_n, st_ok, st_n, pr_ok, pr_n);
+  CHECK(cases >= 300);
+  CHECK(precision >= 0.97);
+  CHECK(recall >= 0.95);
+  CHECK(dur_ok >= 0.95 * dur_n);
+  CHECK(st_ok >= 0.9 * st_n);
+  CHECK(pr_ok >= 0.9 * pr_n);
+}
+
+TEST_CASE("the parser takes any input safely") {
+  Parser p;
+  json context = fixture_context();
+  std::string garbage;
+  for (int i = 0; i < 256; ++i) garbage += static_cast<char>(i == 0 ? 1 : i);
+  CHECK(p.parse(garbage, context).is_object());
+  CHECK(p.parse(std::string(1 << 20, '#'), context)["tickets"].empty());
+  CHECK(p.parse(std::string(200000, '9') + "h", context).is_object());
+  std::string many;
+  for (int i = 1; i <= 2000; ++i) many += "PRX-" + std::to_string(i) + " ";
+  CHECK(p.parse(many, context)["tickets"].size() == 2000);
+  CHECK(p.parse("\xff\xfe #12 \xc3", context)["tickets"].size() == 1);
+  CHECK(p.parse("#12", "not json")["tickets"].size() == 1);
+}
+
+TEST_CASE("branch names suggest tickets and the repository suggests the project") {
+  Parser p;
+  json context = fixture_context();
+  context["branch"] = "feature/prx-123-login";
+  json r = p.parse("more validation", context);
+  REQUIRE(r["suggested"].size() == 1);
+  CHECK(r["suggested"][0]["key"] == "PRX-123");
+  CHECK(r["project"] == "projectx");
+  context["branch"] = "fix/12-login";
+  r = p.parse("fixed the login redirect, 30m, done", context);
+  REQUIRE(r["suggested"].size() == 1);
+  CHECK(r["suggested"][0]["number"] == 12);
+  context.erase("branch");
+  context["slug"] = "acme/billing-api";
+  CHECK(p.parse("worked on exports", context)["project"] == "billing");
+  context["slug"] = "acme/unknown";
+  CHECK(p.parse("worked on exports", context)["project"].is_null());
+  json amb = p.parse("billing and px", fixture_context());
+  CHECK(amb["project"].is_null());
+  CHECK(amb["ambiguous"] == json::array({"billing", "projectx"}));
+}
