@@ -92,6 +92,8 @@ std::string call_raw(const std::string& line, std::chrono::milliseconds timeout)
     ssize_t n = ::send(fd.get(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
+      // The daemon may have refused us (and said why) before we finished.
+      if (errno == EPIPE || errno == ECONNRESET) break;
       throw Error(std::string("cannot send to the daemon: ") + std::strerror(errno));
     }
     sent += static_cast<size_t>(n);
