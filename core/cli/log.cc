@@ -8,6 +8,7 @@
 #include "event/clock.h"
 #include "git/git_files.h"
 #include "store/capture_store.h"
+#include "store/prompt_store.h"
 #include "store/store.h"
 #include "util/duration.h"
 #include "util/error.h"
@@ -16,6 +17,23 @@
 namespace devtrack::cli {
 
 namespace {
+
+// The answer to the trigger's prompt, in the shape of `devtrack parse`.
+nlohmann::json response_json(Store* store, int64_t trigger_id) {
+  if (!store) return nullptr;
+  auto r = response_for_trigger(*store, trigger_id);
+  if (!r) return nullptr;
+  nlohmann::json parsed = nlohmann::json::parse(r->parsed.empty() ? "{}" : r->parsed, nullptr, false);
+  if (!parsed.is_object()) parsed = nlohmann::json::object();
+  auto field = [&](const char* k) { return parsed.contains(k) ? parsed[k] : nlohmann::json(nullptr); };
+  return {{"state", r->state},
+          {"at", local_iso_time(r->at_ms)},
+          {"text", r->state == "answered" ? nlohmann::json(r->raw_text) : nlohmann::json(nullptr)},
+          {"tickets", parsed.contains("tickets") ? parsed["tickets"] : nlohmann::json::array()},
+          {"project", field("project")},
+          {"duration_minutes", field("duration_minutes")},
+          {"status", field("status")}};
+}
 
 int run(const po::variables_map& args) {
   TriggerQuery q;
@@ -41,9 +59,10 @@ int run(const po::variables_map& args) {
   }
   std::error_code ec;
   std::vector<TriggerRow> rows;
+  std::unique_ptr<Store> store_ptr;
   if (std::filesystem::exists(paths::database(), ec)) {
-    Store store(paths::database());
-    rows = list_triggers(store, q);
+    store_ptr = std::make_unique<Store>(paths::database());
+    rows = list_triggers(*store_ptr, q);
   }
   if (args.count("json")) {
     nlohmann::json out = nlohmann::json::array();
@@ -58,7 +77,7 @@ int run(const po::variables_map& args) {
                      {"commit", field(t.commit)},
                      {"message", details.is_object() && details.contains("message") ? details["message"] : nullptr},
                      {"details", details.is_object() ? details : nlohmann::json(nullptr)},
-                     {"response", nullptr}});
+                     {"response", response_json(store_ptr.get(), t.id)}});
     }
     std::cout << out.dump(2) << "\n";
     return kOk;

@@ -5,13 +5,8 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
-#include "event/bus.h"
-#include "event/clock.h"
-#include "event/loop.h"
+#include "cli/parser_session.h"
 #include "git/git_files.h"
-#include "plugin/host.h"
-#include "plugin/registry.h"
-#include "plugin/string_out.h"
 #include "util/error.h"
 #include "util/paths.h"
 #include "util/process.h"
@@ -53,32 +48,11 @@ int run(const po::variables_map& args) {
   if (args.count("branch")) context["branch"] = args["branch"].as<std::string>();
   context["projects"] = json::parse(projects);
 
-  std::string parser_id = args.count("parser") ? args["parser"].as<std::string>() : "";
-  if (parser_id.empty())
-    for (const auto& p : loaded.plugins)
-      if (!p.refused && p.kind == "parser" && loaded.config.plugin_enabled(p.id)) {
-        parser_id = p.id;
-        break;
-      }
-  if (parser_id.empty()) parser_id = "rules";
-  const PluginInfo& info = require_plugin(loaded.plugins, parser_id);
-  if (info.kind != "parser") throw Error("plugin '" + parser_id + "' is a " + info.kind + ", not a parser");
-
-  ManualClock clock(process_clock().now());
-  EventLoop loop(clock, 1);
-  Bus bus(loop);
-  PluginHost host(loop, bus, nullptr, "client");
-  std::string error;
-  if (!host.start(info, loaded.config.plugin_config_json(parser_id), &error))
-    throw Error("cannot load the parser " + parser_id + ": " + error);
-  auto iface = host.interface(parser_id, DEVTRACK_PARSER_V1);
-  auto* parser = static_cast<const dt_parser_v1*>(iface.table);
+  ParserSession session(loaded.plugins, loaded.config, args.count("parser") ? args["parser"].as<std::string>() : "");
   std::string context_text = context.dump();
   auto parse = [&](const std::string& text) {
-    StringOut out;
-    dt_status s = parser->parse(iface.self, text.c_str(), context_text.c_str(), &out.out);
-    json r = json::parse(out.text, nullptr, false);
-    if (s != DT_OK || !r.is_object()) throw Error("the parser failed: " + out.text);
+    json r = json::parse(session.parse(text, context_text), nullptr, false);
+    if (!r.is_object()) throw Error("the parser returned something that is not a JSON object");
     return r;
   };
 

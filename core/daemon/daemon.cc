@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "daemon/capture.h"
+#include "daemon/prompts.h"
 #include "daemon/worker_link.h"
 #include "event/bus.h"
 #include "event/clock.h"
@@ -102,14 +103,15 @@ class Daemon {
     worker_ = std::make_unique<WorkerLink>(loop_, bus_, paths::helper("devtrack-worker"),
                                            config_.worker.idle_timeout);
     capture_ = std::make_unique<Capture>(loop_, bus_, store_, *worker_);
-    // Timer and editor triggers come from plugins: store them as they come.
-    for (const char* kind : {"timer", "editor"})
-      bus_.subscribe(std::string("trigger.") + kind, [this, kind](const Event& e) { record_plugin_trigger(kind, e); },
-                     "daemon");
+    prompts_ = std::make_unique<Prompts>(loop_, bus_, store_, config_,
+                                         [this](const std::string& text, const std::string& context) {
+                                           return parse(text, context);
+                                         });
     server_.listen(ipc::socket_path());
     start_plugins();
     restore_schedule();
     capture_->start();
+    prompts_->start();
     watch_signals();
     log::info("daemon", "devtrack daemon {} ready (pid {}, home {})", DEVTRACK_VERSION, ::getpid(), paths::home());
     notify_service_manager("READY=1\nMAINPID=" + std::to_string(::getpid()));
@@ -208,14 +210,17 @@ class Daemon {
     return {{"paused", true}, {"paused_until", until < 0 ? json(nullptr) : json(iso(until))}};
   }
 
-  void record_plugin_trigger(const std::string& kind, const Event& e) {
-    TriggerRow t;
-    t.kind = kind;
-    json p = json::parse(e.payload, nullptr, false);
-    t.at_ms = p.is_object() ? p.value("at_ms", loop_.clock().now_ms()) : loop_.clock().now_ms();
-    t.details = e.payload;
-    int64_t id = record_trigger(store_, t);
-    log::info("capture", "{} trigger {}", kind, id);
+  // Parses with the running parser plugin ("" if none runs).
+  std::string parse(const std::string& text, const std::string& context) {
+    for (const auto& id : host_.running()) {
+      auto iface = host_.interface(id, DEVTRACK_PARSER_V1);
+      if (!iface.table) continue;
+      StringOut out;
+      if (static_cast<const dt_parser_v1*>(iface.table)->parse(iface.self, text.c_str(), context.c_str(), &out.out) ==
+          DT_OK)
+        return out.text;
+    }
+    return "";
   }
 
   // ---- IPC ----
@@ -230,6 +235,13 @@ class Daemon {
       return json{{"stopping", true}}.dump();
     }
     if (c == "hook.commit") return json{{"trigger_id", capture_->on_hook(r.args_json, "hook")}}.dump();
+    if (c == "prompt.changed") {
+      if (!args.contains("prompt_id") || !args["prompt_id"].is_number_integer())
+        throw ipc::RequestError("bad_request", "prompt.changed needs {\"prompt_id\": n}");
+      prompts_->changed(args["prompt_id"].get<int64_t>());
+      return json{{"ok", true}}.dump();
+    }
+    if (c == "ask") return json{{"prompt_id", prompts_->ask(args.value("note", ""))}}.dump();
     if (c == "repos.changed") {
       capture_->refresh_repos();
       capture_->start();
@@ -362,6 +374,7 @@ class Daemon {
   asio::signal_set signals_;
   std::unique_ptr<WorkerLink> worker_;
   std::unique_ptr<Capture> capture_;
+  std::unique_ptr<Prompts> prompts_;
   std::vector<PluginInfo> plugins_;
   Config config_;
   std::map<std::string, std::string> runtime_;  // plugin id -> runtime state

@@ -98,6 +98,26 @@ CREATE INDEX cache_expiry ON cache (expires_ms);
 ALTER TABLE repos ADD COLUMN git_dir TEXT;
 ALTER TABLE repos ADD COLUMN hooks_dir TEXT;
 )sql",
+    // 3 -> 4: prompts. A prompt gathers the triggers it asks about (commits
+    // on one repo join the open prompt); responses belong to a prompt.
+    R"sql(
+CREATE TABLE prompts (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,            -- the first trigger's kind
+  state       TEXT NOT NULL CHECK (state IN ('pending', 'answered', 'skipped', 'deferred', 'expired')),
+  repo        TEXT,
+  branch      TEXT,
+  suggestion  TEXT,                     -- JSON ticket, or NULL
+  due_ms      INTEGER,                  -- deferred: when it comes back
+  created_ms  INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL
+);
+CREATE INDEX prompts_state ON prompts (state, created_ms);
+ALTER TABLE triggers ADD COLUMN prompt_id INTEGER REFERENCES prompts (id);
+ALTER TABLE responses ADD COLUMN prompt_id INTEGER REFERENCES prompts (id);
+CREATE INDEX triggers_prompt ON triggers (prompt_id);
+CREATE INDEX responses_prompt ON responses (prompt_id);
+)sql",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatest);

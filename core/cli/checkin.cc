@@ -1,0 +1,405 @@
+// devtrack checkin: answer the pending prompt(s) — in the terminal through
+// the tty surface plugin, or from scripts with --answer / --skip / --defer.
+// The answer is committed to the store before anything else happens; then
+// it is parsed here and the daemon is told.
+#include <unistd.h>
+
+#include <SQLiteCpp/Exception.h>
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "cli/parser_session.h"
+#include "event/bus.h"
+#include "event/clock.h"
+#include "event/loop.h"
+#include "git/git_files.h"
+#include "ipc/ipc.h"
+#include "plugin/host.h"
+#include "plugin/registry.h"
+#include "plugin/string_out.h"
+#include "store/prompt_store.h"
+#include "store/store.h"
+#include "util/duration.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+using nlohmann::json;
+
+namespace devtrack::cli {
+
+namespace {
+
+std::string ticket_text(const json& t) {
+  if (!t.is_object()) return "";
+  if (t.value("system", "") == "github")
+    return (t.contains("repo") && t["repo"].is_string() ? t["repo"].get<std::string>() : "") + "#" +
+           std::to_string(t.value("number", 0L));
+  if (t.value("system", "") == "jira") return t.value("key", "");
+  if (t.value("system", "") == "trello") return "trello:" + t.value("card", "");
+  return "";
+}
+
+class Checkin {
+ public:
+  Checkin() : loaded_(load_config_and_plugins()), store_(paths::database()) {}
+
+  Store& store() { return store_; }
+  const Config& config() { return loaded_.config; }
+
+  // The prompt to answer: --id, or the oldest waiting one.
+  PromptRow pick(const po::variables_map& args) {
+    if (args.count("id")) {
+      auto p = get_prompt(store_, args["id"].as<int64_t>());
+      if (!p) throw Error("there is no prompt " + std::to_string(args["id"].as<int64_t>()) + " (devtrack checkin --list)");
+      return *p;
+    }
+    auto waiting = unanswered_prompts(store_, 1);
+    if (waiting.empty()) throw Error("nothing to answer: no prompt is waiting (devtrack ask opens one)");
+    return waiting[0];
+  }
+
+  json view(const PromptRow& p) {
+    json commits = json::array();
+    for (const auto& t : prompt_triggers(store_, p.id)) {
+      if (t.kind != "commit") continue;
+      json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
+      commits.push_back({{"commit", t.commit}, {"summary", d.is_object() ? d.value("summary", "") : ""}});
+    }
+    return {{"id", p.id},
+            {"state", p.state},
+            {"kind", p.kind},
+            {"created", local_iso_time(p.created_ms, config().settings.timezone)},
+            {"repo", p.repo.empty() ? json(nullptr) : json(p.repo)},
+            {"branch", p.branch.empty() ? json(nullptr) : json(p.branch)},
+            {"commits", commits},
+            {"suggestion", p.suggestion.empty() ? json(nullptr) : json::parse(p.suggestion)},
+            {"due", p.due_ms ? json(local_iso_time(p.due_ms, config().settings.timezone)) : json(nullptr)}};
+  }
+
+  std::string context(const PromptRow& p) {
+    std::string slug;
+    for (const auto& t : prompt_triggers(store_, p.id)) {
+      json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
+      if (d.is_object() && d.contains("slug") && d["slug"].is_string()) slug = d["slug"];
+    }
+    return json{{"repo", p.repo}, {"branch", p.branch}, {"slug", slug}, {"projects", json::parse(config().projects_json())}}
+        .dump();
+  }
+
+  ParserSession& parser() {
+    if (!parser_) parser_ = std::make_unique<ParserSession>(loaded_.plugins, loaded_.config);
+    return *parser_;
+  }
+
+  // Stores the raw text first, then the parse. `choose_project` resolves an
+  // ambiguous project (a follow-up question), or returns "".
+  json answer(const PromptRow& p, const std::string& text, bool use_suggestion, const std::string& project,
+              const std::function<std::string(const json& ambiguous)>& choose_project) {
+    int64_t response_id = store_first([&] {
+      return record_response(store_, p.id, "answered", text, process_clock().now_ms());
+    }, text);
+    json parsed;
+    try {
+      parsed = json::parse(parser().parse(text, context(p)));
+    } catch (const std::exception& e) {
+      std::cerr << "devtrack: your answer is stored; it will be understood later (" << e.what() << ")\n";
+      notify(p.id);
+      return nullptr;
+    }
+    if (parsed["tickets"].empty() && use_suggestion && !p.suggestion.empty()) {
+      parsed["tickets"] = json::array({json::parse(p.suggestion)});
+      parsed["from_suggestion"] = true;
+    }
+    if (!project.empty()) parsed["project"] = project;
+    else if (parsed.contains("ambiguous") && choose_project) {
+      std::string chosen = choose_project(parsed["ambiguous"]);
+      if (!chosen.empty()) parsed["project"] = chosen;
+    }
+    set_parsed(store_, response_id, parsed.dump());
+    notify(p.id);
+    return parsed;
+  }
+
+  void respond(const PromptRow& p, const std::string& state, int64_t due_ms = 0) {
+    store_first([&] { return record_response(store_, p.id, state, "", process_clock().now_ms(), due_ms); }, "");
+    notify(p.id);
+  }
+
+  void correct(const PromptRow& p, const std::string& text) {
+    auto r = latest_response(store_, p.id);
+    if (!r || r->state != "answered") throw Error("prompt " + std::to_string(p.id) + " has no answer to correct");
+    store_first([&] {
+      correct_response(store_, r->id, text, process_clock().now_ms());
+      return r->id;
+    }, text);
+    json parsed = json::parse(parser().parse(text, context(p)));
+    if (parsed["tickets"].empty() && !p.suggestion.empty()) {
+      parsed["tickets"] = json::array({json::parse(p.suggestion)});
+      parsed["from_suggestion"] = true;
+    }
+    set_parsed(store_, r->id, parsed.dump());
+    notify(p.id);
+    print_recorded(p.id, parsed);
+  }
+
+  std::vector<std::string> completions() {
+    std::vector<std::string> words;
+    for (const auto& p : config().projects) {
+      words.push_back(p.id);
+      for (const auto& a : p.aliases) words.push_back(a);
+    }
+    for (const auto& t : json::parse(known_tickets(store_)))
+      if (auto s = ticket_text(t); !s.empty() && std::find(words.begin(), words.end(), s) == words.end())
+        words.push_back(s);
+    return words;
+  }
+
+  static void print_recorded(int64_t id, const json& parsed) {
+    std::cout << "recorded prompt " << id;
+    if (parsed.is_object()) {
+      std::string tickets;
+      for (const auto& t : parsed["tickets"]) tickets += (tickets.empty() ? "" : ", ") + ticket_text(t);
+      if (!tickets.empty()) std::cout << " · " << tickets << (parsed.value("from_suggestion", false) ? " (suggested)" : "");
+      if (parsed["project"].is_string()) std::cout << " · project " << parsed["project"].get<std::string>();
+      if (parsed["duration_minutes"].is_number()) std::cout << " · " << parsed["duration_minutes"] << " min";
+      if (parsed["status"].is_string()) std::cout << " · " << parsed["status"].get<std::string>();
+    }
+    std::cout << "\n";
+  }
+
+ private:
+  // The write that must not be lost. On failure (a full disk...) the user
+  // gets their text back with the reason, so nothing typed is lost.
+  template <class F>
+  int64_t store_first(F write, const std::string& text) {
+    try {
+      return write();
+    } catch (const SQLite::Exception& e) {
+      throw Error("cannot store the answer in " + paths::database() + ": " + e.what() +
+                  (text.empty() ? std::string() : "\nyour answer was: " + text));
+    }
+  }
+
+  void notify(int64_t prompt_id) {
+    try {
+      daemon_call("prompt.changed", json{{"prompt_id", prompt_id}}.dump());
+    } catch (const ipc::NotRunning&) {
+      // The daemon reads the store when it starts.
+    } catch (const std::exception& e) {
+      std::cerr << "devtrack: the answer is stored, but the daemon was not told: " << e.what() << "\n";
+    }
+  }
+
+  Loaded loaded_;
+  Store store_;
+  std::unique_ptr<ParserSession> parser_;
+};
+
+// The tty surface plugin, loaded in this process.
+class Terminal {
+ public:
+  explicit Terminal(const std::vector<PluginInfo>& plugins) {
+    const PluginInfo& info = require_plugin(plugins, "tty");
+    std::string error;
+    if (!host_.start(info, "{}", &error)) throw Error("cannot load the tty surface: " + error);
+    auto iface = host_.interface("tty", DEVTRACK_SURFACE_V1);
+    surface_ = static_cast<const dt_surface_v1*>(iface.table);
+    self_ = iface.self;
+    if (!surface_->available(self_)) throw Error("no terminal to ask in: use --answer, --skip or --defer");
+  }
+
+  json show(const json& prompt) {
+    StringOut out;
+    std::string text = prompt.dump();
+    if (surface_->show(self_, text.c_str(), &out.out) != DT_OK) throw Error("the terminal prompt failed: " + out.text);
+    return json::parse(out.text);
+  }
+
+ private:
+  ManualClock clock_{process_clock().now()};
+  EventLoop loop_{clock_, 1};
+  Bus bus_{loop_};
+  PluginHost host_{loop_, bus_, nullptr, "client"};
+  const dt_surface_v1* surface_ = nullptr;
+  void* self_ = nullptr;
+};
+
+json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s) {
+  json v = c.view(p);
+  json lines = json::array();
+  if (!p.repo.empty()) {
+    std::string head = std::filesystem::path(p.repo).filename().string();
+    if (!p.branch.empty()) head += " (" + p.branch + ")";
+    lines.push_back(head + ": " + std::to_string(v["commits"].size()) + " commit(s)");
+    for (const auto& cm : v["commits"])
+      lines.push_back("  " + cm["commit"].get<std::string>().substr(0, 8) + " " + cm["summary"].get<std::string>());
+  } else {
+    lines.push_back(p.kind == "timer" ? "It has been a while since your last check-in." : "Log what you worked on.");
+    std::string projects;
+    for (const auto& pr : c.config().projects) projects += (projects.empty() ? "" : ", ") + pr.id;
+    if (!projects.empty()) lines.push_back("Projects: " + projects);
+    std::string recent;
+    for (const auto& t : json::parse(known_tickets(c.store(), 5)))
+      recent += (recent.empty() ? "" : ", ") + ticket_text(t);
+    if (!recent.empty()) lines.push_back("Recent tickets: " + recent);
+  }
+  if (p.state != "pending") lines.push_back("(" + p.state + " on " + v["created"].get<std::string>() + ")");
+  return {{"id", p.id},
+          {"question", "What did you work on?"},
+          {"context", lines},
+          {"suggestion", p.suggestion.empty() ? json(nullptr) : json(ticket_text(json::parse(p.suggestion)))},
+          {"completions", c.completions()},
+          {"defer_s", c.config().prompt.defer.count()},
+          {"timeout_s", timeout_s},
+          {"history_file", paths::home() + "/history"}};
+}
+
+// Asks one prompt in the terminal. Returns false if the user left it.
+bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& p, int timeout_s) {
+  json r = term.show(tty_prompt(c, p, timeout_s));
+  std::string action = r.value("action", "");
+  auto choose = [&](const json& ambiguous) -> std::string {
+    json choices = json::array();
+    for (const auto& id : ambiguous) choices.push_back(id);
+    json pick = term.show({{"question", "Which project?"}, {"choices", choices}, {"timeout_s", timeout_s}});
+    if (pick.value("action", "") != "choice") return "";
+    return ambiguous[pick["index"].get<size_t>()];
+  };
+  if (action == "accept") {
+    Checkin::print_recorded(p.id, c.answer(p, "", true, "", choose));
+  } else if (action == "answer") {
+    Checkin::print_recorded(p.id, c.answer(p, r["text"], !r.value("suggestion_cleared", false), "", choose));
+  } else if (action == "skip") {
+    c.respond(p, "skipped");
+    std::cout << "skipped (it comes back in the end-of-day review)\n";
+  } else if (action == "defer") {
+    int64_t due = process_clock().now_ms() + r.value("seconds", int64_t{1800}) * 1000;
+    c.respond(p, "deferred", due);
+    std::cout << "asking again at " << local_iso_time(due, c.config().settings.timezone) << "\n";
+  } else {
+    return false;  // later / timeout: it stays as it is
+  }
+  return true;
+}
+
+int run(const po::variables_map& args) {
+  Checkin c;
+  bool json_out = args.count("json") > 0;
+  if (args.count("list")) {
+    json list = json::array();
+    for (const auto& p : unanswered_prompts(c.store())) list.push_back(c.view(p));
+    if (json_out) {
+      std::cout << list.dump(2) << "\n";
+    } else if (list.empty()) {
+      std::cout << "nothing to answer\n";
+    } else {
+      for (const auto& p : list) {
+        std::cout << "prompt " << p["id"] << " (" << p["state"].get<std::string>() << ", "
+                  << p["created"].get<std::string>() << ")";
+        if (p["repo"].is_string()) std::cout << " " << std::filesystem::path(p["repo"].get<std::string>()).filename().string();
+        if (p["branch"].is_string()) std::cout << " (" << p["branch"].get<std::string>() << ")";
+        if (!p["commits"].empty()) std::cout << ", " << p["commits"].size() << " commit(s)";
+        if (!p["suggestion"].is_null()) std::cout << ", suggested " << ticket_text(p["suggestion"]);
+        std::cout << "\n";
+      }
+    }
+    return kOk;
+  }
+  std::string project;
+  if (args.count("project")) {
+    project = args["project"].as<std::string>();
+    bool known = false;
+    for (const auto& p : c.config().projects) known = known || p.id == project;
+    if (!known) throw UsageError("--project: no project '" + project + "' in the config");
+  }
+  if (args.count("edit")) {
+    auto p = get_prompt(c.store(), args["edit"].as<int64_t>());
+    if (!p) throw Error("there is no prompt " + std::to_string(args["edit"].as<int64_t>()));
+    if (!args.count("answer")) throw UsageError("--edit needs --answer TEXT with the corrected answer");
+    c.correct(*p, args["answer"].as<std::string>());
+    return kOk;
+  }
+  if (args.count("answer")) {
+    PromptRow p = c.pick(args);
+    json parsed = c.answer(p, args["answer"].as<std::string>(), !args.count("no-suggestion"), project, nullptr);
+    if (json_out) std::cout << json{{"prompt_id", p.id}, {"parsed", parsed}}.dump() << "\n";
+    else Checkin::print_recorded(p.id, parsed);
+    return kOk;
+  }
+  if (args.count("skip")) {
+    PromptRow p = c.pick(args);
+    c.respond(p, "skipped");
+    std::cout << "skipped prompt " << p.id << "\n";
+    return kOk;
+  }
+  if (args.count("defer")) {
+    PromptRow p = c.pick(args);
+    std::string d = args["defer"].as<std::string>();
+    auto delay = d.empty() ? c.config().prompt.defer : parse_duration(d).value_or(std::chrono::seconds(0));
+    if (delay.count() <= 0) throw UsageError("--defer takes a duration like 30m");
+    int64_t due = process_clock().now_ms() + delay.count() * 1000;
+    c.respond(p, "deferred", due);
+    std::cout << "prompt " << p.id << " comes back at " << local_iso_time(due, c.config().settings.timezone) << "\n";
+    return kOk;
+  }
+
+  if (args.count("inline")) {
+    // From the post-commit hook: only when configured, and only for the
+    // prompt of this repository, which the daemon opens in a few ms.
+    if (!c.config().prompt.inline_prompt || !args.count("repo")) return kOk;
+    std::string repo = git::resolve_dirs(args["repo"].as<std::string>()).top;
+    std::optional<PromptRow> p;
+    for (int i = 0; i < 100 && !p; ++i) {
+      p = open_prompt(c.store(), repo);
+      if (!p) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!p) return kOk;
+    Terminal term(load_registry());
+    ask_in_terminal(c, term, *p, static_cast<int>(c.config().prompt.inline_timeout.count()));
+    return kOk;
+  }
+
+  // Interactive: every waiting prompt in turn (or just --id).
+  std::vector<PromptRow> todo = args.count("id") ? std::vector<PromptRow>{c.pick(args)} : unanswered_prompts(c.store());
+  if (todo.empty()) {
+    std::cout << "nothing to answer\n";
+    return kOk;
+  }
+  Terminal term(load_registry());
+  for (const auto& p : todo)
+    if (!ask_in_terminal(c, term, p, 0)) break;
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command kCheckin = {
+    "checkin",
+    "answer the pending prompt(s): in the terminal, or with --answer/--skip/--defer",
+    "Without options, asks each waiting prompt in the terminal: Enter on an empty\n"
+    "line accepts the suggested ticket, `c` clears it, `s` skips, `d` defers, `q`\n"
+    "leaves it pending, Tab completes tickets and projects. An answer that names no\n"
+    "ticket belongs to the suggested one. The answer is stored before anything else.",
+    [](Spec& s) {
+      s.options.add_options()("answer", po::value<std::string>()->value_name("TEXT"), "answer with TEXT")(
+          "skip", "skip the prompt (it comes back in the end-of-day review)")(
+          "defer", po::value<std::string>()->implicit_value("")->value_name("DURATION"),
+          "ask again later (default prompt.defer)")(
+          "id", po::value<int64_t>()->value_name("N"), "the prompt to answer (default: the oldest waiting)")(
+          "list", "list the waiting prompts")(
+          "edit", po::value<int64_t>()->value_name("N"), "correct the answer of prompt N (with --answer)")(
+          "project", po::value<std::string>()->value_name("ID"), "the project, when the answer leaves it open")(
+          "no-suggestion", "do not attach the suggested ticket to an answer that names none")(
+          "inline", "ask inside `git commit` (what the hook runs)")(
+          "repo", po::value<std::string>()->value_name("PATH"), "with --inline: the repository of the commit")(
+          "json", "print JSON (with --list or --answer)");
+    },
+    run,
+};
+
+}  // namespace devtrack::cli

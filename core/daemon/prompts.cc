@@ -1,0 +1,194 @@
+#include "daemon/prompts.h"
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "event/bus.h"
+#include "event/loop.h"
+#include "log/log.h"
+#include "store/capture_store.h"
+#include "store/prompt_store.h"
+#include "store/store.h"
+
+using nlohmann::json;
+
+namespace devtrack {
+
+Prompts::Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse)
+    : loop_(loop), bus_(bus), store_(store), config_(config), parse_(std::move(parse)) {
+  for (const char* kind : {"commit", "timer", "editor", "manual"})
+    bus_.subscribe(std::string("trigger.") + kind,
+                   [this, kind](const Event& e) { on_trigger(kind, e.payload); }, "prompts");
+  bus_.subscribe("trigger.details", [this](const Event& e) { on_details(e.payload); }, "prompts");
+}
+
+void Prompts::start() {
+  for (const char* state : {"pending", "deferred"})
+    for (const auto& p : prompts_in_state(store_, state)) schedule(p);
+  for (const auto& r : unparsed_answers(store_)) parse_answer(r.id, r.prompt_id, r.raw_text);
+}
+
+std::string Prompts::context_for(const std::string& repo, const std::string& branch, const std::string& slug) {
+  return json{{"repo", repo}, {"branch", branch}, {"slug", slug}, {"projects", json::parse(config_.projects_json())}}
+      .dump();
+}
+
+// A trigger joins the open prompt of its repository, or opens one.
+void Prompts::on_trigger(const std::string& kind, const std::string& payload) {
+  json t = json::parse(payload, nullptr, false);
+  if (!t.is_object()) return;
+  int64_t trigger_id = t.value("trigger_id", int64_t{0});
+  if (!trigger_id && kind != "commit") {  // from a plugin (timer, editor): store it first
+    TriggerRow row;
+    row.kind = kind;
+    row.at_ms = t.value("at_ms", loop_.clock().now_ms());
+    row.details = payload;
+    trigger_id = record_trigger(store_, row);
+    log::info("capture", "{} trigger {}", kind, trigger_id);
+  }
+  std::string repo = kind == "commit" ? t.value("repo", "") : "";
+  std::string branch = kind == "commit" ? t.value("branch", "") : "";
+  auto open = open_prompt(store_, repo);
+  if (open) {
+    if (trigger_id) attach_trigger(store_, trigger_id, open->id);
+    bus_.publish("prompt.updated", json{{"prompt_id", open->id}, {"trigger_id", trigger_id}}.dump());
+    return;
+  }
+  PromptRow p;
+  p.kind = kind;
+  p.repo = repo;
+  p.branch = branch;
+  p.created_ms = loop_.clock().now_ms();
+  // Suggestion: the ticket last used here (same branch first), else the
+  // branch name's; the commit message's once the worker has read it.
+  if (!repo.empty()) {
+    json recent = json::parse(recent_tickets(store_, repo, branch), nullptr, false);
+    if (recent.is_array() && !recent.empty()) {
+      p.suggestion = recent[0].dump();
+    } else if (parse_) {
+      json r = json::parse(parse_("", context_for(repo, branch, "")), nullptr, false);
+      if (r.is_object() && r.contains("suggested") && !r["suggested"].empty()) p.suggestion = r["suggested"][0].dump();
+    }
+  }
+  p.id = create_prompt(store_, p);
+  if (trigger_id) attach_trigger(store_, trigger_id, p.id);
+  p.state = "pending";
+  log::info("prompts", "prompt {} opened ({}{})", p.id, kind, repo.empty() ? "" : " in " + repo);
+  schedule(p);
+  request(p.id);
+}
+
+void Prompts::on_details(const std::string& payload) {
+  json d = json::parse(payload, nullptr, false);
+  if (!d.is_object() || !d.contains("details") || !d["details"].contains("message") || !parse_) return;
+  // The prompt this trigger belongs to, if it has no suggestion yet.
+  int64_t trigger_id = d.value("trigger_id", int64_t{0});
+  for (const auto& p : prompts_in_state(store_, "pending")) {
+    if (!p.suggestion.empty()) continue;
+    for (const auto& t : prompt_triggers(store_, p.id)) {
+      if (t.id != trigger_id) continue;
+      json r = json::parse(parse_(d["details"]["message"].get<std::string>(),
+                                  context_for(p.repo, p.branch, d["details"].value("slug", ""))),
+                           nullptr, false);
+      if (r.is_object() && r.contains("tickets") && !r["tickets"].empty()) {
+        set_suggestion(store_, p.id, r["tickets"][0].dump());
+        bus_.publish("prompt.updated", json{{"prompt_id", p.id}}.dump());
+      }
+      return;
+    }
+  }
+}
+
+// Pending: expires after prompt.timeout. Deferred: comes back when due.
+void Prompts::schedule(const PromptRow& p) {
+  if (auto it = timers_.find(p.id); it != timers_.end()) {
+    loop_.cancel(it->second);
+    timers_.erase(it);
+  }
+  int64_t id = p.id;
+  if (p.state == "pending") {
+    int64_t due = p.created_ms + config_.prompt.timeout.count() * 1000;
+    timers_[id] = loop_.call_at(from_ms(due), [this, id] {
+      timers_.erase(id);
+      auto now = get_prompt(store_, id);
+      if (!now || now->state != "pending") return;
+      record_response(store_, id, "expired", "", loop_.clock().now_ms());
+      log::info("prompts", "prompt {} expired unanswered (devtrack checkin still takes it)", id);
+      bus_.publish("prompt.expired", json{{"prompt_id", id}}.dump());
+    });
+  } else if (p.state == "deferred") {
+    timers_[id] = loop_.call_at(from_ms(p.due_ms), [this, id] {
+      timers_.erase(id);
+      auto now = get_prompt(store_, id);
+      if (!now || now->state != "deferred") return;
+      int64_t t = loop_.clock().now_ms();
+      set_prompt_state(store_, id, "pending", t);
+      PromptRow again = *now;
+      again.state = "pending";
+      again.created_ms = t;  // a fresh timeout from now
+      log::info("prompts", "deferred prompt {} is back", id);
+      schedule(again);
+      request(id);
+    });
+  }
+}
+
+void Prompts::request(int64_t prompt_id) {
+  if (auto p = store_.kv_get("daemon", "paused_until")) {
+    int64_t until = std::stoll(*p);
+    if (until < 0 || until > loop_.clock().now_ms()) return;  // paused: the prompt waits quietly
+  }
+  bus_.publish("prompt.request", json{{"prompt_id", prompt_id}}.dump());
+}
+
+void Prompts::changed(int64_t prompt_id) {
+  auto p = get_prompt(store_, prompt_id);
+  if (!p) return;
+  schedule(*p);
+  if (p->state == "answered") {
+    auto r = latest_response(store_, prompt_id);
+    if (r && r->parsed.empty()) parse_answer(r->id, prompt_id, r->raw_text);
+    json event = {{"prompt_id", prompt_id}, {"response_id", r ? r->id : 0}};
+    bus_.publish("prompt.answer", event.dump());
+    if (r) {
+      auto again = latest_response(store_, prompt_id);
+      event["parsed"] = json::parse(again && !again->parsed.empty() ? again->parsed : "null", nullptr, false);
+      bus_.publish("activity.recorded", event.dump());
+    }
+  } else if (p->state == "skipped") {
+    bus_.publish("prompt.skip", json{{"prompt_id", prompt_id}}.dump());
+  } else if (p->state == "deferred") {
+    bus_.publish("prompt.defer", json{{"prompt_id", prompt_id}, {"due_ms", p->due_ms}}.dump());
+  }
+}
+
+void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::string& text) {
+  if (!parse_) return;
+  auto p = get_prompt(store_, prompt_id);
+  std::string slug;
+  json r = json::parse(parse_(text, context_for(p ? p->repo : "", p ? p->branch : "", slug)), nullptr, false);
+  if (!r.is_object()) return;
+  if (r["tickets"].empty() && p && !p->suggestion.empty()) {
+    r["tickets"] = json::array({json::parse(p->suggestion)});
+    r["from_suggestion"] = true;
+  }
+  set_parsed(store_, response_id, r.dump());
+}
+
+int64_t Prompts::ask(const std::string& note) {
+  TriggerRow t;
+  t.kind = "manual";
+  t.at_ms = loop_.clock().now_ms();
+  t.details = json{{"note", note}}.dump();
+  int64_t trigger_id = record_trigger(store_, t);
+  auto open = open_prompt(store_, "");
+  if (open) {
+    attach_trigger(store_, trigger_id, open->id);
+    return open->id;
+  }
+  on_trigger("manual", json{{"trigger_id", trigger_id}}.dump());
+  auto created = open_prompt(store_, "");
+  return created ? created->id : 0;
+}
+
+}  // namespace devtrack

@@ -1,0 +1,53 @@
+// The prompt flow in the daemon: triggers become prompts (a commit on a
+// repository whose prompt is still open joins it), each with a suggested
+// ticket (history, branch name, commit message); pending prompts expire
+// after prompt.timeout, deferred ones come back when due. Answers are
+// written by the client that took them (store first); the daemon hears
+// about them through `prompt.changed` and publishes prompt.answer.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace devtrack {
+
+class Bus;
+class EventLoop;
+class Store;
+struct Config;
+struct PromptRow;
+
+class Prompts {
+ public:
+  // Parses text with the running parser plugin: result JSON, or "".
+  using ParseFn = std::function<std::string(const std::string& text, const std::string& context_json)>;
+
+  Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse);
+
+  // [loop] Expires overdue prompts, schedules timeouts and returns, parses
+  // answers stored while the daemon was down.
+  void start();
+  // [loop] A client changed this prompt (answered, skipped, deferred...).
+  void changed(int64_t prompt_id);
+  // [loop] `devtrack ask`: a manual trigger and its prompt; returns the prompt id.
+  int64_t ask(const std::string& note);
+
+ private:
+  void on_trigger(const std::string& kind, const std::string& payload);
+  void on_details(const std::string& payload);
+  void schedule(const PromptRow& prompt);
+  void request(int64_t prompt_id);
+  void parse_answer(int64_t response_id, int64_t prompt_id, const std::string& text);
+  std::string context_for(const std::string& repo, const std::string& branch, const std::string& slug);
+
+  EventLoop& loop_;
+  Bus& bus_;
+  Store& store_;
+  const Config& config_;
+  ParseFn parse_;
+  std::map<int64_t, uint64_t> timers_;  // prompt id -> its expiry or return timer
+};
+
+}  // namespace devtrack

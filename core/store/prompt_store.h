@@ -1,0 +1,63 @@
+// Queries on prompts and responses. The CLI writes answers itself (the raw
+// text is committed before anything else happens); the daemon creates and
+// schedules prompts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/capture_store.h"
+
+namespace devtrack {
+
+class Store;
+
+struct PromptRow {
+  int64_t id = 0;
+  std::string kind, state, repo, branch;
+  std::string suggestion;  // JSON ticket text, "" for none
+  int64_t due_ms = 0;
+  int64_t created_ms = 0, updated_ms = 0;
+};
+
+struct ResponseRow {
+  int64_t id = 0;
+  int64_t prompt_id = 0;
+  std::string state;  // answered | skipped | deferred | expired
+  int64_t at_ms = 0;
+  std::string raw_text;
+  std::string parsed;  // JSON, "" until parsed
+};
+
+// The open (pending) prompt for a repository ("" = the one without a repo).
+std::optional<PromptRow> open_prompt(Store& store, const std::string& repo);
+int64_t create_prompt(Store& store, const PromptRow& prompt);
+void attach_trigger(Store& store, int64_t trigger_id, int64_t prompt_id);
+std::optional<PromptRow> get_prompt(Store& store, int64_t id);
+void set_suggestion(Store& store, int64_t prompt_id, const std::string& ticket_json);
+// Prompts that want an answer, oldest first: pending, deferred, expired, skipped.
+std::vector<PromptRow> unanswered_prompts(Store& store, int limit = 50);
+std::vector<PromptRow> prompts_in_state(Store& store, const std::string& state);
+std::vector<TriggerRow> prompt_triggers(Store& store, int64_t prompt_id);
+
+// In one transaction: the response row and the prompt's new state. Returns
+// the response id. `due_ms` only for deferred.
+int64_t record_response(Store& store, int64_t prompt_id, const std::string& state, const std::string& raw_text,
+                        int64_t now_ms, int64_t due_ms = 0);
+// Changes an answered prompt's text (a correction); parsed is cleared.
+void correct_response(Store& store, int64_t response_id, const std::string& raw_text, int64_t now_ms);
+void set_parsed(Store& store, int64_t response_id, const std::string& parsed_json);
+void set_prompt_state(Store& store, int64_t prompt_id, const std::string& state, int64_t now_ms);
+
+std::optional<ResponseRow> latest_response(Store& store, int64_t prompt_id);
+std::optional<ResponseRow> response_for_trigger(Store& store, int64_t trigger_id);
+std::vector<ResponseRow> unparsed_answers(Store& store);
+// Tickets (JSON array text) of the latest parsed answer for this repo and
+// branch, else this repo; "" if none. For suggestions from history.
+std::string recent_tickets(Store& store, const std::string& repo, const std::string& branch);
+// Tickets of recent answers, for completion: JSON array text.
+std::string known_tickets(Store& store, int limit = 50);
+
+}  // namespace devtrack
