@@ -6,9 +6,9 @@ DEVTRACK_BUILD_DEPS=(
   build-essential cmake ninja-build pkg-config git binutils tzdata
   libboost-dev libboost-program-options-dev
   libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
-  libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev
+  libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev libedit-dev
 )
-DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux)
+DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux)
 
 install_deps() {
   local want=("${DEVTRACK_BUILD_DEPS[@]}")

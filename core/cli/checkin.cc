@@ -2,6 +2,7 @@
 // the tty surface plugin, or from scripts with --answer / --skip / --defer.
 // The answer is committed to the store before anything else happens; then
 // it is parsed here and the daemon is told.
+#include <signal.h>
 #include <unistd.h>
 
 #include <SQLiteCpp/Exception.h>
@@ -103,6 +104,8 @@ class Checkin {
     int64_t response_id = store_first([&] {
       return record_response(store_, p.id, "answered", text, process_clock().now_ms());
     }, text);
+    // Fault injection for the tests: die the moment the answer is stored.
+    if (std::getenv("DEVTRACK_TEST_KILL_AFTER_STORE")) ::raise(SIGKILL);
     json parsed;
     try {
       parsed = json::parse(parser().parse(text, context(p)));
@@ -287,7 +290,7 @@ bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& p, int timeout
   return true;
 }
 
-int run(const po::variables_map& args) {
+int run_checkin(const po::variables_map& args) {
   Checkin c;
   bool json_out = args.count("json") > 0;
   if (args.count("list")) {
@@ -374,6 +377,19 @@ int run(const po::variables_map& args) {
   for (const auto& p : todo)
     if (!ask_in_terminal(c, term, p, 0)) break;
   return kOk;
+}
+
+// Whatever stops an answer from being stored, the user gets the text back.
+int run(const po::variables_map& args) {
+  try {
+    return run_checkin(args);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    std::string message = e.what();
+    if (!args.count("answer") || message.find("your answer was:") != std::string::npos) throw;
+    throw Error("cannot store the answer: " + message + "\nyour answer was: " + args["answer"].as<std::string>());
+  }
 }
 
 }  // namespace

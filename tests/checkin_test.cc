@@ -1,0 +1,273 @@
+// Check-in, end to end: a real daemon, real git, the real tty plugin in a
+// real pseudo-terminal (tmux send-keys / capture-pane), as a person would.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "ipc/ipc.h"
+#include "store/prompt_store.h"
+#include "store/store.h"
+#include "test_support.h"
+
+using namespace devtrack;
+using namespace devtrack::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kConfig =
+    "prompt: {inline_timeout: 2s}\n"
+    "projects:\n"
+    "  - id: widgets\n    repos: [acme/widgets]\n    github: acme/widgets\n"
+    "  - id: billing\n    aliases: [invoices]\n    jira: [BILL]\n"
+    "  - id: payments\n    aliases: [invoices]\n    jira: [PAY]\n"
+    "plugins: {git: {enabled: true}, timer: {enabled: true}, rules: {enabled: true}, tty: {enabled: true}}\n";
+
+struct Setup {
+  TempHome home;
+  std::string repo;
+  explicit Setup(const std::string& clock = "") {
+    if (!clock.empty()) set_env("DEVTRACK_TEST_CLOCK", clock);
+    spit(home.file("config.yaml"), kConfig);
+    repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");
+    git("-C '" + repo + "' checkout -q -b fix/12-login");
+    REQUIRE(run("repos add '" + repo + "'").status == 0);
+    // With a test clock the CLI keeps it too: it times defers from the
+    // same (unmoved) start as the daemon.
+    REQUIRE(run("start").status == 0);
+  }
+  ~Setup() { run("stop"); }
+
+  json waiting() { return json::parse(run("checkin --list --json").out); }
+  json last_response() {
+    json log = json::parse(run("log --json").out);
+    return log.back()["response"];
+  }
+  // A commit from outside a terminal, and its prompt.
+  void commit_and_wait(const std::string& message, size_t prompts = 1) {
+    commit(repo, message);
+    REQUIRE(wait_until([&] { return waiting().size() == prompts; }));
+  }
+};
+
+// tmux with the test's environment, in a real pseudo-terminal.
+class Tmux {
+ public:
+  explicit Tmux(const std::string& root) : socket_(root + "/tmux.sock") {
+    REQUIRE(run("-S '" + socket_ + "' new-session -d -x 120 -y 40 -s t 'bash --norc --noprofile'", "/usr/bin/tmux")
+                .status == 0);
+  }
+  ~Tmux() { run("-S '" + socket_ + "' kill-server", "/usr/bin/tmux"); }
+  void type(const std::string& keys) { run("-S '" + socket_ + "' send-keys -t t " + keys, "/usr/bin/tmux"); }
+  void line(const std::string& text) { type("-l '" + text + "'"), type("Enter"); }
+  std::string screen() { return run("-S '" + socket_ + "' capture-pane -p -t t", "/usr/bin/tmux").out; }
+  bool shows(const std::string& text, int seconds = 15) {
+    return wait_until([&] { return screen().find(text) != std::string::npos; }, seconds);
+  }
+
+ private:
+  std::string socket_;
+};
+
+std::string env_line(const TempHome& home) {
+  std::string vars;
+  for (const char* v : {"HOME", "DEVTRACK_HOME", "XDG_RUNTIME_DIR", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL",
+                        "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"})
+    vars += std::string("export ") + v + "='" + std::getenv(v) + "'; ";
+  (void)home;
+  return vars + "export PATH='" + build_dir() + "/bin':$PATH; unset CI DEVTRACK_NO_INLINE; cd '" + home.root() +
+         "/widgets'";
+}
+
+bool have_tmux() { return access("/usr/bin/tmux", X_OK) == 0; }
+
+}  // namespace
+
+TEST_CASE("a commit opens a prompt with the branch's ticket; --answer stores, parses and fills the log") {
+  Setup s;
+  s.commit_and_wait("fix the login redirect");
+  json p = s.waiting()[0];
+  CHECK(p["repo"] == s.repo);
+  CHECK(p["branch"] == "fix/12-login");
+  CHECK(p["suggestion"]["number"] == 12);
+  REQUIRE(wait_until([&] { return s.waiting()[0]["commits"][0]["summary"] == "fix the login redirect"; }));
+  // A second commit on the repo joins the open prompt.
+  commit(s.repo, "and the logout one");
+  REQUIRE(wait_until([&] { return s.waiting()[0]["commits"].size() == 2; }));
+  CHECK(s.waiting().size() == 1);
+
+  auto r = run("checkin --answer 'fixed the login redirect, 30m, done'");
+  CHECK(r.status == 0);
+  CHECK(r.out == "recorded prompt 1 · #12 (suggested) · project widgets · 30 min · done\n");
+  CHECK(s.waiting().empty());
+  json resp = s.last_response();
+  CHECK(resp["state"] == "answered");
+  CHECK(resp["text"] == "fixed the login redirect, 30m, done");
+  CHECK(resp["tickets"][0]["number"] == 12);
+  CHECK(resp["project"] == "widgets");
+  CHECK(resp["duration_minutes"] == 30);
+  CHECK(resp["status"] == "done");
+  // Both commits of the prompt carry the response.
+  json log = json::parse(run("log --json").out);
+  CHECK(log[log.size() - 2]["response"]["text"] == "fixed the login redirect, 30m, done");
+
+  // A correction re-parses the answer.
+  CHECK(run("checkin --edit 1 --answer 'BILL-7, 45 min'").status == 0);
+  resp = s.last_response();
+  CHECK(resp["tickets"][0]["key"] == "BILL-7");
+  CHECK(resp["duration_minutes"] == 45);
+  CHECK(resp["project"] == "billing");
+}
+
+TEST_CASE("skip, defer, a named ticket over the suggestion, and --no-suggestion") {
+  Setup s;
+  s.commit_and_wait("one");
+  CHECK(run("checkin --skip").status == 0);
+  json list = s.waiting();
+  REQUIRE(list.size() == 1);  // skipped prompts come back with checkin
+  CHECK(list[0]["state"] == "skipped");
+  CHECK(run("checkin --defer 1h").out.find("comes back at") != std::string::npos);
+  CHECK(s.waiting()[0]["state"] == "deferred");
+  CHECK(run("checkin --answer 'PAY-3 refunds' --id 1").status == 0);
+  CHECK(s.last_response()["tickets"].size() == 1);
+  CHECK(s.last_response()["tickets"][0]["key"] == "PAY-3");
+  s.commit_and_wait("two");
+  CHECK(run("checkin --answer 'meetings' --no-suggestion").status == 0);
+  CHECK(s.last_response()["tickets"].empty());
+  CHECK(run("checkin --answer x").status == 1);  // nothing left
+  CHECK(run("checkin --answer x --id 99").err.find("there is no prompt 99") != std::string::npos);
+  CHECK(run("checkin --answer 'invoices work' --project nope --id 1").status == 2);
+}
+
+TEST_CASE("ambiguous project: --project answers the follow-up; ask opens a manual prompt") {
+  Setup s;
+  auto asked = run("ask --no-wait 'pairing'");
+  CHECK(asked.out == "prompt 1 is waiting: devtrack checkin --id 1\n");
+  json p = s.waiting()[0];
+  CHECK(p["kind"] == "manual");
+  CHECK(p["repo"].is_null());
+  CHECK(run("checkin --answer 'invoices export 1h'").out.find("project") == std::string::npos);
+  run("ask --no-wait");
+  CHECK(run("checkin --answer 'invoices export 1h' --project payments").out.find("project payments") !=
+        std::string::npos);
+}
+
+TEST_CASE("in a real terminal: Enter accepts the suggestion, Tab completes, s skips") {
+  if (!have_tmux()) {
+    WARN("tmux is missing: the terminal tests need it (scripts/test.sh installs it)");
+    FAIL("tmux not installed");
+  }
+  Setup s;
+  s.commit_and_wait("fix the login redirect");
+  Tmux t(s.home.root());
+  t.line(env_line(s.home) + "; export DEVTRACK_NO_INLINE=1; devtrack checkin");
+  REQUIRE(t.shows("What did you work on?"));
+  CHECK(t.shows("Suggested: #12"));
+  CHECK(t.shows("fix the login redirect"));
+  t.type("Enter");  // one key: the suggestion
+  REQUIRE(t.shows("recorded prompt 1 · #12 (suggested) · project widgets"));
+  CHECK(s.last_response()["tickets"][0]["number"] == 12);
+
+  s.commit_and_wait("second");
+  t.line("devtrack checkin");
+  REQUIRE(t.shows("    ", 5));
+  REQUIRE(wait_until([&] { return t.screen().find("second") != std::string::npos; }));
+  t.type("-l 'worked on wid'");
+  t.type("Tab");
+  REQUIRE(t.shows("worked on widgets"));
+  t.line(" 20m");
+  REQUIRE(t.shows("recorded prompt 2"));
+  CHECK(s.last_response()["text"] == "worked on widgets  20m");
+  CHECK(s.last_response()["duration_minutes"] == 20);
+
+  s.commit_and_wait("third");
+  t.line("devtrack checkin");
+  REQUIRE(wait_until([&] { return t.screen().find("third") != std::string::npos; }));
+  t.line("s");
+  REQUIRE(t.shows("skipped (it comes back in the end-of-day review)"));
+  CHECK(s.waiting()[0]["state"] == "skipped");
+}
+
+TEST_CASE("in a real terminal: a follow-up question chooses between two projects") {
+  if (!have_tmux()) FAIL("tmux not installed");
+  Setup s;
+  run("ask --no-wait");
+  Tmux t(s.home.root());
+  t.line(env_line(s.home) + "; devtrack checkin");
+  REQUIRE(t.shows("What did you work on?"));
+  t.line("invoices export, 1h");
+  REQUIRE(t.shows("Which project?"));
+  CHECK(t.shows("2) payments"));
+  t.line("2");
+  REQUIRE(t.shows("recorded prompt 1 · project payments · 60 min"));
+  CHECK(s.last_response()["project"] == "payments");
+}
+
+TEST_CASE("inline inside git commit, and its timeout leaves the prompt pending") {
+  if (!have_tmux()) FAIL("tmux not installed");
+  Setup s;
+  Tmux t(s.home.root());
+  t.line(env_line(s.home));
+  t.line("git commit -q --allow-empty -m 'inline please'");
+  REQUIRE(t.shows("What did you work on?"));
+  CHECK(t.shows("Suggested: #12"));
+  t.line("PRX-1 wrote the spec, 15m");
+  REQUIRE(t.shows("recorded prompt 1"));
+  CHECK(s.last_response()["duration_minutes"] == 15);
+
+  t.line("clear; git commit -q --allow-empty -m 'nobody answers'");
+  REQUIRE(t.shows("What did you work on?"));
+  REQUIRE(t.shows("(no answer: left for `devtrack checkin`)", 10));  // prompt.inline_timeout: 2s
+  CHECK(s.waiting().size() == 1);
+  CHECK(s.waiting()[0]["state"] == "pending");
+
+  // Never inside a rebase or in CI.
+  run("checkin --skip");
+  t.line("clear; CI=true git commit -q --allow-empty -m 'in ci'");
+  REQUIRE(wait_until([&] { return s.waiting().size() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(t.screen().find("What did you work on?") == std::string::npos);
+}
+
+TEST_CASE("defer comes back 30 minutes later, and an unanswered prompt expires, through the clock seam") {
+  Setup s("2026-06-01T08:00:00Z");
+  s.commit_and_wait("deferred work");
+  CHECK(run("checkin --defer").status == 0);  // prompt.defer: 30m
+  CHECK(s.waiting()[0]["state"] == "deferred");
+  ipc::call("clock.advance", R"({"ms": 1740000})");  // 29 min
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(s.waiting()[0]["state"] == "deferred");
+  ipc::call("clock.advance", R"({"ms": 61000})");
+  REQUIRE(wait_until([&] { return s.waiting()[0]["state"] == "pending"; }));
+  // prompt.timeout (10m) later it is recorded as expired, and still answerable.
+  ipc::call("clock.advance", R"({"ms": 601000})");
+  REQUIRE(wait_until([&] { return s.waiting()[0]["state"] == "expired"; }));
+  CHECK(run("checkin --answer 'done after all'").status == 0);
+  CHECK(s.waiting().empty());
+}
+
+TEST_CASE("kill -9 right after the answer is stored keeps it; the daemon parses it later") {
+  Setup s;
+  s.commit_and_wait("crashy");
+  run("stop");
+  set_env("DEVTRACK_TEST_KILL_AFTER_STORE", "1");
+  auto r = run("checkin --answer 'BILL-9 kept even if killed, 10m'");
+  ::unsetenv("DEVTRACK_TEST_KILL_AFTER_STORE");
+  CHECK(r.status == 128 + SIGKILL);  // killed, as the shell reports it
+  {
+    Store store(s.home.file("devtrack.db"));
+    auto resp = latest_response(store, 1);
+    REQUIRE(resp);
+    CHECK(resp->raw_text == "BILL-9 kept even if killed, 10m");
+    CHECK(resp->parsed.empty());
+  }
+  REQUIRE(run("start").status == 0);
+  REQUIRE(wait_until([&] { return s.last_response()["duration_minutes"] == 10; }));
+  CHECK(s.last_response()["tickets"][0]["key"] == "BILL-9");
+}
