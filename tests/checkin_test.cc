@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* kConfig =
+    "settings: {timezone: UTC, work_hours: \"00:00-24:00\", work_days: [mon, tue, wed, thu, fri, sat, sun]}\n"
     "prompt: {inline_timeout: 2s}\n"
     "projects:\n"
     "  - id: widgets\n    repos: [acme/widgets]\n    github: acme/widgets\n"
@@ -192,6 +193,29 @@ TEST_CASE("in a real terminal: Enter accepts the suggestion, Tab completes, s sk
   t.line("s");
   REQUIRE(t.shows("skipped (it comes back in the end-of-day review)"));
   CHECK(s.waiting()[0]["state"] == "skipped");
+
+  t.line("clear; devtrack checkin --id 3");
+  REQUIRE(t.shows("What did you work on?"));
+  t.line("d");
+  REQUIRE(t.shows("asking again at "));
+  CHECK(s.waiting()[0]["state"] == "deferred");
+}
+
+TEST_CASE("shell-init reminds once per change, with builtins only") {
+  Setup s;
+  for (const char* shell : {"bash", "zsh", "fish"}) CHECK(run(std::string("shell-init ") + shell).status == 0);
+  std::string script = s.home.root() + "/init.bash";
+  spit(script, run("shell-init bash").out);
+  CHECK(run("-n '" + script + "'", "/bin/bash").status == 0);
+  std::string probe = s.home.root() + "/probe.bash";
+  spit(probe, ". '" + script + "'\n__devtrack_reminder\n__devtrack_reminder\necho end\n");
+  CHECK(run("'" + probe + "'", "/bin/bash").out == "end\n");  // nothing waiting
+  s.commit_and_wait("remind me");
+  auto out = run("'" + probe + "'", "/bin/bash").out;
+  CHECK(out.find("devtrack: 1 check-in(s) waiting: devtrack checkin") != std::string::npos);
+  CHECK(out.find("waiting", out.find("waiting") + 1) == std::string::npos);  // once, not per prompt
+  run("checkin --skip");
+  CHECK_FALSE(fs::exists(s.home.file("pending")));
 }
 
 TEST_CASE("in a real terminal: a follow-up question chooses between two projects") {
@@ -231,6 +255,25 @@ TEST_CASE("inline inside git commit, and its timeout leaves the prompt pending")
   run("checkin --skip");
   t.line("clear; CI=true git commit -q --allow-empty -m 'in ci'");
   REQUIRE(wait_until([&] { return s.waiting().size() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(t.screen().find("What did you work on?") == std::string::npos);
+
+  // Nor outside working hours (no work day at all here), nor while paused.
+  run("checkin --skip");
+  std::string config = slurp(s.home.file("config.yaml"));
+  const std::string all_days = "work_days: [mon, tue, wed, thu, fri, sat, sun]";
+  std::string no_days = config;
+  no_days.replace(no_days.find(all_days), all_days.size(), "work_days: []");
+  spit(s.home.file("config.yaml"), no_days);
+  t.line("clear; git commit -q --allow-empty -m 'after hours'");
+  REQUIRE(wait_until([&] { return s.waiting().size() == 3; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(t.screen().find("What did you work on?") == std::string::npos);
+  spit(s.home.file("config.yaml"), config);
+  run("pause --for 1h");
+  run("checkin --skip");
+  t.line("clear; git commit -q --allow-empty -m 'paused'");
+  REQUIRE(wait_until([&] { return s.waiting().size() == 4; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   CHECK(t.screen().find("What did you work on?") == std::string::npos);
 }

@@ -22,7 +22,7 @@ TempHome::TempHome() {
   path_ = tmpl;
   for (const char* name : {"DEVTRACK_HOME", "HOME", "DEVTRACK_PLUGIN_PATH", "XDG_RUNTIME_DIR", "GIT_CONFIG_NOSYSTEM",
                            "GIT_CONFIG_GLOBAL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
-                           "GIT_COMMITTER_EMAIL", "DEVTRACK_TEST_CLOCK", "NOTIFY_SOCKET"}) {
+                           "GIT_COMMITTER_EMAIL", "DEVTRACK_TEST_CLOCK", "NOTIFY_SOCKET", "DEVTRACK_NO_INLINE"}) {
     const char* v = std::getenv(name);
     saved_.emplace_back(name, v ? v : std::string("\x01"));
   }
@@ -40,6 +40,8 @@ TempHome::TempHome() {
   set_env("GIT_COMMITTER_EMAIL", "author@example.com");
   ::unsetenv("DEVTRACK_TEST_CLOCK");
   ::unsetenv("NOTIFY_SOCKET");
+  // Commits made by tests never ask in the developer's terminal.
+  set_env("DEVTRACK_NO_INLINE", "1");
   fs::create_directories(path_ + "/home");
   fs::create_directories(path_ + "/run");
   path_ += "/home";

@@ -15,6 +15,7 @@
 #include "cli/cli_common.h"
 #include "cli/command.h"
 #include "cli/parser_session.h"
+#include "config/work_hours.h"
 #include "event/bus.h"
 #include "event/clock.h"
 #include "event/loop.h"
@@ -189,6 +190,7 @@ class Checkin {
   }
 
   void notify(int64_t prompt_id) {
+    update_pending_marker(store_, paths::home());
     try {
       daemon_call("prompt.changed", json{{"prompt_id", prompt_id}}.dump());
     } catch (const ipc::NotRunning&) {
@@ -355,6 +357,10 @@ int run_checkin(const po::variables_map& args) {
     // From the post-commit hook: only when configured, and only for the
     // prompt of this repository, which the daemon opens in a few ms.
     if (!c.config().prompt.inline_prompt || !args.count("repo")) return kOk;
+    // Not while paused, nor outside working hours: the prompt waits.
+    if (auto until = c.store().kv_get("daemon", "paused_until"))
+      if (std::stoll(*until) < 0 || std::stoll(*until) > process_clock().now_ms()) return kOk;
+    if (!in_work_hours(c.config(), process_clock().now_ms())) return kOk;
     std::string repo = git::resolve_dirs(args["repo"].as<std::string>()).top;
     std::optional<PromptRow> p;
     for (int i = 0; i < 100 && !p; ++i) {

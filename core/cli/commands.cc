@@ -6,14 +6,14 @@ extern const Command kPluginsList, kPluginsInfo, kPluginsEnable, kPluginsDisable
 extern const Command kConfigInit, kConfigCheck, kConfigPath;
 extern const Command kDaemon, kStart, kStop, kRestart, kStatus, kPause, kResume, kSetInterval, kReload;
 extern const Command kReposAdd, kReposRemove, kReposList, kLog, kDoctor, kParse, kCheckin, kAsk;
-extern const Command kLogs, kGc, kCompletion, kVersion;
+extern const Command kLogs, kGc, kCompletion, kShellInit, kVersion;
 
 const std::vector<const Command*>& commands() {
   static const std::vector<const Command*> all = {
       &kCheckin, &kAsk, &kStatus, &kStart,       &kStop,         &kRestart,        &kPause,       &kResume,
       &kSetInterval, &kReload, &kParse, &kReposAdd,     &kReposRemove,    &kReposList,   &kLog,
       &kPluginsList, &kPluginsInfo, &kPluginsEnable, &kPluginsDisable, &kConfigInit, &kConfigCheck,
-      &kConfigPath,  &kDoctor,     &kLogs,         &kGc,             &kDaemon,      &kCompletion,
+      &kConfigPath,  &kDoctor,     &kLogs,         &kGc,             &kDaemon,      &kCompletion, &kShellInit,
       &kVersion,
   };
   return all;

@@ -3,12 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "config/work_hours.h"
 #include "event/bus.h"
 #include "event/loop.h"
 #include "log/log.h"
 #include "store/capture_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
+#include "util/paths.h"
 
 using nlohmann::json;
 
@@ -23,6 +25,7 @@ Prompts::Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, 
 }
 
 void Prompts::start() {
+  update_pending_marker(store_, paths::home());
   for (const char* state : {"pending", "deferred"})
     for (const auto& p : prompts_in_state(store_, state)) schedule(p);
   for (const auto& r : unparsed_answers(store_)) parse_answer(r.id, r.prompt_id, r.raw_text);
@@ -114,6 +117,7 @@ void Prompts::schedule(const PromptRow& p) {
       if (!now || now->state != "pending") return;
       record_response(store_, id, "expired", "", loop_.clock().now_ms());
       log::info("prompts", "prompt {} expired unanswered (devtrack checkin still takes it)", id);
+      update_pending_marker(store_, paths::home());
       bus_.publish("prompt.expired", json{{"prompt_id", id}}.dump());
     });
   } else if (p.state == "deferred") {
@@ -134,6 +138,8 @@ void Prompts::schedule(const PromptRow& p) {
 }
 
 void Prompts::request(int64_t prompt_id) {
+  update_pending_marker(store_, paths::home());
+  if (!in_work_hours(config_, loop_.clock().now_ms())) return;  // asked when checkin runs
   if (auto p = store_.kv_get("daemon", "paused_until")) {
     int64_t until = std::stoll(*p);
     if (until < 0 || until > loop_.clock().now_ms()) return;  // paused: the prompt waits quietly
@@ -142,6 +148,7 @@ void Prompts::request(int64_t prompt_id) {
 }
 
 void Prompts::changed(int64_t prompt_id) {
+  update_pending_marker(store_, paths::home());
   auto p = get_prompt(store_, prompt_id);
   if (!p) return;
   schedule(*p);

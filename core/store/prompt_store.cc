@@ -4,6 +4,8 @@
 
 #include "store/store.h"
 
+#include <cstdio>
+
 namespace devtrack {
 
 namespace {
@@ -82,7 +84,7 @@ void set_suggestion(Store& store, int64_t prompt_id, const std::string& ticket_j
 std::vector<PromptRow> unanswered_prompts(Store& store, int limit) {
   SQLite::Statement q(store.db(), std::string(kPromptColumns) +
                                       " WHERE state IN ('pending', 'deferred', 'expired', 'skipped') "
-                                      "ORDER BY created_ms, id LIMIT ?");
+                                      "ORDER BY state = 'skipped', created_ms, id LIMIT ?");
   q.bind(1, limit);
   std::vector<PromptRow> out;
   while (q.executeStep()) out.push_back(prompt_from(q));
@@ -210,6 +212,22 @@ std::string known_tickets(Store& store, int limit) {
   q.bind(1, limit);
   if (!q.executeStep() || q.getColumn(0).isNull()) return "[]";
   return q.getColumn(0).getString();
+}
+
+void update_pending_marker(Store& store, const std::string& home) {
+  SQLite::Statement q(store.db(), "SELECT count(*) FROM prompts WHERE state IN ('pending', 'expired')");
+  q.executeStep();
+  int64_t n = q.getColumn(0).getInt64();
+  std::string path = home + "/pending";
+  if (n == 0) {
+    std::remove(path.c_str());
+    return;
+  }
+  if (FILE* f = std::fopen((path + ".tmp").c_str(), "w")) {
+    std::fprintf(f, "%lld\n", static_cast<long long>(n));
+    std::fclose(f);
+    std::rename((path + ".tmp").c_str(), path.c_str());
+  }
 }
 
 }  // namespace devtrack

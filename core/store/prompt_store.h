@@ -37,7 +37,7 @@ int64_t create_prompt(Store& store, const PromptRow& prompt);
 void attach_trigger(Store& store, int64_t trigger_id, int64_t prompt_id);
 std::optional<PromptRow> get_prompt(Store& store, int64_t id);
 void set_suggestion(Store& store, int64_t prompt_id, const std::string& ticket_json);
-// Prompts that want an answer, oldest first: pending, deferred, expired, skipped.
+// Prompts that want an answer, oldest first; skipped ones after the rest.
 std::vector<PromptRow> unanswered_prompts(Store& store, int limit = 50);
 std::vector<PromptRow> prompts_in_state(Store& store, const std::string& state);
 std::vector<TriggerRow> prompt_triggers(Store& store, int64_t prompt_id);
@@ -59,5 +59,10 @@ std::vector<ResponseRow> unparsed_answers(Store& store);
 std::string recent_tickets(Store& store, const std::string& repo, const std::string& branch);
 // Tickets of recent answers, for completion: JSON array text.
 std::string known_tickets(Store& store, int limit = 50);
+
+// Keeps $DEVTRACK_HOME/pending holding the number of prompts waiting (the
+// file is absent when none), so a shell prompt hook can remind the user
+// with a builtin `read`, without starting a process.
+void update_pending_marker(Store& store, const std::string& home);
 
 }  // namespace devtrack

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "store/capture_store.h"
 #include "store/store.h"
 
@@ -60,7 +62,7 @@ int main(int argc, char** argv) {
   for (const char* v : {"GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"}) setenv(v, "bench@example.com", 1);
   std::filesystem::create_directories(root + "/home");
   std::FILE* cfg = std::fopen((root + "/home/config.yaml").c_str(), "w");
-  std::fputs("plugins: {git: {enabled: true}}\nworker: {idle_timeout: 1s}\n", cfg);
+  std::fputs("plugins: {git: {enabled: true}, rules: {enabled: true}}\nworker: {idle_timeout: 1s}\n", cfg);
   std::fclose(cfg);
   std::string repo = root + "/repo";
   sh("git init -q " + repo + " && git -C " + repo + " commit -q --allow-empty -m initial");
@@ -72,7 +74,12 @@ int main(int argc, char** argv) {
       if (t.commit == id && (!details || t.details.find("\"summary\"") != std::string::npos)) return true;
     return false;
   };
-  std::vector<double> stored, warm, cold;
+  auto prompted = [&](const std::string& id) {
+    SQLite::Statement q(store.db(), "SELECT 1 FROM triggers WHERE commit_id = ? AND prompt_id IS NOT NULL");
+    q.bind(1, id);
+    return q.executeStep();
+  };
+  std::vector<double> stored, prompt, warm, cold;
   for (int i = 0; i < rounds * 2; ++i) {
     bool cold_round = i % 2 == 1;
     if (cold_round) std::this_thread::sleep_for(std::chrono::milliseconds(1600));  // the worker exits after 1 s idle
@@ -81,11 +88,13 @@ int main(int argc, char** argv) {
     std::string id = head(repo);
     while (!find(id, false) && ms_since(t0) < 5000) std::this_thread::sleep_for(std::chrono::microseconds(200));
     stored.push_back(ms_since(t0));
+    while (!prompted(id) && ms_since(t0) < 5000) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    prompt.push_back(ms_since(t0));
     while (!find(id, true) && ms_since(t0) < 5000) std::this_thread::sleep_for(std::chrono::microseconds(200));
     (cold_round ? cold : warm).push_back(ms_since(t0));
   }
   sh(devtrack + " stop >/dev/null");
   std::filesystem::remove_all(root);
-  std::printf("%.2f %.2f %.2f\n", median(stored), median(warm), median(cold));
+  std::printf("%.2f %.2f %.2f %.2f\n", median(stored), median(prompt), median(warm), median(cold));
   return 0;
 }

@@ -1,0 +1,78 @@
+// devtrack shell-init bash|zsh|fish: a prompt hook that says when a check-in
+// is waiting. It reads $DEVTRACK_HOME/pending (kept by DevTrack) with the
+// shell's builtin `read`: no process starts per prompt.
+#include <iostream>
+
+#include "cli/command.h"
+#include "util/error.h"
+
+namespace devtrack::cli {
+
+namespace {
+
+const char* kBash = R"sh(# devtrack: remind me of waiting check-ins (eval "$(devtrack shell-init bash)")
+__devtrack_reminder() {
+  local f="${DEVTRACK_HOME:-$HOME/.devtrack}/pending" n=""
+  [ -r "$f" ] && read -r n < "$f"
+  if [ -n "$n" ] && [ "$n" != "${__devtrack_seen:-}" ]; then
+    printf '\033[2mdevtrack: %s check-in(s) waiting: devtrack checkin\033[0m\n' "$n"
+  fi
+  __devtrack_seen=$n
+}
+case ";${PROMPT_COMMAND:-};" in
+  *";__devtrack_reminder;"*) ;;
+  *) PROMPT_COMMAND="__devtrack_reminder${PROMPT_COMMAND:+;$PROMPT_COMMAND}" ;;
+esac
+)sh";
+
+const char* kZsh = R"sh(# devtrack: remind me of waiting check-ins (eval "$(devtrack shell-init zsh)")
+__devtrack_reminder() {
+  local f="${DEVTRACK_HOME:-$HOME/.devtrack}/pending" n=""
+  [[ -r "$f" ]] && read -r n < "$f"
+  if [[ -n "$n" && "$n" != "${__devtrack_seen:-}" ]]; then
+    print -P "%F{8}devtrack: $n check-in(s) waiting: devtrack checkin%f"
+  fi
+  __devtrack_seen=$n
+}
+autoload -Uz add-zsh-hook
+add-zsh-hook precmd __devtrack_reminder
+)sh";
+
+const char* kFish = R"sh(# devtrack: remind me of waiting check-ins (devtrack shell-init fish | source)
+function __devtrack_reminder --on-event fish_prompt
+    set -l home $DEVTRACK_HOME
+    test -n "$home"; or set home $HOME/.devtrack
+    set -l n ""
+    test -r $home/pending; and read -l n < $home/pending
+    if test -n "$n"; and test "$n" != "$__devtrack_seen"
+        set_color brblack; echo "devtrack: $n check-in(s) waiting: devtrack checkin"; set_color normal
+    end
+    set -g __devtrack_seen $n
+end
+)sh";
+
+int run(const po::variables_map& args) {
+  std::string shell = args["SHELL"].as<std::string>();
+  if (shell == "bash") std::cout << kBash;
+  else if (shell == "zsh") std::cout << kZsh;
+  else if (shell == "fish") std::cout << kFish;
+  else throw UsageError("unknown shell '" + shell + "': use bash, zsh or fish");
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command kShellInit = {
+    "shell-init",
+    "print a shell prompt hook that says when a check-in is waiting",
+    "Add to ~/.bashrc:  eval \"$(devtrack shell-init bash)\"\n"
+    "The hook reads $DEVTRACK_HOME/pending with the shell's builtin read: no\n"
+    "process starts per prompt. It speaks once per change of the count.",
+    [](Spec& s) {
+      s.positionals.push_back({"SHELL"});
+      s.completion = "bash zsh fish";
+    },
+    run,
+};
+
+}  // namespace devtrack::cli
