@@ -96,6 +96,10 @@ int run(const po::variables_map& args) {
     if (!t.branch.empty()) std::cout << " (" << t.branch << ")";
     if (!summary.empty()) std::cout << "  " << summary;
     std::cout << "\n";
+    if (auto r = store_ptr ? response_for_trigger(*store_ptr, t.id) : std::nullopt) {
+      if (r->state == "answered") std::cout << "    answered: " << r->raw_text << "\n";
+      else std::cout << "    " << r->state << "\n";
+    }
   }
   return kOk;
 }

@@ -77,11 +77,11 @@ int start_daemon(bool quiet_if_running) {
   return kOk;
 }
 
-int stop_daemon() {
+int stop_daemon(bool quiet_if_stopped = false) {
   try {
     daemon_call("stop");
   } catch (const ipc::NotRunning&) {
-    std::cout << "the daemon is not running\n";
+    if (!quiet_if_stopped) std::cout << "the daemon is not running\n";
     return kOk;
   }
   if (!wait_for_exit(kWait)) throw Error("the daemon did not stop within " + std::to_string(kWait.count()) + " s");
@@ -103,7 +103,7 @@ extern const Command kStop = {
 extern const Command kRestart = {
     "restart", "stop and start the daemon", "", [](Spec&) {},
     [](const po::variables_map&) {
-      stop_daemon();
+      stop_daemon(true);
       return start_daemon(true);
     },
 };
