@@ -16,12 +16,10 @@
 #include "cli/command.h"
 #include "cli/parser_session.h"
 #include "config/work_hours.h"
-#include "event/bus.h"
+#include "cli/client_plugin.h"
 #include "event/clock.h"
-#include "event/loop.h"
 #include "git/git_files.h"
 #include "ipc/ipc.h"
-#include "plugin/host.h"
 #include "plugin/registry.h"
 #include "plugin/string_out.h"
 #include "store/prompt_store.h"
@@ -208,13 +206,10 @@ class Checkin {
 // The tty surface plugin, loaded in this process.
 class Terminal {
  public:
-  explicit Terminal(const std::vector<PluginInfo>& plugins) {
-    const PluginInfo& info = require_plugin(plugins, "tty");
-    std::string error;
-    if (!host_.start(info, "{}", &error)) throw Error("cannot load the tty surface: " + error);
-    auto iface = host_.interface("tty", DEVTRACK_SURFACE_V1);
-    surface_ = static_cast<const dt_surface_v1*>(iface.table);
-    self_ = iface.self;
+  explicit Terminal(const std::vector<PluginInfo>& plugins)
+      : plugin_(require_plugin(plugins, "tty"), "{}", "the tty surface") {
+    surface_ = static_cast<const dt_surface_v1*>(plugin_.table(DEVTRACK_SURFACE_V1));
+    self_ = plugin_.self();
     if (!surface_->available(self_)) throw Error("no terminal to ask in: use --answer, --skip or --defer");
   }
 
@@ -226,10 +221,7 @@ class Terminal {
   }
 
  private:
-  ManualClock clock_{process_clock().now()};
-  EventLoop loop_{clock_, 1};
-  Bus bus_{loop_};
-  PluginHost host_{loop_, bus_, nullptr, "client"};
+  ClientPlugin plugin_;
   const dt_surface_v1* surface_ = nullptr;
   void* self_ = nullptr;
 };

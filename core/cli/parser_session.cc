@@ -1,9 +1,8 @@
 #include "cli/parser_session.h"
 
-#include "event/bus.h"
-#include "event/clock.h"
-#include "event/loop.h"
-#include "plugin/host.h"
+#include <devtrack/plugin.h>
+
+#include "cli/client_plugin.h"
 #include "plugin/registry.h"
 #include "plugin/string_out.h"
 #include "util/error.h"
@@ -11,12 +10,8 @@
 namespace devtrack::cli {
 
 struct ParserSession::Impl {
-  ManualClock clock{process_clock().now()};
-  EventLoop loop{clock, 1};
-  Bus bus{loop};
-  PluginHost host{loop, bus, nullptr, "client"};
+  std::unique_ptr<ClientPlugin> plugin;
   const dt_parser_v1* parser = nullptr;
-  void* self = nullptr;
 };
 
 ParserSession::ParserSession(const std::vector<PluginInfo>& plugins, const Config& config, const std::string& wanted)
@@ -31,19 +26,15 @@ ParserSession::ParserSession(const std::vector<PluginInfo>& plugins, const Confi
   if (id.empty()) id = "rules";
   const PluginInfo& info = require_plugin(plugins, id);
   if (info.kind != "parser") throw Error("plugin '" + id + "' is a " + info.kind + ", not a parser");
-  std::string error;
-  if (!impl_->host.start(info, config.plugin_config_json(id), &error))
-    throw Error("cannot load the parser " + id + ": " + error);
-  auto iface = impl_->host.interface(id, DEVTRACK_PARSER_V1);
-  impl_->parser = static_cast<const dt_parser_v1*>(iface.table);
-  impl_->self = iface.self;
+  impl_->plugin = std::make_unique<ClientPlugin>(info, config.plugin_config_json(id), "the parser " + id);
+  impl_->parser = static_cast<const dt_parser_v1*>(impl_->plugin->table(DEVTRACK_PARSER_V1));
 }
 
 ParserSession::~ParserSession() = default;
 
 std::string ParserSession::parse(const std::string& text, const std::string& context_json) {
   StringOut out;
-  if (impl_->parser->parse(impl_->self, text.c_str(), context_json.c_str(), &out.out) != DT_OK)
+  if (impl_->parser->parse(impl_->plugin->self(), text.c_str(), context_json.c_str(), &out.out) != DT_OK)
     throw Error("the parser failed: " + out.text);
   return out.text;
 }

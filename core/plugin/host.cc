@@ -231,6 +231,11 @@ PluginHost::Interface PluginHost::interface(const std::string& id, const char* i
   return {inst.descriptor->get_interface(inst.self, interface_id), inst.self};
 }
 
+void* PluginHost::instance(const std::string& id) const {
+  auto it = instances_.find(id);
+  return it == instances_.end() ? nullptr : it->second->self;
+}
+
 std::vector<std::string> PluginHost::running() const {
   std::vector<std::string> ids;
   for (const auto& [id, inst] : instances_) ids.push_back(id);

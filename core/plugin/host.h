@@ -44,6 +44,8 @@ class PluginHost {
     void* self = nullptr;
   };
   Interface interface(const std::string& id, const char* interface_id) const;
+  // [loop thread] The instance pointer of a running plugin, or nullptr.
+  void* instance(const std::string& id) const;
 
   std::vector<std::string> running() const;
 

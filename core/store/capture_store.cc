@@ -138,6 +138,14 @@ std::vector<TriggerRow> list_triggers(Store& store, const TriggerQuery& query) {
   return rows;
 }
 
+std::vector<TriggerRow> prompt_triggers(Store& store, int64_t prompt_id) {
+  SQLite::Statement q(store.db(), std::string(kTriggerColumns) + " WHERE prompt_id = ? ORDER BY at_ms, id");
+  q.bind(1, static_cast<int64_t>(prompt_id));
+  std::vector<TriggerRow> rows;
+  while (q.executeStep()) rows.push_back(trigger_from(q));
+  return rows;
+}
+
 std::vector<TriggerRow> triggers_without_details(Store& store, int limit) {
   SQLite::Statement q(store.db(), std::string(kTriggerColumns) +
                                       " WHERE kind = 'commit' AND (details IS NULL OR json_extract(details, "

@@ -53,6 +53,8 @@ struct TriggerQuery {
   int limit = 100;   // newest first in the query, returned oldest first
 };
 std::vector<TriggerRow> list_triggers(Store& store, const TriggerQuery& query);
+// The triggers a prompt asks about, oldest first.
+std::vector<TriggerRow> prompt_triggers(Store& store, int64_t prompt_id);
 // Commit triggers whose details the worker has not filled in yet.
 std::vector<TriggerRow> triggers_without_details(Store& store, int limit);
 

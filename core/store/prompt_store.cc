@@ -99,27 +99,6 @@ std::vector<PromptRow> prompts_in_state(Store& store, const std::string& state) 
   return out;
 }
 
-std::vector<TriggerRow> prompt_triggers(Store& store, int64_t prompt_id) {
-  SQLite::Statement q(store.db(),
-                      "SELECT id, kind, at_ms, ifnull(repo, ''), ifnull(branch, ''), ifnull(commit_id, ''), details "
-                      "FROM triggers WHERE prompt_id = ? ORDER BY at_ms, id");
-  q.bind(1, static_cast<int64_t>(prompt_id));
-  std::vector<TriggerRow> out;
-  while (q.executeStep()) {
-    TriggerRow t;
-    t.id = q.getColumn(0).getInt64();
-    t.kind = q.getColumn(1).getString();
-    t.at_ms = q.getColumn(2).getInt64();
-    t.repo = q.getColumn(3).getString();
-    t.branch = q.getColumn(4).getString();
-    t.commit = q.getColumn(5).getString();
-    t.has_details = !q.getColumn(6).isNull();
-    t.details = q.getColumn(6).getString();
-    out.push_back(std::move(t));
-  }
-  return out;
-}
-
 int64_t record_response(Store& store, int64_t prompt_id, const std::string& state, const std::string& raw_text,
                         int64_t now_ms, int64_t due_ms) {
   SQLite::Transaction tx(store.db());

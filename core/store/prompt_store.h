@@ -40,7 +40,6 @@ void set_suggestion(Store& store, int64_t prompt_id, const std::string& ticket_j
 // Prompts that want an answer, oldest first; skipped ones after the rest.
 std::vector<PromptRow> unanswered_prompts(Store& store, int limit = 50);
 std::vector<PromptRow> prompts_in_state(Store& store, const std::string& state);
-std::vector<TriggerRow> prompt_triggers(Store& store, int64_t prompt_id);
 
 // In one transaction: the response row and the prompt's new state. Returns
 // the response id. `due_ms` only for deferred.
