@@ -8,7 +8,7 @@ DEVTRACK_BUILD_DEPS=(
   libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev libedit-dev
 )
-DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux)
+DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux dbus gnome-keyring libsecret-tools)
 
 install_deps() {
   local want=("${DEVTRACK_BUILD_DEPS[@]}")

@@ -56,11 +56,13 @@ TempHome::~TempHome() {
   fs::remove_all(fs::path(path_).parent_path(), ec);
 }
 
-Result run(const std::string& args, const std::string& program) {
+Result run(const std::string& args, const std::string& program, const std::string& input) {
   std::string out_file = fs::temp_directory_path() / ("devtrack-test-out-" + std::to_string(::getpid()));
   std::string err_file = out_file + ".err";
   std::string bin = program.empty() ? build_dir() + "/bin/devtrack" : program;
-  std::string cmd = "'" + bin + "' " + args + " >'" + out_file + "' 2>'" + err_file + "' </dev/null";
+  std::string in_file = input.empty() ? "/dev/null" : out_file + ".in";
+  if (!input.empty()) spit(in_file, input);
+  std::string cmd = "'" + bin + "' " + args + " >'" + out_file + "' 2>'" + err_file + "' <'" + in_file + "'";
   int raw = std::system(cmd.c_str());
   Result r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -68,6 +70,7 @@ Result run(const std::string& args, const std::string& program) {
   r.err = slurp(err_file);
   fs::remove(out_file);
   fs::remove(err_file);
+  if (!input.empty()) fs::remove(in_file);
   return r;
 }
 

@@ -33,7 +33,7 @@ struct Result {
 };
 // Runs the built devtrack (or another program when `program` is given)
 // with the arguments, through /bin/sh, capturing stdout and stderr.
-Result run(const std::string& args, const std::string& program = "");
+Result run(const std::string& args, const std::string& program = "", const std::string& input = "");
 
 std::string plugin_dir(const std::string& name);  // build/tests/plugins/<name>
 

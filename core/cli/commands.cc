@@ -7,13 +7,14 @@ extern const Command kConfigInit, kConfigCheck, kConfigPath;
 extern const Command kDaemon, kStart, kStop, kRestart, kStatus, kPause, kResume, kSetInterval, kReload;
 extern const Command kReposAdd, kReposRemove, kReposList, kLog, kDoctor, kParse, kCheckin, kAsk;
 extern const Command kLogs, kGc, kCompletion, kShellInit, kVersion;
+extern const Command kSecretSet, kSecretList, kSecretRemove;
 
 const std::vector<const Command*>& commands() {
   static const std::vector<const Command*> all = {
       &kCheckin, &kAsk, &kStatus, &kStart,       &kStop,         &kRestart,        &kPause,       &kResume,
       &kSetInterval, &kReload, &kParse, &kReposAdd,     &kReposRemove,    &kReposList,   &kLog,
       &kPluginsList, &kPluginsInfo, &kPluginsEnable, &kPluginsDisable, &kConfigInit, &kConfigCheck,
-      &kConfigPath,  &kDoctor,     &kLogs,         &kGc,             &kDaemon,      &kCompletion, &kShellInit,
+      &kConfigPath, &kSecretSet, &kSecretList, &kSecretRemove, &kDoctor,     &kLogs,         &kGc,             &kDaemon,      &kCompletion, &kShellInit,
       &kVersion,
   };
   return all;
