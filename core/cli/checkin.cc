@@ -22,6 +22,8 @@
 #include "ipc/ipc.h"
 #include "plugin/registry.h"
 #include "plugin/string_out.h"
+#include "outbox/outbox.h"
+#include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
 #include "util/duration.h"
@@ -122,7 +124,7 @@ class Checkin {
       std::string chosen = choose_project(parsed["ambiguous"]);
       if (!chosen.empty()) parsed["project"] = chosen;
     }
-    set_parsed(store_, response_id, parsed.dump());
+    save_parse(p, response_id, text, parsed);
     notify(p.id);
     return parsed;
   }
@@ -144,9 +146,17 @@ class Checkin {
       parsed["tickets"] = json::array({json::parse(p.suggestion)});
       parsed["from_suggestion"] = true;
     }
-    set_parsed(store_, r->id, parsed.dump());
+    save_parse(p, r->id, text, parsed);
     notify(p.id);
     print_recorded(p.id, parsed);
+  }
+
+  // The parse and the outbox rows it makes, in one transaction.
+  void save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const json& parsed) {
+    int64_t now = process_clock().now_ms();
+    json context = {{"text", text}, {"commits", view(p)["commits"]}, {"answered_at_ms", now}};
+    store_parse_and_updates(store_, response_id, parsed.dump(),
+                            plan_updates(config(), response_id, parsed.dump(), context.dump(), now), now);
   }
 
   std::vector<std::string> completions() {

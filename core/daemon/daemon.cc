@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "daemon/capture.h"
+#include "daemon/outbox.h"
 #include "daemon/prompts.h"
 #include "daemon/worker_link.h"
 #include "event/bus.h"
@@ -103,6 +104,7 @@ class Daemon {
     worker_ = std::make_unique<WorkerLink>(loop_, bus_, paths::helper("devtrack-worker"),
                                            config_.worker.idle_timeout);
     capture_ = std::make_unique<Capture>(loop_, bus_, store_, *worker_);
+    outbox_ = std::make_unique<Outbox>(loop_, bus_, store_, *worker_);
     prompts_ = std::make_unique<Prompts>(loop_, bus_, store_, config_,
                                          [this](const std::string& text, const std::string& context) {
                                            return parse(text, context);
@@ -112,6 +114,7 @@ class Daemon {
     restore_schedule();
     capture_->start();
     prompts_->start();
+    outbox_->start();
     watch_signals();
     log::info("daemon", "devtrack daemon {} ready (pid {}, home {})", DEVTRACK_VERSION, ::getpid(), paths::home());
     notify_service_manager("READY=1\nMAINPID=" + std::to_string(::getpid()));
@@ -239,8 +242,14 @@ class Daemon {
       if (!args.contains("prompt_id") || !args["prompt_id"].is_number_integer())
         throw ipc::RequestError("bad_request", "prompt.changed needs {\"prompt_id\": n}");
       prompts_->changed(args["prompt_id"].get<int64_t>());
+      outbox_->changed();
       return json{{"ok", true}}.dump();
     }
+    if (c == "updates.changed") {
+      outbox_->changed();
+      return json{{"ok", true}}.dump();
+    }
+    if (c == "sync") return json{{"due", outbox_->sync()}}.dump();
     if (c == "ask") return json{{"prompt_id", prompts_->ask(args.value("note", ""))}}.dump();
     if (c == "repos.changed") {
       capture_->refresh_repos();
@@ -374,6 +383,7 @@ class Daemon {
   asio::signal_set signals_;
   std::unique_ptr<WorkerLink> worker_;
   std::unique_ptr<Capture> capture_;
+  std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Prompts> prompts_;
   std::vector<PluginInfo> plugins_;
   Config config_;

@@ -7,7 +7,9 @@
 #include "event/bus.h"
 #include "event/loop.h"
 #include "log/log.h"
+#include "outbox/outbox.h"
 #include "store/capture_store.h"
+#include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
 #include "util/paths.h"
@@ -179,7 +181,15 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
     r["tickets"] = json::array({json::parse(p->suggestion)});
     r["from_suggestion"] = true;
   }
-  set_parsed(store_, response_id, r.dump());
+  int64_t now = loop_.clock().now_ms();
+  json context = {{"text", text}, {"commits", json::array()}, {"answered_at_ms", now}};
+  for (const auto& t : prompt_triggers(store_, prompt_id)) {
+    json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
+    if (t.kind == "commit")
+      context["commits"].push_back({{"commit", t.commit}, {"summary", d.is_object() ? d.value("summary", "") : ""}});
+  }
+  store_parse_and_updates(store_, response_id, r.dump(), plan_updates(config_, response_id, r.dump(), context.dump(), now),
+                          now);
 }
 
 int64_t Prompts::ask(const std::string& note) {

@@ -81,7 +81,16 @@ struct WorkerLink::Impl {
     }
     hello = false;
     worker_topics.clear();
-    for (auto& [key, job] : jobs) job.sent = false;
+    // A job that went to a worker which then died may have had its effect:
+    // say so, so the receiver checks before doing it again.
+    for (auto& [key, job] : jobs) {
+      if (job.sent) {
+        json p = json::parse(job.payload);
+        p["resent"] = true;
+        job.payload = p.dump();
+      }
+      job.sent = false;
+    }
     pipe = std::make_unique<asio::posix::stream_descriptor>(io, fds[0]);
     log::info("worker", "started devtrack-worker (pid {})", pid);
     read();
@@ -199,7 +208,8 @@ WorkerLink::WorkerLink(EventLoop& loop, Bus& bus, std::string worker_program, st
 WorkerLink::~WorkerLink() { stop(); }
 
 void WorkerLink::send(const std::string& topic, const std::string& payload) {
-  int64_t key = json::parse(payload).value("trigger_id", int64_t{0});
+  json p = json::parse(payload);
+  int64_t key = p.value("trigger_id", p.value("update_id", int64_t{0}));
   auto& job = impl_->jobs[{topic, key}];
   job.topic = topic;
   job.payload = payload;

@@ -22,7 +22,8 @@ class WorkerLink {
   WorkerLink(EventLoop& loop, Bus& bus, std::string worker_program, std::chrono::seconds idle_timeout);
   ~WorkerLink();
 
-  // [loop] Queues a job (payload must hold an integer "trigger_id" key) and
+  // [loop] Queues a job (payload holds an integer "trigger_id" or
+  // "update_id" that names it) and
   // starts the worker if it is not running.
   void send(const std::string& topic, const std::string& payload);
   // [loop] The job's result arrived: forget it.

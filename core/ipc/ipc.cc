@@ -13,17 +13,14 @@
 
 #include "util/error.h"
 #include "util/paths.h"
+#include "util/strings.h"
 
 namespace devtrack::ipc {
 
 namespace {
 
 std::string short_hash(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  uint64_t h = fnv1a64(text);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(h & 0xffffffffull));
   return buf;

@@ -40,6 +40,15 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return m.empty() ? "" : " (did you mean '" + m + "'?)";
 }
 
+uint64_t fnv1a64(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 std::vector<std::string> split(std::string_view text, char sep) {
   std::vector<std::string> parts;
   size_t start = 0;

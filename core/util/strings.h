@@ -1,6 +1,7 @@
 // Small string helpers shared by the config checker and the CLI.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,10 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 
 // " (did you mean 'x'?)" or "" — ready to append to a message.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+// FNV-1a, 64-bit: a stable hash for keys that are stored or shared with
+// other programs (the hook computes the same for the socket path).
+uint64_t fnv1a64(std::string_view text);
 
 std::vector<std::string> split(std::string_view text, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);

@@ -20,6 +20,7 @@
 #include "plugin/string_out.h"
 #include "store/store.h"
 #include "util/paths.h"
+#include "worker/deliver.h"
 
 namespace asio = boost::asio;
 using nlohmann::json;
@@ -48,6 +49,7 @@ class Worker {
       log::set_content_logging(config.config.logging.content);
       start_plugins(plugins, config.config);
     }
+    start_delivery(bus_, host_);
     // Everything the plugins publish goes to the daemon; what came from the
     // daemon is not sent back.
     bus_.subscribe(

@@ -1,0 +1,161 @@
+// devtrack updates list | retry | drop, and devtrack sync: the outbox.
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "event/clock.h"
+#include "ipc/ipc.h"
+#include "store/outbox_store.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+using nlohmann::json;
+
+namespace devtrack::cli {
+
+namespace {
+
+void tell_daemon() {
+  try {
+    daemon_call("updates.changed");
+  } catch (const ipc::NotRunning&) {
+  }
+}
+
+json row_json(const UpdateRow& u) {
+  json target = json::parse(u.target, nullptr, false);
+  bool mail = u.kind == "email";
+  return {{"id", u.id},
+          {"target_plugin", u.target_plugin},
+          {"target", target},
+          {"ticket", mail ? json(nullptr) : target},
+          {"kind", u.kind},
+          {"state", u.state},
+          {"attempts", u.attempts},
+          {"next_attempt", u.state == "queued" ? json(local_iso_time(u.next_attempt_ms)) : json(nullptr)},
+          {"remote_id", u.remote_id.empty() ? json(nullptr) : json(u.remote_id)},
+          {"last_error", u.last_error.empty() ? json(nullptr) : json(u.last_error)},
+          {"idempotency_key", u.idempotency_key}};
+}
+
+int list(const po::variables_map& args) {
+  Store store(paths::database());
+  auto rows = list_updates(store);
+  if (args.count("json")) {
+    json out = json::array();
+    for (const auto& u : rows) out.push_back(row_json(u));
+    std::cout << out.dump(2) << "\n";
+    return kOk;
+  }
+  if (rows.empty()) {
+    std::cout << "the outbox is empty\n";
+    return kOk;
+  }
+  std::vector<std::vector<std::string>> table = {{"ID", "TRACKER", "TARGET", "KIND", "STATE", "TRIES", "NOTE"}};
+  for (const auto& u : rows) {
+    json t = json::parse(u.target, nullptr, false);
+    std::string target = t.is_object() ? (t.contains("key") ? t["key"].get<std::string>()
+                                          : t.contains("number") ? "#" + t["number"].dump()
+                                          : t.dump())
+                                       : u.target;
+    table.push_back({std::to_string(u.id), u.target_plugin, target, u.kind, u.state, std::to_string(u.attempts),
+                     u.state == "sent" ? u.remote_id : u.last_error});
+  }
+  print_table(table);
+  return kOk;
+}
+
+int64_t id_arg(const po::variables_map& args) {
+  try {
+    size_t used = 0;
+    int64_t id = std::stoll(args["ID"].as<std::string>(), &used);
+    if (used == args["ID"].as<std::string>().size() && id > 0) return id;
+  } catch (const std::exception&) {
+  }
+  throw UsageError("ID must be an update number (devtrack updates list)");
+}
+
+UpdateRow require(Store& store, int64_t id) {
+  auto u = get_update(store, id);
+  if (!u) throw Error("there is no update " + std::to_string(id) + " (devtrack updates list)");
+  return *u;
+}
+
+int retry(const po::variables_map& args) {
+  Store store(paths::database());
+  UpdateRow u = require(store, id_arg(args));
+  if (u.state == "sent" || u.state == "sending") throw Error("update " + std::to_string(u.id) + " is " + u.state);
+  mark_state(store, u.id, "queued", "", process_clock().now_ms());
+  tell_daemon();
+  std::cout << "update " << u.id << " queued again\n";
+  return kOk;
+}
+
+int drop(const po::variables_map& args) {
+  Store store(paths::database());
+  UpdateRow u = require(store, id_arg(args));
+  if (u.state == "sent") throw Error("update " + std::to_string(u.id) + " was sent already");
+  mark_state(store, u.id, "dropped", "", process_clock().now_ms());
+  tell_daemon();
+  std::cout << "update " << u.id << " dropped\n";
+  return kOk;
+}
+
+int sync(const po::variables_map& args) {
+  json r = json::parse(daemon_call("sync"));
+  std::cout << "sending " << r["due"] << " queued update(s) now\n";
+  if (!args.count("wait")) return kOk;
+  Store store(paths::database());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(args["wait"].as<int>());
+  while (std::chrono::steady_clock::now() < deadline) {
+    bool busy = false;
+    for (const auto& u : list_updates(store, 1000))
+      busy = busy || u.state == "sending" || (u.state == "queued" && u.next_attempt_ms <= process_clock().now_ms());
+    if (!busy) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  int waiting = 0, stuck = 0;
+  for (const auto& u : list_updates(store, 1000)) {
+    waiting += u.state == "queued" || u.state == "sending";
+    stuck += u.state == "failed" || u.state == "blocked";
+  }
+  if (!waiting && !stuck) std::cout << "all sent\n";
+  if (waiting) std::cout << waiting << " update(s) still waiting\n";
+  if (stuck) std::cout << stuck << " update(s) failed or blocked\n";
+  if (waiting || stuck) std::cout << "see devtrack updates list\n";
+  return waiting || stuck ? kFailure : kOk;
+}
+
+}  // namespace
+
+extern const Command kUpdatesList = {
+    "updates list", "list the outbox: updates for the trackers and their state", "",
+    [](Spec& s) { s.options.add_options()("json", "print a JSON array for scripts"); },
+    list,
+};
+
+extern const Command kUpdatesRetry = {
+    "updates retry", "queue a failed, blocked or dropped update again", "",
+    [](Spec& s) { s.positionals.push_back({"ID"}); },
+    retry,
+};
+
+extern const Command kUpdatesDrop = {
+    "updates drop", "give up on an update that was not sent", "",
+    [](Spec& s) { s.positionals.push_back({"ID"}); },
+    drop,
+};
+
+extern const Command kSync = {
+    "sync", "send every queued update now (the grace delay is skipped)", "",
+    [](Spec& s) {
+      s.options.add_options()("wait", po::value<int>()->implicit_value(60)->value_name("SECONDS"),
+                              "wait until they are sent (at most SECONDS, default 60)");
+    },
+    sync,
+};
+
+}  // namespace devtrack::cli

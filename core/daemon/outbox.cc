@@ -1,0 +1,100 @@
+#include "daemon/outbox.h"
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/worker_link.h"
+#include "event/bus.h"
+#include "event/loop.h"
+#include "log/log.h"
+#include "outbox/outbox.h"
+#include "store/outbox_store.h"
+#include "store/store.h"
+
+using nlohmann::json;
+
+namespace devtrack {
+
+Outbox::Outbox(EventLoop& loop, Bus& bus, Store& store, WorkerLink& worker)
+    : loop_(loop), bus_(bus), store_(store), worker_(worker) {
+  bus_.subscribe("tracker.result", [this](const Event& e) { on_result(e.payload); }, "outbox");
+}
+
+void Outbox::start() {
+  if (int n = requeue_interrupted(store_, loop_.clock().now_ms()))
+    log::info("outbox", "{} update(s) were being sent when DevTrack stopped: checking them again", n);
+  schedule();
+}
+
+void Outbox::changed() { schedule(); }
+
+int Outbox::sync() {
+  int n = make_all_due(store_, loop_.clock().now_ms());
+  schedule();
+  return n;
+}
+
+void Outbox::schedule() {
+  if (timer_) loop_.cancel(timer_);
+  timer_ = 0;
+  int64_t due = next_due_ms(store_);
+  if (!due) return;
+  timer_ = loop_.call_at(from_ms(std::max(due, loop_.clock().now_ms())), [this] {
+    timer_ = 0;
+    deliver_due();
+  });
+}
+
+void Outbox::deliver_due() {
+  int64_t now = loop_.clock().now_ms();
+  for (const auto& u : due_updates(store_, now)) {
+    if (in_flight_.count(u.id)) continue;
+    bool check_first = u.attempts > 0;  // an earlier attempt may have gone out
+    mark_sending(store_, u.id, now);
+    in_flight_.insert(u.id);
+    json job = {{"update_id", u.id},
+                {"plugin", u.target_plugin},
+                {"kind", u.kind},
+                {"ticket", json::parse(u.target)},
+                {"body", json::parse(u.body.empty() ? "{}" : u.body)},
+                {"idempotency_key", u.idempotency_key},
+                {"check_first", check_first}};
+    worker_.send("tracker.deliver", job.dump());
+  }
+  schedule();
+}
+
+void Outbox::on_result(const std::string& payload) {
+  json r = json::parse(payload, nullptr, false);
+  if (!r.is_object() || !r.contains("update_id")) return;
+  int64_t id = r["update_id"];
+  in_flight_.erase(id);
+  worker_.done("tracker.deliver", id);
+  auto u = get_update(store_, id);
+  if (!u) return;
+  int64_t now = loop_.clock().now_ms();
+  std::string status = r.value("status", "permanent");
+  std::string message = r.value("message", "");
+  if (status == "ok") {
+    mark_sent(store_, id, r.value("remote_id", ""), now);
+    log::info("outbox", "update {} sent to {} ({})", id, u->target_plugin, r.value("remote_id", ""));
+    bus_.publish("tracker.update.sent", json{{"update_id", id}, {"remote_id", r.value("remote_id", "")}}.dump());
+  } else if (status == "retry" && u->attempts < kMaxAttempts) {
+    std::uniform_real_distribution<double> unit(0, 1);
+    int64_t delay = retry_delay_ms(u->attempts, r.value("retry_after_s", 0), unit(random_));
+    mark_retry(store_, id, now + delay, message, now);
+    log::warn("outbox", "update {} to {}: {}; retry {} in {} s", id, u->target_plugin, message, u->attempts + 1,
+              delay / 1000);
+  } else if (status == "auth") {
+    block_plugin(store_, u->target_plugin, message, now);
+    log::error("outbox", "{} refused the credentials: its updates are blocked until fixed ({})", u->target_plugin,
+               message);
+    bus_.publish("tracker.update.failed", json{{"update_id", id}, {"state", "blocked"}, {"message", message}}.dump());
+  } else {
+    mark_state(store_, id, "failed", message, now);
+    log::error("outbox", "update {} to {} failed: {}", id, u->target_plugin, message);
+    bus_.publish("tracker.update.failed", json{{"update_id", id}, {"state", "failed"}, {"message", message}}.dump());
+  }
+  schedule();
+}
+
+}  // namespace devtrack

@@ -1,0 +1,40 @@
+// The daemon's side of the outbox: keeps the next due time on the loop,
+// hands due rows to the worker ("tracker.deliver"), and applies the
+// results ("tracker.result"): sent, retried with backoff, blocked (auth),
+// failed. A row left "sending" by a crash is retried after the tracker's
+// find() has looked for it, so nothing is posted twice.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <set>
+
+namespace devtrack {
+
+class Bus;
+class EventLoop;
+class Store;
+class WorkerLink;
+
+class Outbox {
+ public:
+  Outbox(EventLoop& loop, Bus& bus, Store& store, WorkerLink& worker);
+  void start();           // [loop] after a restart: interrupted rows back to queued
+  void changed();         // [loop] rows were queued, retried or dropped
+  int sync();             // [loop] everything queued is due now; returns how many
+
+ private:
+  void schedule();
+  void deliver_due();
+  void on_result(const std::string& payload);
+
+  EventLoop& loop_;
+  Bus& bus_;
+  Store& store_;
+  WorkerLink& worker_;
+  uint64_t timer_ = 0;
+  std::set<int64_t> in_flight_;
+  std::mt19937_64 random_{std::random_device{}()};
+};
+
+}  // namespace devtrack

@@ -1,0 +1,62 @@
+#include "outbox/outbox.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "util/strings.h"
+
+using nlohmann::json;
+
+namespace devtrack {
+
+std::string tracker_for(const std::string& system) { return system; }
+
+int64_t retry_delay_ms(int attempt, int retry_after_s, double random01) {
+  const int64_t base = 30'000, cap = 3'600'000;
+  int64_t ceiling = cap;
+  if (attempt < 20) ceiling = std::min<int64_t>(cap, base << std::max(0, attempt - 1));
+  int64_t delay = static_cast<int64_t>(random01 * static_cast<double>(ceiling));
+  return std::max<int64_t>(delay, static_cast<int64_t>(std::max(retry_after_s, 0)) * 1000);
+}
+
+std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, const std::string& parsed_json,
+                                    const std::string& context_json, int64_t now_ms) {
+  std::vector<UpdateRow> out;
+  json parsed = json::parse(parsed_json, nullptr, false);
+  json context = json::parse(context_json, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("tickets") || !parsed["tickets"].is_array()) return out;
+  if (!context.is_object()) context = json::object();
+  bool held = config.tracker.mode == "end-of-day";
+  for (const auto& ticket : parsed["tickets"]) {
+    if (!ticket.is_object() || !ticket.contains("system") || !ticket["system"].is_string()) continue;
+    std::string plugin = tracker_for(ticket["system"]);
+    if (!config.plugin_enabled(plugin)) continue;
+    std::vector<std::string> kinds = {"comment"};
+    if (parsed["duration_minutes"].is_number() && plugin == "jira") kinds.push_back("worklog");
+    for (const auto& kind : kinds) {
+      UpdateRow u;
+      u.target_plugin = plugin;
+      u.target = ticket.dump();
+      u.kind = kind;
+      u.state = held ? "held" : "queued";
+      u.next_attempt_ms = now_ms + config.tracker.grace.count() * 1000;
+      u.body = json{{"text", context.value("text", "")},
+                    {"minutes", parsed.value("duration_minutes", json(nullptr))},
+                    {"status", parsed.value("status", json(nullptr))},
+                    {"project", parsed.value("project", json(nullptr))},
+                    {"commits", context.value("commits", json::array())},
+                    {"answered_at_ms", context.value("answered_at_ms", now_ms)}}
+                   .dump();
+      // Stable for this answer, ticket and kind: a correction updates the
+      // same row, a retry after a crash is recognised by the tracker.
+      char hex[17];
+      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(u.target)));
+      u.idempotency_key = "devtrack-" + std::to_string(response_id) + "-" + kind + "-" + hex;
+      out.push_back(std::move(u));
+    }
+  }
+  return out;
+}
+
+}  // namespace devtrack

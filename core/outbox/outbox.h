@@ -1,0 +1,30 @@
+// What an answer turns into in the outbox, and the one retry policy.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/outbox_store.h"
+
+namespace devtrack {
+
+struct Config;
+
+// The updates an answer makes: per ticket one comment (and a worklog where
+// the tracker keeps worklogs and a duration was given), for the tracker
+// plugin of the ticket's system, if it is enabled. `context_json` holds
+// {"text", "commits": [{"commit", "summary"}], "answered_at_ms"}.
+std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, const std::string& parsed_json,
+                                    const std::string& context_json, int64_t now_ms);
+
+// The tracker plugin id for a ticket system ("github" -> "github"; a
+// third-party system names its plugin).
+std::string tracker_for(const std::string& system);
+
+// Full-jitter exponential backoff (base 30 s, cap 1 h) for the n-th
+// attempt, never sooner than retry_after_s. `random01` is in [0, 1).
+int64_t retry_delay_ms(int attempt, int retry_after_s, double random01);
+constexpr int kMaxAttempts = 10;
+
+}  // namespace devtrack

@@ -1,0 +1,58 @@
+// The outbox: one `updates` row per target and kind (a comment on a ticket,
+// a worklog, an e-mail), each with its own idempotency key. Rows are
+// written in the same transaction as the parse of the answer they come
+// from; the daemon delivers them through the worker. States: held (waits
+// for the end-of-day summary), queued, sending, sent, failed, blocked,
+// dropped.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace devtrack {
+
+class Store;
+
+struct UpdateRow {
+  int64_t id = 0;
+  int64_t response_id = 0;
+  std::string target_plugin;
+  std::string target;  // JSON: a ticket or a recipient
+  std::string kind;    // comment | worklog | transition | email
+  std::string state;
+  std::string body;    // JSON: what to post
+  int attempts = 0;
+  int64_t next_attempt_ms = 0;
+  std::string idempotency_key;
+  std::string remote_id;
+  std::string last_error;
+};
+
+// Stores the parse of an answer and (re)queues its updates, atomically.
+// Rows of this response not yet sent are replaced; sent ones are kept (a
+// correction of those is an amend, by the tracker).
+void store_parse_and_updates(Store& store, int64_t response_id, const std::string& parsed_json,
+                             const std::vector<UpdateRow>& updates, int64_t now_ms);
+
+std::vector<UpdateRow> list_updates(Store& store, int limit = 200);
+std::optional<UpdateRow> get_update(Store& store, int64_t id);
+// The earliest next_attempt_ms among queued rows (0 if none).
+int64_t next_due_ms(Store& store);
+// Queued rows due at `now_ms`, oldest first, at most one per ticket (order
+// per ticket is kept by delivering a ticket's rows one after the other).
+std::vector<UpdateRow> due_updates(Store& store, int64_t now_ms, int limit = 20);
+void mark_sending(Store& store, int64_t id, int64_t now_ms);
+void mark_sent(Store& store, int64_t id, const std::string& remote_id, int64_t now_ms);
+void mark_retry(Store& store, int64_t id, int64_t next_ms, const std::string& error, int64_t now_ms);
+void mark_state(Store& store, int64_t id, const std::string& state, const std::string& error, int64_t now_ms);
+// Every queued/sending row of a plugin -> blocked (its credentials failed).
+void block_plugin(Store& store, const std::string& plugin, const std::string& error, int64_t now_ms);
+// Rows left `sending` by a crash: back to queued, due now (the tracker's
+// find() decides whether they went out).
+int requeue_interrupted(Store& store, int64_t now_ms);
+// Everything queued becomes due now (devtrack sync).
+int make_all_due(Store& store, int64_t now_ms);
+
+}  // namespace devtrack

@@ -1,0 +1,89 @@
+#include "worker/deliver.h"
+
+#include <devtrack/plugin.h>
+
+#include <nlohmann/json.hpp>
+
+#include "event/bus.h"
+#include "log/log.h"
+#include "plugin/host.h"
+#include "plugin/string_out.h"
+
+using nlohmann::json;
+
+namespace devtrack {
+
+namespace {
+
+const char* status_name(dt_status s) {
+  switch (s) {
+    case DT_OK: return "ok";
+    case DT_RETRY: return "retry";
+    case DT_AUTH: return "auth";
+    default: return "permanent";
+  }
+}
+
+json failure(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_object()) return j;
+  return {{"message", text.empty() ? "no reason given" : text}};
+}
+
+void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
+  json job = json::parse(payload, nullptr, false);
+  if (!job.is_object() || !job.contains("update_id")) return;
+  json result = {{"update_id", job["update_id"]}};
+  std::string plugin = job.value("plugin", "");
+  auto iface = host.interface(plugin, DEVTRACK_TRACKER_V1);
+  if (!iface.table) {
+    result["status"] = "permanent";
+    result["message"] = "no tracker plugin '" + plugin + "' is running (enable it and devtrack updates retry)";
+    bus.publish("tracker.result", result.dump());
+    return;
+  }
+  auto* tracker = static_cast<const dt_tracker_v1*>(iface.table);
+  const json& body = job["body"];
+  json update = {{"kind", job.value("kind", "comment")},
+                 {"ticket", job["ticket"]},
+                 {"body", body.value("text", "")},
+                 {"text", body.value("text", "")},
+                 {"minutes", body.value("minutes", json(nullptr))},
+                 {"status", body.value("status", json(nullptr))},
+                 {"commits", body.value("commits", json::array())},
+                 {"started_at_ms", body.value("answered_at_ms", json(nullptr))},
+                 {"idempotency_key", job.value("idempotency_key", "")}};
+  std::string text = update.dump();
+  // An earlier attempt may have reached the tracker: look before posting.
+  if (job.value("check_first", false) || job.value("resent", false)) {
+    StringOut found;
+    if (tracker->find(iface.self, text.c_str(), &found.out) == DT_OK) {
+      json f = json::parse(found.text, nullptr, false);
+      result["status"] = "ok";
+      result["remote_id"] = f.is_object() ? f.value("remote_id", "") : "";
+      result["found"] = true;
+      bus.publish("tracker.result", result.dump());
+      return;
+    }
+  }
+  StringOut out;
+  dt_status s = tracker->post(iface.self, text.c_str(), &out.out);
+  result["status"] = status_name(s);
+  if (s == DT_OK) {
+    json ok = json::parse(out.text, nullptr, false);
+    result["remote_id"] = ok.is_object() ? ok.value("remote_id", "") : "";
+  } else {
+    json f = failure(out.text);
+    result["message"] = f.value("message", "");
+    if (f.contains("retry_after_s")) result["retry_after_s"] = f["retry_after_s"];
+  }
+  bus.publish("tracker.result", result.dump());
+}
+
+}  // namespace
+
+void start_delivery(Bus& bus, PluginHost& host) {
+  bus.subscribe("tracker.deliver", [&bus, &host](const Event& e) { deliver(bus, host, e.payload); }, "delivery");
+}
+
+}  // namespace devtrack

@@ -1,0 +1,163 @@
+// The outbox end to end: answer -> updates rows (same transaction as the
+// parse) -> the daemon -> the worker -> a real tracker plugin .so. The
+// tracker here is tests/plugins/recording_tracker.cc (id "github"), which
+// records posts in its store and misbehaves on request; the real GitHub
+// plugin against the real API description is tested separately.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "ipc/ipc.h"
+#include "store/store.h"
+#include "test_support.h"
+
+using namespace devtrack;
+using namespace devtrack::test;
+using nlohmann::json;
+
+namespace {
+
+struct Setup {
+  TempHome home;
+  std::string repo;
+  explicit Setup(const std::string& mode, const std::string& extra = "") {
+    set_env("DEVTRACK_PLUGIN_PATH", plugin_dir("recording"));
+    set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
+    spit(home.file("config.yaml"),
+         std::string("settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\n") +
+         (extra.empty() ? std::string("tracker: {grace: 1m}\n") : extra) +
+         "plugins: {git: {enabled: true}, rules: {enabled: true}, github: {enabled: true, mode: " + mode + "}}\n");
+    repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");
+    git("-C '" + repo + "' checkout -q -b fix/12-login");
+    REQUIRE(run("repos add '" + repo + "'").status == 0);
+    REQUIRE(run("start").status == 0);
+    commit(repo, "fix the login redirect");
+    REQUIRE(wait_until([&] { return json::parse(run("checkin --list --json").out).size() == 1; }));
+  }
+  ~Setup() {
+    run("stop");
+    ::unsetenv("DEVTRACK_TEST_CLOCK");
+  }
+  json updates() { return json::parse(run("updates list --json").out); }
+  int posts() {
+    Store store(home.file("devtrack.db"));
+    return std::stoi(store.kv_get("github", "count").value_or("0"));
+  }
+  void advance(int64_t ms) { ipc::call("clock.advance", json{{"ms", ms}}.dump()); }
+  bool state_is(const std::string& state) {
+    json u = updates();
+    return !u.empty() && u[0]["state"] == state;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an answer queues one comment per ticket, sent after the grace delay, once") {
+  Setup s("ok");
+  REQUIRE(run("checkin --answer 'fixed the login redirect, 30m, done'").status == 0);
+  json u = s.updates();
+  REQUIRE(u.size() == 1);
+  CHECK(u[0]["target_plugin"] == "github");
+  CHECK(u[0]["ticket"]["number"] == 12);
+  CHECK(u[0]["kind"] == "comment");
+  CHECK(u[0]["state"] == "queued");
+  CHECK(u[0]["attempts"] == 0);
+  CHECK(u[0]["remote_id"].is_null());
+  std::string key = u[0]["idempotency_key"];
+  // Inside the grace minute a correction changes the queued row.
+  CHECK(run("checkin --edit 1 --answer 'fixed the login redirect and the logout, 45m, done'").status == 0);
+  REQUIRE(s.updates().size() == 1);
+  CHECK(s.updates()[0]["idempotency_key"] == key);
+  s.advance(59'000);
+  CHECK(s.state_is("queued"));
+  s.advance(2'000);
+  REQUIRE(wait_until([&] { return s.state_is("sent"); }));
+  CHECK(s.updates()[0]["remote_id"] == "1");
+  CHECK(s.updates()[0]["attempts"] == 1);
+  CHECK(s.posts() == 1);
+  Store store(s.home.file("devtrack.db"));
+  json body = json::parse(*store.kv_get("github", "body:1"));
+  CHECK(body["text"] == "fixed the login redirect and the logout, 45m, done");
+  CHECK(body["minutes"] == 45);
+  CHECK(body["status"] == "done");
+  CHECK(body["commits"][0]["summary"] == "fix the login redirect");
+}
+
+TEST_CASE("a retry honours Retry-After, then the update goes out") {
+  Setup s("retry_once");
+  run("checkin --answer 'fixed, 10m'");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.state_is("queued") && s.updates()[0]["attempts"] == 1; }));
+  CHECK(s.updates()[0]["last_error"] == "503 Service Unavailable");
+  s.advance(60'000);  // Retry-After is 120 s: not yet
+  CHECK(s.state_is("queued"));
+  s.advance(61'000 + 3'600'000);  // past any backoff
+  REQUIRE(wait_until([&] { return s.state_is("sent"); }));
+  CHECK(s.updates()[0]["attempts"] == 2);
+  CHECK(s.posts() == 1);
+}
+
+TEST_CASE("401 blocks the tracker's updates and tells the user; retry re-queues") {
+  Setup s("auth");
+  run("checkin --answer 'fixed'");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.state_is("blocked"); }));
+  CHECK(s.updates()[0]["last_error"] == "401 Bad credentials");
+  CHECK(wait_until([] { return run("logs --source outbox").out.find("github refused the credentials") != std::string::npos; }));
+  CHECK(run("updates retry 1").out == "update 1 queued again\n");
+  REQUIRE(wait_until([&] { return s.state_is("blocked") && s.updates()[0]["attempts"] == 2; }));
+  CHECK(s.posts() == 0);
+  CHECK(run("updates drop 1").status == 0);
+  CHECK(s.state_is("dropped"));
+  CHECK(run("updates retry 99").status == 1);
+  CHECK(run("updates drop x").status == 2);
+}
+
+TEST_CASE("a permanent error fails the update with the server's message") {
+  Setup s("permanent");
+  run("checkin --answer 'fixed'");
+  CHECK(run("sync --wait 20").status == 1);
+  REQUIRE(wait_until([&] { return s.state_is("failed"); }));
+  CHECK(s.updates()[0]["last_error"] == "422 Validation failed");
+}
+
+TEST_CASE("the worker dies right after posting: after its restart, find() sees the post and nothing is duplicated") {
+  Setup s("crash_once_after_post");
+  run("checkin --answer 'fixed, 5m'");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.posts() == 1; }));
+  REQUIRE(wait_until([&] { return json::parse(run("status --json").out)["worker"]["crashes"] == 1; }));
+  s.advance(2'000);  // the restart backoff
+  REQUIRE(wait_until([&] { return s.state_is("sent"); }));
+  CHECK(s.posts() == 1);
+  CHECK(s.updates()[0]["remote_id"] == "1");
+}
+
+TEST_CASE("kill -9 of the daemon mid-send: the interrupted update is checked, not posted again") {
+  Setup s("crash_once_after_post");
+  run("checkin --answer 'fixed, 5m'");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.posts() == 1; }));
+  ::kill(json::parse(run("status --json").out)["pid"].get<int>(), SIGKILL);
+  REQUIRE(wait_until([] { return !ipc::daemon_running(); }));
+  {
+    Store store(s.home.file("devtrack.db"));
+    CHECK(s.state_is("sending"));
+  }
+  REQUIRE(run("start").status == 0);
+  REQUIRE(wait_until([&] { return s.state_is("sent"); }));
+  CHECK(s.posts() == 1);
+}
+
+TEST_CASE("end-of-day mode holds the updates") {
+  Setup s("ok", "tracker: {mode: end-of-day, grace: 1m}\n");
+  run("checkin --answer 'fixed'");
+  CHECK(s.state_is("held"));
+  s.advance(3'600'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(s.state_is("held"));
+  CHECK(s.posts() == 0);
+}
