@@ -6,18 +6,17 @@ DEVTRACK_BUILD_DEPS=(
   build-essential cmake ninja-build pkg-config git binutils tzdata
   libboost-dev libboost-program-options-dev
   libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
-  libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev libedit-dev
+  libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev libedit-dev libcurl4-openssl-dev libsodium-dev
 )
-DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux dbus gnome-keyring libsecret-tools)
+DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux dbus gnome-keyring libsecret-tools curl)
 
-install_deps() {
-  local want=("${DEVTRACK_BUILD_DEPS[@]}")
-  [ "${1:-build}" = test ] && want+=("${DEVTRACK_TEST_DEPS[@]}")
+# Installs the named Debian packages that are missing.
+install_pkgs() {
   local missing=()
-  for p in "${want[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
-  [ ${#missing[@]} -eq 0 ] && { echo "deps: all ${#want[@]} Debian packages present"; return 0; }
+  [ ${#missing[@]} -eq 0 ] && return 0
   echo "deps: installing ${missing[*]}"
   local sudo=()
   if [ "$(id -u)" -ne 0 ]; then
@@ -26,4 +25,11 @@ install_deps() {
   fi
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+install_deps() {
+  local want=("${DEVTRACK_BUILD_DEPS[@]}")
+  [ "${1:-build}" = test ] && want+=("${DEVTRACK_TEST_DEPS[@]}")
+  install_pkgs "${want[@]}"
+  echo "deps: ${#want[@]} Debian packages present"
 }

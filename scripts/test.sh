@@ -25,6 +25,16 @@ done
 . "$here/deps.sh"
 [ $deps = 1 ] && install_deps test
 
+# Test peers (tests/peers/package.json, pinned in package-lock.json): npm
+# only; node comes from Debian when the machine has none.
+if [ $deps = 1 ]; then
+  command -v npm >/dev/null || install_pkgs nodejs npm
+  if [ ! -x "$root/tests/peers/node_modules/.bin/prism" ]; then
+    echo "==> installing the test peers (npm ci)"
+    (cd "$root/tests/peers" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
 jobs=$(nproc 2>/dev/null || echo 2)
 echo "==> building with tests in $build ($jobs jobs)"
 start=$(date +%s)

@@ -90,7 +90,7 @@ bool have_tmux() { return access("/usr/bin/tmux", X_OK) == 0; }
 
 }  // namespace
 
-TEST_CASE("a commit opens a prompt with the branch's ticket; --answer stores, parses and fills the log") {
+TEST_CASE("a commit opens a prompt with the branch's ticket, --answer stores, parses and fills the log") {
   Setup s;
   s.commit_and_wait("fix the login redirect");
   json p = s.waiting()[0];
@@ -146,7 +146,7 @@ TEST_CASE("skip, defer, a named ticket over the suggestion, and --no-suggestion"
   CHECK(run("checkin --answer 'invoices work' --project nope --id 1").status == 2);
 }
 
-TEST_CASE("ambiguous project: --project answers the follow-up; ask opens a manual prompt") {
+TEST_CASE("ambiguous project: --project answers the follow-up, ask opens a manual prompt") {
   Setup s;
   auto asked = run("ask --no-wait 'pairing'");
   CHECK(asked.out == "prompt 1 is waiting: devtrack checkin --id 1\n");
@@ -295,7 +295,7 @@ TEST_CASE("defer comes back 30 minutes later, and an unanswered prompt expires, 
   CHECK(s.waiting().empty());
 }
 
-TEST_CASE("kill -9 right after the answer is stored keeps it; the daemon parses it later") {
+TEST_CASE("kill -9 right after the answer is stored keeps it, the daemon parses it later") {
   Setup s;
   s.commit_and_wait("crashy");
   run("stop");

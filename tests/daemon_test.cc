@@ -97,7 +97,7 @@ TEST_CASE("the socket is private: directory 0700, socket 0600") {
   CHECK(ipc::socket_dir().rfind(home.root() + "/run/devtrack-", 0) == 0);
 }
 
-TEST_CASE("malformed, oversized, wrong-version and unknown messages get errors; the daemon stays up") {
+TEST_CASE("malformed, oversized, wrong-version and unknown messages get errors, the daemon stays up") {
   TempHome home;
   Daemon d;
   auto error_code = [](const std::string& line) {
@@ -344,7 +344,7 @@ TEST_CASE("pause and interval survive a restart, and work with the daemon down")
   CHECK(status()["paused_until"].is_null());
 }
 
-TEST_CASE("reload applies enable and disable; a broken config is refused and the old one kept") {
+TEST_CASE("reload applies enable and disable, a broken config is refused and the old one kept") {
   TempHome home;
   Daemon d("plugins:\n  timer: {enabled: false}\n");
   CHECK(status()["plugins"].empty());

@@ -100,7 +100,7 @@ TEST_CASE("a retry honours Retry-After, then the update goes out") {
   CHECK(s.posts() == 1);
 }
 
-TEST_CASE("401 blocks the tracker's updates and tells the user; retry re-queues") {
+TEST_CASE("401 blocks the tracker's updates and tells the user, retry re-queues") {
   Setup s("auth");
   run("checkin --answer 'fixed'");
   s.advance(61'000);

@@ -86,7 +86,7 @@ TEST_CASE("stopping a plugin removes its subscriptions before it is destroyed") 
   CHECK(f.host.start(f.info("good", "good-tracker.so", "good-tracker"), "{}", nullptr));
 }
 
-TEST_CASE("create failing or throwing is a refusal; the host keeps going") {
+TEST_CASE("create failing or throwing is a refusal, the host keeps going") {
   Fixture f;
   std::string error;
   CHECK_FALSE(f.host.start(f.info("good", "good-tracker.so", "good-tracker"), R"({"fail":true})", &error));

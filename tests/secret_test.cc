@@ -69,7 +69,7 @@ TEST_CASE("a wrong or exposed key is a clear error, never a crash or garbage") {
   CHECK(run("secret set empty", "", "").status == 1);
 }
 
-TEST_CASE("env: and cmd: references; anything else is refused") {
+TEST_CASE("env: and cmd: references, anything else is refused") {
   TempHome home;
   set_env("DEVTRACK_TEST_TOKEN", "from-the-environment");
   std::string error;

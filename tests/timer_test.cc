@@ -124,7 +124,7 @@ TEST_CASE("weekends are skipped when only weekdays are work days") {
   CHECK(t.next_due() == utc("2026-06-08T07:00:00Z"));
 }
 
-TEST_CASE("pause, resume and set-interval at run time; an answer restarts the interval") {
+TEST_CASE("pause, resume and set-interval at run time, an answer restarts the interval") {
   TimerFixture t("2026-06-01T08:00:00Z");
   CHECK(t.control({{"command", "set-interval"}, {"seconds", 5400}})["next_due_ms"] == utc("2026-06-01T09:30:00Z"));
   json paused = t.control({{"command", "pause"}, {"until_ms", utc("2026-06-01T12:00:00Z")}});

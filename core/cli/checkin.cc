@@ -154,7 +154,10 @@ class Checkin {
   // The parse and the outbox rows it makes, in one transaction.
   void save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const json& parsed) {
     int64_t now = process_clock().now_ms();
-    json context = {{"text", text}, {"commits", view(p)["commits"]}, {"answered_at_ms", now}};
+    json context = {{"text", text},
+                    {"commits", view(p)["commits"]},
+                    {"slug", json::parse(this->context(p)).value("slug", "")},
+                    {"answered_at_ms", now}};
     store_parse_and_updates(store_, response_id, parsed.dump(),
                             plan_updates(config(), response_id, parsed.dump(), context.dump(), now), now);
   }

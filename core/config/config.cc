@@ -72,7 +72,7 @@ class Checker {
   void check_document(const YAML::Node& root) {
     if (root.IsNull()) return;  // an empty file: all defaults
     if (!root.IsMap()) return error(root, "the config must be a map of sections (settings, prompt, ...)");
-    check_keys(root, "", {"settings", "prompt", "tracker", "logging", "worker", "projects", "plugins"});
+    check_keys(root, "", {"settings", "prompt", "tracker", "logging", "worker", "network", "projects", "plugins"});
     for (auto it = root.begin(); it != root.end(); ++it) {
       std::string key = it->first.as<std::string>("");
       const YAML::Node& v = it->second;
@@ -81,6 +81,7 @@ class Checker {
       else if (key == "tracker") check_tracker(v);
       else if (key == "logging") check_logging(v);
       else if (key == "worker") check_worker(v);
+      else if (key == "network") check_network(v);
       else if (key == "projects") check_projects(v);
       else if (key == "plugins") check_plugins(v);
     }
@@ -271,6 +272,24 @@ class Checker {
     if (!is_map(w, "worker")) return;
     check_keys(w, "worker.", {"idle_timeout"});
     if (auto n = w["idle_timeout"]) read_duration(n, "worker.idle_timeout", config_.worker.idle_timeout);
+  }
+
+  void check_network(const YAML::Node& n) {
+    if (!is_map(n, "network")) return;
+    check_keys(n, "network.", {"ca_file", "allow_http", "timeout"});
+    if (auto v = n["ca_file"]) {
+      if (auto path = scalar(v, "network.ca_file")) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(*path, ec)) error(v, "network.ca_file: no file " + *path);
+        else config_.network.ca_file = *path;
+      }
+    }
+    if (auto v = n["allow_http"]) {
+      read_bool(v, "network.allow_http", config_.network.allow_http);
+      if (config_.network.allow_http)
+        warning(v, "network.allow_http is on: trackers may be reached over plain, unencrypted HTTP");
+    }
+    if (auto v = n["timeout"]) read_duration(v, "network.timeout", config_.network.timeout);
   }
 
   void check_projects(const YAML::Node& list) {

@@ -69,6 +69,12 @@ struct Config {
   } logging;
 
   struct {
+    std::string ca_file;       // extra CA certificates (PEM) for private servers
+    bool allow_http = false;   // plain HTTP beyond loopback addresses
+    std::chrono::seconds timeout{30};
+  } network;
+
+  struct {
     std::chrono::seconds idle_timeout{60};  // the worker exits after this long without work
   } worker;
 

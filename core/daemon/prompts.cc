@@ -185,8 +185,9 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   json context = {{"text", text}, {"commits", json::array()}, {"answered_at_ms", now}};
   for (const auto& t : prompt_triggers(store_, prompt_id)) {
     json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
-    if (t.kind == "commit")
-      context["commits"].push_back({{"commit", t.commit}, {"summary", d.is_object() ? d.value("summary", "") : ""}});
+    if (t.kind != "commit") continue;
+    context["commits"].push_back({{"commit", t.commit}, {"summary", d.is_object() ? d.value("summary", "") : ""}});
+    if (d.is_object() && d.contains("slug") && d["slug"].is_string()) context["slug"] = d["slug"];
   }
   store_parse_and_updates(store_, response_id, r.dump(), plan_updates(config_, response_id, r.dump(), context.dump(), now),
                           now);

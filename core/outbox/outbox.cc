@@ -28,6 +28,12 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
   if (!parsed.is_object() || !parsed.contains("tickets") || !parsed["tickets"].is_array()) return out;
   if (!context.is_object()) context = json::object();
   bool held = config.tracker.mode == "end-of-day";
+  // The repository for tickets that name none: the project's, else the
+  // commits' remote.
+  std::string default_repo = context.value("slug", "");
+  if (parsed.contains("project") && parsed["project"].is_string())
+    for (const auto& p : config.projects)
+      if (p.id == parsed["project"] && !p.github.empty()) default_repo = p.github;
   for (const auto& ticket : parsed["tickets"]) {
     if (!ticket.is_object() || !ticket.contains("system") || !ticket["system"].is_string()) continue;
     std::string plugin = tracker_for(ticket["system"]);
@@ -45,6 +51,8 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
                     {"minutes", parsed.value("duration_minutes", json(nullptr))},
                     {"status", parsed.value("status", json(nullptr))},
                     {"project", parsed.value("project", json(nullptr))},
+                    {"repo", ticket.contains("repo") && ticket["repo"].is_string() ? ticket["repo"].get<std::string>()
+                                                                                   : default_repo},
                     {"commits", context.value("commits", json::array())},
                     {"answered_at_ms", context.value("answered_at_ms", now_ms)}}
                    .dump();

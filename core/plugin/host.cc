@@ -171,8 +171,8 @@ bool PluginHost::start(const PluginInfo& wanted, const std::string& options_json
   h.kv_get = &HostServices::kv_get;
   h.kv_set = &HostServices::kv_set;
   h.secret = &HostServices::secret;
-  h.http = nullptr;   // provided by the worker (libcurl), not this host
-  h.smtp = nullptr;
+  h.http = http_;  // the worker's (libcurl); nullptr elsewhere
+  h.smtp = smtp_;
   h.now_ms = &HostServices::now_ms;
   h.timer_start = &HostServices::timer_start;
   h.timer_cancel = &HostServices::timer_cancel;

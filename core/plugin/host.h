@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <devtrack/plugin.h>
+
 #include "plugin/plugin_info.h"
 
 namespace devtrack {
@@ -25,6 +27,12 @@ class PluginHost {
   ~PluginHost();  // stops every plugin
   PluginHost(const PluginHost&) = delete;
   PluginHost& operator=(const PluginHost&) = delete;
+
+  // Host services only some processes offer (the worker's HTTP, SMTP):
+  // set before start(); nullptr where absent.
+  using HttpFn = dt_status (*)(const dt_host*, const char*, const dt_out*);
+  void set_http(HttpFn fn) { http_ = fn; }
+  void set_smtp(HttpFn fn) { smtp_ = fn; }
 
   // [loop thread] Loads the library and creates an instance with the given
   // options. On refusal (bad library, descriptor, create failing or
@@ -60,6 +68,8 @@ class PluginHost {
   Store* store_;
   std::string process_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;
+  HttpFn http_ = nullptr;
+  HttpFn smtp_ = nullptr;
 };
 
 }  // namespace devtrack

@@ -51,6 +51,7 @@ void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
                  {"minutes", body.value("minutes", json(nullptr))},
                  {"status", body.value("status", json(nullptr))},
                  {"commits", body.value("commits", json::array())},
+                 {"repo", body.value("repo", json(nullptr))},
                  {"started_at_ms", body.value("answered_at_ms", json(nullptr))},
                  {"idempotency_key", job.value("idempotency_key", "")}};
   std::string text = update.dump();

@@ -9,6 +9,8 @@
 #include "log/log.h"
 #include "plugin/registry.h"
 #include "util/error.h"
+#include "config/config.h"
+#include "worker/http.h"
 #include "worker/worker.h"
 
 namespace po = boost::program_options;
@@ -37,7 +39,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args.count("bus-fd"))
-    return devtrack::run_worker(args["bus-fd"].as<int>(), std::chrono::seconds(args["idle-timeout"].as<int>()));
+    return devtrack::run_worker(args["bus-fd"].as<int>(), std::chrono::seconds(args["idle-timeout"].as<int>()),
+                                [](const devtrack::Config& config) {
+                                  devtrack::HttpSettings s;
+                                  s.ca_file = config.network.ca_file;
+                                  s.allow_http = config.network.allow_http;
+                                  s.timeout = config.network.timeout;
+                                  return devtrack::http_service(s);
+                                });
   if (!args.count("scan")) {
     std::cerr << "devtrack-worker: error: nothing to do (try --scan); the daemon starts the worker itself\n";
     return 2;

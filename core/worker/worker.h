@@ -5,8 +5,16 @@
 
 #include <chrono>
 
+#include "plugin/host.h"
+
 namespace devtrack {
 
-int run_worker(int bus_fd, std::chrono::seconds idle);
+struct Config;
+
+// Given the config, the dt_host http service this worker offers (the
+// worker's main links libcurl; the core library does not).
+using HttpFactory = PluginHost::HttpFn (*)(const Config& config);
+
+int run_worker(int bus_fd, std::chrono::seconds idle, HttpFactory http);
 
 }  // namespace devtrack

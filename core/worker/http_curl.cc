@@ -1,0 +1,166 @@
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "log/log.h"
+#include "worker/http.h"
+
+using nlohmann::json;
+
+namespace devtrack {
+
+namespace {
+
+HttpSettings g_settings;  // set once at worker start, read after
+
+struct Collected {
+  std::string body;
+  json headers = json::object();
+  size_t limit = 0;
+  bool too_large = false;
+};
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  auto* c = static_cast<Collected*>(user);
+  if (c->body.size() + size * n > c->limit) {
+    c->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  c->body.append(data, size * n);
+  return size * n;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* c = static_cast<Collected*>(user);
+  std::string line(data, size * n);
+  size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string key = line.substr(0, colon);
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    c->headers[key] = value;
+  } else if (line.rfind("HTTP/", 0) == 0) {
+    c->headers = json::object();  // a new response (after a redirect or 100)
+  }
+  return size * n;
+}
+
+std::string host_of(const std::string& url) {
+  size_t start = url.find("://");
+  if (start == std::string::npos) return "";
+  start += 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  authority = authority.substr(authority.find('@') == std::string::npos ? 0 : authority.find('@') + 1);
+  if (!authority.empty() && authority[0] == '[') return authority.substr(1, authority.find(']') - 1);
+  return authority.substr(0, authority.find(':'));
+}
+
+// "https://api.github.com/repos/acme/x/issues?access_token=..." -> no query.
+std::string loggable(const std::string& url) { return log::redact(url.substr(0, url.find('?'))); }
+
+std::string error_json(const std::string& message) { return json{{"message", message}}.dump(); }
+
+}  // namespace
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+dt_status http_request(const HttpSettings& settings, const std::string& request_json, std::string* out) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  json req = json::parse(request_json, nullptr, false);
+  if (!req.is_object() || !req.contains("url") || !req["url"].is_string()) {
+    *out = error_json("the request needs a \"url\"");
+    return DT_INVALID;
+  }
+  std::string url = req["url"];
+  std::string method = req.value("method", "GET");
+  bool https = url.rfind("https://", 0) == 0;
+  if (!https) {
+    if (url.rfind("http://", 0) != 0) {
+      *out = error_json("only http(s) URLs are allowed: " + loggable(url));
+      return DT_INVALID;
+    }
+    if (!settings.allow_http && !is_loopback_host(host_of(url))) {
+      *out = error_json("plain HTTP to " + host_of(url) +
+                        " is refused: use https, or set network.allow_http: true (shown by devtrack status)");
+      return DT_PERMANENT;
+    }
+  }
+  CURL* curl = curl_easy_init();
+  if (!curl) {
+    *out = error_json("cannot initialise libcurl");
+    return DT_RETRY;
+  }
+  Collected c;
+  c.limit = settings.max_response_bytes;
+  curl_slist* headers = nullptr;
+  if (req.contains("headers") && req["headers"].is_object())
+    for (const auto& [k, v] : req["headers"].items())
+      if (v.is_string()) headers = curl_slist_append(headers, (k + ": " + v.get<std::string>()).c_str());
+  std::string body = req.contains("body") && req["body"].is_string() ? req["body"].get<std::string>() : "";
+  long timeout = req.value("timeout_s", static_cast<long>(settings.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  if (method != "GET" && method != "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  if (method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!settings.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings.ca_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, std::min<long>(timeout, 15));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &c);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "devtrack/" DEVTRACK_VERSION);
+  auto start = std::chrono::steady_clock::now();
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  if (c.too_large) {
+    *out = error_json("the response from " + loggable(url) + " is larger than " +
+                      std::to_string(settings.max_response_bytes) + " bytes");
+    return DT_PERMANENT;
+  }
+  if (rc != CURLE_OK) {
+    std::string why = curl_easy_strerror(rc);
+    log::warn("http", "{} {}: {} after {} ms", method, loggable(url), why, ms);
+    bool tls = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CONNECT_ERROR;
+    *out = error_json(method + " " + loggable(url) + ": " + why +
+                      (tls ? " (the server's certificate is not trusted: see network.ca_file)" : ""));
+    return tls ? DT_PERMANENT : DT_RETRY;
+  }
+  log::debug("http", "{} {} -> {} in {} ms", method, loggable(url), status, ms);
+  *out = json{{"status", status}, {"headers", c.headers}, {"body", c.body}}.dump(-1, ' ', false,
+                                                                                  json::error_handler_t::replace);
+  return DT_OK;
+}
+
+HttpCallback http_service(const HttpSettings& settings) {
+  g_settings = settings;
+  return [](const dt_host*, const char* request, const dt_out* out) -> dt_status {
+    std::string response;
+    dt_status s = http_request(g_settings, request ? request : "", &response);
+    if (out && out->write) out->write(out, response.data(), response.size());
+    return s;
+  };
+}
+
+}  // namespace devtrack

@@ -1,0 +1,201 @@
+// The GitHub tracker: comments on issues (with a hidden marker holding the
+// idempotency key, so find() can tell an earlier post), edits them, resolves
+// issues and lists the ones assigned to the user. REST API per GitHub's
+// docs; all HTTP goes through the host (TLS, CA file, proxies, redaction).
+#include <devtrack/sdk.hpp>
+
+#include <nlohmann/json.hpp>
+
+using nlohmann::json;
+using devtrack::sdk::Error;
+
+namespace {
+
+const dt_option kOptions[] = {
+    {"token", DT_OPT_SECRET, nullptr,
+     "API token reference; default: GH_TOKEN / GITHUB_TOKEN, then `gh auth token`."},
+    {"base_url", DT_OPT_URL, "\"https://api.github.com\"", "API root (GitHub Enterprise: https://HOST/api/v3)."},
+    {nullptr, 0, nullptr, nullptr},
+};
+
+std::string marker(const std::string& key) { return "<!-- devtrack:" + key + " -->"; }
+
+class GitHub : public devtrack::sdk::Tracker {
+ public:
+  GitHub(const dt_host* host, std::string_view config_json) : Tracker(host) {
+    json c = json::parse(config_json, nullptr, false);
+    if (!c.is_object()) c = json::object();
+    base_ = c.value("base_url", "https://api.github.com");
+    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+    token_ref_ = c.value("token", "");
+  }
+
+  std::string resolve(std::string_view request) override {
+    json r = json::parse(request);
+    json issue = call("GET", issue_path(r.at("ticket"), r) , nullptr);
+    return json{{"title", issue.value("title", "")},
+                {"state", issue.value("state", "")},
+                {"url", issue.value("html_url", "")},
+                {"assignee", issue.contains("assignee") && issue["assignee"].is_object()
+                                 ? issue["assignee"].value("login", "")
+                                 : ""}}
+        .dump();
+  }
+
+  std::string post(std::string_view text) override {
+    json u = json::parse(text);
+    json created = call("POST", issue_path(u.at("ticket"), u) + "/comments", json{{"body", comment(u)}});
+    return json{{"remote_id", std::to_string(created.value("id", 0L))}}.dump();
+  }
+
+  std::string find(std::string_view text) override {
+    json u = json::parse(text);
+    std::string needle = marker(u.value("idempotency_key", ""));
+    json comments = call("GET", issue_path(u.at("ticket"), u) + "/comments?per_page=100", nullptr);
+    if (comments.is_array())
+      for (const auto& c : comments)
+        if (c.value("body", "").find(needle) != std::string::npos)
+          return json{{"remote_id", std::to_string(c.value("id", 0L))}}.dump();
+    throw devtrack::sdk::NotFound();
+  }
+
+  std::string amend(std::string_view text) override {
+    json r = json::parse(text);
+    const json& u = r.at("update");
+    std::string repo = repo_of(u.at("ticket"), u);
+    call("PATCH", "/repos/" + repo + "/issues/comments/" + r.value("remote_id", ""), json{{"body", comment(u)}});
+    return json{{"remote_id", r.value("remote_id", "")}}.dump();
+  }
+
+  std::string list_assigned(std::string_view) override {
+    json tickets = json::array();
+    std::string next = base_ + "/issues?filter=assigned&state=open&per_page=100";
+    for (int page = 0; !next.empty() && page < 10; ++page) {
+      json response = request("GET", next, nullptr);
+      json items = json::parse(response.value("body", "[]"), nullptr, false);
+      if (items.is_array())
+        for (const auto& i : items) {
+          std::string repo = i.contains("repository") && i["repository"].is_object()
+                                 ? i["repository"].value("full_name", "")
+                                 : "";
+          tickets.push_back({{"ticket", {{"system", "github"}, {"repo", repo}, {"number", i.value("number", 0)}}},
+                             {"title", i.value("title", "")},
+                             {"url", i.value("html_url", "")},
+                             {"state", i.value("state", "")}});
+        }
+      next = next_link(response["headers"].value("link", ""));
+    }
+    return json{{"tickets", tickets}}.dump();
+  }
+
+  std::string doctor() override {
+    std::string token = token_or_empty();
+    json check = {{"name", "token"}, {"ok", !token.empty()}};
+    check["detail"] = token.empty() ? "no GitHub token found" : "a token is configured";
+    check["fix"] = token.empty() ? json("devtrack secret set github; then plugins.github.token: enc:github "
+                                        "(or export GH_TOKEN)")
+                                 : json(nullptr);
+    return json{{"checks", json::array({check})}}.dump();
+  }
+
+ private:
+  // owner/name: the ticket's, else the one the host resolved for the update.
+  std::string repo_of(const json& ticket, const json& update) {
+    if (ticket.contains("repo") && ticket["repo"].is_string() && !ticket["repo"].get<std::string>().empty())
+      return ticket["repo"];
+    if (update.contains("repo") && update["repo"].is_string() && !update["repo"].get<std::string>().empty())
+      return update["repo"];
+    throw Error(DT_PERMANENT, "no repository for GitHub issue #" + std::to_string(ticket.value("number", 0)) +
+                                  ": write owner/name#N, or set projects[].github");
+  }
+
+  std::string issue_path(const json& ticket, const json& update) {
+    return "/repos/" + repo_of(ticket, update) + "/issues/" + std::to_string(ticket.value("number", 0));
+  }
+
+  std::string comment(const json& u) {
+    std::string md = u.value("text", u.value("body", ""));
+    if (md.empty()) md = "Worked on this.";
+    std::string meta;
+    if (u.contains("minutes") && u["minutes"].is_number()) meta += "**Time:** " + std::to_string(u["minutes"].get<int>()) + " min";
+    if (u.contains("status") && u["status"].is_string())
+      meta += std::string(meta.empty() ? "" : " · ") + "**Status:** " + u["status"].get<std::string>();
+    if (!meta.empty()) md += "\n\n" + meta;
+    if (u.contains("commits") && u["commits"].is_array() && !u["commits"].empty()) {
+      md += "\n\nCommits:";
+      for (const auto& c : u["commits"])
+        md += "\n- " + c.value("commit", "").substr(0, 12) + " " + c.value("summary", "");
+    }
+    return md + "\n\n" + marker(u.value("idempotency_key", ""));
+  }
+
+  std::string token_or_empty() {
+    for (const std::string& ref : {token_ref_, std::string("env:GH_TOKEN"), std::string("env:GITHUB_TOKEN"),
+                                   std::string("cmd:command -v gh >/dev/null && gh auth token 2>/dev/null")}) {
+      if (ref.empty()) continue;
+      try {
+        return host().secret(ref);
+      } catch (const Error&) {
+      }
+    }
+    return "";
+  }
+
+  json request(const std::string& method, const std::string& url, const json& body) {
+    std::string token = token_or_empty();
+    if (token.empty()) throw Error(DT_AUTH, "no GitHub token (plugins.github.token, GH_TOKEN or gh auth login)");
+    json req = {{"method", method},
+                {"url", url},
+                {"headers",
+                 {{"Accept", "application/vnd.github+json"},
+                  {"X-GitHub-Api-Version", "2022-11-28"},
+                  {"User-Agent", "devtrack"},
+                  {"Authorization", "Bearer " + token}}}};
+    if (!body.is_null()) {
+      req["body"] = body.dump();
+      req["headers"]["Content-Type"] = "application/json";
+    }
+    json response = json::parse(host().http(req.dump()));
+    int status = response.value("status", 0);
+    if (status >= 200 && status < 300) return response;
+    json err = json::parse(response.value("body", ""), nullptr, false);
+    std::string message = std::to_string(status) + " " + (err.is_object() ? err.value("message", "") : "");
+    const json& h = response["headers"];
+    int retry_after = h.contains("retry-after") ? std::atoi(h["retry-after"].get<std::string>().c_str()) : -1;
+    bool rate_limited = h.value("x-ratelimit-remaining", "") == "0";
+    if (rate_limited && h.contains("x-ratelimit-reset")) {
+      long reset = std::atol(h["x-ratelimit-reset"].get<std::string>().c_str());
+      retry_after = std::max<long>(retry_after, reset - host().now_ms() / 1000);
+    }
+    if (status == 429 || status >= 500 || (status == 403 && (rate_limited || retry_after >= 0)))
+      throw Error(DT_RETRY, message, retry_after);
+    if (status == 401 || status == 403) throw Error(DT_AUTH, message);
+    throw Error(DT_PERMANENT, message);
+  }
+
+  json call(const std::string& method, const std::string& path, const json& body) {
+    json response = request(method, base_ + path, body);
+    json parsed = json::parse(response.value("body", ""), nullptr, false);
+    if (parsed.is_discarded()) throw Error(DT_RETRY, "GitHub sent a reply that is not JSON");
+    // prism and some proxies wrap examples: {"value": {...}}
+    return parsed;
+  }
+
+  // The rel="next" URL of a Link header, or "".
+  static std::string next_link(const std::string& link) {
+    size_t rel = link.find("rel=\"next\"");
+    if (rel == std::string::npos) return "";
+    size_t open = link.rfind('<', rel), close = link.rfind('>', rel);
+    if (open == std::string::npos || close == std::string::npos || close < open) return "";
+    return link.substr(open + 1, close - open - 1);
+  }
+
+  std::string base_;
+  std::string token_ref_;
+};
+
+}  // namespace
+
+DEVTRACK_PLUGIN(GitHub, "github", "GitHub Issues", "0.1.0", DT_RUNS_IN_WORKER,
+                "Posts your answers as comments on GitHub issues; resolves issues and lists the ones assigned to you.",
+                kOptions)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# start | stop the GitHub peer: prism serving GitHub's own OpenAPI description
+# (prepared by prepare-github-spec.js) on a free 127.0.0.1 port. Writes the
+# port and pid under STATE_DIR for the tests. Exit 77 if the peers are not
+# installed (scripts/test.sh installs them).
+set -euo pipefail
+action=$1 state=$2
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$state"
+case $action in
+  start)
+    prism=$here/node_modules/.bin/prism
+    [ -x "$prism" ] || { echo "test peers not installed (npm ci in tests/peers): skipping"; exit 77; }
+    command -v node >/dev/null || { echo "node not found: skipping"; exit 77; }
+    node "$here/prepare-github-spec.js" "$state/github-spec.json"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
+           echo $((20000 + RANDOM % 20000)))
+    setsid "$prism" mock -h 127.0.0.1 -p "$port" "$state/github-spec.json" >"$state/github-prism.log" 2>&1 </dev/null &
+    echo $! >"$state/github.pid"
+    echo "$port" >"$state/github.port"
+    # Ready when it answers (10-30 s to load the description; 120 s while compiling).
+    for _ in $(seq 600); do
+      if curl -s -o /dev/null "http://127.0.0.1:$port/repos/acme/widgets/issues/12" 2>/dev/null; then
+        echo "prism (GitHub) ready on 127.0.0.1:$port"; exit 0
+      fi
+      kill -0 "$(cat "$state/github.pid")" 2>/dev/null || { cat "$state/github-prism.log"; exit 1; }
+      sleep 0.2
+    done
+    echo "prism did not become ready"; tail -20 "$state/github-prism.log"; exit 1 ;;
+  stop)
+    [ -f "$state/github.pid" ] && kill -- "-$(cat "$state/github.pid")" 2>/dev/null || kill "$(cat "$state/github.pid" 2>/dev/null)" 2>/dev/null || true
+    rm -f "$state/github.pid" "$state/github.port"; exit 0 ;;
+esac
