@@ -107,6 +107,9 @@ TEST_CASE("401 blocks the tracker's updates and tells the user, retry re-queues"
   REQUIRE(wait_until([&] { return s.state_is("blocked"); }));
   CHECK(s.updates()[0]["last_error"] == "401 Bad credentials");
   CHECK(wait_until([] { return run("logs --source outbox").out.find("github refused the credentials") != std::string::npos; }));
+  CHECK(run("status").out.find("github refused the credentials: its updates are blocked") != std::string::npos);
+  CHECK(json::parse(run("status --json").out)["updates"]["blocked_trackers"][0] == "github");
+  CHECK(run("doctor").out.find("FAIL  outbox: 1 blocked, 0 failed update(s)") != std::string::npos);
   CHECK(run("updates retry 1").out == "update 1 queued again\n");
   REQUIRE(wait_until([&] { return s.state_is("blocked") && s.updates()[0]["attempts"] == 2; }));
   CHECK(s.posts() == 0);

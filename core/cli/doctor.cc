@@ -12,6 +12,7 @@
 #include "ipc/ipc.h"
 #include "plugin/registry.h"
 #include "store/capture_store.h"
+#include "store/outbox_store.h"
 #include "store/store.h"
 #include "util/paths.h"
 
@@ -77,6 +78,14 @@ int run(const po::variables_map& args) {
   }
   try {
     Store store(paths::database());
+    int blocked = 0, failed = 0;
+    for (const auto& u : list_updates(store, 10000)) {
+      blocked += u.state == "blocked";
+      failed += u.state == "failed";
+    }
+    checks.push_back({"outbox", blocked == 0 && failed == 0,
+                      std::to_string(blocked) + " blocked, " + std::to_string(failed) + " failed update(s)",
+                      blocked || failed ? "devtrack updates list; fix the cause, then devtrack updates retry ID" : ""});
     for (const auto& r : list_repos(store)) {
       std::string state = r.hooks_dir.empty() ? "missing" : git::check_hook(r.hooks_dir, paths::helper("devtrack-hook"));
       checks.push_back({"hook " + r.path, state == "ok", state, state == "ok" ? "" : "devtrack repos add " + r.path});

@@ -38,6 +38,15 @@ int run(const po::variables_map& args) {
   std::cout << "  worker:    " << (w["running"] == true ? "running (pid " + w["pid"].dump() + ")" : "not running")
             << (w["pending"].get<int>() ? ", " + w["pending"].dump() + " job(s) pending" : "")
             << (w["crashes"].get<int>() ? ", " + w["crashes"].dump() + " crash(es)" : "") << "\n";
+  const auto& u = s["updates"];
+  std::string outbox;
+  for (const auto& [state, n] : u["by_state"].items()) outbox += (outbox.empty() ? "" : ", ") + n.dump() + " " + state;
+  std::cout << "  outbox:    " << (outbox.empty() ? "empty" : outbox) << "\n";
+  for (const auto& t : u["blocked_trackers"])
+    std::cout << "  WARNING:   " << t.get<std::string>()
+              << " refused the credentials: its updates are blocked (devtrack updates list; fix the token, then "
+                 "devtrack updates retry ID)\n";
+  if (u["allow_http"] == true) std::cout << "  WARNING:   network.allow_http is on: plain HTTP is allowed\n";
   for (const auto& p : s["plugins"])
     std::cout << "  plugin:    " << p["id"].get<std::string>() << " — " << p["state"].get<std::string>() << "\n";
   if (s["clock"] == "manual") std::cout << "  clock:     manual (test mode), now " << s["now"].get<std::string>() << "\n";

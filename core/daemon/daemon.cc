@@ -29,6 +29,7 @@
 #include "plugin/registry.h"
 #include "plugin/string_out.h"
 #include "store/capture_store.h"
+#include "store/outbox_store.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -346,6 +347,7 @@ class Daemon {
                                  ? std::stoll(*store_.kv_get("daemon", "interval_s"))
                                  : static_cast<long long>(config_.settings.prompt_interval.count())},
               {"repos", list_repos(store_).size()},
+              {"updates", outbox_counts()},
               {"watched", capture_->watched()},
               {"plugins", plugins},
               {"worker",
@@ -356,6 +358,18 @@ class Daemon {
                 {"last_exit", w.last_exit.empty() ? json(nullptr) : json(w.last_exit)}}}};
     s.update(paused_state());
     return s;
+  }
+
+  // Outbox rows by state, and the trackers whose updates are blocked.
+  json outbox_counts() {
+    json counts = json::object();
+    json blocked = json::array();
+    for (const auto& u : list_updates(store_, 10000)) {
+      counts[u.state] = counts.value(u.state, 0) + 1;
+      if (u.state == "blocked" && std::find(blocked.begin(), blocked.end(), u.target_plugin) == blocked.end())
+        blocked.push_back(u.target_plugin);
+    }
+    return {{"by_state", counts}, {"blocked_trackers", blocked}, {"allow_http", config_.network.allow_http}};
   }
 
   void watch_signals() {
