@@ -86,6 +86,25 @@ TEST_CASE("an answer queues one comment per ticket, sent after the grace delay, 
   CHECK(body["commits"][0]["summary"] == "fix the login redirect");
 }
 
+TEST_CASE("correcting an answer already sent amends the post instead of posting again") {
+  Setup s("ok");
+  run("checkin --answer 'fixed the login redirect, 30m'");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.state_is("sent"); }));
+  CHECK(run("checkin --edit 1 --answer 'fixed the login redirect and the session bug, 50m'").status == 0);
+  // (In test-clock mode the CLI's clock stays at the start: the amend is
+  // due at once for the daemon.)
+  Store store(s.home.file("devtrack.db"));
+  REQUIRE(wait_until([&] { return store.kv_get("github", "amends") == std::optional<std::string>("1"); }));
+  REQUIRE(wait_until([&] { return s.state_is("sent"); }));
+  CHECK(s.updates()[0]["remote_id"] == "1");
+  CHECK(s.updates()[0]["attempts"] == 2);
+  CHECK(s.posts() == 1);
+  json body = json::parse(*store.kv_get("github", "body:1"));
+  CHECK(body["minutes"] == 50);
+  CHECK(body["text"] == "fixed the login redirect and the session bug, 50m");
+}
+
 TEST_CASE("a retry honours Retry-After, then the update goes out") {
   Setup s("retry_once");
   run("checkin --answer 'fixed, 10m'");

@@ -57,6 +57,7 @@ void Outbox::deliver_due() {
                 {"ticket", json::parse(u.target)},
                 {"body", json::parse(u.body.empty() ? "{}" : u.body)},
                 {"idempotency_key", u.idempotency_key},
+                {"remote_id", u.remote_id},
                 {"check_first", check_first}};
     worker_.send("tracker.deliver", job.dump());
   }

@@ -52,8 +52,13 @@ void store_parse_and_updates(Store& store, int64_t response_id, const std::strin
   SQLite::Statement insert(store.db(),
                            "INSERT INTO updates (response_id, target_plugin, target, kind, state, body, attempts, "
                            "next_attempt_ms, idempotency_key, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?, "
-                           "?, ?, ?) ON CONFLICT (idempotency_key) DO UPDATE SET body = excluded.body, "
-                           "updated_ms = excluded.updated_ms");
+                           "?, ?, ?) ON CONFLICT (idempotency_key) DO UPDATE SET "
+                           // A sent row whose content changed goes out again as an amend
+                           // (it keeps its remote id).
+                           "state = CASE WHEN state = 'sent' AND body IS NOT excluded.body THEN 'queued' ELSE state END, "
+                           "next_attempt_ms = CASE WHEN state = 'sent' AND body IS NOT excluded.body "
+                           "THEN excluded.next_attempt_ms ELSE next_attempt_ms END, "
+                           "body = excluded.body, updated_ms = excluded.updated_ms");
   for (const auto& u : updates) {
     insert.bind(1, static_cast<int64_t>(response_id));
     insert.bind(2, u.target_plugin);

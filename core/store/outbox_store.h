@@ -31,8 +31,8 @@ struct UpdateRow {
 };
 
 // Stores the parse of an answer and (re)queues its updates, atomically.
-// Rows of this response not yet sent are replaced; sent ones are kept (a
-// correction of those is an amend, by the tracker).
+// Rows of this response not yet sent are replaced; a sent row whose content
+// changed is queued again with its remote id: the tracker amends the post.
 void store_parse_and_updates(Store& store, int64_t response_id, const std::string& parsed_json,
                              const std::vector<UpdateRow>& updates, int64_t now_ms);
 

@@ -55,6 +55,24 @@ void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
                  {"started_at_ms", body.value("answered_at_ms", json(nullptr))},
                  {"idempotency_key", job.value("idempotency_key", "")}};
   std::string text = update.dump();
+  // Posted before and changed since: edit the post where the tracker can.
+  if (!job.value("remote_id", "").empty()) {
+    std::string remote_id = job["remote_id"];
+    result["remote_id"] = remote_id;
+    if (!tracker->amend) {
+      result["status"] = "ok";
+      result["message"] = plugin + " cannot edit what it posted: the correction stays local";
+    } else {
+      json request = {{"update", update}, {"remote_id", remote_id}};
+      std::string req = request.dump();
+      StringOut out;
+      dt_status s = tracker->amend(iface.self, req.c_str(), &out.out);
+      result["status"] = s == DT_UNSUPPORTED ? "ok" : status_name(s);
+      if (s != DT_OK) result["message"] = failure(out.text).value("message", "");
+    }
+    bus.publish("tracker.result", result.dump());
+    return;
+  }
   // An earlier attempt may have reached the tracker: look before posting.
   if (job.value("check_first", false) || job.value("resent", false)) {
     StringOut found;

@@ -50,6 +50,15 @@ class Recording : public devtrack::sdk::Tracker {
     if (!id) throw devtrack::sdk::NotFound();
     return json{{"remote_id", *id}}.dump();
   }
+  std::string amend(std::string_view text) override {
+    json r = json::parse(text);
+    std::string id = r.value("remote_id", "");
+    if (!host().kv_get("body:" + id)) throw Error(DT_PERMANENT, "no post " + id);
+    host().kv_set("body:" + id, r["update"].dump());
+    int n = std::stoi(host().kv_get("amends").value_or("0")) + 1;
+    host().kv_set("amends", std::to_string(n));
+    return json{{"remote_id", id}}.dump();
+  }
   std::string list_assigned(std::string_view) override { return R"({"tickets":[]})"; }
 
  private:
