@@ -112,6 +112,21 @@ if [ -x "$build/bench/capture_bench" ]; then
   printf '%-32s %8.2f (target <= 250)\n' "details filled, worker cold" "$cold"
 fi
 
+if [ -x "$build/bench/outbox_bench" ]; then
+  echo
+  n=1000; [ $quick = 1 ] && n=50
+  echo "# outbox: $n updates (queue cost per update; drain through daemon, worker and tracker)"
+  read -r _ queue drain per sent < <("$build/bench/outbox_bench" "$devtrack" $n recording "$build/tests/plugins/recording")
+  printf '%-32s %8.1f us per update\n' "queue (parse + rows, one tx)" "$queue"
+  printf '%-32s %8.2f s (%.2f ms per update, %s sent)\n' "drain, no network" "$drain" "$per" "$sent"
+  if [ $quick = 0 ] && [ -x "$root/tests/peers/node_modules/.bin/prism" ]; then
+    bash "$root/tests/peers/github-peer.sh" start "$tmp/peer" >/dev/null
+    read -r _ queue drain per sent < <("$build/bench/outbox_bench" "$devtrack" $n github "$(cat "$tmp/peer/github.port")")
+    bash "$root/tests/peers/github-peer.sh" stop "$tmp/peer"
+    printf '%-32s %8.2f s (%.2f ms per update, %s sent)\n' "drain to GitHub (prism, local)" "$drain" "$per" "$sent"
+  fi
+fi
+
 if [ -x "$build/bench/micro_bench" ] && [ $quick = 0 ]; then
   echo; echo "# micro benchmarks (Google Benchmark)"
   "$build/bench/micro_bench" --benchmark_min_time=0.2
