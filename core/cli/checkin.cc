@@ -89,6 +89,7 @@ class Checkin {
       json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
       if (d.is_object() && d.contains("slug") && d["slug"].is_string()) slug = d["slug"];
     }
+    if (slug.empty()) slug = git::remote_slug(p.repo);  // the worker has not read the commit yet
     return json{{"repo", p.repo}, {"branch", p.branch}, {"slug", slug}, {"projects", json::parse(config().projects_json())}}
         .dump();
   }

@@ -9,7 +9,6 @@
 #include "git/git_files.h"
 #include "util/error.h"
 #include "util/paths.h"
-#include "util/process.h"
 
 using nlohmann::json;
 
@@ -21,14 +20,7 @@ namespace {
 json repo_context(const std::string& path) {
   git::Dirs dirs = git::resolve_dirs(path);
   json c = {{"repo", dirs.top}, {"branch", git::current_branch(dirs.git_dir)}};
-  std::string url;
-  if (run_capture({"git", "-C", dirs.top, "remote", "get-url", "origin"}, &url, nullptr) == 0) {
-    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
-    if (url.size() > 4 && url.compare(url.size() - 4, 4, ".git") == 0) url.resize(url.size() - 4);
-    size_t last = url.find_last_of("/:");
-    size_t before = last == std::string::npos || last == 0 ? std::string::npos : url.find_last_of("/:", last - 1);
-    if (before != std::string::npos) c["slug"] = url.substr(before + 1);
-  }
+  if (std::string slug = git::remote_slug(dirs.top); !slug.empty()) c["slug"] = slug;
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include "config/work_hours.h"
 #include "event/bus.h"
 #include "event/loop.h"
+#include "git/git_files.h"
 #include "log/log.h"
 #include "outbox/outbox.h"
 #include "store/capture_store.h"
@@ -189,6 +190,7 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
     context["commits"].push_back({{"commit", t.commit}, {"summary", d.is_object() ? d.value("summary", "") : ""}});
     if (d.is_object() && d.contains("slug") && d["slug"].is_string()) context["slug"] = d["slug"];
   }
+  if (!context.contains("slug") && p) context["slug"] = git::remote_slug(p->repo);
   store_parse_and_updates(store_, response_id, r.dump(), plan_updates(config_, response_id, r.dump(), context.dump(), now),
                           now);
 }

@@ -21,13 +21,20 @@ case $action in
     # Ready when it answers (10-30 s to load the description; 120 s while compiling).
     for _ in $(seq 600); do
       if curl -s -o /dev/null "http://127.0.0.1:$port/repos/acme/widgets/issues/12" 2>/dev/null; then
-        echo "prism (GitHub) ready on 127.0.0.1:$port"; exit 0
+        echo "prism (GitHub) ready on 127.0.0.1:$port"
+        # The recording, fault-injecting proxy in front of it.
+        rm -f "$state/proxy.port" "$state/control.port"
+        setsid node "$here/fault-proxy.js" "http://127.0.0.1:$port" "$state" >"$state/proxy.log" 2>&1 </dev/null &
+        echo $! >"$state/proxy.pid"
+        for _ in $(seq 100); do [ -s "$state/control.port" ] && { echo "proxy on 127.0.0.1:$(cat "$state/proxy.port")"; exit 0; }; sleep 0.1; done
+        echo "the fault proxy did not start"; cat "$state/proxy.log"; exit 1
       fi
       kill -0 "$(cat "$state/github.pid")" 2>/dev/null || { cat "$state/github-prism.log"; exit 1; }
       sleep 0.2
     done
     echo "prism did not become ready"; tail -20 "$state/github-prism.log"; exit 1 ;;
   stop)
+    [ -f "$state/proxy.pid" ] && kill "$(cat "$state/proxy.pid")" 2>/dev/null || true
     [ -f "$state/github.pid" ] && kill -- "-$(cat "$state/github.pid")" 2>/dev/null || kill "$(cat "$state/github.pid" 2>/dev/null)" 2>/dev/null || true
     rm -f "$state/github.pid" "$state/github.port"; exit 0 ;;
 esac

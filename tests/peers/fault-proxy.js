@@ -1,0 +1,122 @@
+// A recording, fault-injecting proxy in front of prism (PEERS.md): prism
+// validates every request; this proxy logs each one as a JSON line, injects
+// faults on request, and remembers the comments that were posted so that a
+// tracker's find() (GET .../comments) sees them — prism keeps no state.
+//
+//   node fault-proxy.js TARGET_URL STATE_DIR [--tls CERT KEY]
+// Writes STATE_DIR/proxy.port and STATE_DIR/control.port. Control API (on
+// its own port, plain HTTP):
+//   POST /faults  [{"method": "POST", "path": "/comments$", "times": 1,
+//                   "status": 500, "headers": {...}, "body": "..."} |
+//                  {..., "action": "hang"}  (forward, record, never answer)]
+//   POST /offline {"seconds": 3}   (stop listening: connection refused)
+//   GET  /requests                 (the log, one JSON object per request)
+//   POST /reset
+const http = require('http');
+const https = require('https');
+const fs = require('fs');
+const path = require('path');
+
+const [target, state] = process.argv.slice(2, 4);
+const tlsAt = process.argv.indexOf('--tls');
+const tls = tlsAt > 0 ? { cert: fs.readFileSync(process.argv[tlsAt + 1]), key: fs.readFileSync(process.argv[tlsAt + 2]) } : null;
+
+let faults = [];
+let requests = [];
+let comments = {};  // "/repos/o/r/issues/N" -> [{id, body}]
+let nextId = 1000;
+
+function matching(req) {
+  for (const f of faults) {
+    if (f.times <= 0) continue;
+    if (f.method && f.method !== req.method) continue;
+    if (f.path && !new RegExp(f.path).test(req.url.split('?')[0])) continue;
+    f.times -= 1;
+    return f;
+  }
+  return null;
+}
+
+function forward(req, body, done) {
+  const url = new URL(req.url, target);
+  const headers = Object.assign({}, req.headers, { host: url.host });
+  const out = http.request(url, { method: req.method, headers }, (res) => {
+    const chunks = [];
+    res.on('data', (c) => chunks.push(c));
+    res.on('end', () => done(res.statusCode, res.headers, Buffer.concat(chunks)));
+  });
+  out.on('error', (e) => done(502, {}, Buffer.from(JSON.stringify({ message: String(e) }))));
+  out.end(body);
+}
+
+function handle(req, res) {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const entry = { method: req.method, path: req.url, headers: req.headers, body: body.toString() };
+    requests.push(entry);
+    const fault = matching(req);
+    if (fault && !fault.action) {
+      entry.injected = fault.status;
+      res.writeHead(fault.status, Object.assign({ 'content-type': 'application/json' }, fault.headers || {}));
+      res.end(fault.body || JSON.stringify({ message: 'injected ' + fault.status }));
+      return;
+    }
+    const issue = req.url.split('?')[0].replace(/\/comments$/, '');
+    if (req.method === 'GET' && /\/issues\/\d+\/comments$/.test(req.url.split('?')[0])) {
+      // The comments posted through us, in GitHub's shape (validated auth first).
+      forward(req, body, (status, headers, data) => {
+        entry.status = status;
+        if (status !== 200) { res.writeHead(status, headers); res.end(data); return; }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify((comments[issue] || []).map((c) => ({ id: c.id, body: c.body }))));
+      });
+      return;
+    }
+    forward(req, body, (status, headers, data) => {
+      entry.status = status;
+      let out = data;
+      if (req.method === 'POST' && /\/issues\/\d+\/comments$/.test(req.url.split('?')[0]) && status === 201) {
+        const id = nextId++;
+        (comments[issue] = comments[issue] || []).push({ id, body: JSON.parse(body.toString()).body });
+        const reply = JSON.parse(data.toString());
+        reply.id = id;
+        out = Buffer.from(JSON.stringify(reply));
+        entry.comment_id = id;
+      }
+      if (fault && fault.action === 'hang') { entry.hung = true; return; }  // it arrived; no answer
+      delete headers['content-length'];
+      res.writeHead(status, headers);
+      res.end(out);
+    });
+  });
+}
+
+let server = null;
+let port = 0;
+function listen(done) {
+  server = tls ? https.createServer(tls, handle) : http.createServer(handle);
+  server.listen(port, '127.0.0.1', () => { port = server.address().port; done && done(); });
+}
+
+const control = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : null;
+    if (req.url === '/faults') faults = faults.concat(body.map((f) => Object.assign({ times: 1 }, f)));
+    else if (req.url === '/offline') { server.close(); server.closeAllConnections && server.closeAllConnections(); setTimeout(() => listen(), body.seconds * 1000); }
+    else if (req.url === '/reset') { faults = []; requests = []; comments = {}; nextId = 1000; }
+    else if (req.url === '/requests') { res.end(requests.map((r) => JSON.stringify(r)).join('\n') + '\n'); return; }
+    else if (req.url === '/comments') { res.end(JSON.stringify(comments)); return; }
+    res.end('{}');
+  });
+});
+
+listen(() => {
+  control.listen(0, '127.0.0.1', () => {
+    fs.writeFileSync(path.join(state, 'proxy.port'), String(port));
+    fs.writeFileSync(path.join(state, 'control.port'), String(control.address().port));
+  });
+});
