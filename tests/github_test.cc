@@ -86,6 +86,8 @@ TEST_CASE("end to end: commit, answer, one valid comment on issue 12, and the to
 TEST_CASE("no token: the update is blocked with a clear message, not retried blindly") {
   Setup s;
   ::unsetenv("GH_TOKEN");
+  CHECK(run("config check").err.find("warning: github: token: no GitHub token found") != std::string::npos);
+  CHECK(run("doctor").out.find("FAIL  github: token: no GitHub token found") != std::string::npos);
   run("stop");
   REQUIRE(run("start").status == 0);
   s.commit_and_answer("fixed, 10m");
@@ -94,6 +96,9 @@ TEST_CASE("no token: the update is blocked with a clear message, not retried bli
   CHECK(u[0]["state"] == "blocked");
   CHECK(u[0]["last_error"].get<std::string>().find("no GitHub token") != std::string::npos);
   CHECK(u[0]["attempts"] == 1);
+  CHECK(run("status").out.find("github refused the credentials") != std::string::npos);
+  set_env("GH_TOKEN", kToken);
+  CHECK(run("doctor").out.find("ok    github: token: a token is configured") != std::string::npos);
 }
 
 TEST_CASE("a GitHub ticket without a repository fails with what to do") {

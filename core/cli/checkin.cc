@@ -260,6 +260,13 @@ json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s) {
     if (!recent.empty()) lines.push_back("Recent tickets: " + recent);
   }
   if (p.state != "pending") lines.push_back("(" + p.state + " on " + v["created"].get<std::string>() + ")");
+  // A tracker that refused its credentials is said where the user looks.
+  std::vector<std::string> blocked;
+  for (const auto& u : list_updates(c.store(), 1000))
+    if (u.state == "blocked" && std::find(blocked.begin(), blocked.end(), u.target_plugin) == blocked.end())
+      blocked.push_back(u.target_plugin);
+  for (const auto& b : blocked)
+    lines.push_back("Note: " + b + " refused the credentials; its updates wait (devtrack doctor).");
   return {{"id", p.id},
           {"question", "What did you work on?"},
           {"context", lines},

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/plugin_checks.h"
 #include "config/config.h"
 #include "plugin/registry.h"
 #include "util/paths.h"
@@ -31,6 +32,10 @@ int run(const po::variables_map& args) {
     return result.ok() ? kOk : kFailure;
   }
   for (const auto& d : result.diagnostics) std::cerr << d.str() << "\n";
+  // What the enabled plugins say of their set-up (a missing token...).
+  if (result.ok() && !missing)
+    for (const auto& c : local_plugin_checks(plugins, result.config))
+      if (!c.ok) std::cerr << path << ": warning: " << c.name << ": " << c.detail << (c.fix.empty() ? "" : " (" + c.fix + ")") << "\n";
   if (missing) {
     std::cout << "no config file at " << path << ": the defaults apply (devtrack config init writes one)\n";
     return kOk;

@@ -7,6 +7,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
+#include "cli/plugin_checks.h"
 #include "config/config.h"
 #include "git/hooks.h"
 #include "ipc/ipc.h"
@@ -55,6 +56,8 @@ int run(const po::variables_map& args) {
     if (d.severity == "error") config_problems += (config_problems.empty() ? "" : "; ") + d.str();
   checks.push_back({"config", config.ok(), config.ok() ? paths::config_file() : config_problems,
                     config.ok() ? "" : "fix it: devtrack config check"});
+  if (config.ok())
+    for (auto& c : local_plugin_checks(plugins, config.config)) checks.push_back({c.name, c.ok, c.detail, c.fix});
   check_program(checks, "devtrack-worker");
   check_program(checks, "devtrack-hook");
 

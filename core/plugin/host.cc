@@ -105,7 +105,7 @@ struct HostServices {
     std::string error;
     auto v = resolve_secret(reference, &error);
     if (!v) {
-      log::warn(h->plugin_id, "secret {}: {}", redact_reference(reference), error);
+      log::debug(h->plugin_id, "secret {}: {}", redact_reference(reference), error);  // plugins may probe several
       return DT_NOT_FOUND;
     }
     return append(value, *v) ? DT_OK : DT_INVALID;
