@@ -400,7 +400,8 @@ TEST_CASE("doctor includes the running plugins' own checks") {
     }
   CHECK(found);
   run("pause");
-  for (const auto& c : json::parse(run("doctor --json").out)["checks"])
+  json checks = json::parse(run("doctor --json").out)["checks"];  // a copy: the parse result is a temporary
+  for (const auto& c : checks)
     if (c["check"] == "timer: schedule") CHECK(c["detail"] == "paused until `devtrack resume`");
 }
 

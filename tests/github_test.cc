@@ -47,7 +47,10 @@ struct Setup {
     commit(repo, "fix the login redirect");
     REQUIRE(wait_until([&] { return !json::parse(run("checkin --list --json").out).empty(); }));
     REQUIRE(wait_until([&] {
-      return json::parse(run("checkin --list --json").out)[0]["commits"][0]["summary"] == "fix the login redirect";
+      json list = json::parse(run("checkin --list --json").out);  // kept alive while we iterate
+      for (const auto& c : list[0]["commits"])
+        if (c["summary"] == "fix the login redirect") return true;
+      return false;
     }));
     REQUIRE(run("checkin --answer '" + answer + "'").status == 0);
   }
@@ -65,6 +68,12 @@ std::string everything_under(const std::string& dir) {
 
 TEST_CASE("end to end: commit, answer, one valid comment on issue 12, and the token is nowhere in clear") {
   Setup s;
+  // The suggested issue is resolved through GitHub and cached for offline prompts.
+  commit(s.repo, "start on the login redirect");
+  REQUIRE(wait_until([&] {
+    json l = json::parse(run("checkin --list --json").out);
+    return !l.empty() && l[0]["suggestion_title"] == "Found a bug";  // the title in GitHub's example
+  }));
   s.commit_and_answer("fixed the login redirect, 30m, done");
   json u = s.updates();
   REQUIRE(u.size() == 1);

@@ -80,7 +80,19 @@ class Checkin {
             {"branch", p.branch.empty() ? json(nullptr) : json(p.branch)},
             {"commits", commits},
             {"suggestion", p.suggestion.empty() ? json(nullptr) : json::parse(p.suggestion)},
+            {"suggestion_title", suggestion_title(p)},
             {"due", p.due_ms ? json(local_iso_time(p.due_ms, config().settings.timezone)) : json(nullptr)}};
+  }
+
+  // The suggested ticket's title, from the offline cache (null if unknown).
+  json suggestion_title(const PromptRow& p) {
+    if (p.suggestion.empty()) return nullptr;
+    json t = json::parse(p.suggestion, nullptr, false);
+    if (!t.is_object() || !t.contains("system")) return nullptr;
+    auto cached = store_.cache_get(tracker_for(t["system"]), p.suggestion, process_clock().now_ms());
+    if (!cached) return nullptr;
+    json r = json::parse(*cached, nullptr, false);
+    return r.is_object() && r.contains("title") ? r["title"] : json(nullptr);
   }
 
   std::string context(const PromptRow& p) {
@@ -270,7 +282,9 @@ json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s) {
   return {{"id", p.id},
           {"question", "What did you work on?"},
           {"context", lines},
-          {"suggestion", p.suggestion.empty() ? json(nullptr) : json(ticket_text(json::parse(p.suggestion)))},
+          {"suggestion", p.suggestion.empty() ? json(nullptr)
+                         : json(ticket_text(json::parse(p.suggestion)) +
+                                (v["suggestion_title"].is_string() ? " — " + v["suggestion_title"].get<std::string>() : ""))},
           {"completions", c.completions()},
           {"defer_s", c.config().prompt.defer.count()},
           {"timeout_s", timeout_s},

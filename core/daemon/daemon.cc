@@ -109,7 +109,8 @@ class Daemon {
     prompts_ = std::make_unique<Prompts>(loop_, bus_, store_, config_,
                                          [this](const std::string& text, const std::string& context) {
                                            return parse(text, context);
-                                         });
+                                         },
+                                         worker_.get());
     server_.listen(ipc::socket_path());
     start_plugins();
     restore_schedule();

@@ -8,6 +8,7 @@
 #include "event/loop.h"
 #include "git/git_files.h"
 #include "log/log.h"
+#include "daemon/worker_link.h"
 #include "outbox/outbox.h"
 #include "store/capture_store.h"
 #include "store/outbox_store.h"
@@ -19,8 +20,9 @@ using nlohmann::json;
 
 namespace devtrack {
 
-Prompts::Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse)
-    : loop_(loop), bus_(bus), store_(store), config_(config), parse_(std::move(parse)) {
+Prompts::Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse, WorkerLink* worker)
+    : loop_(loop), bus_(bus), store_(store), config_(config), parse_(std::move(parse)), worker_(worker) {
+  bus_.subscribe("tracker.resolved", [this](const Event& e) { on_resolved(e.payload); }, "prompts");
   for (const char* kind : {"commit", "timer", "editor", "manual"})
     bus_.subscribe(std::string("trigger.") + kind,
                    [this, kind](const Event& e) { on_trigger(kind, e.payload); }, "prompts");
@@ -78,6 +80,7 @@ void Prompts::on_trigger(const std::string& kind, const std::string& payload) {
   }
   p.id = create_prompt(store_, p);
   if (trigger_id) attach_trigger(store_, trigger_id, p.id);
+  if (!p.suggestion.empty()) resolve_suggestion(p.id, p.suggestion, git::remote_slug(repo));
   p.state = "pending";
   log::info("prompts", "prompt {} opened ({}{})", p.id, kind, repo.empty() ? "" : " in " + repo);
   schedule(p);
@@ -98,6 +101,7 @@ void Prompts::on_details(const std::string& payload) {
                            nullptr, false);
       if (r.is_object() && r.contains("tickets") && !r["tickets"].empty()) {
         set_suggestion(store_, p.id, r["tickets"][0].dump());
+        resolve_suggestion(p.id, r["tickets"][0].dump(), d["details"].value("slug", ""));
         bus_.publish("prompt.updated", json{{"prompt_id", p.id}}.dump());
       }
       return;
@@ -193,6 +197,26 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   if (!context.contains("slug") && p) context["slug"] = git::remote_slug(p->repo);
   store_parse_and_updates(store_, response_id, r.dump(), plan_updates(config_, response_id, r.dump(), context.dump(), now),
                           now);
+}
+
+void Prompts::resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo) {
+  json ticket = json::parse(ticket_json, nullptr, false);
+  if (!worker_ || !ticket.is_object() || !ticket.contains("system")) return;
+  std::string plugin = tracker_for(ticket["system"]);
+  if (!config_.plugin_enabled(plugin)) return;
+  if (store_.cache_get(plugin, ticket_json, loop_.clock().now_ms())) return;  // known and fresh
+  worker_->send("tracker.resolve",
+                json{{"prompt_id", prompt_id}, {"plugin", plugin}, {"ticket", ticket}, {"repo", repo}}.dump());
+}
+
+void Prompts::on_resolved(const std::string& payload) {
+  json r = json::parse(payload, nullptr, false);
+  if (!r.is_object() || !r.contains("prompt_id")) return;
+  if (worker_) worker_->done("tracker.resolve", r["prompt_id"]);
+  if (r.value("status", "") != "ok" || !r.contains("result") || !r["result"].is_object()) return;
+  const int64_t day = 86'400'000;
+  store_.cache_put(r.value("plugin", ""), r["ticket"].dump(), r["result"].dump(), loop_.clock().now_ms() + day);
+  bus_.publish("prompt.updated", json{{"prompt_id", r["prompt_id"]}}.dump());
 }
 
 int64_t Prompts::ask(const std::string& note) {

@@ -16,6 +16,7 @@ namespace devtrack {
 class Bus;
 class EventLoop;
 class Store;
+class WorkerLink;
 struct Config;
 struct PromptRow;
 
@@ -24,7 +25,7 @@ class Prompts {
   // Parses text with the running parser plugin: result JSON, or "".
   using ParseFn = std::function<std::string(const std::string& text, const std::string& context_json)>;
 
-  Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse);
+  Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse, WorkerLink* worker = nullptr);
 
   // [loop] Expires overdue prompts, schedules timeouts and returns, parses
   // answers stored while the daemon was down.
@@ -40,6 +41,9 @@ class Prompts {
   void schedule(const PromptRow& prompt);
   void request(int64_t prompt_id);
   void parse_answer(int64_t response_id, int64_t prompt_id, const std::string& text);
+  // Asks the ticket's tracker for its title (cached a day for offline use).
+  void resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo);
+  void on_resolved(const std::string& payload);
   std::string context_for(const std::string& repo, const std::string& branch, const std::string& slug);
 
   EventLoop& loop_;
@@ -47,6 +51,7 @@ class Prompts {
   Store& store_;
   const Config& config_;
   ParseFn parse_;
+  WorkerLink* worker_;
   std::map<int64_t, uint64_t> timers_;  // prompt id -> its expiry or return timer
 };
 

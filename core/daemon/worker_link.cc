@@ -209,7 +209,7 @@ WorkerLink::~WorkerLink() { stop(); }
 
 void WorkerLink::send(const std::string& topic, const std::string& payload) {
   json p = json::parse(payload);
-  int64_t key = p.value("trigger_id", p.value("update_id", int64_t{0}));
+  int64_t key = p.value("trigger_id", p.value("update_id", p.value("prompt_id", int64_t{0})));
   auto& job = impl_->jobs[{topic, key}];
   job.topic = topic;
   job.payload = payload;

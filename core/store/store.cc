@@ -76,6 +76,26 @@ void Store::kv_erase(const std::string& plugin, const std::string& key) {
   q.exec();
 }
 
+std::optional<std::string> Store::cache_get(const std::string& plugin, const std::string& key, int64_t now_ms) {
+  SQLite::Statement q(*db_, "SELECT value FROM cache WHERE plugin = ? AND key = ? AND expires_ms > ?");
+  q.bind(1, plugin);
+  q.bind(2, key);
+  q.bind(3, static_cast<int64_t>(now_ms));
+  if (!q.executeStep()) return std::nullopt;
+  return q.getColumn(0).getString();
+}
+
+void Store::cache_put(const std::string& plugin, const std::string& key, const std::string& value, int64_t expires_ms) {
+  SQLite::Statement q(*db_,
+                      "INSERT INTO cache (plugin, key, value, expires_ms) VALUES (?, ?, ?, ?) ON CONFLICT (plugin, key) "
+                      "DO UPDATE SET value = excluded.value, expires_ms = excluded.expires_ms");
+  q.bind(1, plugin);
+  q.bind(2, key);
+  q.bind(3, value);
+  q.bind(4, static_cast<int64_t>(expires_ms));
+  q.exec();
+}
+
 void Store::append_logs(const std::vector<LogRecord>& records) {
   if (records.empty()) return;
   SQLite::Transaction tx(*db_);

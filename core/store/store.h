@@ -54,6 +54,10 @@ class Store {
   void kv_set(const std::string& plugin, const std::string& key, const std::string& value);
   void kv_erase(const std::string& plugin, const std::string& key);
 
+  // The offline cache (resolved tickets, assigned lists) with an expiry.
+  std::optional<std::string> cache_get(const std::string& plugin, const std::string& key, int64_t now_ms);
+  void cache_put(const std::string& plugin, const std::string& key, const std::string& value, int64_t expires_ms);
+
   // Logs, written in batches by the service log sink.
   void append_logs(const std::vector<LogRecord>& records);
   std::vector<LogRecord> read_logs(const LogQuery& query);

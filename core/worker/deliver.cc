@@ -99,10 +99,31 @@ void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
   bus.publish("tracker.result", result.dump());
 }
 
+// Looks a ticket up (title, state, url) for prompts and summaries.
+void resolve(Bus& bus, PluginHost& host, const std::string& payload) {
+  json job = json::parse(payload, nullptr, false);
+  if (!job.is_object() || !job.contains("prompt_id")) return;
+  json result = {{"prompt_id", job["prompt_id"]}, {"plugin", job.value("plugin", "")}, {"ticket", job["ticket"]}};
+  auto iface = host.interface(job.value("plugin", ""), DEVTRACK_TRACKER_V1);
+  if (!iface.table) {
+    result["status"] = "permanent";
+    bus.publish("tracker.resolved", result.dump());
+    return;
+  }
+  json request = {{"ticket", job["ticket"]}, {"repo", job.value("repo", json(nullptr))}};
+  std::string text = request.dump();
+  StringOut out;
+  dt_status s = static_cast<const dt_tracker_v1*>(iface.table)->resolve(iface.self, text.c_str(), &out.out);
+  result["status"] = status_name(s);
+  if (s == DT_OK) result["result"] = json::parse(out.text, nullptr, false);
+  bus.publish("tracker.resolved", result.dump());
+}
+
 }  // namespace
 
 void start_delivery(Bus& bus, PluginHost& host) {
   bus.subscribe("tracker.deliver", [&bus, &host](const Event& e) { deliver(bus, host, e.payload); }, "delivery");
+  bus.subscribe("tracker.resolve", [&bus, &host](const Event& e) { resolve(bus, host, e.payload); }, "delivery");
 }
 
 }  // namespace devtrack
