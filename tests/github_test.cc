@@ -57,12 +57,6 @@ struct Setup {
   json updates() { return json::parse(run("updates list --json").out); }
 };
 
-std::string everything_under(const std::string& dir) {
-  std::string all;
-  for (const auto& f : fs::recursive_directory_iterator(dir))
-    if (f.is_regular_file()) all += slurp(f.path().string());
-  return all;
-}
 
 }  // namespace
 

@@ -18,13 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kToken = "ghp_Secret0123456789abcdefXYZ";
 
-// Every byte DevTrack wrote under the home, to look for the secret in clear.
-std::string everything_under(const std::string& dir) {
-  std::string all;
-  for (const auto& f : fs::recursive_directory_iterator(dir))
-    if (f.is_regular_file()) all += slurp(f.path().string());
-  return all;
-}
 }  // namespace
 
 TEST_CASE("secret set stores it encrypted, 0600, and enc:NAME resolves it") {

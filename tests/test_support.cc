@@ -117,6 +117,13 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
+std::string everything_under(const std::string& dir) {
+  std::string all;
+  for (const auto& f : fs::recursive_directory_iterator(dir))
+    if (f.is_regular_file()) all += slurp(f.path().string());
+  return all;
+}
+
 void spit(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;

@@ -50,6 +50,8 @@ bool wait_until(const std::function<bool()>& pred, int seconds = 20);
 std::string source_dir();
 std::string build_dir();
 std::string slurp(const std::string& path);
+// Every byte of every file under dir (to look for a secret in clear).
+std::string everything_under(const std::string& dir);
 void spit(const std::string& path, const std::string& text);
 
 }  // namespace devtrack::test
