@@ -80,7 +80,6 @@ void Prompts::on_trigger(const std::string& kind, const std::string& payload) {
   }
   p.id = create_prompt(store_, p);
   if (trigger_id) attach_trigger(store_, trigger_id, p.id);
-  if (!p.suggestion.empty()) resolve_suggestion(p.id, p.suggestion, git::remote_slug(repo));
   p.state = "pending";
   log::info("prompts", "prompt {} opened ({}{})", p.id, kind, repo.empty() ? "" : " in " + repo);
   schedule(p);
@@ -89,24 +88,24 @@ void Prompts::on_trigger(const std::string& kind, const std::string& payload) {
 
 void Prompts::on_details(const std::string& payload) {
   json d = json::parse(payload, nullptr, false);
-  if (!d.is_object() || !d.contains("details") || !d["details"].contains("message") || !parse_) return;
-  // The prompt this trigger belongs to, if it has no suggestion yet.
-  int64_t trigger_id = d.value("trigger_id", int64_t{0});
-  for (const auto& p : prompts_in_state(store_, "pending")) {
-    if (!p.suggestion.empty()) continue;
-    for (const auto& t : prompt_triggers(store_, p.id)) {
-      if (t.id != trigger_id) continue;
-      json r = json::parse(parse_(d["details"]["message"].get<std::string>(),
-                                  context_for(p.repo, p.branch, d["details"].value("slug", ""))),
-                           nullptr, false);
-      if (r.is_object() && r.contains("tickets") && !r["tickets"].empty()) {
-        set_suggestion(store_, p.id, r["tickets"][0].dump());
-        resolve_suggestion(p.id, r["tickets"][0].dump(), d["details"].value("slug", ""));
-        bus_.publish("prompt.updated", json{{"prompt_id", p.id}}.dump());
-      }
-      return;
+  if (!d.is_object() || !d.contains("details") || !d["details"].is_object()) return;
+  auto p = prompt_of_trigger(store_, d.value("trigger_id", int64_t{0}));
+  if (!p || p->state != "pending") return;
+  const json& details = d["details"];
+  std::string slug = details.value("slug", "");
+  // No suggestion yet: the commit message may name the ticket.
+  std::string suggestion = p->suggestion;
+  if (suggestion.empty() && parse_ && details.contains("message") && details["message"].is_string()) {
+    json r = json::parse(parse_(details["message"].get<std::string>(), context_for(p->repo, p->branch, slug)),
+                         nullptr, false);
+    if (r.is_object() && r.contains("tickets") && !r["tickets"].empty()) {
+      suggestion = r["tickets"][0].dump();
+      set_suggestion(store_, p->id, suggestion);
+      bus_.publish("prompt.updated", json{{"prompt_id", p->id}}.dump());
     }
   }
+  // Now that the remote is known, look the ticket up (for its title).
+  if (!suggestion.empty()) resolve_suggestion(p->id, suggestion, slug);
 }
 
 // Pending: expires after prompt.timeout. Deferred: comes back when due.

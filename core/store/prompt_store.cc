@@ -74,6 +74,13 @@ std::optional<PromptRow> get_prompt(Store& store, int64_t id) {
   return prompt_from(q);
 }
 
+std::optional<PromptRow> prompt_of_trigger(Store& store, int64_t trigger_id) {
+  SQLite::Statement q(store.db(), std::string(kPromptColumns) + " WHERE id = (SELECT prompt_id FROM triggers WHERE id = ?)");
+  q.bind(1, static_cast<int64_t>(trigger_id));
+  if (!q.executeStep()) return std::nullopt;
+  return prompt_from(q);
+}
+
 void set_suggestion(Store& store, int64_t prompt_id, const std::string& ticket_json) {
   SQLite::Statement q(store.db(), "UPDATE prompts SET suggestion = NULLIF(?, '') WHERE id = ?");
   q.bind(1, ticket_json);

@@ -36,6 +36,8 @@ std::optional<PromptRow> open_prompt(Store& store, const std::string& repo);
 int64_t create_prompt(Store& store, const PromptRow& prompt);
 void attach_trigger(Store& store, int64_t trigger_id, int64_t prompt_id);
 std::optional<PromptRow> get_prompt(Store& store, int64_t id);
+// The prompt a trigger belongs to.
+std::optional<PromptRow> prompt_of_trigger(Store& store, int64_t trigger_id);
 void set_suggestion(Store& store, int64_t prompt_id, const std::string& ticket_json);
 // Prompts that want an answer, oldest first; skipped ones after the rest.
 std::vector<PromptRow> unanswered_prompts(Store& store, int limit = 50);
