@@ -10,6 +10,9 @@
 #include <thread>
 
 #include "ipc/ipc.h"
+#include "event/clock.h"
+#include "store/assigned.h"
+#include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
 #include "test_support.h"
@@ -231,6 +234,39 @@ TEST_CASE("in a real terminal: a follow-up question chooses between two projects
   t.line("2");
   REQUIRE(t.shows("recorded prompt 1 · project payments · 60 min"));
   CHECK(s.last_response()["project"] == "payments");
+}
+
+TEST_CASE("in a real terminal: a blocked tracker and the tickets assigned to you show in the next prompt") {
+  if (!have_tmux()) FAIL("tmux not installed");
+  Setup s;
+  // GitHub enabled but unreachable: its fetch fails and the kept list stays.
+  std::string config = kConfig;
+  config.replace(config.find("tty: {enabled: true}"), 20,
+                 "tty: {enabled: true}, github: {enabled: true, base_url: \"http://127.0.0.1:9\"}");
+  spit(s.home.file("config.yaml"), config);
+  REQUIRE(run("reload").status == 0);
+  s.commit_and_wait("fix the login redirect");
+  REQUIRE(run("checkin --answer 'fixed the redirect, 20m'").status == 0);
+  {
+    Store store(s.home.file("devtrack.db"));
+    int64_t now = process_clock().now_ms();
+    block_plugin(store, "github", "401 Bad credentials", now);
+    put_assigned(store, "github",
+                 R"([{"ticket": {"system": "github", "repo": "acme/widgets", "number": 31},
+                      "title": "Checkout times out", "url": "", "state": "open"}])", now);
+  }
+  run("ask --no-wait");
+  Tmux t(s.home.root());
+  t.line(env_line(s.home) + "; devtrack checkin");
+  REQUIRE(t.shows("What did you work on?"));
+  CHECK(t.shows("Note: github refused the credentials; its updates wait (devtrack doctor)."));
+  CHECK(t.shows("Assigned to you: acme/widgets#31 Checkout times out"));
+  t.type("-l 'acme/widgets#3'");
+  t.type("Tab");  // the assigned ticket completes too
+  REQUIRE(t.shows("acme/widgets#31"));
+  t.line(" checkout timeouts, 1h");
+  REQUIRE(t.shows("recorded prompt 2"));
+  CHECK(s.last_response()["tickets"][0]["number"] == 31);
 }
 
 TEST_CASE("inline inside git commit, and its timeout leaves the prompt pending") {

@@ -230,3 +230,83 @@ TEST_CASE("TLS: a server with a private CA is refused, then trusted with network
   }
   run("-c 'kill $(cat \"" + dir + "/tls/pid\")'", "/bin/sh");
 }
+
+TEST_CASE("403 with x-ratelimit-remaining 0 waits until x-ratelimit-reset") {
+  Setup s;
+  // The worker's test clock starts at 08:00:00Z: the reset is 15 minutes on.
+  control("POST", "/faults",
+          R"([{"method": "POST", "path": "/comments$", "status": 403,
+               "headers": {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1780301700"},
+               "body": "{\"message\": \"API rate limit exceeded\"}"}])");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.update()["attempts"] == 1 && s.update()["state"] == "queued"; }));
+  CHECK(s.update()["last_error"].get<std::string>().find("API rate limit exceeded") != std::string::npos);
+  s.advance(800'000);  // not yet at the reset
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(s.update()["attempts"] == 1);
+  s.advance(3'700'000);
+  REQUIRE(s.settles_as("sent"));
+  CHECK(comments_recorded() == 1);
+}
+
+TEST_CASE("a correction after the post edits the GitHub comment (PATCH, valid for GitHub's description)") {
+  Setup s;
+  s.advance(61'000);
+  REQUIRE(s.settles_as("sent"));
+  REQUIRE(run("checkin --edit 1 --answer 'fixed the login redirect and the logout, 45m, done'").status == 0);
+  s.advance(61'000);
+  REQUIRE(wait_until([&] {  // answered (the proxy logs a request before prism replies)
+    for (const auto& r : control("GET", "/requests"))
+      if (r["method"] == "PATCH" && r.contains("status")) return true;
+    return false;
+  }));
+  json patch;
+  for (const auto& r : control("GET", "/requests"))
+    if (r["method"] == "PATCH") patch = r;
+  CHECK(patch["path"] == "/repos/acme/widgets/issues/comments/1000");
+  CHECK(patch["status"] == 200);  // prism accepted it
+  CHECK(json::parse(patch["body"].get<std::string>())["body"].get<std::string>().find("and the logout") !=
+        std::string::npos);
+  REQUIRE(s.settles_as("sent"));
+  CHECK(comment_posts() == 1);
+}
+
+TEST_CASE("assigned issues: every Link page is followed, cached, and listed offline") {
+  Setup s;
+  // The prompt fetched the list by itself (one page: prism's example).
+  auto issue_lists = [] {
+    int n = 0;
+    for (const auto& r : control("GET", "/requests"))
+      n += r["method"] == "GET" && r["path"].get<std::string>().rfind("/issues?", 0) == 0 && r.contains("status");
+    return n;
+  };
+  REQUIRE(wait_until([&] { return issue_lists() == 1; }));
+  control("POST", "/reset");
+  control("POST", "/faults", R"([{"method": "GET", "path": "^/issues$", "action": "paginate", "pages": 3,
+                                  "times": 10}])");
+  auto fetched = run("tickets --refresh --json");
+  INFO(fetched.out << fetched.err << run("logs -n 50").out);
+  REQUIRE(fetched.status == 0);
+  std::vector<std::string> pages;
+  for (const auto& r : control("GET", "/requests"))
+    if (r["method"] == "GET" && r["path"].get<std::string>().rfind("/issues?", 0) == 0) {
+      CHECK(r["status"] == 200);
+      pages.push_back(r["path"]);
+    }
+  REQUIRE(pages.size() == 3);
+  CHECK(pages[0].find("filter=assigned") != std::string::npos);
+  CHECK(pages[2].find("page=3") != std::string::npos);
+  json tickets = json::parse(fetched.out);
+  REQUIRE(tickets.size() >= 3);
+  CHECK(tickets.size() % 3 == 0);  // each page's issues, once
+  CHECK(tickets[0]["plugin"] == "github");
+  CHECK(tickets[0]["ticket"]["system"] == "github");
+  CHECK(tickets[0]["ticket"]["number"].is_number());
+  CHECK(!tickets[0]["title"].get<std::string>().empty());
+  // Offline (no daemon, no network): the kept list still answers.
+  run("stop");
+  control("POST", "/offline", R"({"seconds": 2})");
+  json kept = json::parse(run("tickets --json").out);
+  CHECK(kept.size() == tickets.size());
+  CHECK(run("tickets").out.find(tickets[0]["title"].get<std::string>()) != std::string::npos);
+}

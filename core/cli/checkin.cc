@@ -23,6 +23,7 @@
 #include "plugin/registry.h"
 #include "plugin/string_out.h"
 #include "outbox/outbox.h"
+#include "store/assigned.h"
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
@@ -35,16 +36,6 @@ using nlohmann::json;
 namespace devtrack::cli {
 
 namespace {
-
-std::string ticket_text(const json& t) {
-  if (!t.is_object()) return "";
-  if (t.value("system", "") == "github")
-    return (t.contains("repo") && t["repo"].is_string() ? t["repo"].get<std::string>() : "") + "#" +
-           std::to_string(t.value("number", 0L));
-  if (t.value("system", "") == "jira") return t.value("key", "");
-  if (t.value("system", "") == "trello") return "trello:" + t.value("card", "");
-  return "";
-}
 
 class Checkin {
  public:
@@ -181,10 +172,20 @@ class Checkin {
       words.push_back(p.id);
       for (const auto& a : p.aliases) words.push_back(a);
     }
-    for (const auto& t : json::parse(known_tickets(store_)))
+    json tickets = json::parse(known_tickets(store_));
+    for (const auto& a : assigned()) tickets.push_back(a["ticket"]);
+    for (const auto& t : tickets)
       if (auto s = ticket_text(t); !s.empty() && std::find(words.begin(), words.end(), s) == words.end())
         words.push_back(s);
     return words;
+  }
+
+  // The open tickets assigned to the user (cached by the worker), as hints.
+  json assigned() {
+    json out = json::array();
+    for (const auto& list : assigned_lists(store_, enabled_trackers(loaded_), process_clock().now_ms()))
+      for (const auto& t : json::parse(list.tickets_json)) out.push_back(t);
+    return out;
   }
 
   static void print_recorded(int64_t id, const json& parsed) {
@@ -270,6 +271,14 @@ json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s) {
     for (const auto& t : json::parse(known_tickets(c.store(), 5)))
       recent += (recent.empty() ? "" : ", ") + ticket_text(t);
     if (!recent.empty()) lines.push_back("Recent tickets: " + recent);
+  }
+  if (p.suggestion.empty()) {
+    json assigned = c.assigned();
+    for (size_t i = 0; i < assigned.size() && i < 3; ++i)
+      lines.push_back((i == 0 ? "Assigned to you: " : "                 ") + ticket_text(assigned[i]["ticket"]) + " " +
+                      assigned[i].value("title", ""));
+    if (assigned.size() > 3) lines.push_back("                 and " + std::to_string(assigned.size() - 3) +
+                                             " more (devtrack tickets)");
   }
   if (p.state != "pending") lines.push_back("(" + p.state + " on " + v["created"].get<std::string>() + ")");
   // A tracker that refused its credentials is said where the user looks.

@@ -57,10 +57,8 @@ int list(const po::variables_map& args) {
   std::vector<std::vector<std::string>> table = {{"ID", "TRACKER", "TARGET", "KIND", "STATE", "TRIES", "NOTE"}};
   for (const auto& u : rows) {
     json t = json::parse(u.target, nullptr, false);
-    std::string target = t.is_object() ? (t.contains("key") ? t["key"].get<std::string>()
-                                          : t.contains("number") ? "#" + t["number"].dump()
-                                          : t.dump())
-                                       : u.target;
+    std::string target = t.is_string() ? t.get<std::string>() : ticket_text(t);
+    if (target.empty()) target = u.target;
     table.push_back({std::to_string(u.id), u.target_plugin, target, u.kind, u.state, std::to_string(u.attempts),
                      u.state == "sent" ? u.remote_id : u.last_error});
   }

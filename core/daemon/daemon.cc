@@ -140,6 +140,10 @@ class Daemon {
   }
 
   void start_plugins() {
+    std::vector<std::string> trackers;
+    for (const auto& p : plugins_)
+      if (!p.refused && p.kind == "tracker" && config_.plugin_enabled(p.id)) trackers.push_back(p.id);
+    prompts_->set_trackers(trackers);
     for (const auto& p : plugins_) {
       if (p.refused || p.runs_in != "daemon" || !config_.plugin_enabled(p.id)) continue;
       if (!find_plugin(plugins_, p.id) || find_plugin(plugins_, p.id)->path != p.path) continue;
@@ -252,6 +256,11 @@ class Daemon {
       return json{{"ok", true}}.dump();
     }
     if (c == "sync") return json{{"due", outbox_->sync()}}.dump();
+    if (c == "tickets.refresh") {
+      bool fetching = prompts_->refresh_assigned(true);
+      return json{{"fetching", fetching},
+                  {"seq", std::stoll(store_.kv_get("daemon", "assigned_seq").value_or("0"))}}.dump();
+    }
     if (c == "ask") return json{{"prompt_id", prompts_->ask(args.value("note", ""))}}.dump();
     if (c == "repos.changed") {
       capture_->refresh_repos();

@@ -10,6 +10,7 @@
 #include "log/log.h"
 #include "daemon/worker_link.h"
 #include "outbox/outbox.h"
+#include "store/assigned.h"
 #include "store/capture_store.h"
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
@@ -23,6 +24,7 @@ namespace devtrack {
 Prompts::Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse, WorkerLink* worker)
     : loop_(loop), bus_(bus), store_(store), config_(config), parse_(std::move(parse)), worker_(worker) {
   bus_.subscribe("tracker.resolved", [this](const Event& e) { on_resolved(e.payload); }, "prompts");
+  bus_.subscribe("tracker.assigned.done", [this](const Event& e) { on_assigned(e.payload); }, "prompts");
   for (const char* kind : {"commit", "timer", "editor", "manual"})
     bus_.subscribe(std::string("trigger.") + kind,
                    [this, kind](const Event& e) { on_trigger(kind, e.payload); }, "prompts");
@@ -151,6 +153,20 @@ void Prompts::request(int64_t prompt_id) {
     if (until < 0 || until > loop_.clock().now_ms()) return;  // paused: the prompt waits quietly
   }
   bus_.publish("prompt.request", json{{"prompt_id", prompt_id}}.dump());
+  refresh_assigned(false);  // for the next prompts' hints, in the background
+}
+
+bool Prompts::refresh_assigned(bool force) {
+  if (!worker_ || trackers_.empty()) return false;
+  int64_t now = loop_.clock().now_ms();
+  auto last = store_.kv_get("daemon", "assigned_tried_ms");
+  if (!force && last && now - std::stoll(*last) < kAssignedFreshMs) return false;
+  store_.kv_set("daemon", "assigned_tried_ms", std::to_string(now));
+  int64_t seq = std::stoll(store_.kv_get("daemon", "assigned_seq").value_or("0")) + 1;
+  store_.kv_set("daemon", "assigned_seq", std::to_string(seq));
+  worker_->send("tracker.assigned", json{{"seq", seq}}.dump());
+  log::info("prompts", "fetching the tickets assigned to you from {} tracker(s)", trackers_.size());
+  return true;
 }
 
 void Prompts::changed(int64_t prompt_id) {
@@ -216,6 +232,14 @@ void Prompts::on_resolved(const std::string& payload) {
   const int64_t day = 86'400'000;
   store_.cache_put(r.value("plugin", ""), r["ticket"].dump(), r["result"].dump(), loop_.clock().now_ms() + day);
   bus_.publish("prompt.updated", json{{"prompt_id", r["prompt_id"]}}.dump());
+}
+
+// Remembers how the last fetch went, for `devtrack tickets --refresh`.
+void Prompts::on_assigned(const std::string& payload) {
+  if (worker_) worker_->done("tracker.assigned", 0);
+  json r = json::parse(payload, nullptr, false);
+  if (!r.is_object()) return;
+  store_.kv_set("daemon", "assigned_last", r.dump());
 }
 
 int64_t Prompts::ask(const std::string& note) {

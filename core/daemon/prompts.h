@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace devtrack {
 
@@ -34,6 +35,12 @@ class Prompts {
   void changed(int64_t prompt_id);
   // [loop] `devtrack ask`: a manual trigger and its prompt; returns the prompt id.
   int64_t ask(const std::string& note);
+  // [loop] The enabled tracker plugins (set at start and on reload).
+  void set_trackers(std::vector<std::string> trackers) { trackers_ = std::move(trackers); }
+  // [loop] Has the worker fetch the trackers' lists of tickets assigned to
+  // the user, unless fetched (or tried) within the hour and not `force`d.
+  // Returns whether a fetch was started.
+  bool refresh_assigned(bool force);
 
  private:
   void on_trigger(const std::string& kind, const std::string& payload);
@@ -44,6 +51,7 @@ class Prompts {
   // Asks the ticket's tracker for its title (cached a day for offline use).
   void resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo);
   void on_resolved(const std::string& payload);
+  void on_assigned(const std::string& payload);
   std::string context_for(const std::string& repo, const std::string& branch, const std::string& slug);
 
   EventLoop& loop_;
@@ -53,6 +61,7 @@ class Prompts {
   ParseFn parse_;
   WorkerLink* worker_;
   std::map<int64_t, uint64_t> timers_;  // prompt id -> its expiry or return timer
+  std::vector<std::string> trackers_;
 };
 
 }  // namespace devtrack

@@ -5,9 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "event/bus.h"
+#include "event/clock.h"
 #include "log/log.h"
 #include "plugin/host.h"
 #include "plugin/string_out.h"
+#include "store/assigned.h"
 
 using nlohmann::json;
 
@@ -119,11 +121,41 @@ void resolve(Bus& bus, PluginHost& host, const std::string& payload) {
   bus.publish("tracker.resolved", result.dump());
 }
 
+// Refreshes every running tracker's list of open tickets assigned to the
+// user, kept in the store's cache for prompts, `devtrack tickets` and
+// summaries (also offline). A failing tracker keeps its previous list.
+void assigned(Bus& bus, PluginHost& host, Store& store, const std::string& payload) {
+  json job = json::parse(payload, nullptr, false);
+  json result = {{"trackers", json::object()}, {"seq", job.is_object() ? job.value("seq", int64_t{0}) : int64_t{0}}};
+  for (const auto& id : host.running()) {
+    auto iface = host.interface(id, DEVTRACK_TRACKER_V1);
+    if (!iface.table) continue;
+    auto* tracker = static_cast<const dt_tracker_v1*>(iface.table);
+    if (!tracker->list_assigned) continue;
+    StringOut out;
+    std::string request = json{{"limit", job.is_object() ? job.value("limit", 100) : 100}}.dump();
+    dt_status s = tracker->list_assigned(iface.self, request.c_str(), &out.out);
+    json entry = {{"status", status_name(s)}};
+    json list = json::parse(out.text, nullptr, false);
+    if (s == DT_OK && list.is_object() && list.contains("tickets") && list["tickets"].is_array()) {
+      put_assigned(store, id, list["tickets"].dump(), process_clock().now_ms());
+      entry["count"] = list["tickets"].size();
+    } else {
+      entry["message"] = s == DT_OK ? "the list is not {\"tickets\": [...]}" : failure(out.text).value("message", "");
+      log::warn("worker", "{}: cannot list the tickets assigned to you: {}", id, entry["message"].get<std::string>());
+    }
+    result["trackers"][id] = entry;
+  }
+  bus.publish("tracker.assigned.done", result.dump());
+}
+
 }  // namespace
 
-void start_delivery(Bus& bus, PluginHost& host) {
+void start_delivery(Bus& bus, PluginHost& host, Store& store) {
   bus.subscribe("tracker.deliver", [&bus, &host](const Event& e) { deliver(bus, host, e.payload); }, "delivery");
   bus.subscribe("tracker.resolve", [&bus, &host](const Event& e) { resolve(bus, host, e.payload); }, "delivery");
+  bus.subscribe("tracker.assigned", [&bus, &host, &store](const Event& e) { assigned(bus, host, store, e.payload); },
+                "delivery");
 }
 
 }  // namespace devtrack

@@ -64,8 +64,6 @@ std::string host_of(const std::string& url) {
 // "https://api.github.com/repos/acme/x/issues?access_token=..." -> no query.
 std::string loggable(const std::string& url) { return log::redact(url.substr(0, url.find('?'))); }
 
-std::string error_json(const std::string& message) { return json{{"message", message}}.dump(); }
-
 }  // namespace
 
 bool is_loopback_host(const std::string& host) {
@@ -77,7 +75,7 @@ dt_status http_request(const HttpSettings& settings, const std::string& request_
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   json req = json::parse(request_json, nullptr, false);
   if (!req.is_object() || !req.contains("url") || !req["url"].is_string()) {
-    *out = error_json("the request needs a \"url\"");
+    *out = "the request needs a \"url\"";
     return DT_INVALID;
   }
   std::string url = req["url"];
@@ -85,18 +83,18 @@ dt_status http_request(const HttpSettings& settings, const std::string& request_
   bool https = url.rfind("https://", 0) == 0;
   if (!https) {
     if (url.rfind("http://", 0) != 0) {
-      *out = error_json("only http(s) URLs are allowed: " + loggable(url));
+      *out = "only http(s) URLs are allowed: " + loggable(url);
       return DT_INVALID;
     }
     if (!settings.allow_http && !is_loopback_host(host_of(url))) {
-      *out = error_json("plain HTTP to " + host_of(url) +
-                        " is refused: use https, or set network.allow_http: true (shown by devtrack status)");
+      *out = "plain HTTP to " + host_of(url) +
+                        " is refused: use https, or set network.allow_http: true (shown by devtrack status)";
       return DT_PERMANENT;
     }
   }
   CURL* curl = curl_easy_init();
   if (!curl) {
-    *out = error_json("cannot initialise libcurl");
+    *out = "cannot initialise libcurl";
     return DT_RETRY;
   }
   Collected c;
@@ -135,16 +133,16 @@ dt_status http_request(const HttpSettings& settings, const std::string& request_
   curl_easy_cleanup(curl);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   if (c.too_large) {
-    *out = error_json("the response from " + loggable(url) + " is larger than " +
-                      std::to_string(settings.max_response_bytes) + " bytes");
+    *out = "the response from " + loggable(url) + " is larger than " +
+                      std::to_string(settings.max_response_bytes) + " bytes";
     return DT_PERMANENT;
   }
   if (rc != CURLE_OK) {
     std::string why = curl_easy_strerror(rc);
     log::warn("http", "{} {}: {} after {} ms", method, loggable(url), why, ms);
     bool tls = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CONNECT_ERROR;
-    *out = error_json(method + " " + loggable(url) + ": " + why +
-                      (tls ? " (the server's certificate is not trusted: see network.ca_file)" : ""));
+    *out = method + " " + loggable(url) + ": " + why +
+           (tls ? " (the server's certificate is not trusted: see network.ca_file)" : "");
     return tls ? DT_PERMANENT : DT_RETRY;
   }
   log::debug("http", "{} {} -> {} in {} ms", method, loggable(url), status, ms);

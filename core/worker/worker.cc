@@ -51,7 +51,7 @@ class Worker {
       if (http_) host_.set_http(http_(config.config));
       start_plugins(plugins, config.config);
     }
-    start_delivery(bus_, host_);
+    start_delivery(bus_, host_, store_);
     // Everything the plugins publish goes to the daemon; what came from the
     // daemon is not sent back.
     bus_.subscribe(

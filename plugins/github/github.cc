@@ -84,6 +84,11 @@ class GitHub : public devtrack::sdk::Tracker {
                              {"state", i.value("state", "")}});
         }
       next = next_link(response["headers"].value("link", ""));
+      // The token goes only where it was meant to: never follow a link elsewhere.
+      if (!next.empty() && next.rfind(base_ + "/", 0) != 0) {
+        host().log(DT_LOG_WARN, "not following a Link to another server than base_url");
+        break;
+      }
     }
     return json{{"tickets", tickets}}.dump();
   }

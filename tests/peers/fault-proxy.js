@@ -8,7 +8,9 @@
 // its own port, plain HTTP):
 //   POST /faults  [{"method": "POST", "path": "/comments$", "times": 1,
 //                   "status": 500, "headers": {...}, "body": "..."} |
-//                  {..., "action": "hang"}  (forward, record, never answer)]
+//                  {..., "action": "hang"}  (forward, record, never answer) |
+//                  {..., "action": "paginate", "pages": 3}  (forward; add a Link
+//                   header to the next page, GitHub-style, up to page `pages`)]
 //   POST /offline {"seconds": 3}   (stop listening: connection refused)
 //   GET  /requests                 (the log, one JSON object per request)
 //   POST /reset
@@ -86,6 +88,16 @@ function handle(req, res) {
         entry.comment_id = id;
       }
       if (fault && fault.action === 'hang') { entry.hung = true; return; }  // it arrived; no answer
+      if (fault && fault.action === 'paginate') {
+        const url = new URL(req.url, 'http://127.0.0.1:' + port);
+        const page = Number(url.searchParams.get('page') || '1');
+        if (page < fault.pages) {
+          url.searchParams.set('page', String(page + 1));
+          headers.link = '<' + url.toString() + '>; rel="next", <' + url.toString() + '>; rel="last"';
+        } else {
+          delete headers.link;  // prism's example has one, to api.github.com
+        }
+      }
       delete headers['content-length'];
       res.writeHead(status, headers);
       res.end(out);

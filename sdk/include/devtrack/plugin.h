@@ -194,7 +194,9 @@ typedef struct dt_host {
    *    "timeout_s": 30}
    * Response (written to `response` with DT_OK even for HTTP errors):
    *   {"status": 201, "headers": {"k": "v"}, "body": "..."}
-   * DT_RETRY for transport failures (DNS, connect, timeout). */
+   * DT_RETRY for transport failures (DNS, connect, timeout), DT_PERMANENT
+   * for refused requests (plain HTTP off loopback, oversized reply); on
+   * failure `response` holds one line for humans, not JSON. */
   dt_status (*http)(const struct dt_host *host, const char *request_json, const dt_out *response);
 
   /* [any-thread, blocking] Sends one message through the host's SMTP client.
