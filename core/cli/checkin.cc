@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/answer_prompts.h"
 #include "cli/cli_common.h"
 #include "cli/command.h"
 #include "cli/parser_session.h"
@@ -435,6 +436,16 @@ int run(const po::variables_map& args) {
 }
 
 }  // namespace
+
+void answer_prompts(const std::vector<std::pair<int64_t, std::string>>& answers) {
+  if (answers.empty()) return;
+  Checkin c;
+  for (const auto& [id, text] : answers) {
+    auto p = get_prompt(c.store(), id);
+    if (!p) throw Error("there is no prompt " + std::to_string(id));
+    c.answer(*p, text, true, "", nullptr);
+  }
+}
 
 extern const Command kCheckin = {
     "checkin",

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "plugin/registry.h"
 #include "util/error.h"
@@ -31,17 +30,6 @@ std::vector<std::string> enabled_trackers(const Loaded& loaded) {
   for (const auto& p : loaded.plugins)
     if (!p.refused && p.kind == "tracker" && loaded.config.plugin_enabled(p.id)) out.push_back(p.id);
   return out;
-}
-
-std::string ticket_text(const nlohmann::json& t) {
-  if (!t.is_object()) return "";
-  std::string system = t.value("system", "");
-  if (system == "github")
-    return (t.contains("repo") && t["repo"].is_string() ? t["repo"].get<std::string>() : "") + "#" +
-           std::to_string(t.value("number", 0L));
-  if (system == "jira") return t.value("key", "");
-  if (system == "trello") return "trello:" + t.value("card", "");
-  return "";
 }
 
 void print_table(const std::vector<std::vector<std::string>>& rows) {

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-#include <nlohmann/json_fwd.hpp>
 
 #include "config/config.h"
 #include "plugin/plugin_info.h"
@@ -23,10 +22,6 @@ Loaded load_config_and_plugins();
 
 // The enabled tracker plugins.
 std::vector<std::string> enabled_trackers(const Loaded& loaded);
-
-// How a ticket object reads: "acme/widgets#12", "PRX-123", "trello:abc";
-// "" for what is not a known ticket.
-std::string ticket_text(const nlohmann::json& ticket);
 
 // Prints a table with left-aligned columns; the first row is the header.
 void print_table(const std::vector<std::vector<std::string>>& rows);

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "event/clock.h"
 #include "ipc/ipc.h"
+#include "outbox/outbox.h"
 #include "store/assigned.h"
 #include "store/store.h"
 #include "util/error.h"

@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "event/clock.h"
 #include "ipc/ipc.h"
+#include "outbox/outbox.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
 #include "util/error.h"

@@ -12,6 +12,17 @@ namespace devtrack {
 
 std::string tracker_for(const std::string& system) { return system; }
 
+std::string ticket_text(const json& t) {
+  if (!t.is_object()) return "";
+  std::string system = t.value("system", "");
+  if (system == "github")
+    return (t.contains("repo") && t["repo"].is_string() ? t["repo"].get<std::string>() : "") + "#" +
+           std::to_string(t.value("number", 0L));
+  if (system == "jira") return t.value("key", "");
+  if (system == "trello") return "trello:" + t.value("card", "");
+  return "";
+}
+
 int64_t retry_delay_ms(int attempt, int retry_after_s, double random01) {
   const int64_t base = 30'000, cap = 3'600'000;
   int64_t ceiling = cap;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include <nlohmann/json_fwd.hpp>
 
 #include "store/outbox_store.h"
 
@@ -21,6 +22,10 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
 // The tracker plugin id for a ticket system ("github" -> "github"; a
 // third-party system names its plugin).
 std::string tracker_for(const std::string& system);
+
+// How a ticket object reads: "acme/widgets#12", "PRX-123", "trello:abc";
+// "" for what is not a known ticket.
+std::string ticket_text(const nlohmann::json& ticket);
 
 // Full-jitter exponential backoff (base 30 s, cap 1 h) for the n-th
 // attempt, never sooner than retry_after_s. `random01` is in [0, 1).

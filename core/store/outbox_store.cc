@@ -76,6 +76,43 @@ void store_parse_and_updates(Store& store, int64_t response_id, const std::strin
   tx.commit();
 }
 
+bool queue_update(Store& store, const UpdateRow& u, int64_t now_ms) {
+  SQLite::Statement insert(store.db(),
+                           "INSERT INTO updates (response_id, target_plugin, target, kind, state, body, attempts, "
+                           "next_attempt_ms, idempotency_key, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?, "
+                           "?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING");
+  if (u.response_id) insert.bind(1, static_cast<int64_t>(u.response_id));
+  else insert.bind(1);
+  insert.bind(2, u.target_plugin);
+  insert.bind(3, u.target);
+  insert.bind(4, u.kind);
+  insert.bind(5, u.state);
+  insert.bind(6, u.body);
+  insert.bind(7, static_cast<int64_t>(u.next_attempt_ms));
+  insert.bind(8, u.idempotency_key);
+  insert.bind(9, static_cast<int64_t>(now_ms));
+  insert.bind(10, static_cast<int64_t>(now_ms));
+  return insert.exec() == 1;
+}
+
+void revise_update(Store& store, int64_t id, const std::string& body, const std::string& state, int64_t next_ms,
+                   int64_t now_ms) {
+  SQLite::Statement q(store.db(),
+                      "UPDATE updates SET body = ?, state = ?, next_attempt_ms = ?, updated_ms = ? WHERE id = ?");
+  q.bind(1, body);
+  q.bind(2, state);
+  q.bind(3, static_cast<int64_t>(next_ms));
+  q.bind(4, static_cast<int64_t>(now_ms));
+  q.bind(5, static_cast<int64_t>(id));
+  q.exec();
+}
+
+std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id) {
+  SQLite::Statement q(store.db(), std::string(kColumns) + " WHERE response_id = ? ORDER BY id");
+  q.bind(1, static_cast<int64_t>(response_id));
+  return rows(q);
+}
+
 std::vector<UpdateRow> list_updates(Store& store, int limit) {
   SQLite::Statement q(store.db(), std::string(kColumns) + " ORDER BY id DESC LIMIT ?");
   q.bind(1, limit);

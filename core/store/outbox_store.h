@@ -36,6 +36,15 @@ struct UpdateRow {
 void store_parse_and_updates(Store& store, int64_t response_id, const std::string& parsed_json,
                              const std::vector<UpdateRow>& updates, int64_t now_ms);
 
+// A row without a response (an e-mail of the summary). False if a row with
+// its idempotency key exists already (nothing is written then).
+bool queue_update(Store& store, const UpdateRow& update, int64_t now_ms);
+// The summary's changes to a row: its text, its state (held -> queued when
+// released, dropped when the user deleted it) and when it is due.
+void revise_update(Store& store, int64_t id, const std::string& body, const std::string& state, int64_t next_ms,
+                   int64_t now_ms);
+std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id);
+
 std::vector<UpdateRow> list_updates(Store& store, int limit = 200);
 std::optional<UpdateRow> get_update(Store& store, int64_t id);
 // The earliest next_attempt_ms among queued rows (0 if none).

@@ -160,6 +160,18 @@ std::optional<ResponseRow> latest_response(Store& store, int64_t prompt_id) {
   return response_from(q);
 }
 
+std::vector<ResponseRow> final_responses(Store& store, int64_t from_ms, int64_t to_ms) {
+  SQLite::Statement q(store.db(), std::string(kResponseColumns) +
+                                      " r WHERE at_ms >= ? AND at_ms < ? AND state IN ('answered', 'skipped', "
+                                      "'expired') AND id = (SELECT max(id) FROM responses x WHERE x.prompt_id = "
+                                      "r.prompt_id) ORDER BY at_ms, id");
+  q.bind(1, static_cast<int64_t>(from_ms));
+  q.bind(2, static_cast<int64_t>(to_ms));
+  std::vector<ResponseRow> out;
+  while (q.executeStep()) out.push_back(response_from(q));
+  return out;
+}
+
 std::optional<ResponseRow> response_for_trigger(Store& store, int64_t trigger_id) {
   SQLite::Statement q(store.db(), std::string(kResponseColumns) +
                                       " WHERE prompt_id = (SELECT prompt_id FROM triggers WHERE id = ?) "

@@ -54,6 +54,9 @@ void set_prompt_state(Store& store, int64_t prompt_id, const std::string& state,
 
 std::optional<ResponseRow> latest_response(Store& store, int64_t prompt_id);
 std::optional<ResponseRow> response_for_trigger(Store& store, int64_t trigger_id);
+// Each prompt's final response (answered, skipped or expired) given in
+// [from_ms, to_ms), oldest first: a day's work for the summary and reports.
+std::vector<ResponseRow> final_responses(Store& store, int64_t from_ms, int64_t to_ms);
 std::vector<ResponseRow> unparsed_answers(Store& store);
 // Tickets (JSON array text) of the latest parsed answer for this repo and
 // branch, else this repo; "" if none. For suggestions from history.

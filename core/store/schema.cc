@@ -118,6 +118,10 @@ ALTER TABLE responses ADD COLUMN prompt_id INTEGER REFERENCES prompts (id);
 CREATE INDEX triggers_prompt ON triggers (prompt_id);
 CREATE INDEX responses_prompt ON responses (prompt_id);
 )sql",
+    // 4 -> 5: the summary reads a day's updates by their response.
+    R"sql(
+CREATE INDEX updates_response ON updates (response_id);
+)sql",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatest);

@@ -24,5 +24,7 @@ uint64_t fnv1a64(std::string_view text);
 
 std::vector<std::string> split(std::string_view text, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// Text for HTML element content and attribute values: & < > " ' escaped.
+std::string html_escape(std::string_view text);
 
 }  // namespace devtrack

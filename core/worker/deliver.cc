@@ -32,10 +32,48 @@ json failure(const std::string& text) {
   return {{"message", text.empty() ? "no reason given" : text}};
 }
 
+// The result of a post or delivery: the remote id, or why it failed.
+json outcome(json result, dt_status s, const std::string& text) {
+  result["status"] = status_name(s);
+  if (s == DT_OK) {
+    json ok = json::parse(text, nullptr, false);
+    result["remote_id"] = ok.is_object() ? ok.value("remote_id", "") : "";
+  } else {
+    json f = failure(text);
+    result["message"] = f.value("message", "");
+    if (f.contains("retry_after_s")) result["retry_after_s"] = f["retry_after_s"];
+  }
+  return result;
+}
+
+// An e-mail row: the sink sends the confirmed summary to its recipient.
+// SMTP cannot be asked what arrived; the Message-ID, made from the
+// idempotency key, lets mail systems drop a second copy.
+void deliver_to_sink(Bus& bus, PluginHost& host, const json& job, json result) {
+  std::string plugin = job.value("plugin", "");
+  auto iface = host.interface(plugin, DEVTRACK_SINK_V1);
+  if (!iface.table) {
+    result["status"] = "permanent";
+    result["message"] = "no sink plugin '" + plugin + "' is running (enable it and devtrack updates retry)";
+    bus.publish("tracker.result", result.dump());
+    return;
+  }
+  const json& body = job["body"];
+  json request = {{"date", body.value("date", "")},
+                  {"markdown", body.value("markdown", "")},
+                  {"recipient", job["ticket"]},
+                  {"idempotency_key", job.value("idempotency_key", "")}};
+  std::string text = request.dump();
+  StringOut out;
+  dt_status s = static_cast<const dt_sink_v1*>(iface.table)->deliver(iface.self, text.c_str(), &out.out);
+  bus.publish("tracker.result", outcome(result, s, out.text).dump());
+}
+
 void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
   json job = json::parse(payload, nullptr, false);
   if (!job.is_object() || !job.contains("update_id")) return;
   json result = {{"update_id", job["update_id"]}};
+  if (job.value("kind", "") == "email") return deliver_to_sink(bus, host, job, result);
   std::string plugin = job.value("plugin", "");
   auto iface = host.interface(plugin, DEVTRACK_TRACKER_V1);
   if (!iface.table) {
@@ -89,16 +127,7 @@ void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
   }
   StringOut out;
   dt_status s = tracker->post(iface.self, text.c_str(), &out.out);
-  result["status"] = status_name(s);
-  if (s == DT_OK) {
-    json ok = json::parse(out.text, nullptr, false);
-    result["remote_id"] = ok.is_object() ? ok.value("remote_id", "") : "";
-  } else {
-    json f = failure(out.text);
-    result["message"] = f.value("message", "");
-    if (f.contains("retry_after_s")) result["retry_after_s"] = f["retry_after_s"];
-  }
-  bus.publish("tracker.result", result.dump());
+  bus.publish("tracker.result", outcome(result, s, out.text).dump());
 }
 
 // Looks a ticket up (title, state, url) for prompts and summaries.

@@ -1,7 +1,7 @@
 // devtrack-worker: the helper process of DESIGN.md. Here: --scan, which loads
 // every changed plugin file in this short-lived process (loading maps a
 // library for good) and writes the registry cache that the CLI and the daemon
-// read. The network side (trackers, sinks, HTTP, SMTP) joins it later.
+// read. With --bus-fd: the worker of DESIGN.md, offering HTTP and SMTP.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
                                   s.ca_file = config.network.ca_file;
                                   s.allow_http = config.network.allow_http;
                                   s.timeout = config.network.timeout;
-                                  return devtrack::http_service(s);
+                                  return devtrack::NetworkServices{devtrack::http_service(s),
+                                                                   devtrack::smtp_service(s)};
                                 });
   if (!args.count("scan")) {
     std::cerr << "devtrack-worker: error: nothing to do (try --scan); the daemon starts the worker itself\n";

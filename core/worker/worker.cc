@@ -31,14 +31,14 @@ namespace {
 
 class Worker {
  public:
-  Worker(int fd, std::chrono::seconds idle, HttpFactory http)
+  Worker(int fd, std::chrono::seconds idle, NetworkFactory network)
       : store_(paths::database()),
         loop_(process_clock()),
         bus_(loop_),
         host_(loop_, bus_, &store_, "worker"),
         pipe_(*static_cast<asio::io_context*>(loop_.io_context()), fd),
         idle_(idle),
-        http_(http) {}
+        network_(network) {}
 
   int run() {
     auto plugins = load_registry();
@@ -48,7 +48,11 @@ class Worker {
     } else {
       log::set_level(log::parse_level(config.config.logging.level, log::kInfo));
       log::set_content_logging(config.config.logging.content);
-      if (http_) host_.set_http(http_(config.config));
+      if (network_) {
+        NetworkServices net = network_(config.config);
+        host_.set_http(net.http);
+        host_.set_smtp(net.smtp);
+      }
       start_plugins(plugins, config.config);
     }
     start_delivery(bus_, host_, store_);
@@ -138,16 +142,16 @@ class Worker {
   std::deque<std::string> out_;
   std::chrono::seconds idle_;
   EventLoop::TimerId idle_timer_ = 0;
-  HttpFactory http_;
+  NetworkFactory network_;
 };
 
 }  // namespace
 
-int run_worker(int bus_fd, std::chrono::seconds idle, HttpFactory http) {
+int run_worker(int bus_fd, std::chrono::seconds idle, NetworkFactory network) {
   log::init_service("worker", paths::database(), log::kInfo);
   int rc = 1;
   try {
-    rc = Worker(bus_fd, idle, http).run();
+    rc = Worker(bus_fd, idle, network).run();
   } catch (const std::exception& e) {
     log::error("worker", "{}", e.what());
   }

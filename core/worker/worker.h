@@ -11,10 +11,14 @@ namespace devtrack {
 
 struct Config;
 
-// Given the config, the dt_host http service this worker offers (the
-// worker's main links libcurl; the core library does not).
-using HttpFactory = PluginHost::HttpFn (*)(const Config& config);
+// Given the config, the dt_host http and smtp services this worker offers
+// (the worker's main links libcurl; the core library does not).
+struct NetworkServices {
+  PluginHost::HttpFn http = nullptr;
+  PluginHost::HttpFn smtp = nullptr;
+};
+using NetworkFactory = NetworkServices (*)(const Config& config);
 
-int run_worker(int bus_fd, std::chrono::seconds idle, HttpFactory http);
+int run_worker(int bus_fd, std::chrono::seconds idle, NetworkFactory network);
 
 }  // namespace devtrack

@@ -199,10 +199,18 @@ typedef struct dt_host {
    * failure `response` holds one line for humans, not JSON. */
   dt_status (*http)(const struct dt_host *host, const char *request_json, const dt_out *response);
 
-  /* [any-thread, blocking] Sends one message through the host's SMTP client.
-   * NULL outside the worker. Request:
-   *   {"from": "...", "to": ["..."], "subject": "...", "text": "...",
-   *    "html": "..."}  (server settings come from the host's config)  */
+  /* [any-thread, blocking] Sends one message through the host's SMTP client
+   * (libcurl). NULL outside the worker. Request:
+   *   {"host", "port", "tls": "starttls" | "implicit" | "none",
+   *    "username", "password": a secret reference (the host resolves it),
+   *    "ca_file", "allow_plain": bool (tls none beyond loopback),
+   *    "from": "addr", "rcpt": ["addr", ...] (the envelope),
+   *    "to": [...], "cc": [...] (the headers), "subject", "message_id",
+   *    "date_ms", "text", "html"}
+   * The host builds the message: Date, Message-ID, an encoded Subject and a
+   * multipart/alternative body (quoted-printable). DT_AUTH if the login is
+   * refused, DT_RETRY for transport failures and 4xx replies, DT_PERMANENT
+   * otherwise; `error` holds one line. */
   dt_status (*smtp)(const struct dt_host *host, const char *request_json, const dt_out *error);
 
   /* [any-thread] Current wall-clock time in milliseconds since the Unix
@@ -295,8 +303,9 @@ typedef struct dt_tracker_v1 {
 /* Sink: delivers the end-of-day summary. */
 #define DEVTRACK_SINK_V1 "devtrack.sink.v1"
 typedef struct dt_sink_v1 {
-  /* [blocking] Delivers {"date", "markdown", "html", "recipients": [...],
-   * "idempotency_key"}. */
+  /* [blocking] Delivers one outbox row: {"date", "markdown", "recipient",
+   * "idempotency_key"} — the summary the user confirmed, for one recipient
+   * (each recipient is its own row, retried on its own). Out: {"remote_id"}. */
   dt_status (*deliver)(void *self, const char *summary_json, const dt_out *out);
 } dt_sink_v1;
 

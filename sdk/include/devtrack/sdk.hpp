@@ -176,6 +176,16 @@ class Host {
     return response;
   }
 
+  // [any-thread, blocking] Sends one e-mail through the host (worker only);
+  // throws Error with the server's answer on failure.
+  void smtp(const std::string& request_json) const {
+    if (!host_->smtp) throw Error(DT_UNSUPPORTED, "SMTP is not available in this process");
+    std::string error;
+    dt_out out = string_out(&error);
+    dt_status s = host_->smtp(host_, request_json.c_str(), &out);
+    if (s != DT_OK) throw Error(s, error.empty() ? "SMTP failed" : error);
+  }
+
   // [any-thread]
   int64_t now_ms() const { return host_->now_ms(host_); }
 

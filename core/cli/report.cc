@@ -1,0 +1,62 @@
+// devtrack report: a timesheet over a range of days, by day, project or
+// ticket, as a table, CSV, JSON or a self-contained HTML page with a chart.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "event/clock.h"
+#include "store/store.h"
+#include "summary/report.h"
+#include "summary/summary.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+using nlohmann::json;
+
+namespace devtrack::cli {
+
+namespace {
+
+int run(const po::variables_map& args) {
+  std::string format = args["format"].as<std::string>();
+  if (format != "table" && format != "csv" && format != "json" && format != "html")
+    throw UsageError("--format is table, csv, json or html");
+  std::string by = args["by"].as<std::string>();
+  if (by != "day" && by != "project" && by != "ticket") throw UsageError("--by is day, project or ticket");
+  Loaded loaded = load_config_and_plugins();
+  Store store(paths::database());
+  std::string report = report_json(store, loaded.config, args["from"].as<std::string>(), args["to"].as<std::string>(),
+                                   by, process_clock().now_ms());
+  if (format == "json") std::cout << json::parse(report).dump(2) << "\n";
+  else if (format == "csv") std::cout << report_csv(report);
+  else if (format == "html") std::cout << report_html(report);
+  else {
+    json r = json::parse(report);
+    std::vector<std::vector<std::string>> table = {{by == "day" ? "DAY" : by == "project" ? "PROJECT" : "TICKET",
+                                                    "TIME", "ANSWERS"}};
+    for (const auto& row : r["rows"])
+      table.push_back({row["key"], minutes_text(row["minutes"]), std::to_string(row["answers"].get<int>())});
+    table.push_back({"total", minutes_text(r["total_minutes"]), ""});
+    print_table(table);
+  }
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command kReport = {
+    "report", "a timesheet over a range of days, by day, project or ticket",
+    "Days are local days in settings.timezone. --format html writes one self-contained page (no network)\n"
+    "with a chart of time per project per day: devtrack report --from 2026-11-01 --format html > nov.html",
+    [](Spec& s) {
+      s.options.add_options()("from", po::value<std::string>()->default_value("today")->value_name("DAY"),
+                              "first day: today, yesterday or YYYY-MM-DD")(
+          "to", po::value<std::string>()->default_value("today")->value_name("DAY"), "last day (inclusive)")(
+          "by", po::value<std::string>()->default_value("day")->value_name("KEY"), "day, project or ticket")(
+          "format", po::value<std::string>()->default_value("table")->value_name("FMT"), "table, csv, json or html");
+    },
+    run,
+};
+
+}  // namespace devtrack::cli

@@ -1,0 +1,24 @@
+// Timesheet reports over a range of local days: minutes and answers per
+// day, project or ticket, and per project per day for the chart. An answer
+// naming two tickets counts for both in the by-ticket view.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace devtrack {
+
+class Store;
+struct Config;
+
+// `from`, `to`: day specs as local_day() takes them (inclusive); `by`:
+// "day" | "project" | "ticket". Throws Error for a bad range.
+std::string report_json(Store& store, const Config& config, const std::string& from, const std::string& to,
+                        const std::string& by, int64_t now_ms);
+
+// CSV (key,minutes,hours,answers) and a self-contained HTML page with a
+// stacked bar chart (inline SVG) of minutes per project per day.
+std::string report_csv(const std::string& report_json);
+std::string report_html(const std::string& report_json);
+
+}  // namespace devtrack

@@ -1,0 +1,295 @@
+#include "summary/summary.h"
+
+#include <date/tz.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "outbox/outbox.h"
+#include "store/assigned.h"
+#include "store/capture_store.h"
+#include "store/outbox_store.h"
+#include "store/prompt_store.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+using nlohmann::json;
+
+namespace devtrack {
+
+namespace {
+
+const date::time_zone* zone_of(const std::string& timezone) {
+  try {
+    return timezone.empty() ? date::current_zone() : date::locate_zone(timezone);
+  } catch (const std::exception&) {
+    return date::locate_zone("UTC");
+  }
+}
+
+std::string local_hhmm(const date::time_zone* zone, int64_t ms) {
+  auto t = date::floor<std::chrono::minutes>(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+  return date::format("%H:%M", date::make_zoned(zone, t));
+}
+
+// Commits of a prompt: [{"commit", "summary", "repo"}].
+json prompt_commits(Store& store, int64_t prompt_id) {
+  json out = json::array();
+  for (const auto& t : prompt_triggers(store, prompt_id)) {
+    if (t.kind != "commit") continue;
+    json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
+    out.push_back({{"commit", t.commit},
+                   {"summary", d.is_object() ? d.value("summary", "") : ""},
+                   {"repo", d.is_object() ? d.value("slug", "") : ""}});
+  }
+  return out;
+}
+
+// A ticket's title: the resolved one, else the assigned list's.
+json ticket_title(Store& store, const json& ticket, const std::vector<AssignedList>& assigned, int64_t now_ms) {
+  std::string plugin = tracker_for(ticket.value("system", ""));
+  if (auto cached = store.cache_get(plugin, ticket.dump(), now_ms)) {
+    json r = json::parse(*cached, nullptr, false);
+    if (r.is_object() && r.contains("title") && r["title"].is_string() && !r["title"].get<std::string>().empty())
+      return r["title"];
+  }
+  for (const auto& list : assigned)
+    for (const auto& t : json::parse(list.tickets_json))
+      if (t["ticket"] == ticket) return t.value("title", "");
+  return nullptr;
+}
+
+// The text shown for an answer under a ticket: what its update will say
+// (an earlier summary edit may have changed it), else what was typed.
+std::string update_text(const std::vector<UpdateRow>& rows, const json& ticket, const std::string& typed) {
+  for (const auto& u : rows) {
+    if (u.kind != "comment" || json::parse(u.target, nullptr, false) != ticket) continue;
+    json body = json::parse(u.body, nullptr, false);
+    if (body.is_object() && body.contains("text") && body["text"].is_string()) return body["text"];
+  }
+  return typed;
+}
+
+// The ticket as the reader knows it: a GitHub issue named "#12" gets the
+// repository its update goes to.
+json shown_ticket(json ticket, const std::vector<UpdateRow>& rows) {
+  if (!ticket.is_object() || !ticket.contains("repo") || !ticket["repo"].is_null()) return ticket;
+  for (const auto& u : rows) {
+    if (json::parse(u.target, nullptr, false) != ticket) continue;
+    json body = json::parse(u.body, nullptr, false);
+    if (body.is_object() && body.contains("repo") && body["repo"].is_string()) ticket["repo"] = body["repo"];
+    break;
+  }
+  return ticket;
+}
+
+json& find_or_add(json& array, const char* key, const json& value, const json& fresh) {
+  for (auto& item : array)
+    if (item[key] == value) return item;
+  array.push_back(fresh);
+  return array.back();
+}
+
+}  // namespace
+
+LocalDay local_day(const std::string& spec, const std::string& timezone, int64_t now_ms) {
+  using namespace std::chrono;
+  const date::time_zone* zone = zone_of(timezone);
+  date::local_days day;
+  auto now_local = zone->to_local(sys_time<milliseconds>{milliseconds(now_ms)});
+  if (spec == "today" || spec.empty()) {
+    day = date::floor<date::days>(now_local);
+  } else if (spec == "yesterday") {
+    day = date::floor<date::days>(now_local) - date::days{1};
+  } else {
+    std::istringstream in(spec);
+    date::year_month_day ymd{};
+    in >> date::parse("%F", ymd);
+    if (in.fail() || !ymd.ok() || spec.size() != 10)
+      throw Error("'" + spec + "' is not a day: use today, yesterday or YYYY-MM-DD");
+    day = date::local_days{ymd};
+  }
+  // Midnight may not exist (or exist twice) on a DST day: take the earliest.
+  auto start = zone->to_sys(date::local_seconds{day}, date::choose::earliest);
+  auto end = zone->to_sys(date::local_seconds{day + date::days{1}}, date::choose::earliest);
+  return {date::format("%F", day), duration_cast<milliseconds>(start.time_since_epoch()).count(),
+          duration_cast<milliseconds>(end.time_since_epoch()).count()};
+}
+
+std::string day_summary_json(Store& store, const Config& config, const LocalDay& day, int64_t now_ms) {
+  const date::time_zone* zone = zone_of(config.settings.timezone);
+  std::vector<std::string> trackers;
+  for (const auto& [id, p] : config.plugins) trackers.push_back(id);
+  auto assigned = assigned_lists(store, trackers, now_ms);
+
+  json out = {{"date", day.date},
+              {"timezone", zone->name()},
+              {"total_minutes", 0},
+              {"answers", 0},
+              {"commits", 0},
+              {"projects", json::array()},
+              {"unanswered", json::array()}};
+  int64_t total = 0;
+  for (const auto& r : final_responses(store, day.start_ms, day.end_ms)) {
+    json commits = prompt_commits(store, r.prompt_id);
+    out["commits"] = out["commits"].get<int>() + static_cast<int>(commits.size());
+    if (r.state != "answered") {
+      auto p = get_prompt(store, r.prompt_id);
+      out["unanswered"].push_back({{"prompt_id", r.prompt_id},
+                                   {"response_id", r.id},
+                                   {"state", r.state},
+                                   {"time", local_hhmm(zone, r.at_ms)},
+                                   {"kind", p ? p->kind : ""},
+                                   {"repo", p ? p->repo : ""},
+                                   {"branch", p ? p->branch : ""},
+                                   {"suggestion", p && !p->suggestion.empty() ? json::parse(p->suggestion) : json()},
+                                   {"commits", commits}});
+      continue;
+    }
+    json parsed = json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
+    if (!parsed.is_object()) parsed = json::object();
+    json minutes = parsed.value("duration_minutes", json(nullptr));
+    if (minutes.is_number()) total += minutes.get<int64_t>();
+    out["answers"] = out["answers"].get<int>() + 1;
+    json project_id = parsed.value("project", json(nullptr));
+    json& project = find_or_add(out["projects"], "project", project_id,
+                                {{"project", project_id}, {"minutes", 0}, {"tickets", json::array()}});
+    if (minutes.is_number()) project["minutes"] = project["minutes"].get<int64_t>() + minutes.get<int64_t>();
+    auto rows = updates_of_response(store, r.id);
+    json tickets = parsed.value("tickets", json::array());
+    if (tickets.empty()) tickets.push_back(nullptr);
+    for (const auto& ticket : tickets) {
+      json& t = find_or_add(project["tickets"], "ticket", ticket,
+                            {{"ticket", ticket},
+                             {"text", ticket.is_null() ? json(nullptr) : json(ticket_text(shown_ticket(ticket, rows)))},
+                             {"title", ticket.is_null() ? json(nullptr) : ticket_title(store, ticket, assigned, now_ms)},
+                             {"minutes", 0},
+                             {"status", nullptr},
+                             {"answers", json::array()}});
+      if (minutes.is_number()) t["minutes"] = t["minutes"].get<int64_t>() + minutes.get<int64_t>();
+      if (parsed.contains("status") && parsed["status"].is_string()) t["status"] = parsed["status"];
+      json updates = json::array();
+      for (const auto& u : rows)
+        if (json::parse(u.target, nullptr, false) == ticket)
+          updates.push_back({{"id", u.id}, {"kind", u.kind}, {"state", u.state}, {"plugin", u.target_plugin}});
+      t["answers"].push_back({{"response_id", r.id},
+                              {"prompt_id", r.prompt_id},
+                              {"time", local_hhmm(zone, r.at_ms)},
+                              {"text", ticket.is_null() ? r.raw_text : update_text(rows, ticket, r.raw_text)},
+                              {"typed", r.raw_text},
+                              {"minutes", minutes},
+                              {"status", parsed.value("status", json(nullptr))},
+                              {"commits", commits},
+                              {"updates", updates}});
+    }
+  }
+  out["total_minutes"] = total;
+  return out.dump();
+}
+
+std::string minutes_text(int64_t minutes) {
+  if (minutes < 60) return std::to_string(minutes) + " min";
+  return std::to_string(minutes / 60) + " h" + (minutes % 60 ? " " + std::to_string(minutes % 60) + " min" : "");
+}
+
+namespace {
+
+std::string project_heading(const json& p) {
+  std::string name = p["project"].is_string() ? p["project"].get<std::string>() : "No project";
+  return name + (p["minutes"].get<int64_t>() ? " — " + minutes_text(p["minutes"]) : "");
+}
+
+std::string ticket_heading(const json& t) {
+  std::string h = t["ticket"].is_null() ? "No ticket" : t["text"].get<std::string>();
+  if (t["title"].is_string() && !t["title"].get<std::string>().empty()) h += " · " + t["title"].get<std::string>();
+  std::vector<std::string> facts;
+  if (t["minutes"].get<int64_t>()) facts.push_back(minutes_text(t["minutes"]));
+  if (t["status"].is_string()) facts.push_back(t["status"]);
+  return facts.empty() ? h : h + " — " + join(facts, " · ");
+}
+
+std::string commit_line(const json& c) {
+  return "`" + c.value("commit", "").substr(0, 7) + "` " + c.value("summary", "");
+}
+
+}  // namespace
+
+// The markers (HTML comments, invisible when rendered) are what
+// summary_edit.cc maps an edited copy back with; see docs/summary.md.
+std::string summary_markdown(const std::string& summary_json) {
+  json s = json::parse(summary_json);
+  std::string md = "# Summary of " + s["date"].get<std::string>() + "\n\n";
+  md += "**Total:** " + minutes_text(s["total_minutes"]) + " · " + std::to_string(s["answers"].get<int>()) +
+        " answer(s) · " + std::to_string(s["commits"].get<int>()) + " commit(s)\n";
+  if (s["projects"].empty() && s["unanswered"].empty()) md += "\nNothing was recorded this day.\n";
+  for (const auto& p : s["projects"]) {
+    md += "\n## " + project_heading(p) + "\n";
+    for (const auto& t : p["tickets"]) {
+      md += "\n### " + ticket_heading(t) + "\n";
+      md += "<!-- devtrack ticket " + t["ticket"].dump() + " -->\n\n";
+      for (const auto& a : t["answers"]) {
+        md += "- " + a["text"].get<std::string>() + " <!-- answer " + std::to_string(a["response_id"].get<int64_t>()) +
+              " -->\n";
+        for (const auto& c : a["commits"]) md += "  - " + commit_line(c) + "\n";
+      }
+    }
+  }
+  if (!s["unanswered"].empty()) {
+    md += "\n## Unanswered\n\nWrite what you did after \"Answer:\"; leave it empty to keep it unanswered.\n\n";
+    for (const auto& u : s["unanswered"]) {
+      std::string what = u["repo"].get<std::string>().empty()
+                             ? (u["kind"] == "timer" ? "timer check-in" : "check-in")
+                             : std::string(u["repo"].get<std::string>().substr(u["repo"].get<std::string>().rfind('/') + 1));
+      if (!u["branch"].get<std::string>().empty()) what += " (" + u["branch"].get<std::string>() + ")";
+      md += "- " + u["time"].get<std::string>() + " " + u["state"].get<std::string>() + ": " + what +
+            " <!-- prompt " + std::to_string(u["prompt_id"].get<int64_t>()) + " -->\n";
+      for (const auto& c : u["commits"]) md += "  - " + commit_line(c) + "\n";
+      md += "  Answer:\n";
+    }
+  }
+  return md;
+}
+
+std::string summary_html(const std::string& summary_json) {
+  json s = json::parse(summary_json);
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Summary of " +
+      html_escape(s["date"].get<std::string>()) +
+      "</title>\n<style>body{font-family:system-ui,sans-serif;max-width:46em;margin:1em auto;padding:0 1em;"
+      "color:#222}h2{border-bottom:1px solid #ddd}code{background:#f3f3f3;padding:0 .2em}"
+      ".meta{color:#666}</style></head><body>\n";
+  h += "<h1>Summary of " + html_escape(s["date"].get<std::string>()) + "</h1>\n";
+  h += "<p class=\"meta\"><strong>Total:</strong> " + html_escape(minutes_text(s["total_minutes"])) + " · " +
+       std::to_string(s["answers"].get<int>()) + " answer(s) · " + std::to_string(s["commits"].get<int>()) +
+       " commit(s)</p>\n";
+  for (const auto& p : s["projects"]) {
+    h += "<h2>" + html_escape(project_heading(p)) + "</h2>\n";
+    for (const auto& t : p["tickets"]) {
+      h += "<h3>" + html_escape(ticket_heading(t)) + "</h3>\n<ul>\n";
+      for (const auto& a : t["answers"]) {
+        h += "<li>" + html_escape(a["text"].get<std::string>());
+        if (!a["commits"].empty()) {
+          h += "<ul>";
+          for (const auto& c : a["commits"])
+            h += "<li><code>" + html_escape(c.value("commit", "").substr(0, 7)) + "</code> " +
+                 html_escape(c.value("summary", "")) + "</li>";
+          h += "</ul>";
+        }
+        h += "</li>\n";
+      }
+      h += "</ul>\n";
+    }
+  }
+  if (!s["unanswered"].empty()) {
+    h += "<h2>Unanswered</h2>\n<ul>\n";
+    for (const auto& u : s["unanswered"])
+      h += "<li>" + html_escape(u["time"].get<std::string>() + " " + u["state"].get<std::string>() + ": " +
+                                (u["repo"].get<std::string>().empty() ? "check-in" : u["repo"].get<std::string>())) +
+           "</li>\n";
+    h += "</ul>\n";
+  }
+  return h + "</body></html>\n";
+}
+
+}  // namespace devtrack
