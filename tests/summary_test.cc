@@ -4,9 +4,13 @@
 // to the outbox (the recording tracker .so stands in for GitHub).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
+#include "config/config.h"
+#include "daemon/end_of_day.h"
 #include "event/clock.h"
 #include "ipc/ipc.h"
 #include "store/prompt_store.h"
@@ -244,4 +248,313 @@ TEST_CASE("local days: a DST change and answers around midnight in Europe/Berlin
   CHECK(before["total_minutes"] == 30);
   json after = json::parse(run("summary --date 2026-03-30 --format json").out);
   CHECK(after["unanswered"].size() == 1);
+}
+
+// ---- e-mail, against a real SMTP server (tests/peers/smtp-peer.js) ----
+
+namespace {
+
+// The SMTP peer, started for one test and stopped with it.
+struct SmtpPeer {
+  std::string dir;
+  std::string pid;
+  SmtpPeer(const std::string& state, const std::string& args = "") : dir(state) {
+    fs::create_directories(dir);
+    fs::remove(dir + "/smtp.port");
+    std::string script = source_dir() + "/tests/peers/smtp-peer.js";
+    run("-c 'setsid node \"" + script + "\" \"" + dir + "\" " + args + " >\"" + dir +
+            "/smtp.log\" 2>&1 </dev/null & echo $! > \"" + dir + "/smtp.pid\"'",
+        "/bin/sh");
+    REQUIRE(wait_until([&] { return fs::exists(dir + "/smtp.port") && !slurp(dir + "/smtp.port").empty(); }));
+    pid = slurp(dir + "/smtp.pid");
+  }
+  ~SmtpPeer() { stop(); }
+  void stop() { run("-c 'kill " + pid + " 2>/dev/null'", "/bin/sh"); }
+  std::string port() { return slurp(dir + "/smtp.port"); }
+  int received() {
+    int n = 0;
+    if (fs::exists(dir + "/mail"))
+      for (const auto& e : fs::directory_iterator(dir + "/mail")) n += e.path().extension() == ".eml";
+    return n;
+  }
+  std::string message(int n) { return slurp(dir + "/mail/" + std::to_string(n) + ".eml"); }
+  json envelope(int n) { return json::parse(slurp(dir + "/mail/" + std::to_string(n) + ".json")); }
+};
+
+// Quoted-printable, decoded (soft line breaks and =XX).
+std::string unqp(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '=') {
+      out += s[i];
+    } else if (i + 1 < s.size() && (s[i + 1] == '\r' || s[i + 1] == '\n')) {
+      i += s[i + 1] == '\r' ? 2 : 1;
+    } else if (i + 2 < s.size()) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    }
+  }
+  return out;
+}
+
+// The body of the MIME part with this Content-Type, decoded.
+std::string part(const std::string& message, const std::string& type) {
+  size_t at = message.find("Content-Type: " + type);
+  if (at == std::string::npos) return "";
+  size_t start = message.find("\r\n\r\n", at) + 4;
+  size_t end = message.find("\r\n--", start);
+  return unqp(message.substr(start, end - start));
+}
+
+std::string make_certificates(const std::string& dir) {
+  std::string openssl = "/usr/bin/openssl";
+  REQUIRE(run("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout '" + dir + "/ca.key' -out '" + dir +
+                  "/ca.pem'", openssl).status == 0);
+  spit(dir + "/ext.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  REQUIRE(run("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout '" + dir + "/srv.key' -out '" + dir +
+                  "/srv.csr'", openssl).status == 0);
+  REQUIRE(run("x509 -req -in '" + dir + "/srv.csr' -CA '" + dir + "/ca.pem' -CAkey '" + dir +
+                  "/ca.key' -CAcreateserial -days 2 -extfile '" + dir + "/ext.cnf' -out '" + dir + "/srv.pem'",
+              openssl).status == 0);
+  return dir + "/ca.pem";
+}
+
+std::string email_config(const std::string& port, const std::string& extra,
+                         const std::string& to = "[team@example.com, lead@example.com]") {
+  return "  email: {enabled: true, host: 127.0.0.1, port: " + port + ", from: me@example.com, to: " + to + extra +
+         "}\n";
+}
+
+}  // namespace
+
+TEST_CASE("summary --send: plain SMTP to loopback, one message per recipient, text and HTML") {
+  TempHome peer_home;
+  SmtpPeer smtp(peer_home.root() + "/smtp");
+  Day d("immediate", email_config(smtp.port(), ", tls: none, subject: \"Résumé {date}\""));
+  d.work("fix the login redirect", "fixed the login redirect, 30m, done");
+  auto r = run("summary --date 2026-06-01 --send");
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("e-mail queued for 2 recipient(s)") != std::string::npos);
+  REQUIRE(wait_until([&] { return smtp.received() == 2; }));
+  std::string m = smtp.message(1);
+  INFO(m);
+  CHECK(m.find("From: me@example.com") != std::string::npos);
+  CHECK(m.find("To: team@example.com, lead@example.com") != std::string::npos);
+  CHECK(m.find("Subject: =?UTF-8?B?UsOpc3Vtw6kgMjAyNi0wNi0wMQ==?=") != std::string::npos);  // "Résumé 2026-06-01"
+  CHECK(m.find("Date: Mon, 01 Jun 2026 08:00:00 +0000") != std::string::npos);
+  CHECK(m.find("Message-ID: <email.2026-06-01.") != std::string::npos);
+  CHECK(m.find("multipart/alternative") != std::string::npos);
+  std::string text = part(m, "text/plain; charset=utf-8");
+  CHECK(text.find("### acme/widgets#12 · A ticket — 30 min · done") != std::string::npos);
+  CHECK(text.find("<!--") == std::string::npos);
+  std::string html = part(m, "text/html; charset=utf-8");
+  CHECK(html.find("<h3>acme/widgets#12 · A ticket — 30 min · done</h3>") != std::string::npos);
+  json rcpt = {smtp.envelope(1)["to"][0], smtp.envelope(2)["to"][0]};
+  CHECK(std::find(rcpt.begin(), rcpt.end(), "team@example.com") != rcpt.end());
+  CHECK(std::find(rcpt.begin(), rcpt.end(), "lead@example.com") != rcpt.end());
+  json mail = json::array();
+  for (const auto& u : d.updates())
+    if (u["kind"] == "email") mail.push_back(u);
+  REQUIRE(mail.size() == 2);
+  CHECK(mail[0]["state"] == "sent");
+  CHECK(mail[0]["ticket"].is_null());
+  CHECK(mail[0]["target_plugin"] == "email");
+  // The same summary again: recognised, not sent twice.
+  CHECK(run("summary --date 2026-06-01 --send").out.find("went to team@example.com already") != std::string::npos);
+}
+
+TEST_CASE("summary --send: STARTTLS with a CA the test makes, AUTH with a secret reference") {
+  TempHome peer_home;
+  std::string ca = make_certificates(peer_home.root());
+  SmtpPeer smtp(peer_home.root() + "/smtp", "--tls '" + peer_home.root() + "/srv.pem' '" + peer_home.root() +
+                                                "/srv.key' --auth 'me:s3cret-smtp-pass'");
+  set_env("SMTP_PASSWORD", "s3cret-smtp-pass");
+  {
+    // Without the CA: refused, with the reason.
+    Day d("immediate", email_config(smtp.port(), ", tls: starttls, username: me, password: env:SMTP_PASSWORD"));
+    d.work("fix the login redirect", "fixed, 30m");
+    REQUIRE(run("summary --date 2026-06-01 --send").status == 0);
+    REQUIRE(wait_until([&] {
+      for (const auto& u : d.updates())
+        if (u["kind"] == "email" && u["state"] == "failed") return true;
+      return false;
+    }));
+    std::string error;
+    INFO(d.updates().dump(2));
+    for (const auto& u : d.updates())
+      if (u["kind"] == "email" && u["state"] == "failed") error = u["last_error"];
+    CHECK(error.find("not trusted") != std::string::npos);
+    CHECK(smtp.received() == 0);
+  }
+  Day d("immediate", email_config(smtp.port(), ", tls: starttls, username: me, password: env:SMTP_PASSWORD, "
+                                               "ca_file: \"" + ca + "\""));
+  d.work("fix the login redirect", "fixed, 30m");
+  REQUIRE(run("summary --date 2026-06-01 --send").status == 0);
+  REQUIRE(wait_until([&] { return smtp.received() == 2; }));
+  CHECK(smtp.envelope(1)["secure"] == true);
+  CHECK(smtp.envelope(1)["user"] == "me");
+  // The password is nowhere in clear.
+  run("stop");
+  std::string everything = everything_under(d.home.path()) + run("logs -n 1000").out + run("updates list --json").out;
+  CHECK(everything.find("s3cret-smtp-pass") == std::string::npos);
+  ::unsetenv("SMTP_PASSWORD");
+}
+
+TEST_CASE("summary --send: a wrong password blocks the e-mail instead of retrying blindly") {
+  TempHome peer_home;
+  std::string ca = make_certificates(peer_home.root());
+  SmtpPeer smtp(peer_home.root() + "/smtp", "--tls '" + peer_home.root() + "/srv.pem' '" + peer_home.root() +
+                                                "/srv.key' --auth 'me:right'");
+  set_env("SMTP_PASSWORD", "wrong");
+  Day d("immediate", email_config(smtp.port(), ", username: me, password: env:SMTP_PASSWORD, ca_file: \"" + ca + "\""));
+  d.work("fix", "fixed, 30m");
+  REQUIRE(run("summary --date 2026-06-01 --send").status == 0);
+  REQUIRE(wait_until([&] {
+    for (const auto& u : d.updates())
+      if (u["kind"] == "email" && u["state"] == "blocked") return true;
+    return false;
+  }));
+  CHECK(smtp.received() == 0);
+  ::unsetenv("SMTP_PASSWORD");
+}
+
+TEST_CASE("summary --send: the SMTP server is down, the e-mail waits and goes out once when it is back") {
+  TempHome peer_home;
+  std::string port;
+  {
+    SmtpPeer probe(peer_home.root() + "/probe");
+    port = probe.port();
+  }  // stopped: its port is free and refuses connections
+  Day d("immediate", email_config(port, ", tls: none", "[team@example.com]"));
+  d.work("fix", "fixed, 30m");
+  REQUIRE(run("summary --date 2026-06-01 --send").status == 0);
+  auto mail = [&] {
+    for (const auto& u : d.updates())
+      if (u["kind"] == "email") return u;
+    return json();
+  };
+  REQUIRE(wait_until([&] { return mail()["attempts"] == 1 && mail()["state"] == "queued"; }));
+  CHECK(mail()["last_error"].get<std::string>().find("Couldn't connect") != std::string::npos);
+  SmtpPeer smtp(peer_home.root() + "/smtp", "--port " + port);
+  REQUIRE(wait_until([&] {
+    if (mail()["state"] == "sent") return true;
+    ipc::call("clock.advance", json{{"ms", 3'700'000}}.dump());
+    return false;
+  }, 30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(smtp.received() == 1);
+}
+
+// ---- reports ----
+
+namespace {
+
+void seed_week(const std::string& db) {
+  Store store(db);
+  auto parsed = [](const char* project, int minutes, json tickets) {
+    return json{{"project", project}, {"duration_minutes", minutes}, {"tickets", tickets}};
+  };
+  json t12 = json::array({{{"system", "github"}, {"repo", "acme/widgets"}, {"number", 12}}});
+  json bill = json::array({{{"system", "jira"}, {"key", "BILL-7"}}});
+  seed(store, at("2026-06-01T09:00:00Z"), "answered", "login, 1h", parsed("widgets", 60, t12));
+  seed(store, at("2026-06-01T14:00:00Z"), "answered", "invoices, 30m", parsed("billing", 30, bill));
+  seed(store, at("2026-06-02T10:00:00Z"), "answered", "login again, 45m", parsed("widgets", 45, t12));
+  seed(store, at("2026-06-04T16:00:00Z"), "answered", "invoices, 2h", parsed("billing", 120, bill));
+  seed(store, at("2026-06-04T17:00:00Z"), "skipped", "", nullptr);
+  seed(store, at("2026-06-09T09:00:00Z"), "answered", "next week, 1h", parsed("widgets", 60, t12));  // outside
+}
+
+bool have_chromium() { return fs::exists("/usr/bin/chromium"); }
+
+// Headless Chromium as PEERS.md describes it (root, no network).
+Result chromium(const std::string& args, const std::string& profile) {
+  return run("--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking "
+             "--disable-component-update --user-data-dir='" + profile + "' " + args,
+             "/usr/bin/chromium");
+}
+
+}  // namespace
+
+TEST_CASE("report: a week by day, project and ticket as a table, CSV and JSON") {
+  TempHome home;
+  spit(home.file("config.yaml"), "settings: {timezone: UTC}\nplugins: {rules: {enabled: true}}\n");
+  seed_week(home.file("devtrack.db"));
+  json by_project = json::parse(run("report --from 2026-06-01 --to 2026-06-07 --by project --format json").out);
+  CHECK(by_project["total_minutes"] == 255);
+  REQUIRE(by_project["rows"].size() == 2);
+  CHECK(by_project["rows"][0] == json{{"key", "billing"}, {"minutes", 150}, {"answers", 2}});
+  CHECK(by_project["rows"][1] == json{{"key", "widgets"}, {"minutes", 105}, {"answers", 2}});
+  CHECK(by_project["days"].size() == 7);
+  json by_day = json::parse(run("report --from 2026-06-01 --to 2026-06-07 --format json").out);
+  REQUIRE(by_day["rows"].size() == 3);
+  CHECK(by_day["rows"][2] == json{{"key", "2026-06-04"}, {"minutes", 120}, {"answers", 1}});
+  std::string csv = run("report --from 2026-06-01 --to 2026-06-07 --by ticket --format csv").out;
+  CHECK(csv == "ticket,minutes,hours,answers\nBILL-7,150,2.50,2\nacme/widgets#12,105,1.75,2\n");
+  std::string table = run("report --from 2026-06-01 --to 2026-06-07 --by project").out;
+  CHECK(table.find("total") != std::string::npos);
+  CHECK(table.find("4 h 15 min") != std::string::npos);
+  auto bad = run("report --from 2026-06-07 --to 2026-06-01");
+  CHECK(bad.status == 1);
+  CHECK(bad.err.find("the range ends (2026-06-01) before it starts (2026-06-07)") != std::string::npos);
+  CHECK(run("report --by week").status == 2);
+}
+
+TEST_CASE("report --format html: one self-contained page, rendered by headless Chromium") {
+  if (!have_chromium()) FAIL("chromium is not installed (scripts/test.sh installs it)");
+  TempHome home;
+  spit(home.file("config.yaml"), "settings: {timezone: UTC}\nplugins: {rules: {enabled: true}}\n");
+  seed_week(home.file("devtrack.db"));
+  std::string page = home.root() + "/report.html";
+  spit(page, run("report --from 2026-06-01 --to 2026-06-07 --by project --format html").out);
+  std::string html = slurp(page);
+  CHECK(html.find("http://") == std::string::npos);  // nothing to fetch: works offline
+  CHECK(html.find("https://") == std::string::npos);
+  CHECK(html.find("<svg") != std::string::npos);
+
+  Result dom = chromium("--dump-dom 'file://" + page + "'", home.root() + "/profile");
+  INFO(dom.err);
+  REQUIRE(dom.status == 0);
+  CHECK(dom.out.find("Total: <strong>4 h 15 min</strong> (4.25 h)") != std::string::npos);
+  CHECK(dom.out.find("<td>billing</td><td class=\"n\">150</td>") != std::string::npos);
+  CHECK(dom.out.find("class=\"bar\"") != std::string::npos);
+  // A screenshot that is not blank: larger than the one of an empty page.
+  spit(home.root() + "/blank.html", "<!DOCTYPE html><html><body></body></html>");
+  REQUIRE(chromium("--window-size=800,600 --screenshot='" + home.root() + "/report.png' 'file://" + page + "'",
+                   home.root() + "/profile").status == 0);
+  REQUIRE(chromium("--window-size=800,600 --screenshot='" + home.root() + "/blank.png' 'file://" + home.root() +
+                       "/blank.html'", home.root() + "/profile").status == 0);
+  auto report_png = fs::file_size(home.root() + "/report.png"), blank_png = fs::file_size(home.root() + "/blank.png");
+  INFO(report_png << " vs " << blank_png);
+  CHECK(report_png > 4 * blank_png);
+}
+
+TEST_CASE("at summary_time on a work day the summary becomes due, and reviewing it clears that") {
+  Day d("end-of-day");
+  d.work("fix the login redirect", "#12 fixed the login redirect, 30m");
+  CHECK(json::parse(run("status --json").out)["summary_due"].is_null());
+  ipc::call("clock.advance", json{{"ms", 8 * 3'600'000LL}}.dump());  // 16:00
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(json::parse(run("status --json").out)["summary_due"].is_null());
+  ipc::call("clock.advance", json{{"ms", 3'600'000LL}}.dump());  // 17:00
+  REQUIRE(wait_until([] { return json::parse(run("status --json").out)["summary_due"] == "2026-06-01"; }));
+  CHECK(slurp(d.home.file("summary-due")) == "2026-06-01\n");
+  CHECK(run("status").out.find("summary:   2026-06-01 is ready to review (devtrack summary --edit)") !=
+        std::string::npos);
+  CHECK(run("checkin").out.find("The summary of 2026-06-01 is ready: devtrack summary --edit") != std::string::npos);
+  REQUIRE(run("summary --date 2026-06-01 --push").status == 0);
+  CHECK(json::parse(run("status --json").out)["summary_due"].is_null());
+  CHECK(!fs::exists(d.home.file("summary-due")));
+  CHECK(d.update_for(12)["state"] != "held");
+}
+
+TEST_CASE("next_summary_ms skips days off and follows the zone") {
+  Config c;
+  c.settings.timezone = "Europe/Berlin";
+  c.settings.summary_minute = 17 * 60;
+  // Friday 2026-06-05 18:00 CEST -> Monday 2026-06-08 17:00 CEST.
+  CHECK(next_summary_ms(c, at("2026-06-05T16:00:00Z")) == at("2026-06-08T15:00:00Z"));
+  CHECK(next_summary_ms(c, at("2026-06-08T14:59:00Z")) == at("2026-06-08T15:00:00Z"));
+  c.settings.work_days.fill(false);
+  CHECK(next_summary_ms(c, at("2026-06-08T14:59:00Z")) == 0);
 }

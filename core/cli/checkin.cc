@@ -283,11 +283,7 @@ json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s) {
   }
   if (p.state != "pending") lines.push_back("(" + p.state + " on " + v["created"].get<std::string>() + ")");
   // A tracker that refused its credentials is said where the user looks.
-  std::vector<std::string> blocked;
-  for (const auto& u : list_updates(c.store(), 1000))
-    if (u.state == "blocked" && std::find(blocked.begin(), blocked.end(), u.target_plugin) == blocked.end())
-      blocked.push_back(u.target_plugin);
-  for (const auto& b : blocked)
+  for (const auto& b : blocked_plugins(c.store()))
     lines.push_back("Note: " + b + " refused the credentials; its updates wait (devtrack doctor).");
   return {{"id", p.id},
           {"question", "What did you work on?"},
@@ -414,11 +410,15 @@ int run_checkin(const po::variables_map& args) {
   std::vector<PromptRow> todo = args.count("id") ? std::vector<PromptRow>{c.pick(args)} : unanswered_prompts(c.store());
   if (todo.empty()) {
     std::cout << "nothing to answer\n";
+    if (auto due = c.store().kv_get("daemon", "summary_due"))
+      std::cout << "The summary of " << *due << " is ready: devtrack summary --edit\n";
     return kOk;
   }
   Terminal term(load_registry());
   for (const auto& p : todo)
     if (!ask_in_terminal(c, term, p, 0)) break;
+  if (auto due = c.store().kv_get("daemon", "summary_due"))
+    std::cout << "The summary of " << *due << " is ready: devtrack summary --edit\n";
   return kOk;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "config/work_hours.h"
 #include "plugin/registry.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -76,12 +77,7 @@ bool wait_for_daemon(bool running, std::chrono::milliseconds timeout) {
 
 std::string local_iso_time(int64_t ms, const std::string& timezone) {
   auto t = date::floor<std::chrono::seconds>(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-  try {
-    const date::time_zone* zone = timezone.empty() ? date::current_zone() : date::locate_zone(timezone);
-    return date::format("%FT%T%Ez", date::make_zoned(zone, t));
-  } catch (const std::exception&) {
-    return date::format("%FT%TZ", t);  // no tzdata: UTC
-  }
+  return date::format("%FT%T%Ez", date::make_zoned(configured_zone(timezone), t));
 }
 
 }  // namespace devtrack::cli

@@ -81,11 +81,8 @@ int run(const po::variables_map& args) {
   }
   try {
     Store store(paths::database());
-    int blocked = 0, failed = 0;
-    for (const auto& u : list_updates(store, 10000)) {
-      blocked += u.state == "blocked";
-      failed += u.state == "failed";
-    }
+    auto counts = count_updates_by_state(store);
+    int64_t blocked = counts["blocked"], failed = counts["failed"];
     checks.push_back({"outbox", blocked == 0 && failed == 0,
                       std::to_string(blocked) + " blocked, " + std::to_string(failed) + " failed update(s)",
                       blocked || failed ? "devtrack updates list; fix the cause, then devtrack updates retry ID" : ""});

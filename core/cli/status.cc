@@ -49,6 +49,9 @@ int run(const po::variables_map& args) {
   if (u["allow_http"] == true) std::cout << "  WARNING:   network.allow_http is on: plain HTTP is allowed\n";
   for (const auto& p : s["plugins"])
     std::cout << "  plugin:    " << p["id"].get<std::string>() << " — " << p["state"].get<std::string>() << "\n";
+  if (s.contains("summary_due") && s["summary_due"].is_string())
+    std::cout << "  summary:   " << s["summary_due"].get<std::string>()
+              << " is ready to review (devtrack summary --edit)\n";
   if (s["clock"] == "manual") std::cout << "  clock:     manual (test mode), now " << s["now"].get<std::string>() << "\n";
   return kOk;
 }

@@ -143,7 +143,10 @@ int run(const po::variables_map& args) {
     int n = queue_email(store, config, day.date, strip_summary_markers(markdown), process_clock().now_ms());
     std::cout << "e-mail queued for " << n << " recipient(s)\n";
   }
-  store.kv_erase("daemon", "summary_due");
+  if (store.kv_get("daemon", "summary_due") == day.date) {  // the reminder is answered
+    store.kv_erase("daemon", "summary_due");
+    std::filesystem::remove(paths::home() + "/summary-due");
+  }
   tell_daemon();
   return kOk;
 }

@@ -110,17 +110,13 @@ int sync(const po::variables_map& args) {
   Store store(paths::database());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(args["wait"].as<int>());
   while (std::chrono::steady_clock::now() < deadline) {
-    bool busy = false;
-    for (const auto& u : list_updates(store, 1000))
-      busy = busy || u.state == "sending" || (u.state == "queued" && u.next_attempt_ms <= process_clock().now_ms());
+    int64_t due = next_due_ms(store);
+    bool busy = count_updates_by_state(store)["sending"] > 0 || (due && due <= process_clock().now_ms());
     if (!busy) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  int waiting = 0, stuck = 0;
-  for (const auto& u : list_updates(store, 1000)) {
-    waiting += u.state == "queued" || u.state == "sending";
-    stuck += u.state == "failed" || u.state == "blocked";
-  }
+  auto counts = count_updates_by_state(store);
+  int64_t waiting = counts["queued"] + counts["sending"], stuck = counts["failed"] + counts["blocked"];
   if (!waiting && !stuck) std::cout << "all sent\n";
   if (waiting) std::cout << waiting << " update(s) still waiting\n";
   if (stuck) std::cout << stuck << " update(s) failed or blocked\n";

@@ -8,18 +8,26 @@ namespace devtrack {
 
 bool in_work_hours(const Config& config, int64_t at_ms) {
   using namespace std::chrono;
-  const date::time_zone* zone = nullptr;
-  try {
-    zone = config.settings.timezone.empty() ? date::current_zone() : date::locate_zone(config.settings.timezone);
-  } catch (const std::exception&) {
-    return true;  // no tzdata: do not hold prompts back
-  }
+  const date::time_zone* zone = configured_zone(config.settings.timezone);
   auto local = zone->to_local(sys_time<milliseconds>{milliseconds(at_ms)});
   auto day = date::floor<date::days>(local);
   int minute = static_cast<int>(duration_cast<minutes>(local - day).count());
   unsigned weekday = date::weekday(day).iso_encoding() - 1;  // mon = 0
   return config.settings.work_days[weekday] && minute >= config.settings.work_start_minute &&
          minute < config.settings.work_end_minute;
+}
+
+const date::time_zone* configured_zone(const std::string& timezone) {
+  try {
+    return timezone.empty() ? date::current_zone() : date::locate_zone(timezone);
+  } catch (const std::exception&) {
+    return date::locate_zone("UTC");
+  }
+}
+
+std::string local_date(int64_t at_ms, const std::string& timezone) {
+  auto t = date::floor<std::chrono::seconds>(std::chrono::system_clock::time_point(std::chrono::milliseconds(at_ms)));
+  return date::format("%F", date::make_zoned(configured_zone(timezone), t));
 }
 
 }  // namespace devtrack

@@ -1,14 +1,26 @@
 // settings.work_hours / work_days / timezone, evaluated: is this moment
-// inside working hours? (The timer plugin has its own copy on its side of
+// inside working hours? And the zone and local dates every module uses. (The timer plugin has its own copy on its side of
 // the ABI: plugins do not link the host.)
 #pragma once
 
 #include <cstdint>
+#include <string>
+
+namespace date {
+class time_zone;
+}
 
 namespace devtrack {
 
 struct Config;
 
 bool in_work_hours(const Config& config, int64_t at_ms);
+
+// The zone of settings.timezone ("" = the system's); UTC when the system's
+// tzdata does not know it.
+const date::time_zone* configured_zone(const std::string& timezone);
+
+// "YYYY-MM-DD" of the moment in that zone.
+std::string local_date(int64_t at_ms, const std::string& timezone);
 
 }  // namespace devtrack

@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "daemon/capture.h"
+#include "daemon/end_of_day.h"
 #include "daemon/outbox.h"
 #include "daemon/prompts.h"
 #include "daemon/worker_link.h"
@@ -106,6 +107,7 @@ class Daemon {
                                            config_.worker.idle_timeout);
     capture_ = std::make_unique<Capture>(loop_, bus_, store_, *worker_);
     outbox_ = std::make_unique<Outbox>(loop_, bus_, store_, *worker_);
+    end_of_day_ = std::make_unique<EndOfDay>(loop_, bus_, store_, config_);
     prompts_ = std::make_unique<Prompts>(loop_, bus_, store_, config_,
                                          [this](const std::string& text, const std::string& context) {
                                            return parse(text, context);
@@ -117,6 +119,7 @@ class Daemon {
     capture_->start();
     prompts_->start();
     outbox_->start();
+    end_of_day_->schedule();
     watch_signals();
     log::info("daemon", "devtrack daemon {} ready (pid {}, home {})", DEVTRACK_VERSION, ::getpid(), paths::home());
     notify_service_manager("READY=1\nMAINPID=" + std::to_string(::getpid()));
@@ -197,6 +200,7 @@ class Daemon {
     for (const auto& id : before)
       if (std::find(after.begin(), after.end(), id) == after.end()) stopped.push_back(id);
     capture_->refresh_repos();
+    end_of_day_->schedule();
     log::info("daemon", "reloaded the config: {} plugin(s) running", after.size());
     return {{"started", started}, {"stopped", stopped}, {"running", after}};
   }
@@ -367,18 +371,14 @@ class Daemon {
                 {"pending", w.pending},
                 {"last_exit", w.last_exit.empty() ? json(nullptr) : json(w.last_exit)}}}};
     s.update(paused_state());
+    s["summary_due"] = store_.kv_get("daemon", "summary_due") ? json(*store_.kv_get("daemon", "summary_due")) : json();
     return s;
   }
 
   // Outbox rows by state, and the trackers whose updates are blocked.
   json outbox_counts() {
-    json counts = json::object();
-    json blocked = json::array();
-    for (const auto& u : list_updates(store_, 10000)) {
-      counts[u.state] = counts.value(u.state, 0) + 1;
-      if (u.state == "blocked" && std::find(blocked.begin(), blocked.end(), u.target_plugin) == blocked.end())
-        blocked.push_back(u.target_plugin);
-    }
+    json counts = count_updates_by_state(store_);
+    json blocked = blocked_plugins(store_);
     return {{"by_state", counts}, {"blocked_trackers", blocked}, {"allow_http", config_.network.allow_http}};
   }
 
@@ -408,6 +408,7 @@ class Daemon {
   std::unique_ptr<WorkerLink> worker_;
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<EndOfDay> end_of_day_;
   std::unique_ptr<Prompts> prompts_;
   std::vector<PluginInfo> plugins_;
   Config config_;

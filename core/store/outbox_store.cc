@@ -113,6 +113,20 @@ std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id) {
   return rows(q);
 }
 
+std::map<std::string, int64_t> count_updates_by_state(Store& store) {
+  SQLite::Statement q(store.db(), "SELECT state, count(*) FROM updates GROUP BY state");
+  std::map<std::string, int64_t> out;
+  while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+  return out;
+}
+
+std::vector<std::string> blocked_plugins(Store& store) {
+  SQLite::Statement q(store.db(), "SELECT DISTINCT target_plugin FROM updates WHERE state = 'blocked' ORDER BY 1");
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
 std::vector<UpdateRow> list_updates(Store& store, int limit) {
   SQLite::Statement q(store.db(), std::string(kColumns) + " ORDER BY id DESC LIMIT ?");
   q.bind(1, limit);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ void revise_update(Store& store, int64_t id, const std::string& body, const std:
 std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id);
 
 std::vector<UpdateRow> list_updates(Store& store, int limit = 200);
+// How many rows are in each state (states without rows are absent).
+std::map<std::string, int64_t> count_updates_by_state(Store& store);
+// The plugins with blocked rows (their credentials were refused).
+std::vector<std::string> blocked_plugins(Store& store);
 std::optional<UpdateRow> get_update(Store& store, int64_t id);
 // The earliest next_attempt_ms among queued rows (0 if none).
 int64_t next_due_ms(Store& store);

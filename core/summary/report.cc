@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "config/work_hours.h"
 #include "outbox/outbox.h"
 #include "store/prompt_store.h"
 #include "summary/summary.h"
@@ -17,19 +18,6 @@ using nlohmann::json;
 namespace devtrack {
 
 namespace {
-
-std::string local_date(const date::time_zone* zone, int64_t ms) {
-  auto t = date::floor<std::chrono::seconds>(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-  return date::format("%F", date::make_zoned(zone, t));
-}
-
-const date::time_zone* zone_of(const std::string& timezone) {
-  try {
-    return timezone.empty() ? date::current_zone() : date::locate_zone(timezone);
-  } catch (const std::exception&) {
-    return date::locate_zone("UTC");
-  }
-}
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -53,7 +41,6 @@ std::string report_json(Store& store, const Config& config, const std::string& f
   LocalDay last = local_day(to, config.settings.timezone, now_ms);
   if (last.end_ms <= first.start_ms) throw Error("the range ends (" + last.date + ") before it starts (" + first.date + ")");
   if (last.end_ms - first.start_ms > 3700LL * 86'400'000) throw Error("the range is longer than ten years");
-  const date::time_zone* zone = zone_of(config.settings.timezone);
 
   std::map<std::string, std::pair<int64_t, int>> rows;           // key -> minutes, answers
   std::map<std::string, std::map<std::string, int64_t>> matrix;  // project -> day -> minutes
@@ -65,7 +52,7 @@ std::string report_json(Store& store, const Config& config, const std::string& f
     int64_t minutes = parsed.contains("duration_minutes") && parsed["duration_minutes"].is_number()
                           ? parsed["duration_minutes"].get<int64_t>()
                           : 0;
-    std::string day = local_date(zone, r.at_ms);
+    std::string day = local_date(r.at_ms, config.settings.timezone);
     std::string project = parsed.contains("project") && parsed["project"].is_string()
                               ? parsed["project"].get<std::string>()
                               : "(no project)";
@@ -121,7 +108,7 @@ std::string report_html(const std::string& report) {
   }
   const int bar = 28, gap = 8, height = 240, left = 48, top = 10;
   int width = left + static_cast<int>(days.size()) * (bar + gap) + 10;
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(width) + "\" height=\"" +
+  std::string svg = "<svg width=\"" + std::to_string(width) + "\" height=\"" +
                     std::to_string(height + 60) + "\" role=\"img\" aria-label=\"minutes per project per day\">\n";
   svg += "<text x=\"4\" y=\"" + std::to_string(top + 10) + "\" font-size=\"11\">" + hours(peak) + " h</text>\n";
   svg += "<line x1=\"" + std::to_string(left - 4) + "\" y1=\"" + std::to_string(top + height) + "\" x2=\"" +

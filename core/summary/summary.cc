@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "config/work_hours.h"
 #include "outbox/outbox.h"
 #include "store/assigned.h"
 #include "store/capture_store.h"
@@ -19,14 +20,6 @@ using nlohmann::json;
 namespace devtrack {
 
 namespace {
-
-const date::time_zone* zone_of(const std::string& timezone) {
-  try {
-    return timezone.empty() ? date::current_zone() : date::locate_zone(timezone);
-  } catch (const std::exception&) {
-    return date::locate_zone("UTC");
-  }
-}
 
 std::string local_hhmm(const date::time_zone* zone, int64_t ms) {
   auto t = date::floor<std::chrono::minutes>(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
@@ -95,7 +88,7 @@ json& find_or_add(json& array, const char* key, const json& value, const json& f
 
 LocalDay local_day(const std::string& spec, const std::string& timezone, int64_t now_ms) {
   using namespace std::chrono;
-  const date::time_zone* zone = zone_of(timezone);
+  const date::time_zone* zone = configured_zone(timezone);
   date::local_days day;
   auto now_local = zone->to_local(sys_time<milliseconds>{milliseconds(now_ms)});
   if (spec == "today" || spec.empty()) {
@@ -118,7 +111,7 @@ LocalDay local_day(const std::string& spec, const std::string& timezone, int64_t
 }
 
 std::string day_summary_json(Store& store, const Config& config, const LocalDay& day, int64_t now_ms) {
-  const date::time_zone* zone = zone_of(config.settings.timezone);
+  const date::time_zone* zone = configured_zone(config.settings.timezone);
   std::vector<std::string> trackers;
   for (const auto& [id, p] : config.plugins) trackers.push_back(id);
   auto assigned = assigned_lists(store, trackers, now_ms);

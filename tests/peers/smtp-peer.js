@@ -2,7 +2,7 @@
 // 127.0.0.1. Each message is written as it arrived to STATE_DIR/mail/N.eml,
 // its envelope to N.json.
 //
-//   node smtp-peer.js STATE_DIR [--tls CERT KEY] [--auth USER:PASS]
+//   node smtp-peer.js STATE_DIR [--tls CERT KEY] [--auth USER:PASS] [--port N]
 // --tls offers STARTTLS with that certificate; --auth requires AUTH PLAIN /
 // LOGIN with those credentials (and refuses others with 535). Writes
 // STATE_DIR/smtp.port when listening.
@@ -51,6 +51,7 @@ const server = new SMTPServer({
   },
 });
 server.on('error', (e) => console.error(e));
-server.listen(0, '127.0.0.1', () => {
+const port = arg('--port');
+server.listen(port ? Number(port[0]) : 0, '127.0.0.1', () => {
   fs.writeFileSync(path.join(state, 'smtp.port'), String(server.server.address().port));
 });
