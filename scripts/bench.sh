@@ -127,6 +127,31 @@ if [ -x "$build/bench/outbox_bench" ]; then
   fi
 fi
 
+if [ -x "$build/bench/summary_bench" ]; then
+  echo
+  n=100000; [ $quick = 1 ] && n=10000
+  export DEVTRACK_HOME=$tmp/summary-home
+  mkdir -p "$DEVTRACK_HOME"
+  printf 'settings: {timezone: UTC}\nplugins: {rules: {enabled: true}, github: {enabled: true}}\n' >"$DEVTRACK_HOME/config.yaml"
+  day=$("$build/bench/summary_bench" "$DEVTRACK_HOME/devtrack.db" $n)
+  month=$(date -u -d "$day -30 days" +%F)
+  echo "# summary and report over a year of use ($n answers; median / min ms, process included)"
+  srounds=$([ $quick = 1 ] && echo 5 || echo 50)
+  mapfile -t r < <("$tmp/timeit" "$srounds" "$tmp/baseline" "$devtrack summary --date $day --format json" \
+                   "$devtrack summary --date $day" "$devtrack report --from $month --to $day --by project --format json")
+  read -r sbase _ <<<"${r[0]}"
+  target() {  # name "median min" target_ms
+    local med min
+    read -r med min <<<"$2"
+    printf '%-32s %8.2f %8.2f   (target <= %s ms; %s ms over the baseline program) %s\n' "$1" "$med" "$min" "$3" \
+      "$(awk -v a="$med" -v b="$sbase" 'BEGIN { printf "%.2f", a - b }')" \
+      "$(awk -v m="$med" -v t="$3" 'BEGIN { print (m <= t) ? "ok" : "OVER TARGET" }')"
+  }
+  target "summary of a day (json)" "${r[1]}" 30
+  target "summary of a day (markdown)" "${r[2]}" 30
+  target "report over a month" "${r[3]}" 100
+fi
+
 if [ -x "$build/bench/micro_bench" ] && [ $quick = 0 ]; then
   echo; echo "# micro benchmarks (Google Benchmark)"
   "$build/bench/micro_bench" --benchmark_min_time=0.2
