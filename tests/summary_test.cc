@@ -558,3 +558,17 @@ TEST_CASE("next_summary_ms skips days off and follows the zone") {
   c.settings.work_days.fill(false);
   CHECK(next_summary_ms(c, at("2026-06-08T14:59:00Z")) == 0);
 }
+
+TEST_CASE("enabling the email plugin and reloading reaches a worker that is already running") {
+  TempHome peer_home;
+  SmtpPeer smtp(peer_home.root() + "/smtp");
+  Day d("immediate");
+  d.work("fix the login redirect", "fixed the login redirect, 30m");
+  REQUIRE(json::parse(run("status --json").out)["worker"]["running"] == true);  // it read the commit
+  std::string config = slurp(d.home.file("config.yaml")) + email_config(smtp.port(), ", tls: none", "[team@example.com]");
+  spit(d.home.file("config.yaml"), config);
+  REQUIRE(run("reload").status == 0);
+  REQUIRE(run("summary --date 2026-06-01 --send").status == 0);
+  INFO(d.updates().dump(2));
+  REQUIRE(wait_until([&] { return smtp.received() == 1; }));
+}

@@ -201,6 +201,7 @@ class Daemon {
       if (std::find(after.begin(), after.end(), id) == after.end()) stopped.push_back(id);
     capture_->refresh_repos();
     end_of_day_->schedule();
+    worker_->reload();
     log::info("daemon", "reloaded the config: {} plugin(s) running", after.size());
     return {{"started", started}, {"stopped", stopped}, {"running", after}};
   }

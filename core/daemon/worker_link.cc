@@ -115,6 +115,7 @@ struct WorkerLink::Impl {
     if (m.contains("hello")) {
       hello = true;
       consecutive_crashes = 0;
+      worker_topics.clear();  // a reloaded worker says again what it takes
       for (const auto& t : m["hello"].value("subscriptions", json::array())) worker_topics.insert(t.get<std::string>());
       flush_jobs();
       return;
@@ -219,6 +220,10 @@ void WorkerLink::send(const std::string& topic, const std::string& payload) {
     return;
   }
   impl_->flush_jobs();
+}
+
+void WorkerLink::reload() {
+  if (impl_->pipe && impl_->hello) impl_->write(json{{"reload", true}}.dump());
 }
 
 void WorkerLink::done(const std::string& topic, int64_t key) { impl_->jobs.erase({topic, key}); }

@@ -26,6 +26,9 @@ class WorkerLink {
   // "update_id" that names it) and
   // starts the worker if it is not running.
   void send(const std::string& topic, const std::string& payload);
+  // [loop] The config changed: a running worker restarts its plugins with
+  // it (in order, after the jobs it has); one not running reads it anyway.
+  void reload();
   // [loop] The job's result arrived: forget it.
   void done(const std::string& topic, int64_t key);
 

@@ -41,20 +41,7 @@ class Worker {
         network_(network) {}
 
   int run() {
-    auto plugins = load_registry();
-    ConfigResult config = load_config(paths::config_file(), plugins);
-    if (!config.ok()) {
-      log::error("worker", "the config has errors; no worker plugin started");
-    } else {
-      log::set_level(log::parse_level(config.config.logging.level, log::kInfo));
-      log::set_content_logging(config.config.logging.content);
-      if (network_) {
-        NetworkServices net = network_(config.config);
-        host_.set_http(net.http);
-        host_.set_smtp(net.smtp);
-      }
-      start_plugins(plugins, config.config);
-    }
+    configure();
     start_delivery(bus_, host_, store_);
     // Everything the plugins publish goes to the daemon; what came from the
     // daemon is not sent back.
@@ -65,7 +52,7 @@ class Worker {
           send(json{{"topic", e.topic}, {"payload", json::parse(e.payload, nullptr, false)}}.dump());
         },
         "bridge");
-    send(json{{"hello", {{"pid", ::getpid()}, {"subscriptions", bus_.patterns("bridge")}}}}.dump());
+    hello();
     read();
     touch();
     loop_.run();
@@ -74,6 +61,31 @@ class Worker {
   }
 
  private:
+  // Reads the config and starts the enabled worker plugins with it; again
+  // (all stopped first) when the daemon's config is reloaded.
+  void configure() {
+    host_.stop_all();
+    auto plugins = load_registry();
+    ConfigResult config = load_config(paths::config_file(), plugins);
+    if (!config.ok()) {
+      log::error("worker", "the config has errors; no worker plugin started");
+      return;
+    }
+    log::set_level(log::parse_level(config.config.logging.level, log::kInfo));
+    log::set_content_logging(config.config.logging.content);
+    if (network_) {
+      NetworkServices net = network_(config.config);
+      host_.set_http(net.http);
+      host_.set_smtp(net.smtp);
+    }
+    start_plugins(plugins, config.config);
+  }
+
+  // Tells the daemon which topics this worker takes.
+  void hello() {
+    send(json{{"hello", {{"pid", ::getpid()}, {"subscriptions", bus_.patterns("bridge")}}}}.dump());
+  }
+
   void start_plugins(const std::vector<PluginInfo>& plugins, const Config& config) {
     for (const auto& p : plugins) {
       if (p.refused || p.runs_in != "worker" || !config.plugin_enabled(p.id)) continue;
@@ -97,7 +109,11 @@ class Worker {
       std::string line(asio::buffers_begin(in_.data()), asio::buffers_begin(in_.data()) + n - 1);
       in_.consume(n);
       json m = json::parse(line, nullptr, false);
-      if (m.is_object() && m.contains("topic") && m["topic"].is_string() && m.contains("payload"))
+      if (m.is_object() && m.contains("reload")) {
+        log::info("worker", "the config changed: restarting the worker plugins");
+        configure();
+        hello();
+      } else if (m.is_object() && m.contains("topic") && m["topic"].is_string() && m.contains("payload"))
         bus_.publish(m["topic"].get<std::string>(), m["payload"].dump(), "daemon");
       touch();
       read();
