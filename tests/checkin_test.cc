@@ -350,3 +350,20 @@ TEST_CASE("kill -9 right after the answer is stored keeps it, the daemon parses 
   REQUIRE(wait_until([&] { return s.last_response()["duration_minutes"] == 10; }));
   CHECK(s.last_response()["tickets"][0]["key"] == "BILL-9");
 }
+
+TEST_CASE("in a real terminal: summary --edit asks once before posting, and y posts") {
+  if (!have_tmux()) FAIL("tmux not installed");
+  Setup s;
+  s.commit_and_wait("fix the login redirect");
+  REQUIRE(run("checkin --answer 'fixed the login redirect, 30m'").status == 0);
+  Tmux t(s.home.root());
+  t.line(env_line(s.home) + "; EDITOR=true devtrack summary --edit");
+  REQUIRE(t.shows("0 edited, 0 removed, 0 filled in"));
+  REQUIRE(t.shows("Post the updates? [y/N]"));
+  t.line("y");
+  CHECK(t.shows("posting: 0 released, 0 edited, 0 dropped"));
+  t.line("clear; EDITOR=true devtrack summary --edit");
+  REQUIRE(t.shows("Post the updates? [y/N]"));
+  t.line("n");
+  CHECK(t.shows("nothing posted; your edited copy is"));
+}
