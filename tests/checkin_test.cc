@@ -219,6 +219,10 @@ TEST_CASE("shell-init reminds once per change, with builtins only") {
   CHECK(out.find("waiting", out.find("waiting") + 1) == std::string::npos);  // once, not per prompt
   run("checkin --skip");
   CHECK_FALSE(fs::exists(s.home.file("pending")));
+  spit(s.home.file("summary-due"), "2026-06-01\n");  // as the daemon writes it at summary_time
+  out = run("'" + probe + "'", "/bin/bash").out;
+  CHECK(out.find("devtrack: the summary of 2026-06-01 is ready: devtrack summary --edit") != std::string::npos);
+  CHECK(out.find("is ready", out.find("is ready") + 1) == std::string::npos);
 }
 
 TEST_CASE("in a real terminal: a follow-up question chooses between two projects") {

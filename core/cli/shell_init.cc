@@ -1,6 +1,7 @@
 // devtrack shell-init bash|zsh|fish: a prompt hook that says when a check-in
-// is waiting. It reads $DEVTRACK_HOME/pending (kept by DevTrack) with the
-// shell's builtin `read`: no process starts per prompt.
+// is waiting, or the day's summary is due. It reads $DEVTRACK_HOME/pending
+// and summary-due (kept by DevTrack) with the shell's builtin `read`: no
+// process starts per prompt.
 #include <iostream>
 
 #include "cli/command.h"
@@ -18,6 +19,12 @@ __devtrack_reminder() {
     printf '\033[2mdevtrack: %s check-in(s) waiting: devtrack checkin\033[0m\n' "$n"
   fi
   __devtrack_seen=$n
+  local s="${DEVTRACK_HOME:-$HOME/.devtrack}/summary-due" d=""
+  [ -r "$s" ] && read -r d < "$s"
+  if [ -n "$d" ] && [ "$d" != "${__devtrack_seen_summary:-}" ]; then
+    printf '\033[2mdevtrack: the summary of %s is ready: devtrack summary --edit\033[0m\n' "$d"
+  fi
+  __devtrack_seen_summary=$d
 }
 case ";${PROMPT_COMMAND:-};" in
   *";__devtrack_reminder;"*) ;;
@@ -33,6 +40,12 @@ __devtrack_reminder() {
     print -P "%F{8}devtrack: $n check-in(s) waiting: devtrack checkin%f"
   fi
   __devtrack_seen=$n
+  local s="${DEVTRACK_HOME:-$HOME/.devtrack}/summary-due" d=""
+  [[ -r "$s" ]] && read -r d < "$s"
+  if [[ -n "$d" && "$d" != "${__devtrack_seen_summary:-}" ]]; then
+    print -P "%F{8}devtrack: the summary of $d is ready: devtrack summary --edit%f"
+  fi
+  __devtrack_seen_summary=$d
 }
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd __devtrack_reminder
@@ -48,6 +61,12 @@ function __devtrack_reminder --on-event fish_prompt
         set_color brblack; echo "devtrack: $n check-in(s) waiting: devtrack checkin"; set_color normal
     end
     set -g __devtrack_seen $n
+    set -l d ""
+    test -r $home/summary-due; and read -l d < $home/summary-due
+    if test -n "$d"; and test "$d" != "$__devtrack_seen_summary"
+        set_color brblack; echo "devtrack: the summary of $d is ready: devtrack summary --edit"; set_color normal
+    end
+    set -g __devtrack_seen_summary $d
 end
 )sh";
 
