@@ -386,6 +386,21 @@ class Checker {
   }
 
   std::optional<json> checked_option(const YAML::Node& n, const OptionInfo& o, const std::string& what) {
+    if (o.type == "map") {
+      if (!n.IsMap()) {
+        error(n, what + " must be a mapping of names to names, like {done: Done}");
+        return std::nullopt;
+      }
+      json map = json::object();
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (!it->second.IsScalar()) {
+          error(it->second, what + "." + it->first.as<std::string>("") + " must be a string");
+          continue;
+        }
+        map[it->first.as<std::string>("")] = it->second.as<std::string>("");
+      }
+      return map;
+    }
     if (o.type == "list") {
       json list = json::array();
       for (const auto& s : string_list(n, what)) list.push_back(s);
@@ -446,6 +461,11 @@ class Checker {
       json list = json::array();
       for (const auto& item : n) list.push_back(item.as<std::string>());
       return list;
+    }
+    if (type == "map") {
+      json map = json::object();
+      for (auto it = n.begin(); it != n.end(); ++it) map[it->first.as<std::string>()] = it->second.as<std::string>();
+      return map;
     }
     return n.as<std::string>();
   }

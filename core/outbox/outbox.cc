@@ -51,6 +51,14 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
     if (!config.plugin_enabled(plugin)) continue;
     std::vector<std::string> kinds = {"comment"};
     if (parsed["duration_minutes"].is_number() && plugin == "jira") kinds.push_back("worklog");
+    // A status the tracker maps to a workflow transition (its `transitions`
+    // option, e.g. Jira's {done: Done}) moves the ticket too.
+    if (parsed.contains("status") && parsed["status"].is_string()) {
+      json options = json::parse(config.plugin_config_json(plugin), nullptr, false);
+      if (options.is_object() && options.contains("transitions") && options["transitions"].is_object() &&
+          options["transitions"].contains(parsed["status"].get<std::string>()))
+        kinds.push_back("transition");
+    }
     for (const auto& kind : kinds) {
       UpdateRow u;
       u.target_plugin = plugin;

@@ -135,6 +135,7 @@ const char* option_type_name(dt_option_type type) {
     case DT_OPT_LIST: return "list";
     case DT_OPT_SECRET: return "secret";
     case DT_OPT_URL: return "url";
+    case DT_OPT_MAP: return "map";
     default: return nullptr;
   }
 }

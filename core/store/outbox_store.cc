@@ -142,20 +142,23 @@ std::optional<UpdateRow> get_update(Store& store, int64_t id) {
   return row_from(q);
 }
 
+// Per ticket, only the oldest unsent row may go: updates to one ticket
+// arrive in order. A row waiting behind an older one is not due yet (the
+// older one's result reschedules), so a timer never spins on it.
+constexpr const char* kFirstOfTicket =
+    "NOT EXISTS (SELECT 1 FROM updates o WHERE o.target_plugin = u.target_plugin AND o.target = u.target AND "
+    "o.id < u.id AND o.state IN ('queued', 'sending'))";
+
 int64_t next_due_ms(Store& store) {
-  SQLite::Statement q(store.db(), "SELECT ifnull(min(next_attempt_ms), 0) FROM updates WHERE state = 'queued'");
+  SQLite::Statement q(store.db(), std::string("SELECT ifnull(min(next_attempt_ms), 0) FROM updates u WHERE state = "
+                                              "'queued' AND ") + kFirstOfTicket);
   q.executeStep();
   return q.getColumn(0).getInt64();
 }
 
 std::vector<UpdateRow> due_updates(Store& store, int64_t now_ms, int limit) {
-  // Per ticket, only the oldest unsent row may go: updates to one ticket
-  // arrive in order.
-  SQLite::Statement q(store.db(), std::string(kColumns) +
-                                      " u WHERE state = 'queued' AND next_attempt_ms <= ? AND NOT EXISTS ("
-                                      "SELECT 1 FROM updates o WHERE o.target_plugin = u.target_plugin AND "
-                                      "o.target = u.target AND o.id < u.id AND o.state IN ('queued', 'sending')) "
-                                      "ORDER BY id LIMIT ?");
+  SQLite::Statement q(store.db(), std::string(kColumns) + " u WHERE state = 'queued' AND next_attempt_ms <= ? AND " +
+                                      kFirstOfTicket + " ORDER BY id LIMIT ?");
   q.bind(1, static_cast<int64_t>(now_ms));
   q.bind(2, limit);
   return rows(q);

@@ -52,7 +52,8 @@ std::map<std::string, int64_t> count_updates_by_state(Store& store);
 // The plugins with blocked rows (their credentials were refused).
 std::vector<std::string> blocked_plugins(Store& store);
 std::optional<UpdateRow> get_update(Store& store, int64_t id);
-// The earliest next_attempt_ms among queued rows (0 if none).
+// The earliest next_attempt_ms among queued rows that may go (not behind
+// an older unsent row of the same ticket); 0 if none.
 int64_t next_due_ms(Store& store);
 // Queued rows due at `now_ms`, oldest first, at most one per ticket (order
 // per ticket is kept by delivering a ticket's rows one after the other).

@@ -113,6 +113,21 @@ void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
     bus.publish("tracker.result", result.dump());
     return;
   }
+  // A workflow move: idempotent by nature (moving to where it is changes nothing).
+  if (job.value("kind", "") == "transition") {
+    if (!tracker->transition) {
+      result["status"] = "ok";
+      result["message"] = plugin + " has no workflow transitions";
+      bus.publish("tracker.result", result.dump());
+      return;
+    }
+    json request = {{"ticket", job["ticket"]}, {"status", body.value("status", json(nullptr))}, {"update", update}};
+    std::string req = request.dump();
+    StringOut out;
+    dt_status s = tracker->transition(iface.self, req.c_str(), &out.out);
+    bus.publish("tracker.result", outcome(result, s, out.text).dump());
+    return;
+  }
   // An earlier attempt may have reached the tracker: look before posting.
   if (job.value("check_first", false) || job.value("resent", false)) {
     StringOut found;

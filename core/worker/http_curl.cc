@@ -125,6 +125,16 @@ dt_status http_request(const HttpSettings& settings, const std::string& request_
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &c);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "devtrack/" DEVTRACK_VERSION);
+  // Basic auth by libcurl (it encodes; the password is a secret the plugin
+  // resolved and is in the log redaction).
+  std::string user, password;
+  if (req.contains("basic_auth") && req["basic_auth"].is_object()) {
+    user = req["basic_auth"].value("user", "");
+    password = req["basic_auth"].value("password", "");
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(curl, CURLOPT_USERNAME, user.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, password.c_str());
+  }
   auto start = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;

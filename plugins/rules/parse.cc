@@ -468,6 +468,8 @@ std::vector<std::string> projects_for_tickets(const std::vector<Ticket>& tickets
         match = std::find(p.jira.begin(), p.jira.end(), prefix) != p.jira.end();
       } else if (t.system == "github" && !t.repo.empty()) {
         match = project_has_repo(p, t.repo);
+      } else if (t.system == "trello") {
+        match = !p.trello.empty() && p.trello == t.card;  // a card's board is not in its link
       }
       if (match && std::find(ids.begin(), ids.end(), p.id) == ids.end()) ids.push_back(p.id);
     }

