@@ -16,6 +16,7 @@ namespace {
 
 int run(const po::variables_map& args) {
   std::string note = args.count("NOTE") ? args["NOTE"].as<std::string>() : "";
+  hand_over_session();  // so a desktop notification can ask
   auto r = nlohmann::json::parse(daemon_call("ask", nlohmann::json{{"note", note}}.dump()));
   int64_t id = r["prompt_id"];
   if (args.count("no-wait") || ::isatty(STDIN_FILENO) != 1) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "config/work_hours.h"
 #include "plugin/registry.h"
@@ -64,6 +65,17 @@ namespace devtrack::cli {
 
 std::string daemon_call(const std::string& command, const std::string& args_json) {
   return ipc::call(command, args_json);
+}
+
+void hand_over_session() {
+  nlohmann::json vars = nlohmann::json::object();
+  for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "DBUS_SESSION_BUS_ADDRESS"})
+    if (const char* v = std::getenv(name); v && *v) vars[name] = v;
+  if (vars.empty()) return;
+  try {
+    daemon_call("session.env", nlohmann::json{{"vars", vars}}.dump());
+  } catch (const std::exception&) {
+  }
 }
 
 bool wait_for_daemon(bool running, std::chrono::milliseconds timeout) {

@@ -36,6 +36,11 @@ namespace devtrack::cli {
 // Calls the daemon (ipc::call); throws ipc::NotRunning if it is not running.
 std::string daemon_call(const std::string& command, const std::string& args_json = "{}");
 
+// Hands this desktop session's DISPLAY, WAYLAND_DISPLAY, XAUTHORITY and
+// DBUS_SESSION_BUS_ADDRESS to a running daemon (for its notifications);
+// quietly does nothing when none is set or no daemon runs.
+void hand_over_session();
+
 // Waits until the daemon answers (true) or `timeout` passes.
 bool wait_for_daemon(bool running, std::chrono::milliseconds timeout);
 

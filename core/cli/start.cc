@@ -53,6 +53,7 @@ std::string log_tail(const std::string& path) {
 
 int start_daemon(bool quiet_if_running) {
   if (ipc::daemon_running()) {
+    hand_over_session();  // started elsewhere (systemd): it learns this desktop session
     if (!quiet_if_running) std::cout << "the daemon is already running\n";
     return kOk;
   }

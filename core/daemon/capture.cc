@@ -144,7 +144,10 @@ void Capture::ingest_spool() {
   for (const auto& file : files) {
     try {
       json message = json::parse(paths::read_file(file.string()));
-      on_hook(message.at("args").dump(), "spool");
+      if (message.value("cmd", "hook.commit") == "editor.heartbeat")
+        bus_.publish("editor.heartbeat", message.at("args").dump());  // `devtrack heartbeat` while we were down
+      else
+        on_hook(message.at("args").dump(), "spool");
     } catch (const std::exception& e) {
       log::warn("capture", "ignoring the unreadable spool file {}: {}", file.string(), e.what());
     }

@@ -12,10 +12,12 @@
 #include <date/date.h>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "config/config.h"
 #include "daemon/capture.h"
 #include "daemon/end_of_day.h"
+#include "daemon/surfaces.h"
 #include "daemon/outbox.h"
 #include "daemon/prompts.h"
 #include "daemon/worker_link.h"
@@ -108,6 +110,10 @@ class Daemon {
     capture_ = std::make_unique<Capture>(loop_, bus_, store_, *worker_);
     outbox_ = std::make_unique<Outbox>(loop_, bus_, store_, *worker_);
     end_of_day_ = std::make_unique<EndOfDay>(loop_, bus_, store_, config_);
+    surfaces_ = std::make_unique<Surfaces>(loop_, bus_, store_, config_, host_, [this](int64_t prompt_id) {
+      prompts_->changed(prompt_id);
+      outbox_->changed();
+    });
     prompts_ = std::make_unique<Prompts>(loop_, bus_, store_, config_,
                                          [this](const std::string& text, const std::string& context) {
                                            return parse(text, context);
@@ -261,6 +267,27 @@ class Daemon {
       return json{{"ok", true}}.dump();
     }
     if (c == "sync") return json{{"due", outbox_->sync()}}.dump();
+    if (c == "editor.heartbeat") {
+      if (!args.contains("file") || !args["file"].is_string() || args["file"].get<std::string>().empty())
+        throw ipc::RequestError("bad_request", "editor.heartbeat needs {\"file\": PATH}");
+      args["at_ms"] = loop_.clock().now_ms();  // live: the daemon's clock (spooled ones keep theirs)
+      bus_.publish("editor.heartbeat", args.dump());
+      return json{{"ok", true}}.dump();
+    }
+    if (c == "session.env") {
+      // The desktop session of the user's shell, for the notify surface.
+      static const std::set<std::string> allowed = {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY",
+                                                    "DBUS_SESSION_BUS_ADDRESS"};
+      if (!args.contains("vars") || !args["vars"].is_object())
+        throw ipc::RequestError("bad_request", "session.env needs {\"vars\": {NAME: value}}");
+      json taken = json::array();
+      for (const auto& [name, value] : args["vars"].items())
+        if (allowed.count(name) && value.is_string()) {
+          ::setenv(name.c_str(), value.get<std::string>().c_str(), 1);
+          taken.push_back(name);
+        }
+      return json{{"taken", taken}}.dump();
+    }
     if (c == "tickets.refresh") {
       bool fetching = prompts_->refresh_assigned(true);
       return json{{"fetching", fetching},
@@ -410,6 +437,7 @@ class Daemon {
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<EndOfDay> end_of_day_;
+  std::unique_ptr<Surfaces> surfaces_;
   std::unique_ptr<Prompts> prompts_;
   std::vector<PluginInfo> plugins_;
   Config config_;

@@ -18,7 +18,8 @@ class EventLoop;
 struct Event {
   std::string topic;
   std::string payload;  // a JSON object
-  std::string origin;   // "" = this process; "worker" / "daemon" = came over the worker link
+  std::string origin;   // "" = this process's host; "plugin:ID" = a plugin of this process;
+                        // "worker" / "daemon" = came over the worker link
 };
 
 class Bus {

@@ -58,7 +58,9 @@ struct HostServices {
       log::warn(h->plugin_id, "refused an event on {}: the payload is not valid JSON", topic);
       return DT_INVALID;
     }
-    instance_of(h).owner->bus_.publish(topic, payload);
+    // Marked as the plugin's, so the host can tell a surface's answer from
+    // its own announcement of it.
+    instance_of(h).owner->bus_.publish(topic, payload, std::string("plugin:") + h->plugin_id);
     return DT_OK;
   }
 

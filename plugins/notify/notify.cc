@@ -1,0 +1,231 @@
+// The notification surface: a freedesktop notification with the actions
+// Answer, Skip and Snooze, shown by `notify-send --wait` in a child process
+// (Boost.Process) and waited for on a thread of its own, so the daemon's
+// loop never blocks and no GLib main loop enters it. The reply is published
+// as prompt.answer / prompt.skip / prompt.defer. Answer asks for the text
+// with zenity or kdialog when installed, else opens the `terminal` option
+// running `devtrack checkin --id N`. Without notify-send, a display or a
+// session bus the surface is unavailable and the prompt waits for the
+// terminal (tty).
+#include <devtrack/sdk.hpp>
+
+#include <boost/process.hpp>
+
+#include <cstdlib>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+using nlohmann::json;
+namespace bp = boost::process;
+
+namespace {
+
+const dt_option kOptions[] = {
+    {"terminal", DT_OPT_STRING, "\"x-terminal-emulator -e\"",
+     "Command the Answer action opens `devtrack checkin --id N` in, when neither zenity nor kdialog is installed."},
+    {"entry", DT_OPT_STRING, "\"auto\"", "How Answer asks: auto (zenity, kdialog, then terminal) | terminal."},
+    {nullptr, 0, nullptr, nullptr},
+};
+
+std::vector<std::string> words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+std::string find_program(const std::string& name) {
+  auto p = bp::search_path(name);
+  return p.empty() ? "" : p.string();
+}
+
+bool have_session() {
+  const char* bus = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+  const char* x = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  return bus && *bus && ((x && *x) || (wayland && *wayland));
+}
+
+class Notify : public devtrack::sdk::Surface {
+ public:
+  Notify(const dt_host* host, std::string_view config_json) : Surface(host) {
+    json c = json::parse(config_json, nullptr, false);
+    if (!c.is_object()) c = json::object();
+    terminal_ = words(c.value("terminal", "x-terminal-emulator -e"));
+    entry_ = c.value("entry", "auto");
+    notify_send_ = find_program("notify-send");
+    std::error_code ec;
+    self_ = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  }
+
+  ~Notify() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto& [id, child] : shown_)
+        if (child && child->running()) child->terminate();
+    }
+    for (auto& w : waiters_)
+      if (w.thread.joinable()) w.thread.join();
+  }
+
+  bool available() override { return !notify_send_.empty() && have_session(); }
+
+  std::string show(std::string_view text) override {
+    json prompt = json::parse(text);
+    int64_t id = prompt.value("id", int64_t{0});
+    std::string body;
+    for (const auto& line : prompt.value("context", json::array()))
+      if (line.is_string()) body += line.get<std::string>() + "\n";
+    if (prompt.contains("suggestion") && prompt["suggestion"].is_string())
+      body += "Suggested: " + prompt["suggestion"].get<std::string>();
+    auto out = std::make_shared<bp::ipstream>();
+    auto child = std::make_shared<bp::child>(
+        notify_send_, "--app-name=DevTrack", "--icon=appointment-soon", "--action=answer=Answer",
+        "--action=skip=Skip", "--action=snooze=Snooze", "--wait", prompt.value("question", "What did you work on?"),
+        body, bp::std_out > *out, bp::std_err > bp::null, bp::std_in < bp::null);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      shown_[id] = child;
+    }
+    int defer_s = prompt.value("defer_s", 1800);
+    std::string question = prompt.value("question", "What did you work on?");
+    reap();
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    waiters_.push_back({std::thread([this, id, child, out, defer_s, question, done] {
+                          std::string action;
+                          std::getline(*out, action);
+                          child->wait();
+                          {
+                            std::lock_guard<std::mutex> lock(mutex_);
+                            shown_.erase(id);
+                          }
+                          act(id, action, defer_s, question);
+                          *done = true;
+                        }),
+                        done});
+    throw devtrack::sdk::Error(DT_PENDING, "");  // the reply comes as an event
+  }
+
+  void withdraw(std::string_view prompt_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = shown_.find(std::atoll(std::string(prompt_id).c_str()));
+    if (it != shown_.end() && it->second && it->second->running()) it->second->terminate();
+  }
+
+  std::string doctor() override {
+    json checks = json::array();
+    checks.push_back({{"name", "notify-send"},
+                      {"ok", !notify_send_.empty()},
+                      {"detail", notify_send_.empty() ? "notify-send is not installed" : notify_send_},
+                      {"fix", notify_send_.empty() ? json("sudo apt install libnotify-bin") : json(nullptr)}});
+    bool session = have_session();
+    checks.push_back({{"name", "desktop session"},
+                      {"ok", session},
+                      {"detail", session ? "the daemon has DISPLAY and the session bus"
+                                         : "the daemon has no DISPLAY / WAYLAND_DISPLAY or DBUS_SESSION_BUS_ADDRESS"},
+                      {"fix", session ? json(nullptr)
+                                      : json("run devtrack session in your desktop session (systemd: systemctl --user "
+                                             "import-environment DISPLAY DBUS_SESSION_BUS_ADDRESS)")}});
+    if (session) {
+      std::string dbus_send = find_program("dbus-send");
+      bool owner = false;
+      if (!dbus_send.empty()) {
+        bp::ipstream reply;
+        bp::child c(dbus_send, "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.Notifications", bp::std_out > reply,
+                    bp::std_err > bp::null);
+        for (std::string line; std::getline(reply, line);) owner = owner || line.find("boolean true") != std::string::npos;
+        c.wait();
+      }
+      checks.push_back({{"name", "notification server"},
+                        {"ok", owner},
+                        {"detail", owner ? "a notification server is running" : "no notification server answers"},
+                        {"fix", owner ? json(nullptr) : json("start your desktop's notification daemon (e.g. dunst)")}});
+    }
+    return json{{"checks", checks}}.dump();
+  }
+
+ private:
+  struct Waiter {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+
+  // Joins the waiters whose notification is over.
+  void reap() {
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (*it->done) {
+        it->thread.join();
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  // [its own thread] What the user clicked.
+  void act(int64_t id, const std::string& action, int defer_s, const std::string& question) {
+    if (action == "skip") {
+      host().publish("prompt.skip", json{{"prompt_id", id}}.dump());
+    } else if (action == "snooze") {
+      host().publish("prompt.defer", json{{"prompt_id", id}, {"seconds", defer_s}}.dump());
+    } else if (action == "answer") {
+      std::string text;
+      if (entry_ != "terminal" && ask_in_dialog(question, &text)) {
+        if (!text.empty()) host().publish("prompt.answer", json{{"prompt_id", id}, {"text", text}}.dump());
+        return;
+      }
+      open_terminal(id);
+    }
+    // Closed or expired without a choice: the prompt stays pending.
+  }
+
+  bool ask_in_dialog(const std::string& question, std::string* text) {
+    std::string zenity = find_program("zenity"), kdialog = find_program("kdialog");
+    if (zenity.empty() && kdialog.empty()) return false;
+    bp::ipstream out;
+    std::unique_ptr<bp::child> c;
+    if (!zenity.empty())
+      c = std::make_unique<bp::child>(zenity, "--entry", "--title=DevTrack", "--text=" + question, bp::std_out > out,
+                                      bp::std_err > bp::null);
+    else
+      c = std::make_unique<bp::child>(kdialog, "--title", "DevTrack", "--inputbox", question, bp::std_out > out,
+                                      bp::std_err > bp::null);
+    std::getline(out, *text);
+    c->wait();
+    if (c->exit_code() != 0) text->clear();  // cancelled: nothing to record
+    return true;
+  }
+
+  void open_terminal(int64_t id) {
+    if (terminal_.empty() || self_.empty()) return;
+    std::vector<std::string> args(terminal_.begin() + 1, terminal_.end());
+    for (const char* a : {"checkin", "--id"}) args.push_back(a);
+    args.insert(args.end() - 2, self_);
+    args.push_back(std::to_string(id));
+    std::string program = terminal_[0].find('/') == std::string::npos ? find_program(terminal_[0]) : terminal_[0];
+    if (program.empty()) {
+      host().log(DT_LOG_WARN, "the terminal '" + terminal_[0] + "' is not installed (plugins.notify.terminal)");
+      return;
+    }
+    std::error_code ec;
+    bp::spawn(program, args, bp::std_in < bp::null, bp::std_out > bp::null, bp::std_err > bp::null, ec);
+    if (ec) host().log(DT_LOG_WARN, "cannot open the terminal: " + ec.message());
+  }
+
+  std::vector<std::string> terminal_;
+  std::string entry_, notify_send_, self_;
+  std::mutex mutex_;
+  std::map<int64_t, std::shared_ptr<bp::child>> shown_;
+  std::vector<Waiter> waiters_;
+};
+
+}  // namespace
+
+DEVTRACK_PLUGIN(Notify, "notify", "Desktop notifications", "0.1.0", DT_RUNS_IN_DAEMON,
+                "Asks on the desktop (Answer, Skip, Snooze) when no terminal does.", kOptions)

@@ -1,0 +1,174 @@
+// The notify surface on a real desktop stack (PEERS.md): a private session
+// bus (dbus-daemon), Xvfb and dunst, whose context menu runs the test's
+// `dmenu` script — so Skip, Snooze and Answer are clicked the way a user
+// clicks them. Answer's terminal route runs `devtrack checkin --id N` in a
+// tmux window, where the answer is typed.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "ipc/ipc.h"
+#include "test_support.h"
+
+using namespace devtrack;
+using namespace devtrack::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool installed(const char* tool) { return run(std::string("-c 'command -v ") + tool + "'", "/bin/sh").status == 0; }
+
+// A session bus, an X server and dunst, for one test.
+struct Desktop {
+  TempHome dirs;
+  std::string pids, address;
+  Desktop() {
+    for (const char* tool : {"dbus-daemon", "Xvfb", "dunst", "dunstctl", "notify-send", "tmux"})
+      if (!installed(tool)) FAIL(std::string(tool) + " is not installed (scripts/test.sh installs the desktop peers)");
+    std::string root = dirs.root();
+    auto bus = run("--session --fork --print-address=1 --print-pid=1", "/usr/bin/dbus-daemon");
+    REQUIRE(bus.status == 0);
+    address = bus.out.substr(0, bus.out.find('\n'));
+    pids = bus.out.substr(bus.out.find('\n') + 1);
+    set_env("DBUS_SESSION_BUS_ADDRESS", address);
+    std::string display = ":" + std::to_string(100 + ::getpid() % 400);
+    set_env("DISPLAY", display);
+    run("-c 'Xvfb " + display + " -nolisten tcp -screen 0 800x600x24 >/dev/null 2>&1 & echo $! >> \"" + root +
+            "/pids\"'", "/bin/sh");
+    REQUIRE(wait_until([&] { return fs::exists("/tmp/.X11-unix/X" + display.substr(1)); }));
+    spit(root + "/dmenu.sh", "#!/bin/sh\ntee \"" + root + "/menu.txt\" | grep \",$(cat \"" + root + "/choice\")\\]\"\n");
+    fs::permissions(root + "/dmenu.sh", fs::perms::owner_all);
+    spit(root + "/dunstrc", "[global]\n    dmenu = " + root + "/dmenu.sh\n");
+    run("-c 'dunst -config \"" + root + "/dunstrc\" >\"" + root + "/dunst.log\" 2>&1 & echo $! >> \"" + root +
+            "/pids\"'", "/bin/sh");
+    REQUIRE(wait_until([] {
+      return run("--session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus "
+                 "org.freedesktop.DBus.NameHasOwner string:org.freedesktop.Notifications",
+                 "/usr/bin/dbus-send").out.find("boolean true") != std::string::npos;
+    }));
+  }
+  ~Desktop() {
+    run("-c 'kill $(cat \"" + dirs.root() + "/pids\") " + pids + " 2>/dev/null'", "/bin/sh");
+    ::unsetenv("DBUS_SESSION_BUS_ADDRESS");
+    ::unsetenv("DISPLAY");
+  }
+  int shown() {
+    auto r = run("DBUS_SESSION_BUS_ADDRESS='" + address + "' dunstctl count displayed", "/usr/bin/env");
+    return r.status == 0 ? std::atoi(r.out.c_str()) : -1;
+  }
+  // Picks an action in the notification's context menu, as a user would.
+  void click(const std::string& action) {
+    spit(dirs.root() + "/choice", action);
+    run("DBUS_SESSION_BUS_ADDRESS='" + address + "' dunstctl context", "/usr/bin/env");
+  }
+  std::string menu() { return fs::exists(dirs.root() + "/menu.txt") ? slurp(dirs.root() + "/menu.txt") : ""; }
+};
+
+struct Daemon {
+  TempHome home;
+  explicit Daemon(const std::string& notify_options = "") {
+    set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
+    spit(home.file("config.yaml"),
+         "settings: {timezone: UTC, work_hours: \"00:00-24:00\", work_days: [mon, tue, wed, thu, fri, sat, sun]}\n"
+         "prompt: {surfaces: [notify, tty]}\n"
+         "plugins:\n  timer: {enabled: true}\n  rules: {enabled: true}\n  tty: {enabled: true}\n"
+         "  git: {enabled: false}\n  github: {enabled: false}\n"
+         "  notify: {enabled: true" + notify_options + "}\n");
+    REQUIRE(run("start").status == 0);
+  }
+  ~Daemon() {
+    run("stop");
+    ::unsetenv("DEVTRACK_TEST_CLOCK");
+  }
+  json prompt(int id) {
+    for (const auto& p : json::parse(run("checkin --list --json").out))
+      if (p["id"] == id) return p;
+    return nullptr;
+  }
+  std::string state(int id) {
+    json p = prompt(id);
+    return p.is_object() ? p["state"].get<std::string>() : "gone";
+  }
+};
+
+}  // namespace
+
+TEST_CASE("devtrack ask shows a notification with Answer, Skip and Snooze; Skip is recorded") {
+  Desktop desktop;
+  Daemon d;
+  REQUIRE(run("ask --no-wait").status == 0);
+  REQUIRE(wait_until([&] { return desktop.shown() == 1; }, 10));
+  desktop.click("skip");
+  INFO(desktop.menu() << run("logs -n 30").out);
+  CHECK(desktop.menu().find("#Answer") != std::string::npos);
+  CHECK(desktop.menu().find("#Skip") != std::string::npos);
+  CHECK(desktop.menu().find("#Snooze") != std::string::npos);
+  CHECK(wait_until([&] { return d.state(1) == "skipped"; }, 10));
+  CHECK(desktop.shown() == 0);
+}
+
+TEST_CASE("a timer prompt on the desktop: Snooze defers it") {
+  Desktop desktop;
+  Daemon d;
+  ipc::call("clock.advance", json{{"ms", 3 * 3'600'000LL + 60'000}}.dump());  // prompt_interval passes
+  REQUIRE(wait_until([&] { return desktop.shown() == 1; }, 10));
+  REQUIRE(d.prompt(1).is_object());
+  CHECK(d.prompt(1)["kind"] == "timer");
+  desktop.click("snooze");
+  CHECK(wait_until([&] { return d.state(1) == "deferred"; }, 10));
+}
+
+TEST_CASE("Answer opens devtrack checkin in the terminal (tmux here), where the answer is stored") {
+  Desktop desktop;
+  std::string sock = desktop.dirs.root() + "/tmux.sock";
+  REQUIRE(run("-S '" + sock + "' new-session -d -x 120 -y 30 -s t 'bash --norc --noprofile'", "/usr/bin/tmux").status ==
+          0);
+  Daemon d(", entry: terminal, terminal: \"tmux -S " + sock + " new-window\"");
+  // The tmux server was started before the daemon's home existed: hand it over.
+  run("-S '" + sock + "' set-environment -g DEVTRACK_HOME '" + d.home.path() + "'", "/usr/bin/tmux");
+  run("-S '" + sock + "' set-environment -g XDG_RUNTIME_DIR '" + std::string(std::getenv("XDG_RUNTIME_DIR")) + "'",
+      "/usr/bin/tmux");
+  run("-S '" + sock + "' set-environment -g DEVTRACK_TEST_CLOCK 2026-06-01T08:00:00Z", "/usr/bin/tmux");
+  REQUIRE(run("ask --no-wait").status == 0);
+  REQUIRE(wait_until([&] { return desktop.shown() == 1; }, 10));
+  desktop.click("answer");
+  auto screen = [&] { return run("-S '" + sock + "' capture-pane -p", "/usr/bin/tmux").out; };
+  REQUIRE(wait_until([&] { return screen().find("What did you work on?") != std::string::npos; }, 15));
+  run("-S '" + sock + "' send-keys -l 'fixed the export, 20m'", "/usr/bin/tmux");
+  run("-S '" + sock + "' send-keys Enter", "/usr/bin/tmux");
+  INFO(screen());
+  // (The window closes as checkin exits.)
+  REQUIRE(wait_until([&] {
+    json log = json::parse(run("log --json").out);
+    return !log.empty() && log.back()["response"].is_object() && log.back()["response"]["state"] == "answered";
+  }, 10));
+  json log = json::parse(run("log --json").out);
+  CHECK(log.back()["response"]["state"] == "answered");
+  CHECK(log.back()["response"]["text"] == "fixed the export, 20m");
+  run("-S '" + sock + "' kill-server", "/usr/bin/tmux");
+}
+
+TEST_CASE("no session bus: the prompt falls back to the terminal, and doctor says why") {
+  Desktop desktop;
+  std::string bus = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+  ::unsetenv("DBUS_SESSION_BUS_ADDRESS");
+  {
+    Daemon d;
+    REQUIRE(run("ask --no-wait").status == 0);
+    REQUIRE(wait_until([&] { return d.state(1) == "pending"; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK(desktop.shown() == 0);
+    CHECK(run("doctor").out.find("notify: desktop session: the daemon has no DISPLAY") != std::string::npos);
+    // The shell integration hands the session over; the next prompt is shown.
+    set_env("DBUS_SESSION_BUS_ADDRESS", bus);
+    CHECK(run("session").status == 0);
+    REQUIRE(run("checkin --skip").status == 0);
+    REQUIRE(run("ask --no-wait").status == 0);
+    CHECK(wait_until([&] { return desktop.shown() == 1; }, 10));
+  }
+}
