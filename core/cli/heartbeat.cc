@@ -21,6 +21,7 @@ namespace devtrack::cli {
 namespace {
 
 int run(const po::variables_map& args) {
+  if (!args.count("file")) throw UsageError("heartbeat needs --file PATH");
   std::error_code ec;
   std::string file = std::filesystem::absolute(args["file"].as<std::string>(), ec).lexically_normal().string();
   if (ec || file.empty()) throw UsageError("--file needs a path");
@@ -48,7 +49,7 @@ extern const Command kHeartbeat = {
     "Editors call it in the background (see docs/editors.md); the editor trigger turns long editing without\n"
     "a commit into a check-in. Spooled when the daemon is not running.",
     [](Spec& s) {
-      s.options.add_options()("file", po::value<std::string>()->required()->value_name("PATH"), "the file edited")(
+      s.options.add_options()("file", po::value<std::string>()->value_name("PATH"), "the file edited")(
           "editor", po::value<std::string>()->default_value("unknown")->value_name("NAME"), "vim, nvim, vscode...")(
           "write", "the file was saved");
     },

@@ -26,6 +26,8 @@ __devtrack_reminder() {
   fi
   __devtrack_seen_summary=$d
 }
+# Once per shell (not per prompt): the daemon learns this desktop session.
+(command devtrack session --quiet >/dev/null 2>&1 &)
 case ";${PROMPT_COMMAND:-};" in
   *";__devtrack_reminder;"*) ;;
   *) PROMPT_COMMAND="__devtrack_reminder${PROMPT_COMMAND:+;$PROMPT_COMMAND}" ;;
@@ -47,11 +49,13 @@ __devtrack_reminder() {
   fi
   __devtrack_seen_summary=$d
 }
+(command devtrack session --quiet >/dev/null 2>&1 &)  # once per shell: the desktop session
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd __devtrack_reminder
 )sh";
 
 const char* kFish = R"sh(# devtrack: remind me of waiting check-ins (devtrack shell-init fish | source)
+command devtrack session --quiet >/dev/null 2>&1 &; disown 2>/dev/null  # once per shell
 function __devtrack_reminder --on-event fish_prompt
     set -l home $DEVTRACK_HOME
     test -n "$home"; or set home $HOME/.devtrack

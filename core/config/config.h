@@ -50,7 +50,7 @@ struct Config {
   } settings;
 
   struct {
-    std::vector<std::string> surfaces{"tty"};
+    std::vector<std::string> surfaces{"notify", "tty"};
     bool inline_prompt = true;
     std::chrono::seconds inline_timeout{15};
     std::chrono::seconds timeout{600};
