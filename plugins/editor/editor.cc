@@ -78,6 +78,8 @@ class Editor : public devtrack::sdk::Trigger {
     auto seen = last_beat_.find(file);
     if (seen != last_beat_.end() && at - seen->second < per_file_ms_ && at >= seen->second) return;
     last_beat_[file] = at;
+    host().kv_set("last_heartbeat", json{{"file", file}, {"editor", b.value("editor", "")},
+                                         {"write", b.value("write", false)}, {"at_ms", at}}.dump());
     std::string repo = repository_of(file);
     Session& s = sessions_[repo];
     if (s.last_ms == 0 || at - s.last_ms > idle_ms_) {  // a new session
