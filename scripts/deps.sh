@@ -8,8 +8,10 @@ DEVTRACK_BUILD_DEPS=(
   libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev libedit-dev libcurl4-openssl-dev libsodium-dev
   libcmark-dev
+  libnotify-bin  # runtime: the notify surface runs notify-send
 )
-DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux dbus gnome-keyring libsecret-tools curl openssl chromium)
+DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux dbus gnome-keyring libsecret-tools curl openssl chromium
+  dunst libnotify-bin xvfb xauth neovim vim)
 
 # Installs the named Debian packages that are missing.
 install_pkgs() {

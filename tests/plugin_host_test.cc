@@ -67,6 +67,21 @@ TEST_CASE("a plugin on the bus: subscribes, publishes, uses the key/value store"
   CHECK_FALSE(f.host.interface("good-tracker", DEVTRACK_SINK_V1).table);
 }
 
+TEST_CASE("a plugin built against the frozen ABI 1.0 header still loads and works (the compatibility promise)") {
+  Fixture f;
+  std::string error;
+  REQUIRE(f.host.start(f.info("abi-1.0", "abi-1.0-tracker.so", "abi-one-tracker"), "{}", &error));
+  int pongs = 0;
+  f.bus.subscribe("test.pong", [&](const Event&) { ++pongs; });
+  f.bus.publish("test.ping", "{}");
+  REQUIRE(f.loop.run_until([&] { return pongs == 1; }, 5s));
+  auto iface = f.host.interface("abi-one-tracker", DEVTRACK_TRACKER_V1);
+  REQUIRE(iface.table);
+  Out out;
+  CHECK(static_cast<const dt_tracker_v1*>(iface.table)->post(iface.self, "{}", &out.out) == DT_OK);
+  CHECK(out.text == "{\"remote_id\":\"1\"}");
+}
+
 TEST_CASE("stopping a plugin removes its subscriptions before it is destroyed") {
   Fixture f;
   REQUIRE(f.host.start(f.info("good", "good-tracker.so", "good-tracker"), "{}", nullptr));

@@ -3,6 +3,10 @@
  * the host tests drive through the real loader and bus. It answers
  * "test.ping" with "test.pong" and keeps a counter in the key/value store. */
 #include <devtrack/plugin.h>
+
+#ifndef GOOD_TRACKER_ID
+#define GOOD_TRACKER_ID "good-tracker"
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +96,7 @@ static const dt_option options[] = {
 
 static const dt_plugin_descriptor descriptor = {
     DEVTRACK_ABI_MAJOR, DEVTRACK_ABI_MINOR, sizeof(dt_plugin_descriptor),
-    "good-tracker", "Good Tracker", "1.0.0", DT_KIND_TRACKER, DT_RUNS_IN_WORKER,
+    GOOD_TRACKER_ID, "Good Tracker", "1.0.0", DT_KIND_TRACKER, DT_RUNS_IN_WORKER,
     "A C99 tracker for the host's tests.", options, create, destroy, get_interface,
 };
 

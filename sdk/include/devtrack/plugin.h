@@ -34,10 +34,14 @@
  *
  * Payloads are UTF-8 JSON text. Shapes are documented in docs/plugin-authoring.md.
  *
- * Versioning. While DEVTRACK_ABI_MAJOR is 0 a plugin loads only into a host
- * with the same major and minor. From 1.0 on: same major, and plugin minor <=
- * host minor; published structs are never edited — a new need gets a new
- * interface id (e.g. "devtrack.tracker.v2").
+ * Versioning: this is ABI 1.0, frozen with the ten bundled plugins. A plugin
+ * loads into a host with the same major and a minor at least the plugin's.
+ * Published structs, field meanings and payload keys are never edited or
+ * removed: a later 1.x only appends fields at the end of dt_host (hosts set
+ * struct_size; plugins check it before using a newer field), adds option
+ * types, interface ids (e.g. "devtrack.tracker.v2") and payload keys that
+ * plugins may ignore. tests/plugins/abi-1.0/ keeps a copy of this header and
+ * a plugin built against it that every later host must load.
  */
 #ifndef DEVTRACK_PLUGIN_H
 #define DEVTRACK_PLUGIN_H
@@ -50,8 +54,8 @@
 extern "C" {
 #endif
 
-#define DEVTRACK_ABI_MAJOR 0
-#define DEVTRACK_ABI_MINOR 1
+#define DEVTRACK_ABI_MAJOR 1
+#define DEVTRACK_ABI_MINOR 0
 
 #if defined(_WIN32)
 #define DEVTRACK_EXPORT __declspec(dllexport)
