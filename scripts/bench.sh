@@ -83,6 +83,14 @@ printf '%-32s %8.2f %8.2f   +%.2f ms = %sx the floor (target <= 1.3x) %s\n' "dev
 [ "$verdict" = ok ] || status=1
 
 echo
+echo "# editor heartbeat per call vs the hook programs, $rounds interleaved rounds (median / min, ms)"
+mapfile -t e < <("$tmp/timeit" "$rounds" "$tmp/min_hook" "$devtrack heartbeat --file $tmp/devtrack/README --editor bench")
+read -r eh_med eh_min <<<"${e[0]}"; read -r hb_med hb_min <<<"${e[1]}"
+printf '%-32s %8.2f %8.2f\n' "minimal C hook (connect only)" "$eh_med" "$eh_min"
+printf '%-32s %8.2f %8.2f   %sx the minimal hook (run in the background by editors)\n' "devtrack heartbeat" \
+  "$hb_med" "$hb_min" "$(awk -v a="$hb_med" -v b="$eh_med" 'BEGIN { printf "%.2f", a / b }')"
+
+echo
 # Three repos are registered.
 pid=$("$devtrack" status --json | sed -n 's/.*"pid": \([0-9]*\),/\1/p' | head -1)
 idle=60; [ $quick = 1 ] && idle=3

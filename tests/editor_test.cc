@@ -88,7 +88,7 @@ TEST_CASE("headless Vim with the plugin sends heartbeats too") {
   CHECK(s.last_heartbeat()["editor"] == "vim");
 }
 
-TEST_CASE("90 minutes of editing without a commit asks; a commit resets the count; idle ends a session") {
+TEST_CASE("90 minutes of editing without a commit asks, a commit resets the count, idle ends a session") {
   Setup s;
   std::string file = s.repo + "/main.c";
   spit(file, "int main;\n");

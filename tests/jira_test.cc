@@ -176,7 +176,7 @@ TEST_CASE("Jira: a refused token blocks the updates") {
   CHECK(s.update("comment")["last_error"] == "401 Client must be authenticated");
 }
 
-TEST_CASE("Jira: a correction edits the comment and the worklog; assigned issues are listed") {
+TEST_CASE("Jira: a correction edits the comment and the worklog, and assigned issues are listed") {
   Setup s("BILL-7 invoice rounding, 1h15");
   s.advance(61'000);
   REQUIRE(wait_until([&] { return s.all_sent(); }));

@@ -98,7 +98,7 @@ struct Daemon {
 
 }  // namespace
 
-TEST_CASE("devtrack ask shows a notification with Answer, Skip and Snooze; Skip is recorded") {
+TEST_CASE("devtrack ask shows a notification with Answer, Skip and Snooze, and Skip is recorded") {
   Desktop desktop;
   Daemon d;
   REQUIRE(run("ask --no-wait").status == 0);

@@ -354,10 +354,12 @@ TEST_CASE("summary --send: plain SMTP to loopback, one message per recipient, te
   CHECK(std::find(rcpt.begin(), rcpt.end(), "team@example.com") != rcpt.end());
   CHECK(std::find(rcpt.begin(), rcpt.end(), "lead@example.com") != rcpt.end());
   json mail = json::array();
-  for (const auto& u : d.updates())
-    if (u["kind"] == "email") mail.push_back(u);
-  REQUIRE(mail.size() == 2);
-  CHECK(mail[0]["state"] == "sent");
+  REQUIRE(wait_until([&] {  // the server has it; the outbox hears back just after
+    mail = json::array();
+    for (const auto& u : d.updates())
+      if (u["kind"] == "email" && u["state"] == "sent") mail.push_back(u);
+    return mail.size() == 2;
+  }));
   CHECK(mail[0]["ticket"].is_null());
   CHECK(mail[0]["target_plugin"] == "email");
   // The same summary again: recognised, not sent twice.

@@ -97,7 +97,7 @@ TEST_CASE("a Trello card link yields one card comment, with the key and token no
   CHECK(everything.find(kToken) == std::string::npos);
 }
 
-TEST_CASE("Trello: no reply after the comment arrived -> find() sees the tag, no duplicate; a correction edits it") {
+TEST_CASE("Trello: no reply after the comment arrived -> find() sees the tag, no duplicate, and a correction edits it") {
   Setup s;
   control("POST", "/faults", R"([{"method": "POST", "path": "/actions/comments$", "action": "hang"}])");
   s.advance(61'000);
