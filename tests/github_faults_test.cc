@@ -21,25 +21,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string state_file(const std::string& name) {
-  std::string file = build_dir() + "/tests/peers-state/" + name;
-  if (!fs::exists(file)) FAIL("the GitHub peer and its proxy are not running: see tests/peers/github-peer.sh");
-  std::string v = slurp(file);
-  return v.substr(0, v.find('\n'));
-}
+const PeerProxy peer{""};
+
+std::string state_file(const std::string& name) { return peer.file(name); }
 
 json control(const std::string& method, const std::string& path, const std::string& body = "") {
-  std::string cmd = "-s -X " + method + " http://127.0.0.1:" + state_file("control.port") + path;
-  if (!body.empty()) cmd += " -d '" + body + "'";
-  std::string out = run(cmd, "/usr/bin/curl").out;
-  if (path == "/requests") {
-    json list = json::array();
-    std::istringstream lines(out);
-    for (std::string l; std::getline(lines, l);)
-      if (!l.empty()) list.push_back(json::parse(l));
-    return list;
-  }
-  return json::parse(out.empty() ? "{}" : out, nullptr, false);
+  return path == "/requests" ? peer.requests() : peer.control(method, path, body);
 }
 
 int comment_posts() {

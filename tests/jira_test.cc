@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "ipc/ipc.h"
@@ -21,26 +20,12 @@ namespace {
 
 const std::string kToken = "jira-api-token-0123456789";
 
-std::string state(const std::string& name) {
-  std::string file = build_dir() + "/tests/peers-state/jira/" + name;
-  if (!fs::exists(file)) FAIL("the Jira peer is not running: see tests/peers/github-peer.sh");
-  std::string v = slurp(file);
-  return v.substr(0, v.find('\n'));
-}
+const PeerProxy peer{"jira"};
 
 json control(const std::string& method, const std::string& path, const std::string& body = "") {
-  std::string cmd = "-s -X " + method + " http://127.0.0.1:" + state("control.port") + path;
-  if (!body.empty()) cmd += " -d '" + body + "'";
-  std::string out = run(cmd, "/usr/bin/curl").out;
-  if (path != "/requests") return json::parse(out.empty() ? "{}" : out, nullptr, false);
-  json list = json::array();
-  std::istringstream lines(out);
-  for (std::string l; std::getline(lines, l);)
-    if (!l.empty()) list.push_back(json::parse(l));
-  return list;
+  return path == "/requests" ? peer.requests() : peer.control(method, path, body);
 }
 
-// The answered requests to a path (method + path without the query).
 json requests(const std::string& method, const std::string& path) {
   json out = json::array();
   for (const auto& r : control("GET", "/requests"))
@@ -61,7 +46,7 @@ struct Setup {
          "network: {timeout: 2s}\n"
          "projects:\n  - id: billing\n    jira: [BILL]\n"
          "plugins:\n  rules: {enabled: true}\n  github: {enabled: false}\n"
-         "  jira: {enabled: true, base_url: \"http://127.0.0.1:" + state("proxy.port") +
+         "  jira: {enabled: true, base_url: \"" + peer.url() +
              "\", email: me@example.com, token: env:JIRA_TOKEN, transitions: {done: Close Issue}}\n");
     REQUIRE(run("start").status == 0);
     REQUIRE(run("ask --no-wait").status == 0);

@@ -1,11 +1,13 @@
 #include "test_support.h"
 
+#include <catch2/catch.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -127,6 +129,31 @@ std::string everything_under(const std::string& dir) {
 void spit(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+std::string PeerProxy::file(const std::string& name) const {
+  std::string path = build_dir() + "/tests/peers-state/" + (state.empty() ? "" : state + "/") + name;
+  if (!std::filesystem::exists(path)) FAIL("the test peers are not running (" + path + "): see tests/peers/github-peer.sh");
+  std::string v = slurp(path);
+  return v.substr(0, v.find('\n'));
+}
+
+std::string PeerProxy::url() const { return "http://127.0.0.1:" + file("proxy.port"); }
+
+nlohmann::json PeerProxy::control(const std::string& method, const std::string& path, const std::string& body) const {
+  std::string cmd = "-s -X " + method + " http://127.0.0.1:" + file("control.port") + path;
+  if (!body.empty()) cmd += " -d '" + body + "'";
+  std::string out = run(cmd, "/usr/bin/curl").out;
+  return nlohmann::json::parse(out.empty() ? "{}" : out, nullptr, false);
+}
+
+nlohmann::json PeerProxy::requests() const {
+  std::string out = run("-s http://127.0.0.1:" + file("control.port") + "/requests", "/usr/bin/curl").out;
+  nlohmann::json list = nlohmann::json::array();
+  std::istringstream lines(out);
+  for (std::string l; std::getline(lines, l);)
+    if (!l.empty()) list.push_back(nlohmann::json::parse(l));
+  return list;
 }
 
 }  // namespace devtrack::test

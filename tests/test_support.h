@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -53,5 +54,18 @@ std::string slurp(const std::string& path);
 // Every byte of every file under dir (to look for a secret in clear).
 std::string everything_under(const std::string& dir);
 void spit(const std::string& path, const std::string& text);
+
+// A recording, fault-injecting proxy of tests/peers, started by the
+// github_peer fixture; `state` is its folder under build/tests/peers-state
+// ("" for GitHub's, "jira", "trello"). FAILs when the peers are not running.
+struct PeerProxy {
+  std::string state;
+  std::string file(const std::string& name) const;  // first line of a state file
+  std::string url() const;                          // http://127.0.0.1:PORT of the proxy
+  // The control API: POST /faults, /offline, /reset; GET /comments.
+  nlohmann::json control(const std::string& method, const std::string& path, const std::string& body = "") const;
+  // Every request the proxy logged, oldest first.
+  nlohmann::json requests() const;
+};
 
 }  // namespace devtrack::test

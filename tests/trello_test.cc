@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "ipc/ipc.h"
 #include "test_support.h"
@@ -21,23 +20,10 @@ namespace {
 const std::string kKey = "trellokey0123456789abcdef";
 const std::string kToken = "trellotoken0123456789abcdef0123456789";
 
-std::string state(const std::string& name) {
-  std::string file = build_dir() + "/tests/peers-state/trello/" + name;
-  if (!fs::exists(file)) FAIL("the Trello peer is not running: see tests/peers/github-peer.sh");
-  std::string v = slurp(file);
-  return v.substr(0, v.find('\n'));
-}
+const PeerProxy peer{"trello"};
 
 json control(const std::string& method, const std::string& path, const std::string& body = "") {
-  std::string cmd = "-s -X " + method + " http://127.0.0.1:" + state("control.port") + path;
-  if (!body.empty()) cmd += " -d '" + body + "'";
-  std::string out = run(cmd, "/usr/bin/curl").out;
-  if (path != "/requests") return json::parse(out.empty() ? "{}" : out, nullptr, false);
-  json list = json::array();
-  std::istringstream lines(out);
-  for (std::string l; std::getline(lines, l);)
-    if (!l.empty()) list.push_back(json::parse(l));
-  return list;
+  return path == "/requests" ? peer.requests() : peer.control(method, path, body);
 }
 
 json requests(const std::string& method, const std::string& prefix) {
@@ -58,7 +44,7 @@ struct Setup {
     spit(home.file("config.yaml"),
          "settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\nnetwork: {timeout: 2s}\n"
          "plugins:\n  rules: {enabled: true}\n  github: {enabled: false}\n"
-         "  trello: {enabled: true, base_url: \"http://127.0.0.1:" + state("proxy.port") +
+         "  trello: {enabled: true, base_url: \"" + peer.url() +
              "\", key: env:TRELLO_KEY, token: env:TRELLO_SECRET_TOKEN}\n");
     REQUIRE(run("start").status == 0);
     REQUIRE(run("ask --no-wait").status == 0);

@@ -67,6 +67,13 @@ std::string daemon_call(const std::string& command, const std::string& args_json
   return ipc::call(command, args_json);
 }
 
+void tell_daemon_updates_changed() {
+  try {
+    daemon_call("updates.changed");
+  } catch (const ipc::NotRunning&) {
+  }
+}
+
 void hand_over_session() {
   nlohmann::json vars = nlohmann::json::object();
   for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "DBUS_SESSION_BUS_ADDRESS"})

@@ -36,6 +36,10 @@ namespace devtrack::cli {
 // Calls the daemon (ipc::call); throws ipc::NotRunning if it is not running.
 std::string daemon_call(const std::string& command, const std::string& args_json = "{}");
 
+// Tells a running daemon that outbox rows changed (queued, retried,
+// dropped), so it schedules them; nothing when no daemon runs.
+void tell_daemon_updates_changed();
+
 // Hands this desktop session's DISPLAY, WAYLAND_DISPLAY, XAUTHORITY and
 // DBUS_SESSION_BUS_ADDRESS to a running daemon (for its notifications);
 // quietly does nothing when none is set or no daemon runs.

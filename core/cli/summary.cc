@@ -27,13 +27,6 @@ namespace devtrack::cli {
 
 namespace {
 
-void tell_daemon() {
-  try {
-    daemon_call("updates.changed");
-  } catch (const ipc::NotRunning&) {
-  }
-}
-
 // Opens `file` in the user's editor; the command may carry arguments
 // ("code --wait"), as git allows.
 void run_editor(const std::string& file) {
@@ -147,7 +140,7 @@ int run(const po::variables_map& args) {
     store.kv_erase("daemon", "summary_due");
     std::filesystem::remove(paths::home() + "/summary-due");
   }
-  tell_daemon();
+  tell_daemon_updates_changed();
   return kOk;
 }
 

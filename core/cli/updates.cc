@@ -19,13 +19,6 @@ namespace devtrack::cli {
 
 namespace {
 
-void tell_daemon() {
-  try {
-    daemon_call("updates.changed");
-  } catch (const ipc::NotRunning&) {
-  }
-}
-
 json row_json(const UpdateRow& u) {
   json target = json::parse(u.target, nullptr, false);
   bool mail = u.kind == "email";
@@ -88,7 +81,7 @@ int retry(const po::variables_map& args) {
   UpdateRow u = require(store, id_arg(args));
   if (u.state == "sent" || u.state == "sending") throw Error("update " + std::to_string(u.id) + " is " + u.state);
   mark_state(store, u.id, "queued", "", process_clock().now_ms());
-  tell_daemon();
+  tell_daemon_updates_changed();
   std::cout << "update " << u.id << " queued again\n";
   return kOk;
 }
@@ -98,7 +91,7 @@ int drop(const po::variables_map& args) {
   UpdateRow u = require(store, id_arg(args));
   if (u.state == "sent") throw Error("update " + std::to_string(u.id) + " was sent already");
   mark_state(store, u.id, "dropped", "", process_clock().now_ms());
-  tell_daemon();
+  tell_daemon_updates_changed();
   std::cout << "update " << u.id << " dropped\n";
   return kOk;
 }

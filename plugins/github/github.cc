@@ -172,10 +172,9 @@ class GitHub : public devtrack::sdk::Tracker {
       long reset = std::atol(h["x-ratelimit-reset"].get<std::string>().c_str());
       retry_after = std::max<long>(retry_after, reset - host().now_ms() / 1000);
     }
-    if (status == 429 || status >= 500 || (status == 403 && (rate_limited || retry_after >= 0)))
-      throw Error(DT_RETRY, message, retry_after);
-    if (status == 401 || status == 403) throw Error(DT_AUTH, message);
-    throw Error(DT_PERMANENT, message);
+    // GitHub's rate limits answer 403: retried, not a refused token.
+    if (status == 403 && (rate_limited || retry_after >= 0)) throw Error(DT_RETRY, message, retry_after);
+    devtrack::sdk::throw_for_http_status(status, message, retry_after);
   }
 
   json call(const std::string& method, const std::string& path, const json& body) {

@@ -276,9 +276,7 @@ class Jira : public devtrack::sdk::Tracker {
     }
     const json& h = response.value("headers", json::object());
     int retry_after = h.contains("retry-after") ? std::atoi(h["retry-after"].get<std::string>().c_str()) : -1;
-    if (status == 429 || status >= 500) throw Error(DT_RETRY, message, retry_after);
-    if (status == 401 || status == 403) throw Error(DT_AUTH, message);
-    throw Error(DT_PERMANENT, message);
+    devtrack::sdk::throw_for_http_status(status, message, retry_after);
   }
 
   std::string base_, email_, token_ref_, timezone_;

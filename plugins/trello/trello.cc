@@ -173,9 +173,7 @@ class Trello : public devtrack::sdk::Tracker {
                           (err.is_object() ? err.value("message", "") : text.substr(0, 200));
     const json& h = response.value("headers", json::object());
     int retry_after = h.contains("retry-after") ? std::atoi(h["retry-after"].get<std::string>().c_str()) : -1;
-    if (status == 429 || status >= 500) throw Error(DT_RETRY, message, retry_after);
-    if (status == 401 || status == 403) throw Error(DT_AUTH, message);
-    throw Error(DT_PERMANENT, message);
+    devtrack::sdk::throw_for_http_status(status, message, retry_after);
   }
 
   std::string base_, key_ref_, token_ref_;

@@ -49,6 +49,16 @@ class Error : public std::runtime_error {
   int retry_after_s_;
 };
 
+// [any-thread] The one policy for an HTTP error reply, which every bundled
+// tracker follows: 429 and 5xx are retried (not before retry_after_s when
+// the server said), 401 and 403 mean the credentials were refused (the
+// host blocks that tracker's updates), any other status is permanent.
+[[noreturn]] inline void throw_for_http_status(int status, const std::string& message, int retry_after_s = -1) {
+  if (status == 429 || status >= 500) throw Error(DT_RETRY, message, retry_after_s);
+  if (status == 401 || status == 403) throw Error(DT_AUTH, message);
+  throw Error(DT_PERMANENT, message);
+}
+
 // Thrown by find() / resolve() when there is nothing: becomes DT_NOT_FOUND.
 class NotFound : public Error {
  public:
