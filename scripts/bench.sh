@@ -160,6 +160,14 @@ if [ -x "$build/bench/summary_bench" ]; then
   target "report over a month" "${r[3]}" 100
 fi
 
+if command -v dbus-run-session >/dev/null && command -v Xvfb >/dev/null && command -v dunst >/dev/null; then
+  echo
+  read -r lat_med lat_min < <(dbus-run-session -- bash "$here/bench/notify_latency.sh" "$devtrack" \
+                               "$([ $quick = 1 ] && echo 3 || echo 20)" 2>/dev/null)
+  echo "# prompt on the desktop (Xvfb + dunst), median / min ms"
+  printf '%-32s %8.2f %8.2f   (target <= 1000 ms)\n' "devtrack ask -> notification" "$lat_med" "$lat_min"
+fi
+
 if [ -x "$build/bench/micro_bench" ] && [ $quick = 0 ]; then
   echo; echo "# micro benchmarks (Google Benchmark)"
   "$build/bench/micro_bench" --benchmark_min_time=0.2
