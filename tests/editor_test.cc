@@ -139,3 +139,22 @@ TEST_CASE("heartbeats while the daemon is down are spooled and read at start") {
   CHECK(fs::is_empty(s.home.file("spool")));
   CHECK(run("heartbeat").status == 2);  // --file is needed
 }
+
+TEST_CASE("bad editor.heartbeat and session.env requests get clear errors and the daemon keeps running") {
+  Setup s;
+  auto error_of = [](const std::string& cmd, const std::string& args) {
+    try {
+      ipc::call(cmd, args);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of("editor.heartbeat", "{}").find("editor.heartbeat needs {\"file\": PATH}") != std::string::npos);
+  CHECK(error_of("editor.heartbeat", R"({"file": 42})").find("needs {\"file\": PATH}") != std::string::npos);
+  CHECK(error_of("session.env", R"({"vars": "DISPLAY=:0"})").find("session.env needs") != std::string::npos);
+  // Only the desktop variables are taken: nothing else of the daemon's environment can be set.
+  json taken = json::parse(ipc::call("session.env", R"({"vars": {"LD_PRELOAD": "/tmp/x.so", "DISPLAY": ":5"}})"));
+  CHECK(taken["taken"] == json::array({"DISPLAY"}));
+  CHECK(ipc::daemon_running());
+}
