@@ -4,7 +4,7 @@
 
 DEVTRACK_BUILD_DEPS=(
   build-essential cmake ninja-build pkg-config git binutils tzdata
-  libboost-dev libboost-program-options-dev libboost-filesystem-dev
+  libboost-dev libboost-program-options-dev
   libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev libedit-dev libcurl4-openssl-dev libsodium-dev
   libcmark-dev

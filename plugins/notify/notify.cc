@@ -11,6 +11,8 @@
 
 #include <boost/process.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <atomic>
 #include <map>
@@ -39,9 +41,15 @@ std::vector<std::string> words(const std::string& s) {
   return out;
 }
 
+// The program on PATH, as a shell would find it ("" if none).
 std::string find_program(const std::string& name) {
-  auto p = bp::search_path(name);
-  return p.empty() ? "" : p.string();
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
 }
 
 bool have_session() {
