@@ -69,6 +69,11 @@ class Notify : public devtrack::sdk::Surface {
     notify_send_ = find_program("notify-send");
     std::error_code ec;
     self_ = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    // The end-of-day reminder (the daemon publishes it at summary_time).
+    this->host().subscribe("summary.due", [this](std::string_view, std::string_view payload) {
+      json due = json::parse(payload, nullptr, false);
+      if (due.is_object() && available()) remind_summary(due.value("date", ""));
+    });
   }
 
   ~Notify() override {
@@ -159,6 +164,25 @@ class Notify : public devtrack::sdk::Surface {
   }
 
  private:
+  // "Your summary is ready": Review opens `devtrack summary --edit` in the terminal.
+  void remind_summary(const std::string& date) {
+    auto out = std::make_shared<bp::ipstream>();
+    auto child = std::make_shared<bp::child>(
+        notify_send_, "--app-name=DevTrack", "--icon=x-office-document", "--action=review=Review", "--wait",
+        "Your summary of " + date + " is ready", "Review it, then post the updates and e-mail it.",
+        bp::std_out > *out, bp::std_err > bp::null, bp::std_in < bp::null);
+    reap();
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    waiters_.push_back({std::thread([this, child, out, date, done] {
+                          std::string action;
+                          std::getline(*out, action);
+                          child->wait();
+                          if (action == "review") open_terminal({"summary", "--edit", "--date", date});
+                          *done = true;
+                        }),
+                        done});
+  }
+
   struct Waiter {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
@@ -188,7 +212,7 @@ class Notify : public devtrack::sdk::Surface {
         if (!text.empty()) host().publish("prompt.answer", json{{"prompt_id", id}, {"text", text}}.dump());
         return;
       }
-      open_terminal(id);
+      open_terminal({"checkin", "--id", std::to_string(id)});
     }
     // Closed or expired without a choice: the prompt stays pending.
   }
@@ -210,12 +234,12 @@ class Notify : public devtrack::sdk::Surface {
     return true;
   }
 
-  void open_terminal(int64_t id) {
+  // Runs `devtrack ARGS...` in the `terminal` option's command.
+  void open_terminal(const std::vector<std::string>& devtrack_args) {
     if (terminal_.empty() || self_.empty()) return;
     std::vector<std::string> args(terminal_.begin() + 1, terminal_.end());
-    for (const char* a : {"checkin", "--id"}) args.push_back(a);
-    args.insert(args.end() - 2, self_);
-    args.push_back(std::to_string(id));
+    args.push_back(self_);
+    args.insert(args.end(), devtrack_args.begin(), devtrack_args.end());
     std::string program = terminal_[0].find('/') == std::string::npos ? find_program(terminal_[0]) : terminal_[0];
     if (program.empty()) {
       host().log(DT_LOG_WARN, "the terminal '" + terminal_[0] + "' is not installed (plugins.notify.terminal)");
