@@ -101,6 +101,16 @@ TEST_CASE("each kind of error is reported with its position") {
         "config.yaml:3:3: error: 'prompt.timeout' is set twice");
 }
 
+TEST_CASE("comment lines (skipped before parsing, for speed) keep positions, and block scalars keep their '#' lines") {
+  CHECK(only(check("# one\n  # two\nsettings:\n  # three\n  promt_interval: 3h # four\n")) ==
+        "config.yaml:5:3: error: unknown key 'settings.promt_interval' (did you mean 'prompt_interval'?)");
+  // A '#' line inside a block scalar is content, not a comment: nothing is blanked then.
+  auto r = check("projects:\n  - id: web\n    name: |\n      # not a comment\n      Web\n");
+  CHECK(r.ok());
+  REQUIRE(r.config.projects.size() == 1);
+  CHECK(r.config.projects[0].name == "# not a comment\nWeb\n");
+}
+
 TEST_CASE("invalid YAML is reported with its position") {
   auto d = only(check("settings:\n  prompt_interval: [3h\n"));
   CHECK(d.rfind("config.yaml:", 0) == 0);

@@ -502,12 +502,45 @@ class Checker {
 
 }  // namespace
 
+namespace {
+
+// The text with whole-line comments blanked (line numbers kept): yaml-cpp
+// scans comments character by character, and the commented default config
+// is mostly comments — every CLI call parses it. Left alone when the file
+// has a block scalar (`key: |`), whose lines may start with '#'.
+std::string without_comment_lines(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    size_t first = text.find_first_not_of(" \t", start);
+    bool comment = first != std::string::npos && first < end && text[first] == '#';
+    if (!comment) {
+      std::string_view line(text.data() + start, end - start);
+      // A block scalar's indicator ends its line (before any comment): keep the text as it is.
+      std::string_view body = line.substr(0, line.find(" #"));
+      while (!body.empty() && (body.back() == ' ' || body.back() == '\r' || body.back() == '-' ||
+                               body.back() == '+' || (body.back() >= '0' && body.back() <= '9')))
+        body.remove_suffix(1);
+      if (!body.empty() && (body.back() == '|' || body.back() == '>')) return text;
+      out.append(line);
+    }
+    if (end < text.size()) out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 ConfigResult parse_config(const std::string& text, const std::string& file, const std::vector<PluginInfo>& plugins) {
   ConfigResult result;
   result.config.path = file;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    root = YAML::Load(without_comment_lines(text));
   } catch (const YAML::Exception& e) {
     Diagnostic d;
     d.file = file;
