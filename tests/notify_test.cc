@@ -191,3 +191,14 @@ TEST_CASE("at summary_time the desktop says the summary is ready, and Review ope
   CHECK(wait_until([&] { return screen().find("Post the updates? [y/N]") != std::string::npos; }, 15));
   run("-S '" + sock + "' kill-server", "/usr/bin/tmux");
 }
+
+TEST_CASE("the daemon stops promptly while its notifications are still on screen") {
+  Desktop desktop;
+  Daemon d;
+  ipc::call("clock.advance", json{{"ms", 9 * 3'600'000LL}}.dump());  // a timer prompt and the summary reminder
+  REQUIRE(wait_until([&] { return desktop.shown() == 2; }, 10));
+  auto stopped = run("stop");
+  CHECK(stopped.status == 0);
+  CHECK(stopped.out.find("daemon stopped") != std::string::npos);
+  CHECK_FALSE(ipc::daemon_running());
+}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -80,6 +81,8 @@ class Notify : public devtrack::sdk::Surface {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (auto& [id, child] : shown_)
+        if (child && child->running()) child->terminate();
+      for (auto& child : reminders_)
         if (child && child->running()) child->terminate();
     }
     for (auto& w : waiters_)
@@ -171,12 +174,20 @@ class Notify : public devtrack::sdk::Surface {
         notify_send_, "--app-name=DevTrack", "--icon=x-office-document", "--action=review=Review", "--wait",
         "Your summary of " + date + " is ready", "Review it, then post the updates and e-mail it.",
         bp::std_out > *out, bp::std_err > bp::null, bp::std_in < bp::null);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      reminders_.push_back(child);  // ended with the plugin, so no waiter outlives it
+    }
     reap();
     auto done = std::make_shared<std::atomic<bool>>(false);
     waiters_.push_back({std::thread([this, child, out, date, done] {
                           std::string action;
                           std::getline(*out, action);
                           child->wait();
+                          {
+                            std::lock_guard<std::mutex> lock(mutex_);
+                            reminders_.erase(std::remove(reminders_.begin(), reminders_.end(), child), reminders_.end());
+                          }
                           if (action == "review") open_terminal({"summary", "--edit", "--date", date});
                           *done = true;
                         }),
@@ -254,6 +265,7 @@ class Notify : public devtrack::sdk::Surface {
   std::string entry_, notify_send_, self_;
   std::mutex mutex_;
   std::map<int64_t, std::shared_ptr<bp::child>> shown_;
+  std::vector<std::shared_ptr<bp::child>> reminders_;
   std::vector<Waiter> waiters_;
 };
 
