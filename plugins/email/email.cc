@@ -90,12 +90,7 @@ class Email : public devtrack::sdk::Sink {
                       {"detail", configured ? "host, from and to are set" : "host, from or to is missing"},
                       {"fix", configured ? json(nullptr) : json("set plugins.email.host, from and to")}});
     if (!options_.value("password", "").empty()) {
-      bool found = true;
-      try {
-        host().secret(options_["password"]);
-      } catch (const Error&) {
-        found = false;
-      }
+      bool found = !host().first_secret({options_["password"].get<std::string>()}).empty();
       checks.push_back({{"name", "password"},
                         {"ok", found},
                         {"detail", found ? "the password reference resolves" : "the password reference does not resolve"},

@@ -6,8 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tracker_http.h"
+
 using nlohmann::json;
 using devtrack::sdk::Error;
+namespace trackers = devtrack::trackers;
 
 namespace {
 
@@ -135,38 +138,28 @@ class GitHub : public devtrack::sdk::Tracker {
   }
 
   std::string token_or_empty() {
-    for (const std::string& ref : {token_ref_, std::string("env:GH_TOKEN"), std::string("env:GITHUB_TOKEN"),
-                                   std::string("cmd:command -v gh >/dev/null && gh auth token 2>/dev/null")}) {
-      if (ref.empty()) continue;
-      try {
-        return host().secret(ref);
-      } catch (const Error&) {
-      }
-    }
-    return "";
+    return host().first_secret({token_ref_, "env:GH_TOKEN", "env:GITHUB_TOKEN",
+                                "cmd:command -v gh >/dev/null && gh auth token 2>/dev/null"});
   }
 
   json request(const std::string& method, const std::string& url, const json& body) {
     std::string token = token_or_empty();
     if (token.empty()) throw Error(DT_AUTH, "no GitHub token (plugins.github.token, GH_TOKEN or gh auth login)");
-    json req = {{"method", method},
-                {"url", url},
-                {"headers",
-                 {{"Accept", "application/vnd.github+json"},
-                  {"X-GitHub-Api-Version", "2022-11-28"},
-                  {"User-Agent", "devtrack"},
-                  {"Authorization", "Bearer " + token}}}};
-    if (!body.is_null()) {
-      req["body"] = body.dump();
-      req["headers"]["Content-Type"] = "application/json";
-    }
-    json response = json::parse(host().http(req.dump()));
+    json response = trackers::send_json(host(),
+                                        {{"method", method},
+                                         {"url", url},
+                                         {"headers",
+                                          {{"Accept", "application/vnd.github+json"},
+                                           {"X-GitHub-Api-Version", "2022-11-28"},
+                                           {"User-Agent", "devtrack"},
+                                           {"Authorization", "Bearer " + token}}}},
+                                        body);
+    if (trackers::succeeded(response)) return response;
     int status = response.value("status", 0);
-    if (status >= 200 && status < 300) return response;
     json err = json::parse(response.value("body", ""), nullptr, false);
     std::string message = std::to_string(status) + " " + (err.is_object() ? err.value("message", "") : "");
     const json& h = response["headers"];
-    int retry_after = h.contains("retry-after") ? std::atoi(h["retry-after"].get<std::string>().c_str()) : -1;
+    int retry_after = trackers::retry_after_s(response);
     bool rate_limited = h.value("x-ratelimit-remaining", "") == "0";
     if (rate_limited && h.contains("x-ratelimit-reset")) {
       long reset = std::atol(h["x-ratelimit-reset"].get<std::string>().c_str());
@@ -179,10 +172,9 @@ class GitHub : public devtrack::sdk::Tracker {
 
   json call(const std::string& method, const std::string& path, const json& body) {
     json response = request(method, base_ + path, body);
-    json parsed = json::parse(response.value("body", ""), nullptr, false);
-    if (parsed.is_discarded()) throw Error(DT_RETRY, "GitHub sent a reply that is not JSON");
-    // prism and some proxies wrap examples: {"value": {...}}
-    return parsed;
+    // Every call made here answers with a body: an empty one is a reply that went wrong.
+    if (response.value("body", "").empty()) throw Error(DT_RETRY, "GitHub sent a reply that is not JSON");
+    return trackers::body_json(response, "GitHub");
   }
 
   // The rel="next" URL of a Link header, or "".

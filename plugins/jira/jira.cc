@@ -10,8 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tracker_http.h"
+
 using nlohmann::json;
 using devtrack::sdk::Error;
+namespace trackers = devtrack::trackers;
+using devtrack::sdk::url_encode;
 
 namespace {
 
@@ -40,17 +44,6 @@ json adf(const std::string& text) {
     start = end + 1;
   }
   return {{"type", "doc"}, {"version", 1}, {"content", content}};
-}
-
-// "%20" etc. for JQL and keys in URLs.
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += std::string("%") + hex[c >> 4] + hex[c & 15];
-  }
-  return out;
 }
 
 class Jira : public devtrack::sdk::Tracker {
@@ -232,40 +225,22 @@ class Jira : public devtrack::sdk::Tracker {
     return date::format("%FT%T%z", date::make_zoned(zone, t));
   }
 
-  std::string token_or_empty() {
-    for (const std::string& ref : {token_ref_, std::string("env:JIRA_API_TOKEN")}) {
-      if (ref.empty()) continue;
-      try {
-        return host().secret(ref);
-      } catch (const Error&) {
-      }
-    }
-    return "";
-  }
+  std::string token_or_empty() { return host().first_secret({token_ref_, "env:JIRA_API_TOKEN"}); }
 
   json call(const std::string& method, const std::string& path, const json& body) {
     if (base_.empty()) throw Error(DT_PERMANENT, "plugins.jira.base_url is not set");
     std::string token = token_or_empty();
     if (token.empty() || email_.empty())
       throw Error(DT_AUTH, "no Jira credentials (plugins.jira.email and plugins.jira.token, or JIRA_API_TOKEN)");
-    json req = {{"method", method},
-                {"url", base_ + path},
-                {"headers", {{"Accept", "application/json"}, {"User-Agent", "devtrack"}}},
-                {"basic_auth", {{"user", email_}, {"password", token}}}};
-    if (!body.is_null()) {
-      req["body"] = body.dump();
-      req["headers"]["Content-Type"] = "application/json";
-    }
-    json response = json::parse(host().http(req.dump()));
+    json response = trackers::send_json(host(),
+                                        {{"method", method},
+                                         {"url", base_ + path},
+                                         {"headers", {{"Accept", "application/json"}, {"User-Agent", "devtrack"}}},
+                                         {"basic_auth", {{"user", email_}, {"password", token}}}},
+                                        body);
+    if (trackers::succeeded(response)) return trackers::body_json(response, "Jira");
     int status = response.value("status", 0);
-    std::string text = response.value("body", "");
-    if (status >= 200 && status < 300) {
-      if (text.empty()) return json::object();
-      json parsed = json::parse(text, nullptr, false);
-      if (parsed.is_discarded()) throw Error(DT_RETRY, "Jira sent a reply that is not JSON");
-      return parsed;
-    }
-    json err = json::parse(text, nullptr, false);
+    json err = json::parse(response.value("body", ""), nullptr, false);
     std::string message = std::to_string(status);
     if (err.is_object()) {
       for (const auto& m : err.value("errorMessages", json::array()))
@@ -274,9 +249,7 @@ class Jira : public devtrack::sdk::Tracker {
         for (const auto& [k, v] : err["errors"].items()) message += " " + k + ": " + (v.is_string() ? v.get<std::string>() : v.dump());
       if (err.contains("message") && err["message"].is_string()) message += " " + err["message"].get<std::string>();
     }
-    const json& h = response.value("headers", json::object());
-    int retry_after = h.contains("retry-after") ? std::atoi(h["retry-after"].get<std::string>().c_str()) : -1;
-    devtrack::sdk::throw_for_http_status(status, message, retry_after);
+    devtrack::sdk::throw_for_http_status(status, message, trackers::retry_after_s(response));
   }
 
   std::string base_, email_, token_ref_, timezone_;

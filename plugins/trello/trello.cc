@@ -8,8 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tracker_http.h"
+
 using nlohmann::json;
 using devtrack::sdk::Error;
+namespace trackers = devtrack::trackers;
+using devtrack::sdk::url_encode;
 
 namespace {
 
@@ -19,16 +23,6 @@ const dt_option kOptions[] = {
     {"base_url", DT_OPT_URL, "\"https://api.trello.com\"", "API root (tests point it elsewhere)."},
     {nullptr, 0, nullptr, nullptr},
 };
-
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += std::string("%") + hex[c >> 4] + hex[c & 15];
-  }
-  return out;
-}
 
 // The tag at the end of a comment: the last 8 characters of the key.
 std::string tag(const std::string& key) {
@@ -113,8 +107,8 @@ class Trello : public devtrack::sdk::Tracker {
   }
 
   std::string doctor() override {
-    bool ok = !secret_or_empty(key_ref_, "env:TRELLO_API_KEY").empty() &&
-              !secret_or_empty(token_ref_, "env:TRELLO_TOKEN").empty();
+    bool ok = !host().first_secret({key_ref_, "env:TRELLO_API_KEY"}).empty() &&
+              !host().first_secret({token_ref_, "env:TRELLO_TOKEN"}).empty();
     json check = {{"name", "credentials"},
                   {"ok", ok},
                   {"detail", ok ? "an API key and token are configured" : "no Trello API key or token found"},
@@ -135,45 +129,22 @@ class Trello : public devtrack::sdk::Tracker {
     return text + "\n" + tag(u.value("idempotency_key", ""));
   }
 
-  std::string secret_or_empty(const std::string& ref, const std::string& fallback) {
-    for (const std::string& r : {ref, fallback}) {
-      if (r.empty()) continue;
-      try {
-        return host().secret(r);
-      } catch (const Error&) {
-      }
-    }
-    return "";
-  }
-
   json call(const std::string& method, const std::string& path, const std::string& query, const json& body) {
-    std::string key = secret_or_empty(key_ref_, "env:TRELLO_API_KEY");
-    std::string token = secret_or_empty(token_ref_, "env:TRELLO_TOKEN");
+    std::string key = host().first_secret({key_ref_, "env:TRELLO_API_KEY"});
+    std::string token = host().first_secret({token_ref_, "env:TRELLO_TOKEN"});
     if (key.empty() || token.empty())
       throw Error(DT_AUTH, "no Trello API key or token (plugins.trello.key and token, or TRELLO_API_KEY / TRELLO_TOKEN)");
     std::string url = base_ + path + "?" + (query.empty() ? "" : query + "&") + "key=" + url_encode(key) +
                       "&token=" + url_encode(token);
-    json req = {{"method", method}, {"url", url}, {"headers", {{"Accept", "application/json"}}}};
-    if (!body.is_null()) {
-      req["body"] = body.dump();
-      req["headers"]["Content-Type"] = "application/json";
-    }
-    json response = json::parse(host().http(req.dump()));
-    int status = response.value("status", 0);
-    std::string text = response.value("body", "");
-    if (status >= 200 && status < 300) {
-      if (text.empty()) return json::object();
-      json parsed = json::parse(text, nullptr, false);
-      if (parsed.is_discarded()) throw Error(DT_RETRY, "Trello sent a reply that is not JSON");
-      return parsed;
-    }
+    json response =
+        trackers::send_json(host(), {{"method", method}, {"url", url}, {"headers", {{"Accept", "application/json"}}}}, body);
+    if (trackers::succeeded(response)) return trackers::body_json(response, "Trello");
     // Trello's errors are plain text ("invalid token") or JSON {"message"}.
+    std::string text = response.value("body", "");
     json err = json::parse(text, nullptr, false);
-    std::string message = std::to_string(status) + " " +
+    std::string message = std::to_string(response.value("status", 0)) + " " +
                           (err.is_object() ? err.value("message", "") : text.substr(0, 200));
-    const json& h = response.value("headers", json::object());
-    int retry_after = h.contains("retry-after") ? std::atoi(h["retry-after"].get<std::string>().c_str()) : -1;
-    devtrack::sdk::throw_for_http_status(status, message, retry_after);
+    devtrack::sdk::throw_for_http_status(response.value("status", 0), message, trackers::retry_after_s(response));
   }
 
   std::string base_, key_ref_, token_ref_;

@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,6 +49,20 @@ class Error : public std::runtime_error {
   dt_status status_;
   int retry_after_s_;
 };
+
+// [any-thread] Percent-encodes everything but RFC 3986's unreserved
+// characters: for path segments and query values.
+inline std::string url_encode(std::string_view text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '_' || c == '.' || c == '~';
+    if (unreserved) out += static_cast<char>(c);
+    else out += std::string("%") + hex[c >> 4] + hex[c & 15];
+  }
+  return out;
+}
 
 // [any-thread] The one policy for an HTTP error reply, which every bundled
 // tracker follows: 429 and 5xx are retried (not before retry_after_s when
@@ -173,6 +188,19 @@ class Host {
     dt_status s = host_->secret(host_, reference.c_str(), &out);
     if (s != DT_OK) throw Error(s == DT_NOT_FOUND ? DT_AUTH : s, "secret " + reference + " not available");
     return value;
+  }
+
+  // [any-thread] The value of the first reference that resolves, skipping
+  // empty ones ("" if none does): a configured reference, then the
+  // environment variables a tool conventionally reads.
+  std::string first_secret(std::initializer_list<std::string> references) const {
+    for (const auto& reference : references) {
+      if (reference.empty()) continue;
+      std::string value;
+      dt_out out = string_out(&value);
+      if (host_->secret(host_, reference.c_str(), &out) == DT_OK) return value;
+    }
+    return "";
   }
 
   // [any-thread, blocking] HTTP through the host (worker only). Returns the

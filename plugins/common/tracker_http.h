@@ -1,0 +1,50 @@
+// What the bundled trackers (github, jira, trello) share: a JSON request
+// through the host's HTTP service, and the reading of its reply — a 2xx
+// body as JSON, anything else thrown as the SDK's one HTTP error policy
+// (throw_for_http_status) with the tracker's own message and Retry-After.
+// The trackers themselves only map their API.
+#pragma once
+
+#include <devtrack/sdk.hpp>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace devtrack::trackers {
+
+using nlohmann::json;
+
+// Sends `request` ({"method", "url", "headers", ...}) with `body` as its
+// JSON body (none when null); returns the host's {"status", "headers", "body"}.
+inline json send_json(const sdk::Host& host, json request, const json& body) {
+  if (!body.is_null()) {
+    request["body"] = body.dump();
+    request["headers"]["Content-Type"] = "application/json";
+  }
+  return json::parse(host.http(request.dump()));
+}
+
+inline bool succeeded(const json& response) {
+  int status = response.value("status", 0);
+  return status >= 200 && status < 300;
+}
+
+// The server's Retry-After in seconds, or -1.
+inline int retry_after_s(const json& response) {
+  const json& h = response.value("headers", json::object());
+  return h.contains("retry-after") && h["retry-after"].is_string() ? std::atoi(h["retry-after"].get<std::string>().c_str())
+                                                                    : -1;
+}
+
+// A successful reply's body as JSON ({} when empty); a body that is not
+// JSON is retried later. `tracker` names the server in that message.
+inline json body_json(const json& response, const std::string& tracker) {
+  std::string text = response.value("body", "");
+  if (text.empty()) return json::object();
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) throw sdk::Error(DT_RETRY, tracker + " sent a reply that is not JSON");
+  return parsed;
+}
+
+}  // namespace devtrack::trackers
