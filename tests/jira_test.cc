@@ -196,3 +196,19 @@ TEST_CASE("Jira Server / Data Center is refused with a clear message at config c
   auto r = run("config check");
   CHECK(r.err.find("Jira Server / Data Center (REST v2) is not yet") != std::string::npos);
 }
+
+TEST_CASE("Jira with worklogs: false posts the comment only") {
+  TempHome home;
+  spit(home.file("config.yaml"),
+       "settings: {timezone: UTC, work_hours: \"00:00-24:00\", work_days: [mon, tue, wed, thu, fri, sat, sun]}\n"
+       "plugins:\n  rules: {enabled: true}\n  github: {enabled: false}\n"
+       "  jira: {enabled: true, base_url: \"" + peer.url() + "\", email: me@example.com, token: env:JIRA_TOKEN, "
+       "worklogs: false}\n");
+  REQUIRE(run("start").status == 0);
+  REQUIRE(run("ask --no-wait").status == 0);
+  REQUIRE(run("checkin --answer 'BILL-7 invoice rounding, 1h15'").status == 0);
+  json u = json::parse(run("updates list --json").out);
+  run("stop");
+  REQUIRE(u.size() == 1);
+  CHECK(u[0]["kind"] == "comment");
+}

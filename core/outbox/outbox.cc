@@ -49,16 +49,16 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
     if (!ticket.is_object() || !ticket.contains("system") || !ticket["system"].is_string()) continue;
     std::string plugin = tracker_for(ticket["system"]);
     if (!config.plugin_enabled(plugin)) continue;
+    // A comment always; what else, the tracker's options say: `worklogs`
+    // (Jira) logs a given duration, `transitions` (e.g. Jira's {done: Done})
+    // moves the ticket for a status it maps.
     std::vector<std::string> kinds = {"comment"};
-    if (parsed["duration_minutes"].is_number() && plugin == "jira") kinds.push_back("worklog");
-    // A status the tracker maps to a workflow transition (its `transitions`
-    // option, e.g. Jira's {done: Done}) moves the ticket too.
-    if (parsed.contains("status") && parsed["status"].is_string()) {
-      json options = json::parse(config.plugin_config_json(plugin), nullptr, false);
-      if (options.is_object() && options.contains("transitions") && options["transitions"].is_object() &&
-          options["transitions"].contains(parsed["status"].get<std::string>()))
-        kinds.push_back("transition");
-    }
+    json options = json::parse(config.plugin_config_json(plugin), nullptr, false);
+    if (!options.is_object()) options = json::object();
+    if (parsed["duration_minutes"].is_number() && options.value("worklogs", false)) kinds.push_back("worklog");
+    if (parsed.contains("status") && parsed["status"].is_string() && options.contains("transitions") &&
+        options["transitions"].is_object() && options["transitions"].contains(parsed["status"].get<std::string>()))
+      kinds.push_back("transition");
     for (const auto& kind : kinds) {
       UpdateRow u;
       u.target_plugin = plugin;

@@ -12,9 +12,10 @@ namespace devtrack {
 
 struct Config;
 
-// The updates an answer makes: per ticket one comment (and a worklog where
-// the tracker keeps worklogs and a duration was given), for the tracker
-// plugin of the ticket's system, if it is enabled. `context_json` holds
+// The updates an answer makes: per ticket one comment, plus a worklog when
+// a duration was given and the tracker's `worklogs` option is on, plus a
+// transition when its `transitions` option maps the answer's status — for
+// the tracker plugin of the ticket's system, if it is enabled. `context_json` holds
 // {"text", "commits": [{"commit", "summary"}], "answered_at_ms"}.
 std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, const std::string& parsed_json,
                                     const std::string& context_json, int64_t now_ms);

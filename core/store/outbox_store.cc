@@ -35,6 +35,29 @@ std::vector<UpdateRow> rows(SQLite::Statement& q) {
   return out;
 }
 
+// The INSERT both writers share; each adds its ON CONFLICT clause.
+constexpr const char* kInsert =
+    "INSERT INTO updates (response_id, target_plugin, target, kind, state, body, attempts, next_attempt_ms, "
+    "idempotency_key, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (idempotency_key) ";
+
+// Binds a row to kInsert (response 0: none, an e-mail) and runs it; returns the rows changed.
+int insert_row(SQLite::Statement& insert, const UpdateRow& u, int64_t response_id, int64_t now_ms) {
+  if (response_id) insert.bind(1, static_cast<int64_t>(response_id));
+  else insert.bind(1);
+  insert.bind(2, u.target_plugin);
+  insert.bind(3, u.target);
+  insert.bind(4, u.kind);
+  insert.bind(5, u.state);
+  insert.bind(6, u.body);
+  insert.bind(7, static_cast<int64_t>(u.next_attempt_ms));
+  insert.bind(8, u.idempotency_key);
+  insert.bind(9, static_cast<int64_t>(now_ms));
+  insert.bind(10, static_cast<int64_t>(now_ms));
+  int changed = insert.exec();
+  insert.reset();
+  return changed;
+}
+
 }  // namespace
 
 void store_parse_and_updates(Store& store, int64_t response_id, const std::string& parsed_json,
@@ -50,49 +73,20 @@ void store_parse_and_updates(Store& store, int64_t response_id, const std::strin
   drop.bind(1, static_cast<int64_t>(response_id));
   drop.exec();
   SQLite::Statement insert(store.db(),
-                           "INSERT INTO updates (response_id, target_plugin, target, kind, state, body, attempts, "
-                           "next_attempt_ms, idempotency_key, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?, "
-                           "?, ?, ?) ON CONFLICT (idempotency_key) DO UPDATE SET "
+                           std::string(kInsert) + "DO UPDATE SET "
                            // A sent row whose content changed goes out again as an amend
                            // (it keeps its remote id).
                            "state = CASE WHEN state = 'sent' AND body IS NOT excluded.body THEN 'queued' ELSE state END, "
                            "next_attempt_ms = CASE WHEN state = 'sent' AND body IS NOT excluded.body "
                            "THEN excluded.next_attempt_ms ELSE next_attempt_ms END, "
                            "body = excluded.body, updated_ms = excluded.updated_ms");
-  for (const auto& u : updates) {
-    insert.bind(1, static_cast<int64_t>(response_id));
-    insert.bind(2, u.target_plugin);
-    insert.bind(3, u.target);
-    insert.bind(4, u.kind);
-    insert.bind(5, u.state);
-    insert.bind(6, u.body);
-    insert.bind(7, static_cast<int64_t>(u.next_attempt_ms));
-    insert.bind(8, u.idempotency_key);
-    insert.bind(9, static_cast<int64_t>(now_ms));
-    insert.bind(10, static_cast<int64_t>(now_ms));
-    insert.exec();
-    insert.reset();
-  }
+  for (const auto& u : updates) insert_row(insert, u, response_id, now_ms);
   tx.commit();
 }
 
 bool queue_update(Store& store, const UpdateRow& u, int64_t now_ms) {
-  SQLite::Statement insert(store.db(),
-                           "INSERT INTO updates (response_id, target_plugin, target, kind, state, body, attempts, "
-                           "next_attempt_ms, idempotency_key, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?, "
-                           "?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING");
-  if (u.response_id) insert.bind(1, static_cast<int64_t>(u.response_id));
-  else insert.bind(1);
-  insert.bind(2, u.target_plugin);
-  insert.bind(3, u.target);
-  insert.bind(4, u.kind);
-  insert.bind(5, u.state);
-  insert.bind(6, u.body);
-  insert.bind(7, static_cast<int64_t>(u.next_attempt_ms));
-  insert.bind(8, u.idempotency_key);
-  insert.bind(9, static_cast<int64_t>(now_ms));
-  insert.bind(10, static_cast<int64_t>(now_ms));
-  return insert.exec() == 1;
+  SQLite::Statement insert(store.db(), std::string(kInsert) + "DO NOTHING");
+  return insert_row(insert, u, u.response_id, now_ms) == 1;
 }
 
 void revise_update(Store& store, int64_t id, const std::string& body, const std::string& state, int64_t next_ms,

@@ -23,6 +23,7 @@ const dt_option kOptions[] = {
     {"base_url", DT_OPT_URL, nullptr, "Your site, e.g. https://your-domain.atlassian.net."},
     {"email", DT_OPT_STRING, nullptr, "The Atlassian account e-mail the API token belongs to."},
     {"token", DT_OPT_SECRET, nullptr, "API token reference (id.atlassian.com > Security > API tokens)."},
+    {"worklogs", DT_OPT_BOOL, "true", "Log an answer's duration as a worklog (besides the comment)."},
     {"transitions", DT_OPT_MAP, "{}", "Answer status -> transition name, e.g. {done: Done}."},
     {"api", DT_OPT_STRING, "\"cloud\"", "cloud (REST v3). Jira Server / Data Center (v2) is not supported yet."},
     {nullptr, 0, nullptr, nullptr},
