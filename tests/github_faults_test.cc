@@ -72,18 +72,8 @@ struct Setup {
   bool settles_as(const std::string& state, int seconds = 20) {
     return wait_until([&] { return update()["state"] == state; }, seconds);
   }
-  // Moves the test clock an hour at a time (so any backoff passes) until the
-  // update reaches `state`; a busy machine may need more than one attempt.
-  bool retried_until(const std::string& state, int seconds = 30) {
-    auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-    return wait_until([&] {
-      if (update()["state"] == state) return true;
-      if (std::chrono::steady_clock::now() - last > std::chrono::milliseconds(700)) {
-        advance(3'700'000);
-        last = std::chrono::steady_clock::now();
-      }
-      return false;
-    }, seconds);
+  bool retried_until(const std::string& state) {
+    return wait_advancing([&] { return update()["state"] == state; });
   }
 };
 

@@ -69,17 +69,6 @@ struct Setup {
       if (u["state"] != "sent") return false;
     return true;
   }
-  bool retried_until_sent(int seconds = 30) {
-    auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-    return wait_until([&] {
-      if (all_sent()) return true;
-      if (std::chrono::steady_clock::now() - last > std::chrono::milliseconds(700)) {
-        advance(3'700'000);
-        last = std::chrono::steady_clock::now();
-      }
-      return false;
-    }, seconds);
-  }
 };
 
 }  // namespace
@@ -138,7 +127,7 @@ TEST_CASE("Jira: 500 then success, 429 with Retry-After, and a hang without a du
   s.advance(500'000);  // Retry-After is 600 s
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(s.update("worklog")["attempts"] == 1);
-  REQUIRE(s.retried_until_sent(40));
+  REQUIRE(wait_advancing([&] { return s.all_sent(); }, 40));
   // The hung worklog reached Jira; find() saw its property: one worklog.
   CHECK(json::parse(control("GET", "/comments").dump())["/rest/api/3/issue/BILL-7/worklog"].size() == 1);
   CHECK(json::parse(control("GET", "/comments").dump())["/rest/api/3/issue/BILL-7/comment"].size() == 1);

@@ -96,6 +96,24 @@ struct Daemon {
   }
 };
 
+// A tmux server standing in for the user's terminal emulator (the notify
+// plugin's `terminal` option opens a window in it).
+struct Terminal {
+  std::string sock;
+  explicit Terminal(const Desktop& desktop) : sock(desktop.dirs.root() + "/tmux.sock") {
+    REQUIRE(tmux("new-session -d -x 120 -y 30 -s t 'bash --norc --noprofile'").status == 0);
+  }
+  ~Terminal() { tmux("kill-server"); }
+  Result tmux(const std::string& args) const { return run("-S '" + sock + "' " + args, "/usr/bin/tmux"); }
+  std::string option() const { return "tmux -S " + sock + " new-window"; }
+  // Started before the daemon's home existed: its windows get the test's.
+  void share_environment() const {
+    for (const char* var : {"DEVTRACK_HOME", "XDG_RUNTIME_DIR", "DEVTRACK_TEST_CLOCK"})
+      tmux(std::string("set-environment -g ") + var + " '" + std::getenv(var) + "'");
+  }
+  std::string screen() const { return tmux("capture-pane -p").out; }
+};
+
 }  // namespace
 
 TEST_CASE("devtrack ask shows a notification with Answer, Skip and Snooze, and Skip is recorded") {
@@ -125,23 +143,16 @@ TEST_CASE("a timer prompt on the desktop: Snooze defers it") {
 
 TEST_CASE("Answer opens devtrack checkin in the terminal (tmux here), where the answer is stored") {
   Desktop desktop;
-  std::string sock = desktop.dirs.root() + "/tmux.sock";
-  REQUIRE(run("-S '" + sock + "' new-session -d -x 120 -y 30 -s t 'bash --norc --noprofile'", "/usr/bin/tmux").status ==
-          0);
-  Daemon d(", entry: terminal, terminal: \"tmux -S " + sock + " new-window\"");
-  // The tmux server was started before the daemon's home existed: hand it over.
-  run("-S '" + sock + "' set-environment -g DEVTRACK_HOME '" + d.home.path() + "'", "/usr/bin/tmux");
-  run("-S '" + sock + "' set-environment -g XDG_RUNTIME_DIR '" + std::string(std::getenv("XDG_RUNTIME_DIR")) + "'",
-      "/usr/bin/tmux");
-  run("-S '" + sock + "' set-environment -g DEVTRACK_TEST_CLOCK 2026-06-01T08:00:00Z", "/usr/bin/tmux");
+  Terminal terminal(desktop);
+  Daemon d(", entry: terminal, terminal: \"" + terminal.option() + "\"");
+  terminal.share_environment();
   REQUIRE(run("ask --no-wait").status == 0);
   REQUIRE(wait_until([&] { return desktop.shown() == 1; }, 10));
   desktop.click("answer");
-  auto screen = [&] { return run("-S '" + sock + "' capture-pane -p", "/usr/bin/tmux").out; };
-  REQUIRE(wait_until([&] { return screen().find("What did you work on?") != std::string::npos; }, 15));
-  run("-S '" + sock + "' send-keys -l 'fixed the export, 20m'", "/usr/bin/tmux");
-  run("-S '" + sock + "' send-keys Enter", "/usr/bin/tmux");
-  INFO(screen());
+  REQUIRE(wait_until([&] { return terminal.screen().find("What did you work on?") != std::string::npos; }, 15));
+  terminal.tmux("send-keys -l 'fixed the export, 20m'");
+  terminal.tmux("send-keys Enter");
+  INFO(terminal.screen());
   // (The window closes as checkin exits.)
   REQUIRE(wait_until([&] {
     json log = json::parse(run("log --json").out);
@@ -150,7 +161,6 @@ TEST_CASE("Answer opens devtrack checkin in the terminal (tmux here), where the 
   json log = json::parse(run("log --json").out);
   CHECK(log.back()["response"]["state"] == "answered");
   CHECK(log.back()["response"]["text"] == "fixed the export, 20m");
-  run("-S '" + sock + "' kill-server", "/usr/bin/tmux");
 }
 
 TEST_CASE("no session bus: the prompt falls back to the terminal, and doctor says why") {
@@ -175,21 +185,16 @@ TEST_CASE("no session bus: the prompt falls back to the terminal, and doctor say
 
 TEST_CASE("at summary_time the desktop says the summary is ready, and Review opens it in the terminal") {
   Desktop desktop;
-  std::string sock = desktop.dirs.root() + "/tmux.sock";
-  REQUIRE(run("-S '" + sock + "' new-session -d -x 120 -y 30 -s t 'bash --norc --noprofile'", "/usr/bin/tmux").status ==
-          0);
-  Daemon d(", terminal: \"tmux -S " + sock + " new-window\"");
-  for (const std::string& var : {"DEVTRACK_HOME", "XDG_RUNTIME_DIR", "DEVTRACK_TEST_CLOCK"})
-    run("-S '" + sock + "' set-environment -g " + var + " '" + std::getenv(var.c_str()) + "'", "/usr/bin/tmux");
-  run("-S '" + sock + "' set-environment -g EDITOR true", "/usr/bin/tmux");
+  Terminal terminal(desktop);
+  Daemon d(", terminal: \"" + terminal.option() + "\"");
+  terminal.share_environment();
+  terminal.tmux("set-environment -g EDITOR true");
   ipc::call("clock.advance", json{{"ms", 9 * 3'600'000LL}}.dump());  // 17:00 (and a timer prompt on the way)
   REQUIRE(wait_until([&] { return desktop.shown() == 2; }, 10));
   desktop.click("review");
   CHECK(wait_until([&] { return desktop.menu().find("#Review (Your summary of 2026-06-01 is ready)") !=
                                 std::string::npos; }, 10));  // dunst runs the menu after dunstctl returns
-  auto screen = [&] { return run("-S '" + sock + "' capture-pane -p", "/usr/bin/tmux").out; };
-  CHECK(wait_until([&] { return screen().find("Post the updates? [y/N]") != std::string::npos; }, 15));
-  run("-S '" + sock + "' kill-server", "/usr/bin/tmux");
+  CHECK(wait_until([&] { return terminal.screen().find("Post the updates? [y/N]") != std::string::npos; }, 15));
 }
 
 TEST_CASE("the daemon stops promptly while its notifications are still on screen") {

@@ -439,11 +439,7 @@ TEST_CASE("summary --send: the SMTP server is down, the e-mail waits and goes ou
   REQUIRE(wait_until([&] { return mail()["attempts"] == 1 && mail()["state"] == "queued"; }));
   CHECK(mail()["last_error"].get<std::string>().find("Couldn't connect") != std::string::npos);
   SmtpPeer smtp(peer_home.root() + "/smtp", "--port " + port);
-  REQUIRE(wait_until([&] {
-    if (mail()["state"] == "sent") return true;
-    ipc::call("clock.advance", json{{"ms", 3'700'000}}.dump());
-    return false;
-  }, 30));
+  REQUIRE(wait_advancing([&] { return mail()["state"] == "sent"; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(smtp.received() == 1);
 }

@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "ipc/ipc.h"
+
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,6 +108,18 @@ bool wait_until(const std::function<bool()>& pred, int seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+bool wait_advancing(const std::function<bool()>& pred, int seconds) {
+  auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  return wait_until([&] {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() - last > std::chrono::milliseconds(700)) {
+      ipc::call("clock.advance", "{\"ms\": 3700000}");
+      last = std::chrono::steady_clock::now();
+    }
+    return false;
+  }, seconds);
 }
 
 std::string plugin_dir(const std::string& name) { return build_dir() + "/tests/plugins/" + name; }

@@ -48,6 +48,10 @@ std::string head(const std::string& repo);
 
 // Polls pred every 20 ms for at most `seconds` (a bound, not a timing).
 bool wait_until(const std::function<bool()>& pred, int seconds = 20);
+// Waits for `pred` while moving the daemon's test clock (DEVTRACK_TEST_CLOCK)
+// on by an hour every 0.7 s, so any retry backoff passes; a busy machine
+// may need more than one step.
+bool wait_advancing(const std::function<bool()>& pred, int seconds = 30);
 std::string source_dir();
 std::string build_dir();
 std::string slurp(const std::string& path);

@@ -40,16 +40,15 @@ json prompt_commits(Store& store, int64_t prompt_id) {
 }
 
 // A ticket's title: the resolved one, else the assigned list's.
-json ticket_title(Store& store, const json& ticket, const std::vector<AssignedList>& assigned, int64_t now_ms) {
+json ticket_title(Store& store, const json& ticket, const json& assigned, int64_t now_ms) {
   std::string plugin = tracker_for(ticket.value("system", ""));
   if (auto cached = store.cache_get(plugin, ticket.dump(), now_ms)) {
     json r = json::parse(*cached, nullptr, false);
     if (r.is_object() && r.contains("title") && r["title"].is_string() && !r["title"].get<std::string>().empty())
       return r["title"];
   }
-  for (const auto& list : assigned)
-    for (const auto& t : json::parse(list.tickets_json))
-      if (t["ticket"] == ticket) return t.value("title", "");
+  for (const auto& t : assigned)
+    if (t["ticket"] == ticket) return t.value("title", "");
   return nullptr;
 }
 
@@ -114,7 +113,9 @@ std::string day_summary_json(Store& store, const Config& config, const LocalDay&
   const date::time_zone* zone = configured_zone(config.settings.timezone);
   std::vector<std::string> trackers;
   for (const auto& [id, p] : config.plugins) trackers.push_back(id);
-  auto assigned = assigned_lists(store, trackers, now_ms);
+  json assigned = json::array();  // every tracker's list, parsed once for all the day's tickets
+  for (const auto& list : assigned_lists(store, trackers, now_ms))
+    for (auto& t : json::parse(list.tickets_json)) assigned.push_back(std::move(t));
 
   json out = {{"date", day.date},
               {"timezone", zone->name()},
