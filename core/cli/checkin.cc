@@ -59,11 +59,7 @@ class Checkin {
 
   json view(const PromptRow& p) {
     json commits = json::array();
-    for (const auto& t : prompt_triggers(store_, p.id)) {
-      if (t.kind != "commit") continue;
-      json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
-      commits.push_back({{"commit", t.commit}, {"summary", d.is_object() ? d.value("summary", "") : ""}});
-    }
+    for (const auto& c : prompt_commits(store_, p.id)) commits.push_back({{"commit", c.commit}, {"summary", c.summary}});
     return {{"id", p.id},
             {"state", p.state},
             {"kind", p.kind},
@@ -89,10 +85,8 @@ class Checkin {
 
   std::string context(const PromptRow& p) {
     std::string slug;
-    for (const auto& t : prompt_triggers(store_, p.id)) {
-      json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
-      if (d.is_object() && d.contains("slug") && d["slug"].is_string()) slug = d["slug"];
-    }
+    for (const auto& c : prompt_commits(store_, p.id))
+      if (!c.slug.empty()) slug = c.slug;
     if (slug.empty()) slug = git::remote_slug(p.repo);  // the worker has not read the commit yet
     return json{{"repo", p.repo}, {"branch", p.branch}, {"slug", slug}, {"projects", json::parse(config().projects_json())}}
         .dump();

@@ -203,11 +203,9 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   }
   int64_t now = loop_.clock().now_ms();
   json context = {{"text", text}, {"commits", json::array()}, {"answered_at_ms", now}};
-  for (const auto& t : prompt_triggers(store_, prompt_id)) {
-    json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
-    if (t.kind != "commit") continue;
-    context["commits"].push_back({{"commit", t.commit}, {"summary", d.is_object() ? d.value("summary", "") : ""}});
-    if (d.is_object() && d.contains("slug") && d["slug"].is_string()) context["slug"] = d["slug"];
+  for (const auto& c : prompt_commits(store_, prompt_id)) {
+    context["commits"].push_back({{"commit", c.commit}, {"summary", c.summary}});
+    if (!c.slug.empty()) context["slug"] = c.slug;
   }
   if (!context.contains("slug") && p) context["slug"] = git::remote_slug(p->repo);
   store_parse_and_updates(store_, response_id, r.dump(), plan_updates(config_, response_id, r.dump(), context.dump(), now),

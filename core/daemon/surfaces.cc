@@ -45,11 +45,7 @@ std::string Surfaces::prompt_json(int64_t prompt_id) {
                                          : p->kind == "editor" ? "You have been editing for a while."
                                                                : "Log what you worked on.");
   }
-  for (const auto& t : prompt_triggers(store_, prompt_id)) {
-    if (t.kind != "commit") continue;
-    json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
-    context.push_back(t.commit.substr(0, 8) + " " + (d.is_object() ? d.value("summary", "") : ""));
-  }
+  for (const auto& c : prompt_commits(store_, prompt_id)) context.push_back(c.commit.substr(0, 8) + " " + c.summary);
   json suggestion = nullptr;
   if (!p->suggestion.empty()) suggestion = ticket_text(json::parse(p->suggestion));
   return json{{"id", prompt_id},

@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "store/store.h"
 
@@ -144,6 +145,21 @@ std::vector<TriggerRow> prompt_triggers(Store& store, int64_t prompt_id) {
   std::vector<TriggerRow> rows;
   while (q.executeStep()) rows.push_back(trigger_from(q));
   return rows;
+}
+
+std::vector<PromptCommit> prompt_commits(Store& store, int64_t prompt_id) {
+  std::vector<PromptCommit> out;
+  for (const auto& t : prompt_triggers(store, prompt_id)) {
+    if (t.kind != "commit") continue;
+    nlohmann::json d = nlohmann::json::parse(t.has_details ? t.details : "{}", nullptr, false);
+    PromptCommit c{t.commit, "", ""};
+    if (d.is_object()) {
+      if (d.contains("summary") && d["summary"].is_string()) c.summary = d["summary"];
+      if (d.contains("slug") && d["slug"].is_string()) c.slug = d["slug"];
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 std::vector<TriggerRow> triggers_without_details(Store& store, int limit) {

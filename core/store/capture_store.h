@@ -55,6 +55,15 @@ struct TriggerQuery {
 std::vector<TriggerRow> list_triggers(Store& store, const TriggerQuery& query);
 // The triggers a prompt asks about, oldest first.
 std::vector<TriggerRow> prompt_triggers(Store& store, int64_t prompt_id);
+
+// A prompt's commit with what the worker read of it ("" until it has).
+struct PromptCommit {
+  std::string commit;
+  std::string summary;  // the message's first line
+  std::string slug;     // owner/name of the origin remote
+};
+// The commits a prompt asks about, oldest first.
+std::vector<PromptCommit> prompt_commits(Store& store, int64_t prompt_id);
 // Commit triggers whose details the worker has not filled in yet.
 std::vector<TriggerRow> triggers_without_details(Store& store, int limit);
 

@@ -27,15 +27,10 @@ std::string local_hhmm(const date::time_zone* zone, int64_t ms) {
 }
 
 // Commits of a prompt: [{"commit", "summary", "repo"}].
-json prompt_commits(Store& store, int64_t prompt_id) {
+json prompt_commits_json(Store& store, int64_t prompt_id) {
   json out = json::array();
-  for (const auto& t : prompt_triggers(store, prompt_id)) {
-    if (t.kind != "commit") continue;
-    json d = json::parse(t.has_details ? t.details : "{}", nullptr, false);
-    out.push_back({{"commit", t.commit},
-                   {"summary", d.is_object() ? d.value("summary", "") : ""},
-                   {"repo", d.is_object() ? d.value("slug", "") : ""}});
-  }
+  for (const auto& c : prompt_commits(store, prompt_id))
+    out.push_back({{"commit", c.commit}, {"summary", c.summary}, {"repo", c.slug}});
   return out;
 }
 
@@ -126,7 +121,7 @@ std::string day_summary_json(Store& store, const Config& config, const LocalDay&
               {"unanswered", json::array()}};
   int64_t total = 0;
   for (const auto& r : final_responses(store, day.start_ms, day.end_ms)) {
-    json commits = prompt_commits(store, r.prompt_id);
+    json commits = prompt_commits_json(store, r.prompt_id);
     out["commits"] = out["commits"].get<int>() + static_cast<int>(commits.size());
     if (r.state != "answered") {
       auto p = get_prompt(store, r.prompt_id);
