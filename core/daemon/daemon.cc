@@ -376,6 +376,7 @@ class Daemon {
       plugins.push_back({{"id", p.id}, {"runs_in", p.runs_in}, {"state", state}});
     }
     auto w = worker_->status();
+    auto interval = store_.kv_get("daemon", "interval_s");
     json s = {{"running", true},
               {"pid", ::getpid()},
               {"version", DEVTRACK_VERSION},
@@ -385,9 +386,8 @@ class Daemon {
               {"uptime_s", (loop_.clock().now_ms() - started_ms_) / 1000},
               {"clock", loop_.clock().manual() ? "manual" : "system"},
               {"now", iso(loop_.clock().now_ms())},
-              {"interval_s", store_.kv_get("daemon", "interval_s")
-                                 ? std::stoll(*store_.kv_get("daemon", "interval_s"))
-                                 : static_cast<long long>(config_.settings.prompt_interval.count())},
+              {"interval_s", interval ? std::stoll(*interval)
+                                      : static_cast<long long>(config_.settings.prompt_interval.count())},
               {"repos", list_repos(store_).size()},
               {"updates", outbox_counts()},
               {"watched", capture_->watched()},
@@ -399,7 +399,8 @@ class Daemon {
                 {"pending", w.pending},
                 {"last_exit", w.last_exit.empty() ? json(nullptr) : json(w.last_exit)}}}};
     s.update(paused_state());
-    s["summary_due"] = store_.kv_get("daemon", "summary_due") ? json(*store_.kv_get("daemon", "summary_due")) : json();
+    auto due = store_.kv_get("daemon", "summary_due");
+    s["summary_due"] = due ? json(*due) : json();
     return s;
   }
 
