@@ -1,5 +1,7 @@
 #include "git/git_files.h"
 
+#include "git/slug.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -82,19 +84,6 @@ bool makes_commit(const std::string& action) {
       if (action.find(step) != std::string::npos) return true;
   }
   return false;
-}
-
-std::string slug_of_url(std::string url) {
-  url = trim(url);
-  if (url.size() > 4 && url.compare(url.size() - 4, 4, ".git") == 0) url.resize(url.size() - 4);
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  size_t last = url.find_last_of("/:");
-  if (last == std::string::npos || last == 0) return "";
-  size_t before = url.find_last_of("/:", last - 1);
-  if (before == std::string::npos) return "";
-  std::string owner = url.substr(before + 1, last - before - 1), name = url.substr(last + 1);
-  if (owner.empty() || name.empty() || owner.find('@') != std::string::npos) return "";
-  return owner + "/" + name;
 }
 
 std::string remote_slug(const std::string& repo_path) {

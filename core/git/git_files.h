@@ -39,7 +39,6 @@ bool makes_commit(const std::string& action);
 // "owner/name" of the repository's origin remote ("" if none): git@host:o/n.git,
 // https://host/o/n, ssh://git@host:22/o/n.git. Runs `git remote get-url`.
 std::string remote_slug(const std::string& repo_path);
-std::string slug_of_url(std::string url);
 
 // The branch HEAD points at ("main"), or "" when detached.
 std::string current_branch(const std::string& git_dir);

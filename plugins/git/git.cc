@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "git/slug.h"  // shared with the host, header-only
+
 using nlohmann::json;
 
 namespace {
@@ -22,21 +24,6 @@ const dt_option kOptions[] = {
 std::string last_error() {
   const git_error* e = git_error_last();
   return e && e->message ? e->message : "unknown libgit2 error";
-}
-
-// "git@github.com:acme/widgets.git", "https://github.com/acme/widgets",
-// "ssh://git@host:22/acme/widgets.git" -> "acme/widgets".
-std::string slug_of(std::string url) {
-  if (url.size() > 4 && url.compare(url.size() - 4, 4, ".git") == 0) url.resize(url.size() - 4);
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  size_t last = url.find_last_of("/:");
-  if (last == std::string::npos || last == 0) return "";
-  size_t before = url.find_last_of("/:", last - 1);
-  if (before == std::string::npos) return "";
-  std::string owner = url.substr(before + 1, last - before - 1);
-  std::string name = url.substr(last + 1);
-  if (owner.empty() || name.empty() || owner.find('@') != std::string::npos) return "";
-  return owner + "/" + name;
 }
 
 template <class T, void (*Free)(T*)>
@@ -97,7 +84,7 @@ class GitPlugin : public devtrack::sdk::Trigger {
     Owned<git_remote, git_remote_free> remote;
     if (git_remote_lookup(&remote.p, repo.p, "origin") == 0 && git_remote_url(remote.p)) {
       d["remote"] = git_remote_url(remote.p);
-      std::string slug = slug_of(git_remote_url(remote.p));
+      std::string slug = devtrack::git::slug_of_url(git_remote_url(remote.p));
       if (!slug.empty()) d["slug"] = slug;
     }
     add_diff(repo.p, commit.p, d);
