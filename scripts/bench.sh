@@ -135,6 +135,19 @@ if [ -x "$build/bench/outbox_bench" ]; then
   fi
 fi
 
+if [ -x "$build/bench/ipc_load_bench" ]; then
+  echo
+  n=20000 samples=200; [ $quick = 1 ] && n=200 samples=10
+  read -r i50 i99 h50 h99 f50 f99 rate failed < <("$build/bench/ipc_load_bench" "$devtrack" $n $samples)
+  echo "# status over the socket under load (p50 / p99 ms; 500 idle connections; $n malformed messages)"
+  verdict=$(awk -v h="$h99" -v p="$f99" -v f="$failed" 'BEGIN { print (h <= 100 && p <= 100 && f == 0) ? "ok" : "OVER TARGET" }')
+  printf '%-32s %8.2f %8.2f\n' "idle daemon" "$i50" "$i99"
+  printf '%-32s %8.2f %8.2f   (target p99 <= 100 ms)\n' "500 idle connections held" "$h50" "$h99"
+  printf '%-32s %8.2f %8.2f   (target p99 <= 100 ms)\n' "malformed messages flowing" "$f50" "$f99"
+  printf '%-32s %8s messages/s, %s status call(s) failed %s\n' "malformed messages sent" "$rate" "$failed" "$verdict"
+  [ "$verdict" = ok ] || status=1
+fi
+
 if [ -x "$build/bench/summary_bench" ]; then
   echo
   n=100000; [ $quick = 1 ] && n=10000

@@ -9,6 +9,7 @@ DEVTRACK_BUILD_DEPS=(
   libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev libedit-dev libcurl4-openssl-dev libsodium-dev
   libcmark-dev
   libnotify-bin  # runtime: the notify surface runs notify-send
+  bash-completion  # runtime: loads the installed tab completions (nothing else does)
 )
 DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux dbus gnome-keyring libsecret-tools curl openssl chromium
   dunst libnotify-bin xvfb xauth neovim vim)

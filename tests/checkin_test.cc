@@ -11,6 +11,8 @@
 
 #include "ipc/ipc.h"
 #include "event/clock.h"
+#include "git/git_files.h"
+#include "store/capture_store.h"
 #include "store/assigned.h"
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
@@ -40,7 +42,7 @@ struct Setup {
     if (!clock.empty()) set_env("DEVTRACK_TEST_CLOCK", clock);
     spit(home.file("config.yaml"), kConfig);
     repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");
-    git("-C '" + repo + "' checkout -q -b fix/12-login");
+    test::git("-C '" + repo + "' checkout -q -b fix/12-login");
     REQUIRE(run("repos add '" + repo + "'").status == 0);
     // With a test clock the CLI keeps it too: it times defers from the
     // same (unmoved) start as the daemon.
@@ -339,9 +341,9 @@ TEST_CASE("kill -9 right after the answer is stored keeps it, the daemon parses 
   Setup s;
   s.commit_and_wait("crashy");
   run("stop");
-  set_env("DEVTRACK_TEST_KILL_AFTER_STORE", "1");
+  set_env("DEVTRACK_FAULTS", "checkin.stored=kill");  // the fault point in core/cli/checkin.cc
   auto r = run("checkin --answer 'BILL-9 kept even if killed, 10m'");
-  ::unsetenv("DEVTRACK_TEST_KILL_AFTER_STORE");
+  ::unsetenv("DEVTRACK_FAULTS");
   CHECK(r.status == 128 + SIGKILL);  // killed, as the shell reports it
   {
     Store store(s.home.file("devtrack.db"));
@@ -370,4 +372,205 @@ TEST_CASE("in a real terminal: summary --edit asks once before posting, and y po
   REQUIRE(t.shows("Post the updates? [y/N]"));
   t.line("n");
   CHECK(t.shows("nothing posted; your edited copy is"));
+}
+
+namespace {
+
+// The test process in `dir` for the life of the object (devtrack takes the
+// current directory's repository as context).
+struct InDir {
+  fs::path saved = fs::current_path();
+  explicit InDir(const std::string& dir) { fs::current_path(dir); }
+  ~InDir() { fs::current_path(saved); }
+};
+
+// kConfig with GitHub enabled (unreachable: the updates only queue).
+std::string config_with_github() {
+  std::string config = kConfig;
+  config.replace(config.find("tty: {enabled: true}"), 20,
+                 "tty: {enabled: true}, github: {enabled: true, base_url: \"http://127.0.0.1:9\"}");
+  return config;
+}
+
+// The outbox rows of the latest answer.
+std::vector<UpdateRow> latest_updates(const TempHome& home) {
+  Store store(home.file("devtrack.db"));
+  std::vector<UpdateRow> rows = list_updates(store);
+  if (rows.empty()) return rows;
+  int64_t last = 0;
+  for (const auto& r : rows) last = std::max(last, r.response_id);
+  std::vector<UpdateRow> out;
+  for (const auto& r : rows)
+    if (r.response_id == last) out.push_back(r);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("remote_slug reads the origin from the repository's config, without running git") {
+  TempHome home;
+  std::string repo = make_repo(home.root() + "/plain");
+  CHECK(git::remote_slug(repo).empty());  // no origin
+  test::git("-C '" + repo + "' remote add origin 'https://github.com/acme/widgets.git'");
+  test::git("-C '" + repo + "' remote add upstream git@github.com:other/fork.git");
+  test::git("-C '" + repo + "' worktree add -q '" + home.root() + "/linked'");
+  // url.<base>.insteadOf, as git applies it (git remote get-url agrees).
+  test::git("config --global url.git@github.com:.insteadOf gh:");
+  test::git("-C '" + repo + "' remote add short gh:acme/gadgets");
+  CHECK(git::remote_url(repo, "short") == "git@github.com:acme/gadgets");
+  CHECK(git::remote_url(repo, "short") + "\n" == test::git("-C '" + repo + "' remote get-url short").out);
+  // No process: the same answers without git on the PATH.
+  std::string path = std::getenv("PATH");
+  set_env("PATH", "/nonexistent");
+  CHECK(git::remote_slug(repo) == "acme/widgets");
+  CHECK(git::remote_slug(home.root() + "/linked") == "acme/widgets");  // a linked worktree: the shared config
+  CHECK(git::remote_slug("/proc").empty());                           // in no repository
+  set_env("PATH", path);
+  // Quoting, comments and the old [remote.NAME] form.
+  spit(repo + "/.git/config", "[core]\n\tbare = false\n[remote \"origin\"] # the one\n"
+                              "\turl = \"git@github.com:acme/quoted.git\" ; comment\n[remote.old]\n url = x:o/n\n");
+  CHECK(git::remote_slug(repo) == "acme/quoted");
+  CHECK(git::remote_url(repo, "old") == "x:o/n");
+}
+
+TEST_CASE("in a repository without origin, checkin, parse and ask print no git error") {
+  Setup s;
+  std::string plain = make_repo(s.home.root() + "/plain");
+  REQUIRE(run("repos add '" + plain + "'").status == 0);
+  commit(plain, "no remote here");
+  REQUIRE(wait_until([&] { return s.waiting().size() == 1; }));
+  auto answered = run("checkin --answer 'fixed it, 10m'");
+  CHECK(answered.status == 0);
+  CHECK(answered.err.empty());  // git's "error: No such remote 'origin'" came through here
+  auto parsed = run("parse --repo '" + plain + "' 'fixed it'");
+  CHECK(parsed.status == 0);
+  CHECK(parsed.err.empty());
+  InDir in(plain);
+  CHECK(run("ask --no-wait").err.empty());
+  answered = run("checkin --answer 'more of it'");
+  CHECK(answered.status == 0);
+  CHECK(answered.err.empty());
+}
+
+TEST_CASE("ask inside a repository: its origin routes a bare #15, outside any the answer says it cannot go") {
+  Setup s;
+  spit(s.home.file("config.yaml"), config_with_github());
+  REQUIRE(run("reload").status == 0);
+  {
+    InDir in(s.repo);  // a clone of acme/widgets, on fix/12-login
+    REQUIRE(run("ask --no-wait").status == 0);
+    auto r = run("checkin --answer 'code review of #15'");
+    CHECK(r.status == 0);
+    CHECK(r.err.empty());
+    auto rows = latest_updates(s.home);
+    REQUIRE(rows.size() == 1);
+    CHECK(json::parse(rows[0].target)["number"] == 15);
+    CHECK(json::parse(rows[0].body)["repo"] == "acme/widgets");
+    // parse takes the current directory's repository too.
+    json p = json::parse(run("parse 'code review of #15'").out);
+    CHECK(p["project"] == "widgets");
+  }
+  auto all_updates = [&] {
+    Store store(s.home.file("devtrack.db"));
+    return list_updates(store).size();
+  };
+  size_t before = all_updates();
+  InDir in(s.home.root());  // no repository here
+  REQUIRE(run("ask --no-wait").status == 0);
+  auto r = run("checkin --answer 'code review of #15'");
+  CHECK(r.status == 0);  // recorded: the text is kept
+  CHECK(r.err.find("#15 names no repository, so nothing goes to GitHub for it") != std::string::npos);
+  CHECK(r.out.find("text only for #15 (no repository)") != std::string::npos);
+  CHECK(s.last_response()["text"] == "code review of #15");
+  CHECK(s.last_response()["tickets"].empty());
+  CHECK(all_updates() == before);  // nothing queued that could only fail
+}
+
+TEST_CASE("in a real terminal: a ticket that cannot be routed is asked about at once") {
+  if (!have_tmux()) FAIL("tmux not installed");
+  Setup s;
+  spit(s.home.file("config.yaml"), config_with_github());
+  REQUIRE(run("reload").status == 0);
+  Tmux t(s.home.root());
+  t.line(env_line(s.home) + "; cd ..; devtrack ask");  // outside any repository
+  REQUIRE(t.shows("What did you work on?"));
+  t.line("code review of #15");
+  REQUIRE(t.shows("#15 names no repository, so it cannot go to GitHub. Which one?"));
+  CHECK(t.shows("1) acme/widgets#15"));
+  CHECK(t.shows("2) keep the text only (nothing goes to GitHub for #15)"));
+  t.line("1");
+  REQUIRE(t.shows("recorded prompt 1 · acme/widgets#15"));
+  auto rows = latest_updates(s.home);
+  REQUIRE(rows.size() == 1);
+  CHECK(json::parse(rows[0].target)["repo"] == "acme/widgets");
+
+  t.line("clear; devtrack ask");
+  REQUIRE(t.shows("What did you work on?"));
+  t.line("more review of #15");
+  REQUIRE(t.shows("Which one?"));
+  t.line("2");
+  REQUIRE(t.shows("recorded prompt 2 · text only for #15 (no repository)"));
+  CHECK(s.last_response()["text"] == "more review of #15");
+}
+
+TEST_CASE("in a real terminal: typing stops the inline prompt's clock, which it shows counting down") {
+  if (!have_tmux()) FAIL("tmux not installed");
+  Setup s;  // prompt.inline_timeout: 2s
+  Tmux t(s.home.root());
+  t.line(env_line(s.home));
+  t.line("git commit -q --allow-empty -m 'half typed'");
+  REQUIRE(t.shows("What did you work on?"));
+  REQUIRE(t.shows(" s, then it waits for `devtrack checkin`; typing stops the clock)"));
+  t.type("-l 'PRX-2 half'");
+  REQUIRE(wait_until([&] { return t.screen().find("typing stops the clock") == std::string::npos; }));
+  CHECK(t.screen().find("> PRX-2 half") != std::string::npos);  // redrawn without the countdown, text kept
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // past the timeout that used to throw the text away
+  CHECK(t.screen().find("(no answer") == std::string::npos);
+  t.line(" done, 10m");
+  REQUIRE(t.shows("recorded prompt 1"));
+  CHECK(s.last_response()["text"] == "PRX-2 half done, 10m");
+
+  // Untouched, it still gives up and the prompt waits for devtrack checkin.
+  t.line("clear; git commit -q --allow-empty -m 'nobody is there'");
+  REQUIRE(t.shows("What did you work on?"));
+  REQUIRE(t.shows("(no answer: left for `devtrack checkin`)", 10));
+  CHECK(s.waiting().size() == 1);
+  CHECK(s.waiting()[0]["state"] == "pending");
+}
+
+TEST_CASE("in a real terminal: the prompt shows the commit id at once and its subject when the worker read it") {
+  if (!have_tmux()) FAIL("tmux not installed");
+  Setup s;
+  run("stop");  // a prompt whose commit nobody has read yet, as when the worker is cold
+  std::string id = commit(s.repo, "subject arrives later");
+  {
+    Store store(s.home.file("devtrack.db"));
+    TriggerRow t;
+    t.kind = "commit";
+    t.at_ms = process_clock().now_ms();
+    t.repo = s.repo;
+    t.branch = "fix/12-login";
+    t.commit = id;
+    int64_t trigger = record_commit(store, t);
+    REQUIRE(trigger > 0);
+    PromptRow p;
+    p.kind = "commit";
+    p.repo = s.repo;
+    p.branch = "fix/12-login";
+    p.created_ms = t.at_ms;
+    attach_trigger(store, trigger, create_prompt(store, p));
+  }
+  Tmux t(s.home.root());
+  t.line(env_line(s.home) + "; devtrack checkin");
+  REQUIRE(t.shows("widgets (fix/12-login): 1 commit(s)"));
+  CHECK(t.shows(id.substr(0, 8) + " (reading the commit"));
+  t.type("-l 'half an answer'");
+  REQUIRE(t.shows("> half an answer"));
+  REQUIRE(run("start").status == 0);  // the worker reads the commit
+  REQUIRE(t.shows(id.substr(0, 8) + " subject arrives later"));
+  CHECK(t.screen().find("reading the commit") == std::string::npos);
+  CHECK(t.screen().find("> half an answer") != std::string::npos);  // what was typed is still there
+  t.line(", and the rest");
+  REQUIRE(t.shows("recorded prompt 1"));
+  CHECK(s.last_response()["text"] == "half an answer, and the rest");
 }

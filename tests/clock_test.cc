@@ -53,3 +53,17 @@ TEST_CASE("wall-clock timers fire on the system clock") {
   REQUIRE(loop.run_until([&] { return fired; }, 10s));
   CHECK(clock.now() >= due);
 }
+
+TEST_CASE("times past the clock's range saturate instead of wrapping into the past") {
+  using namespace std::chrono;
+  // 90000 days from now in nanoseconds overflows int64: it once wrapped to
+  // 1677, so a timer "fired" at once, forever.
+  int64_t now = to_ms(system_clock::now());
+  int64_t far = now + 90000LL * 86'400'000;
+  TimePoint t = from_ms(far);
+  CHECK(t > system_clock::now() + hours(24 * 365 * 200));
+  CHECK(from_ms(INT64_MAX) > system_clock::now());
+  CHECK(from_ms(INT64_MIN) < system_clock::now());
+  CHECK(add_saturating(system_clock::now(), milliseconds(INT64_MAX)) > system_clock::now());
+  CHECK(add_saturating(from_ms(1000), milliseconds(500)) == from_ms(1500));
+}

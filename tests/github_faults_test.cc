@@ -287,3 +287,55 @@ TEST_CASE("assigned issues: every Link page is followed, cached, and listed offl
   CHECK(kept.size() == tickets.size());
   CHECK(run("tickets").out.find(tickets[0]["title"].get<std::string>()) != std::string::npos);
 }
+
+TEST_CASE("kill -9 of the daemon while its worker's post is in flight: the next worker waits out the lease") {
+  Setup s;
+  // The server takes 1.5 s before the post is made (less than the 2 s
+  // timeout): the orphaned worker's request lands after the new daemon's
+  // worker has started. Without the lease it looks with find(), sees
+  // nothing yet, and posts a second comment.
+  control("POST", "/faults", R"([{"method": "POST", "path": "/comments$", "action": "delay", "ms": 1500}])");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return comment_posts() == 1; }));
+  ::kill(json::parse(run("status --json").out)["pid"].get<int>(), SIGKILL);
+  REQUIRE(wait_until([] { return !ipc::daemon_running(); }));
+  REQUIRE(run("start").status == 0);
+  INFO(run("logs -n 100").out);
+  REQUIRE(s.settles_as("sent"));
+  CHECK(comment_posts() == 1);
+  CHECK(comments_recorded() == 1);
+}
+
+TEST_CASE("find() pages through a busy issue: an earlier post beyond the first 100 comments is found") {
+  Setup s;
+  json others = json::array();
+  for (int i = 0; i < 150; ++i) others.push_back("a comment by someone else, " + std::to_string(i));
+  control("POST", "/seed", json{{"thread", "/repos/acme/widgets/issues/12"}, {"bodies", others}}.dump());
+  // The post arrives (the 151st comment, on page 2) but its reply is lost.
+  control("POST", "/faults", R"([{"method": "POST", "path": "/comments$", "action": "hang"}])");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.update()["attempts"] == 1 && s.update()["state"] == "queued"; }));
+  REQUIRE(s.retried_until("sent"));
+  CHECK(comment_posts() == 1);
+  CHECK(comments_recorded() == 151);
+  CHECK(s.update()["remote_id"] == "1150");
+  // Newest first: page 1, then the last page, where the post is.
+  std::vector<std::string> lists;
+  for (const auto& r : control("GET", "/requests"))
+    if (r["method"] == "GET" && r["path"].get<std::string>().find("/issues/12/comments") != std::string::npos)
+      lists.push_back(r["path"]);
+  REQUIRE(lists.size() == 2);
+  CHECK(lists[1].find("page=2") != std::string::npos);
+}
+
+TEST_CASE("find() that cannot look (500) is retried, not answered with a blind second post") {
+  Setup s;
+  control("POST", "/faults", R"([{"method": "POST", "path": "/comments$", "action": "hang"},
+                                  {"method": "GET", "path": "/issues/12/comments$", "status": 500}])");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] { return s.update()["attempts"] == 1 && s.update()["state"] == "queued"; }));
+  REQUIRE(s.retried_until("sent"));
+  CHECK(s.update()["attempts"] == 3);  // the lost reply, the failed look, the look that found it
+  CHECK(comment_posts() == 1);
+  CHECK(comments_recorded() == 1);
+}

@@ -75,3 +75,31 @@ TEST_CASE("env: and cmd: references, anything else is refused") {
   CHECK(redact_reference("ghp_plaintext") == "(a value that is not a reference)");
   ::unsetenv("DEVTRACK_TEST_TOKEN");
 }
+
+TEST_CASE("a cmd: secret that never finishes is killed after its timeout, with a clear error") {
+  TempHome home;
+  std::string error;
+  // The sleep runs in the shell's process group: it is killed with it, and
+  // nothing is left holding the pipe.
+  CHECK_FALSE(resolve_secret("cmd:sleep 1000", &error));
+  CHECK(error == "the command did not finish within 10 s and was killed");
+}
+
+TEST_CASE("a cmd: secret that prints a megabyte is stopped with a clear error, on stdout or stderr") {
+  TempHome home;
+  std::string error;
+  CHECK_FALSE(resolve_secret("cmd:head -c 1000000 /dev/zero | tr '\\0' x", &error));
+  CHECK(error.find("printed more than 64 KiB") != std::string::npos);
+  // stderr is read at the same time: 1 MB there does not block the command.
+  CHECK(resolve_secret("cmd:head -c 1000000 /dev/zero | tr '\\0' e >&2; echo the-secret", &error) == std::nullopt);
+  CHECK(error.find("printed more than 64 KiB") != std::string::npos);
+  CHECK(resolve_secret("cmd:head -c 60000 /dev/zero | tr '\\0' e >&2; echo the-secret", &error) ==
+        std::optional<std::string>("the-secret"));
+}
+
+TEST_CASE("a failing cmd: secret says why, from its stderr") {
+  TempHome home;
+  std::string error;
+  CHECK_FALSE(resolve_secret("cmd:echo 'not logged in' >&2; exit 3", &error));
+  CHECK(error == "the command failed (exit status 3): not logged in");
+}

@@ -2,7 +2,10 @@
 // real daemon, or seeded through the store API for exact times), edited
 // round-trip through a script $EDITOR that makes real edits, and released
 // to the outbox (the recording tracker .so stands in for GitHub).
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,10 +16,15 @@
 #include "daemon/end_of_day.h"
 #include "event/clock.h"
 #include "ipc/ipc.h"
+#include "store/capture_store.h"
+#include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
+#include "summary/report.h"
 #include "summary/summary.h"
+#include "summary/summary_edit.h"
 #include "test_support.h"
+#include "util/strings.h"
 
 using namespace devtrack;
 using namespace devtrack::test;
@@ -170,10 +178,12 @@ TEST_CASE("summary --edit: reworded, reordered, deleted and filled in, then rele
   CHECK(released(u18));
   REQUIRE(u21.is_object());
   CHECK(released(u21));
-  // The filled-in prompt is answered now, and parsed like any answer.
+  // The filled-in prompt is answered now, and parsed like any answer; the
+  // deleted #15 (20 min) counts no more (30 + 25 + 15).
   json s = d.summary();
   CHECK(s["unanswered"].empty());
-  CHECK(s["total_minutes"] == 90);
+  CHECK(s["total_minutes"] == 70);
+  CHECK(s["removed"].size() == 1);
   // The trackers get what the user wrote.
   ipc::call("clock.advance", json{{"ms", 1000}}.dump());
   REQUIRE(wait_until([&] { return d.update_for(12)["state"] == "sent" && d.update_for(21)["state"] == "sent"; }));
@@ -569,4 +579,282 @@ TEST_CASE("enabling the email plugin and reloading reaches a worker that is alre
   REQUIRE(run("summary --date 2026-06-01 --send").status == 0);
   INFO(d.updates().dump(2));
   REQUIRE(wait_until([&] { return smtp.received() == 1; }));
+}
+
+// ---- issue 14: the summary tells the truth ----
+
+namespace {
+
+// Every comment text the recording tracker (the "github" plugin) holds:
+// what GitHub would show, amends included.
+std::vector<std::string> posted_texts(const Day& d) {
+  Store store(d.home.file("devtrack.db"));
+  std::vector<std::string> out;
+  int n = std::stoi(store.kv_get("github", "count").value_or("0"));
+  for (int i = 1; i <= n; ++i)
+    if (auto b = store.kv_get("github", "body:" + std::to_string(i))) out.push_back(json::parse(*b).value("text", ""));
+  return out;
+}
+
+bool contains(const std::vector<std::string>& texts, const std::string& part) {
+  return std::any_of(texts.begin(), texts.end(), [&](const std::string& t) { return t.find(part) != std::string::npos; });
+}
+
+// An $EDITOR script running these shell lines on the copy ("$f").
+void script_editor(const Day& d, const std::string& lines) {
+  std::string editor = d.home.root() + "/edit.sh";
+  spit(editor, "#!/bin/sh\nset -e\nf=\"$1\"\n" + lines);
+  fs::permissions(editor, fs::perms::owner_all);
+  set_env("EDITOR", editor);
+}
+
+// tmux with the test's environment: the y/N question is asked in a real
+// pseudo-terminal, as a person sees it.
+class Tmux {
+ public:
+  explicit Tmux(const std::string& root) : socket_(root + "/tmux.sock") {
+    REQUIRE(tmux("new-session -d -x 160 -y 50 -s t 'bash --norc --noprofile'").status == 0);
+    std::string vars;
+    for (const char* v : {"HOME", "DEVTRACK_HOME", "XDG_RUNTIME_DIR", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL",
+                          "DEVTRACK_TEST_CLOCK", "DEVTRACK_PLUGIN_PATH", "EDITOR"})
+      if (const char* value = std::getenv(v)) vars += std::string("export ") + v + "='" + value + "'; ";
+    line(vars + "unset VISUAL; export PATH='" + build_dir() + "/bin':$PATH; clear");
+  }
+  ~Tmux() { tmux("kill-server"); }
+  Result tmux(const std::string& args) { return run("-S '" + socket_ + "' " + args, "/usr/bin/tmux"); }
+  void line(const std::string& text) {
+    tmux("send-keys -t t -l '" + text + "'");
+    tmux("send-keys -t t Enter");
+  }
+  std::string screen() { return tmux("capture-pane -p -t t -S -100").out; }
+  bool shows(const std::string& text) {
+    return wait_until([&] { return screen().find(text) != std::string::npos; });
+  }
+
+ private:
+  std::string socket_;
+};
+
+UpdateRow held_comment(const json& ticket, const std::string& text, int64_t response_id, int64_t now_ms) {
+  UpdateRow u;
+  u.target_plugin = "github";
+  u.target = ticket.dump();
+  u.kind = "comment";
+  u.state = "held";
+  u.next_attempt_ms = now_ms;
+  u.body = json{{"text", text}}.dump();
+  u.idempotency_key = "test-" + std::to_string(response_id);
+  return u;
+}
+
+// Another connection (the daemon, the worker) writing the moment the
+// summary's own connection starts its first UPDATE: a trace hook on that
+// connection runs the write exactly there, between the apply's reads and
+// its first write.
+struct Interloper {
+  std::string path;
+  bool tried = false, wrote = false;
+  static int on_statement(unsigned, void* self, void* statement, void*) {
+    auto* me = static_cast<Interloper*>(self);
+    const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(statement));
+    if (me->tried || !sql || std::string(sql).rfind("UPDATE", 0) != 0) return 0;
+    me->tried = true;
+    try {
+      SQLite::Database other(me->path, SQLite::OPEN_READWRITE);
+      other.setBusyTimeout(200);  // the summary holds the lock: give up, as the daemon's next write would wait
+      other.exec("INSERT OR REPLACE INTO plugin_kv (plugin, key, value) VALUES ('daemon', 'interloper', '1')");
+      me->wrote = true;
+    } catch (const std::exception&) {
+    }
+    return 0;
+  }
+};
+
+std::string without_line_containing(const std::string& text, const std::string& part) {
+  std::string out;
+  for (const auto& l : split(text, '\n'))
+    if (l.find(part) == std::string::npos) out += l + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("summary edits are applied while another connection writes instead of failing with database is locked") {
+  TempHome home;
+  Store store(home.file("devtrack.db"));
+  int64_t now = at("2026-06-01T17:00:00Z");
+  json t12 = {{"system", "github"}, {"repo", "acme/widgets"}, {"number", 12}};
+  json t15 = {{"system", "github"}, {"repo", "acme/widgets"}, {"number", 15}};
+  json p12 = {{"tickets", {t12}}, {"duration_minutes", 30}}, p15 = {{"tickets", {t15}}, {"duration_minutes", 20}};
+  int64_t r12 = seed(store, at("2026-06-01T09:00:00Z"), "answered", "fixed the login, 30m", p12);
+  int64_t r15 = seed(store, at("2026-06-01T10:00:00Z"), "answered", "cleaned up the css, 20m", p15);
+  store_parse_and_updates(store, r12, p12.dump(), {held_comment(t12, "fixed the login, 30m", r12, now)}, now);
+  store_parse_and_updates(store, r15, p15.dump(), {held_comment(t15, "cleaned up the css, 20m", r15, now)}, now);
+  Config config;
+  config.settings.timezone = "UTC";
+  std::string summary = day_summary_json(store, config, local_day("2026-06-01", "UTC", now), now);
+  std::string md = summary_markdown(summary);
+  size_t at_text = md.find("fixed the login, 30m");
+  REQUIRE(at_text != std::string::npos);
+  md.replace(at_text, 20, "fixed the login for SSO users, 30m");
+  SummaryEdits edits = map_summary_edits(summary, without_line_containing(md, "cleaned up the css"));
+  REQUIRE(edits.edits.size() == 1);
+  REQUIRE(edits.removals.size() == 1);
+
+  Interloper interloper{store.path()};
+  sqlite3_trace_v2(store.db().getHandle(), SQLITE_TRACE_STMT, &Interloper::on_statement, &interloper);
+  PushCounts c;
+  std::string error;
+  try {
+    c = apply_summary_edits(store, summary, edits, true, now);
+  } catch (const std::exception& e) {
+    error = e.what();  // before the fix: "database is locked", nothing applied
+  }
+  sqlite3_trace_v2(store.db().getHandle(), 0, nullptr, nullptr);
+  REQUIRE(interloper.tried);
+  CHECK(error == "");
+  CHECK(!interloper.wrote);  // it waited for the summary's transaction (and here gave up)
+  CHECK(c.edited == 1);
+  CHECK(c.dropped == 1);
+  auto u12 = updates_of_response(store, r12), u15 = updates_of_response(store, r15);
+  REQUIRE(u12.size() == 1);
+  REQUIRE(u15.size() == 1);
+  CHECK(json::parse(u12[0].body)["text"] == "fixed the login for SSO users, 30m");
+  CHECK(u12[0].state == "queued");
+  CHECK(u15[0].state == "dropped");
+}
+
+TEST_CASE("summary --edit confirmed with y in a terminal: the reword and the fill-in reach the tracker and the deletion does not") {
+  if (access("/usr/bin/tmux", X_OK) != 0) FAIL("tmux not installed (scripts/test.sh installs it)");
+  Day d("immediate");
+  d.work("fix the login redirect", "#12 fixed the login redirect, 30m");
+  d.work("css", "#15 cleaned up the css, 20m");
+  d.work("release", "skip");
+  script_editor(d,
+                "sed -i 's/fixed the login redirect, 30m/fixed the login redirect for SSO users, 30m/' \"$f\"\n"
+                "sed -i '/cleaned up the css/d' \"$f\"\n"
+                "sed -i 's/^  Answer:$/  Answer: #21 tagged the release, 15m/' \"$f\"\n");
+  Tmux term(d.home.root());
+  term.line("devtrack summary --date 2026-06-01 --edit");
+  INFO(term.screen());
+  REQUIRE(term.shows("1 edited, 1 removed, 1 filled in"));
+  REQUIRE(term.shows("Post the updates? [y/N]"));
+  term.line("y");
+  REQUIRE(term.shows("posting: "));
+  CHECK(term.screen().find("locked") == std::string::npos);
+  ipc::call("clock.advance", json{{"ms", 120'000}}.dump());
+  bool sent = wait_advancing([&] { return d.update_for(12)["state"] == "sent" && d.update_for(21)["state"] == "sent"; });
+  INFO(d.updates().dump(1) << run("logs -n 80").out);
+  REQUIRE(sent);
+  CHECK(d.update_for(15)["state"] == "dropped");
+  auto texts = posted_texts(d);
+  INFO(json(texts).dump(2));
+  CHECK(contains(texts, "fixed the login redirect for SSO users, 30m"));
+  CHECK(contains(texts, "#21 tagged the release, 15m"));
+  CHECK(!contains(texts, "cleaned up the css"));
+  CHECK(!contains(texts, "#12 fixed the login redirect, 30m"));  // the unedited text went nowhere
+}
+
+TEST_CASE("an answer accepted with Enter shows what was accepted and survives an unrelated edit and posts its commits") {
+  Day d("end-of-day");
+  d.work("fix the widget", "");  // Enter on the suggested #12: nothing typed
+  std::string commit_id = head(d.repo);
+  d.work("css", "#15 cleaned up the css, 20m");
+  json s;
+  REQUIRE(wait_until([&] {  // the worker has read the commit's subject
+    s = d.summary();
+    return s.value("/projects/0/tickets/0/answers/0/commits/0/summary"_json_pointer, "") == "fix the widget";
+  }));
+  INFO(s.dump(2));
+  const json& t = s["projects"][0]["tickets"][0];
+  REQUIRE(t["answers"][0]["typed"] == "");
+  std::string text = t["answers"][0]["text"];
+  CHECK(text.rfind("Accepted acme/widgets#12", 0) == 0);
+  if (t["title"].is_string()) CHECK(text.find(" · " + t["title"].get<std::string>()) != std::string::npos);
+  CHECK(text.find(commit_id.substr(0, 7) + " fix the widget") != std::string::npos);
+
+  script_editor(d, "grep -q 'Accepted acme/widgets#12' \"$f\"\n"  // the bullet is not empty in the copy
+                   "! grep -q '^-  <!-- answer' \"$f\"\n"
+                   "sed -i 's/cleaned up the css, 20m/cleaned up the css and the icons, 20m/' \"$f\"\n");
+  auto r = run("summary --date 2026-06-01 --edit --push");
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("1 edited, 0 removed, 0 filled in") != std::string::npos);
+  CHECK(d.update_for(12)["state"] != "dropped");
+  ipc::call("clock.advance", json{{"ms", 1000}}.dump());
+  REQUIRE(wait_advancing([&] { return d.update_for(12)["state"] == "sent" && d.update_for(15)["state"] == "sent"; }));
+  auto texts = posted_texts(d);
+  INFO(json(texts).dump(2));
+  CHECK(std::find(texts.begin(), texts.end(), commit_id.substr(0, 7) + " fix the widget") != texts.end());
+  CHECK(contains(texts, "cleaned up the css and the icons, 20m"));
+}
+
+TEST_CASE("an answer whose parse named no project counts for its repository's project in the summary and the report") {
+  TempHome home;
+  spit(home.file("config.yaml"),
+       "settings: {timezone: UTC}\n"
+       "projects:\n  - id: widgets\n    repos: [acme/widgets]\n  - id: billing\n    repos: [~/src/billing-app]\n"
+       "plugins: {rules: {enabled: true}}\n");
+  {
+    Store store(home.file("devtrack.db"));
+    // As the daemon stores an answer it parsed without the commit's remote:
+    // no project in the parse, the repository only in the prompt.
+    auto answer = [&](const std::string& utc, const std::string& repo, const std::string& slug, int minutes) {
+      PromptRow p;
+      p.kind = "commit";
+      p.repo = repo;
+      p.created_ms = at(utc);
+      int64_t prompt = create_prompt(store, p);
+      TriggerRow t;
+      t.kind = "commit";
+      t.at_ms = at(utc);
+      t.repo = repo;
+      t.branch = "main";
+      t.commit = std::string(40, 'a' + static_cast<char>(prompt));
+      int64_t trigger = record_commit(store, t);
+      attach_trigger(store, trigger, prompt);
+      if (!slug.empty()) merge_details(store, trigger, json{{"summary", "work"}, {"slug", slug}}.dump());
+      int64_t response = record_response(store, prompt, "answered", "worked, " + std::to_string(minutes) + "m", at(utc));
+      set_parsed(store, response, json{{"tickets", json::array()}, {"duration_minutes", minutes}}.dump());
+    };
+    answer("2026-06-01T09:00:00Z", "/home/me/code/widgets", "acme/widgets", 30);  // by the commit's remote
+    answer("2026-06-01T10:00:00Z", home.root() + "/src/billing-app", "", 20);     // by the prompt's path
+    answer("2026-06-01T11:00:00Z", "/home/me/scratch", "", 5);                    // by nothing: no project
+  }
+  json s = json::parse(run("summary --date 2026-06-01 --format json").out);
+  INFO(s.dump(2));
+  REQUIRE(s["projects"].size() == 3);
+  CHECK(s["projects"][0]["project"] == "widgets");
+  CHECK(s["projects"][1]["project"] == "billing");
+  CHECK(s["projects"][2]["project"].is_null());
+  json report = json::parse(run("report --from 2026-06-01 --to 2026-06-01 --by project --format json").out);
+  INFO(report.dump(2));
+  CHECK(report["rows"] == json::array({{{"key", "(no project)"}, {"minutes", 5}, {"answers", 1}},
+                                       {{"key", "billing"}, {"minutes", 20}, {"answers", 1}},
+                                       {{"key", "widgets"}, {"minutes", 30}, {"answers", 1}}}));
+}
+
+TEST_CASE("an answer deleted in the summary counts no more in the summary's totals or the report") {
+  Day d("end-of-day");
+  d.work("fix the login redirect", "#12 fixed the login redirect, 30m");
+  d.work("css", "#15 cleaned up the css, 20m");
+  script_editor(d, "sed -i '/cleaned up the css/d' \"$f\"\n");
+  auto r = run("summary --date 2026-06-01 --edit --push");
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("0 edited, 1 removed, 0 filled in") != std::string::npos);
+  json report = json::parse(run("report --from 2026-06-01 --to 2026-06-01 --by ticket --format json").out);
+  INFO(report.dump(2));
+  CHECK(report["total_minutes"] == 30);
+  CHECK(report["rows"] == json::array({{{"key", "#12"}, {"minutes", 30}, {"answers", 1}}}));
+  json s = d.summary();
+  CHECK(s["total_minutes"] == 30);
+  CHECK(s["answers"] == 1);
+  CHECK(s["removed"].size() == 1);
+  CHECK(run("summary --date 2026-06-01").out.find("1 answer(s) deleted in an earlier edit are not counted") !=
+        std::string::npos);
+  // Not offered again, so a second edit does not count it again.
+  set_env("EDITOR", "true");
+  r = run("summary --date 2026-06-01 --edit --push");
+  CHECK(r.out.find("0 edited, 0 removed, 0 filled in") != std::string::npos);
 }

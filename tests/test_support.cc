@@ -171,3 +171,22 @@ nlohmann::json PeerProxy::requests() const {
 }
 
 }  // namespace devtrack::test
+
+namespace devtrack::test {
+
+RunningDaemon::RunningDaemon(const std::string& config) {
+  if (!config.empty()) spit(std::string(std::getenv("DEVTRACK_HOME")) + "/config.yaml", config);
+  auto r = run("start");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+}
+
+RunningDaemon::~RunningDaemon() {
+  if (ipc::daemon_running()) run("stop");
+}
+
+nlohmann::json RunningDaemon::status() { return nlohmann::json::parse(run("status --json").out); }
+
+int RunningDaemon::pid() { return status()["pid"].get<int>(); }
+
+}  // namespace devtrack::test

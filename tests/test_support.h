@@ -46,6 +46,17 @@ std::string make_repo(const std::string& path, const std::string& remote = "");
 std::string commit(const std::string& repo, const std::string& message);
 std::string head(const std::string& repo);
 
+// The real daemon for the current TempHome, started with `devtrack start`
+// (after writing `config` to config.yaml unless it is empty) and stopped at
+// the end of the scope. REQUIREs that it started.
+class RunningDaemon {
+ public:
+  explicit RunningDaemon(const std::string& config = "plugins:\n  git: {enabled: true}\n");
+  ~RunningDaemon();
+  static int pid();  // from `devtrack status --json`
+  static nlohmann::json status();
+};
+
 // Polls pred every 20 ms for at most `seconds` (a bound, not a timing).
 bool wait_until(const std::function<bool()>& pred, int seconds = 20);
 // Waits for `pred` while moving the daemon's test clock (DEVTRACK_TEST_CLOCK)

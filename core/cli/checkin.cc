@@ -2,13 +2,18 @@
 // the tty surface plugin, or from scripts with --answer / --skip / --defer.
 // The answer is committed to the store before anything else happens; then
 // it is parsed here and the daemon is told.
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <SQLiteCpp/Exception.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
+#include <devtrack/text.hpp>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -25,11 +30,13 @@
 #include "plugin/string_out.h"
 #include "outbox/outbox.h"
 #include "store/assigned.h"
+#include "store/capture_store.h"
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
 #include "util/duration.h"
 #include "util/error.h"
+#include "util/fault.h"
 #include "util/paths.h"
 
 using nlohmann::json;
@@ -37,6 +44,44 @@ using nlohmann::json;
 namespace devtrack::cli {
 
 namespace {
+
+// The repository an answer is about: the prompt's (a commit), or the one
+// `devtrack ask` ran in, which it keeps in its trigger's details.
+struct RepoContext {
+  std::string repo, branch, slug;
+};
+
+RepoContext repo_context(Store& store, const PromptRow& p) {
+  RepoContext r{p.repo, p.branch, ""};
+  if (r.repo.empty()) {
+    for (const auto& t : prompt_triggers(store, p.id)) {  // oldest first: the latest ask wins
+      if (t.kind != "manual" || !t.has_details) continue;
+      json d = json::parse(t.details, nullptr, false);
+      if (!d.is_object() || !d.contains("asked_in") || !d["asked_in"].is_object()) continue;
+      const json& in = d["asked_in"];
+      if (!in.contains("repo") || !in["repo"].is_string()) continue;
+      r.repo = in["repo"];
+      r.branch = in.contains("branch") && in["branch"].is_string() ? in["branch"].get<std::string>() : "";
+    }
+    if (r.repo.empty()) return r;
+  } else {
+    for (const auto& c : prompt_commits(store, p.id))
+      if (!c.slug.empty()) r.slug = c.slug;
+  }
+  if (r.slug.empty()) r.slug = git::remote_slug(r.repo);  // the worker has not read the commit yet
+  return r;
+}
+
+// The suggested ticket's title, from the offline cache (null if unknown).
+json suggestion_title(Store& store, const PromptRow& p) {
+  if (p.suggestion.empty()) return nullptr;
+  json t = json::parse(p.suggestion, nullptr, false);
+  if (!t.is_object() || !t.contains("system")) return nullptr;
+  auto cached = store.cache_get(tracker_for(t["system"]), p.suggestion, process_clock().now_ms());
+  if (!cached) return nullptr;
+  json r = json::parse(*cached, nullptr, false);
+  return r.is_object() && r.contains("title") ? r["title"] : json(nullptr);
+}
 
 class Checkin {
  public:
@@ -72,23 +117,11 @@ class Checkin {
             {"due", p.due_ms ? json(local_iso_time(p.due_ms, config().settings.timezone)) : json(nullptr)}};
   }
 
-  // The suggested ticket's title, from the offline cache (null if unknown).
-  json suggestion_title(const PromptRow& p) {
-    if (p.suggestion.empty()) return nullptr;
-    json t = json::parse(p.suggestion, nullptr, false);
-    if (!t.is_object() || !t.contains("system")) return nullptr;
-    auto cached = store_.cache_get(tracker_for(t["system"]), p.suggestion, process_clock().now_ms());
-    if (!cached) return nullptr;
-    json r = json::parse(*cached, nullptr, false);
-    return r.is_object() && r.contains("title") ? r["title"] : json(nullptr);
-  }
+  json suggestion_title(const PromptRow& p) { return devtrack::cli::suggestion_title(store_, p); }
 
   std::string context(const PromptRow& p) {
-    std::string slug;
-    for (const auto& c : prompt_commits(store_, p.id))
-      if (!c.slug.empty()) slug = c.slug;
-    if (slug.empty()) slug = git::remote_slug(p.repo);  // the worker has not read the commit yet
-    return json{{"repo", p.repo}, {"branch", p.branch}, {"slug", slug}, {"projects", json::parse(config().projects_json())}}
+    RepoContext r = repo_context(store_, p);
+    return json{{"repo", r.repo}, {"branch", r.branch}, {"slug", r.slug}, {"projects", json::parse(config().projects_json())}}
         .dump();
   }
 
@@ -99,13 +132,20 @@ class Checkin {
 
   // Stores the raw text first, then the parse. `choose_project` resolves an
   // ambiguous project (a follow-up question), or returns "".
-  json answer(const PromptRow& p, const std::string& text, bool use_suggestion, const std::string& project,
-              const std::function<std::string(const json& ambiguous)>& choose_project) {
+  // Picks the repository of a GitHub ticket that names none, given the
+  // candidates ("owner/name"); "" keeps the text only.
+  using ChooseRepo = std::function<std::string(const json& ticket, const std::vector<std::string>& repos)>;
+
+  json answer(const PromptRow& p, const std::string& typed, bool use_suggestion, const std::string& project,
+              const std::function<std::string(const json& ambiguous)>& choose_project,
+              const ChooseRepo& choose_repo = nullptr) {
+    // Stored as UTF-8 (a stray byte becomes U+FFFD) so that every JSON
+    // payload after this can carry it.
+    const std::string text = sdk::to_valid_utf8(typed);
     int64_t response_id = store_first([&] {
       return record_response(store_, p.id, "answered", text, process_clock().now_ms());
     }, text);
-    // Fault injection for the tests: die the moment the answer is stored.
-    if (std::getenv("DEVTRACK_TEST_KILL_AFTER_STORE")) ::raise(SIGKILL);
+    DEVTRACK_FAULT_POINT("checkin.stored");  // tests: die the moment the answer is stored
     json parsed;
     try {
       parsed = json::parse(parser().parse(text, context(p)));
@@ -123,7 +163,15 @@ class Checkin {
       std::string chosen = choose_project(parsed["ambiguous"]);
       if (!chosen.empty()) parsed["project"] = chosen;
     }
-    save_parse(p, response_id, text, parsed);
+    route(parsed, json::parse(context(p)).value("slug", ""), choose_repo);
+    try {
+      save_parse(p, response_id, text, parsed);
+    } catch (const std::exception& e) {
+      // The answer itself is stored: the daemon parses it again later.
+      std::cerr << "devtrack: your answer is stored; it will be understood later (" << e.what() << ")\n";
+      notify(p.id);
+      return nullptr;
+    }
     notify(p.id);
     return parsed;
   }
@@ -133,7 +181,8 @@ class Checkin {
     notify(p.id);
   }
 
-  void correct(const PromptRow& p, const std::string& text) {
+  void correct(const PromptRow& p, const std::string& typed) {
+    const std::string text = sdk::to_valid_utf8(typed);
     auto r = latest_response(store_, p.id);
     if (!r || r->state != "answered") throw Error("prompt " + std::to_string(p.id) + " has no answer to correct");
     store_first([&] {
@@ -145,9 +194,58 @@ class Checkin {
       parsed["tickets"] = json::array({json::parse(p.suggestion)});
       parsed["from_suggestion"] = true;
     }
+    route(parsed, json::parse(context(p)).value("slug", ""), nullptr);
     save_parse(p, r->id, text, parsed);
     notify(p.id);
     print_recorded(p.id, parsed);
+  }
+
+  // A GitHub ticket without owner/name goes to the project's repository,
+  // else the context's remote (as plan_updates picks it). When there is
+  // neither, its update could only fail later, out of sight: the user picks
+  // a repository now, or keeps the text only (the ticket moves to
+  // "unrouted": recorded, posted nowhere).
+  void route(json& parsed, const std::string& slug, const ChooseRepo& choose) {
+    if (!parsed.is_object() || !parsed.contains("tickets") || !config().plugin_enabled("github")) return;
+    std::string fallback = slug;
+    if (parsed.contains("project") && parsed["project"].is_string())
+      for (const auto& pr : config().projects)
+        if (pr.id == parsed["project"] && !pr.github.empty()) fallback = pr.github;
+    if (!fallback.empty()) return;
+    json kept = json::array(), unrouted = json::array();
+    for (auto t : parsed["tickets"]) {
+      bool needs_repo = t.is_object() && t.value("system", "") == "github" &&
+                        (!t.contains("repo") || !t["repo"].is_string() || t["repo"].get<std::string>().empty());
+      if (!needs_repo) {
+        kept.push_back(t);
+        continue;
+      }
+      std::string repo = choose ? choose(t, route_choices()) : "";
+      if (repo.empty()) {
+        if (!choose)
+          std::cerr << "devtrack: " << ticket_text(t) << " names no repository, so nothing goes to GitHub for it: "
+                    << "write owner/name" << ticket_text(t) << ", or answer with --project ID\n";
+        unrouted.push_back(t);
+        continue;
+      }
+      t["repo"] = repo;
+      kept.push_back(t);
+    }
+    if (unrouted.empty() && kept == parsed["tickets"]) return;
+    parsed["tickets"] = kept;
+    if (!unrouted.empty()) parsed["unrouted"] = unrouted;
+  }
+
+  // Where a ticket without a repository can go: the projects' GitHub
+  // repositories, then the watched repositories' origin remotes.
+  std::vector<std::string> route_choices() {
+    std::vector<std::string> repos;
+    auto add = [&](const std::string& slug) {
+      if (!slug.empty() && std::find(repos.begin(), repos.end(), slug) == repos.end()) repos.push_back(slug);
+    };
+    for (const auto& pr : config().projects) add(pr.github);
+    for (const auto& r : list_repos(store_)) add(git::remote_slug(r.path));
+    return repos;
   }
 
   // The parse and the outbox rows it makes, in one transaction.
@@ -192,6 +290,9 @@ class Checkin {
       if (parsed["project"].is_string()) std::cout << " · project " << parsed["project"].get<std::string>();
       if (parsed["duration_minutes"].is_number()) std::cout << " · " << parsed["duration_minutes"] << " min";
       if (parsed["status"].is_string()) std::cout << " · " << parsed["status"].get<std::string>();
+      std::string unrouted;
+      for (const auto& t : parsed.value("unrouted", json::array())) unrouted += (unrouted.empty() ? "" : ", ") + ticket_text(t);
+      if (!unrouted.empty()) std::cout << " · text only for " << unrouted << " (no repository)";
     }
     std::cout << "\n";
   }
@@ -248,25 +349,117 @@ class Terminal {
   void* self_ = nullptr;
 };
 
-json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s) {
-  json v = c.view(p);
-  json lines = json::array();
+// The lines that say what the prompt is about: the repository and its
+// commits (a commit whose subject the worker has not read yet shows its id
+// alone), or for a prompt without commits, the hints.
+std::vector<std::string> about_lines(Store& store, const Config& config, const PromptRow& p) {
+  std::vector<std::string> lines;
+  auto name_of = [](const std::string& repo, const std::string& branch) {
+    return std::filesystem::path(repo).filename().string() + (branch.empty() ? "" : " (" + branch + ")");
+  };
   if (!p.repo.empty()) {
-    std::string head = std::filesystem::path(p.repo).filename().string();
-    if (!p.branch.empty()) head += " (" + p.branch + ")";
-    lines.push_back(head + ": " + std::to_string(v["commits"].size()) + " commit(s)");
-    for (const auto& cm : v["commits"])
-      lines.push_back("  " + cm["commit"].get<std::string>().substr(0, 8) + " " + cm["summary"].get<std::string>());
-  } else {
-    lines.push_back(p.kind == "timer" ? "It has been a while since your last check-in." : "Log what you worked on.");
-    std::string projects;
-    for (const auto& pr : c.config().projects) projects += (projects.empty() ? "" : ", ") + pr.id;
-    if (!projects.empty()) lines.push_back("Projects: " + projects);
-    std::string recent;
-    for (const auto& t : json::parse(known_tickets(c.store(), 5)))
-      recent += (recent.empty() ? "" : ", ") + ticket_text(t);
-    if (!recent.empty()) lines.push_back("Recent tickets: " + recent);
+    auto commits = prompt_commits(store, p.id);
+    lines.push_back(name_of(p.repo, p.branch) + ": " + std::to_string(commits.size()) + " commit(s)");
+    for (const auto& cm : commits)
+      lines.push_back("  " + cm.commit.substr(0, 8) + " " + (cm.summary.empty() ? "(reading the commit…)" : cm.summary));
+    return lines;
   }
+  lines.push_back(p.kind == "timer" ? "It has been a while since your last check-in." : "Log what you worked on.");
+  if (RepoContext r = repo_context(store, p); !r.repo.empty())
+    lines.push_back("In " + name_of(r.repo, r.branch) + (r.slug.empty() ? ", no GitHub remote" : " · " + r.slug));
+  std::string projects;
+  for (const auto& pr : config.projects) projects += (projects.empty() ? "" : ", ") + pr.id;
+  if (!projects.empty()) lines.push_back("Projects: " + projects);
+  std::string recent;
+  for (const auto& t : json::parse(known_tickets(store, 5))) recent += (recent.empty() ? "" : ", ") + ticket_text(t);
+  if (!recent.empty()) lines.push_back("Recent tickets: " + recent);
+  return lines;
+}
+
+// What the terminal prompt shows that may change while it waits: the lines
+// above (about_lines, then `tail`, which does not change) and the suggestion.
+json live_view(Store& store, const Config& config, const PromptRow& p, const std::vector<std::string>& tail) {
+  json lines = json::array();
+  for (const auto& l : about_lines(store, config, p)) lines.push_back(l);
+  for (const auto& l : tail) lines.push_back(l);
+  json title = suggestion_title(store, p);
+  return {{"context", lines},
+          {"suggestion", p.suggestion.empty() ? json(nullptr)
+                                              : json(ticket_text(json::parse(p.suggestion)) +
+                                                     (title.is_string() ? " — " + title.get<std::string>() : ""))}};
+}
+
+// Keeps a terminal prompt up to date while it waits for the user: with a
+// cold worker the commit's subject (and a suggestion from its message, and
+// the ticket's title) arrive after the prompt is shown. A thread polls the
+// store on a connection of its own and writes each changed view as a line
+// to a pipe that the tty plugin reads (its "refresh_fd") and redraws from.
+class ContextFeed {
+ public:
+  ContextFeed(const Config& config, const PromptRow& p, std::vector<std::string> tail, json shown)
+      : config_(config), prompt_(p), tail_(std::move(tail)), last_(std::move(shown)) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return;  // no updates, the prompt works as before
+    read_fd_ = fds[0];
+    write_fd_ = fds[1];
+    // Never block on a full pipe (a prompt that does not read it).
+    ::fcntl(write_fd_, F_SETFL, ::fcntl(write_fd_, F_GETFL) | O_NONBLOCK);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~ContextFeed() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (read_fd_ >= 0) ::close(read_fd_);
+    if (write_fd_ >= 0) ::close(write_fd_);
+  }
+  ContextFeed(const ContextFeed&) = delete;
+  ContextFeed& operator=(const ContextFeed&) = delete;
+
+  int fd() const { return read_fd_; }
+
+ private:
+  void run() {
+    try {
+      Store store(paths::database());
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (!wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; })) {
+        lock.unlock();
+        send_if_changed(store);
+        lock.lock();
+      }
+    } catch (const std::exception&) {
+      // The store is busy or gone: the prompt goes on as it was drawn.
+    }
+  }
+
+  void send_if_changed(Store& store) {
+    auto now = get_prompt(store, prompt_.id);
+    if (!now) return;
+    json view = live_view(store, config_, *now, tail_);
+    if (view == last_) return;
+    std::string line = view.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    if (::write(write_fd_, line.data(), line.size()) == static_cast<ssize_t>(line.size())) last_ = std::move(view);
+  }
+
+  const Config& config_;
+  PromptRow prompt_;
+  std::vector<std::string> tail_;
+  json last_;
+  int read_fd_ = -1, write_fd_ = -1;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// The lines below about_lines: the assigned tickets, the prompt's state,
+// trackers that refused their credentials.
+std::vector<std::string> tail_lines(Checkin& c, const PromptRow& p, const json& v) {
+  std::vector<std::string> lines;
   if (p.suggestion.empty()) {
     json assigned = c.assigned();
     for (size_t i = 0; i < assigned.size() && i < 3; ++i)
@@ -279,12 +472,14 @@ json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s) {
   // A tracker that refused its credentials is said where the user looks.
   for (const auto& b : blocked_plugins(c.store()))
     lines.push_back("Note: " + b + " refused the credentials; its updates wait (devtrack doctor).");
+  return lines;
+}
+
+json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s, const json& view) {
   return {{"id", p.id},
           {"question", "What did you work on?"},
-          {"context", lines},
-          {"suggestion", p.suggestion.empty() ? json(nullptr)
-                         : json(ticket_text(json::parse(p.suggestion)) +
-                                (v["suggestion_title"].is_string() ? " — " + v["suggestion_title"].get<std::string>() : ""))},
+          {"context", view["context"]},
+          {"suggestion", view["suggestion"]},
           {"completions", c.completions()},
           {"defer_s", c.config().prompt.defer.count()},
           {"timeout_s", timeout_s},
@@ -292,20 +487,48 @@ json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s) {
 }
 
 // Asks one prompt in the terminal. Returns false if the user left it.
-bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& p, int timeout_s) {
-  json r = term.show(tty_prompt(c, p, timeout_s));
+bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& asked, int timeout_s) {
+  json r;
+  {
+    std::vector<std::string> tail = tail_lines(c, asked, c.view(asked));
+    json view = live_view(c.store(), c.config(), asked, tail);
+    json prompt = tty_prompt(c, asked, timeout_s, view);
+    ContextFeed feed(c.config(), asked, tail, view);
+    if (feed.fd() >= 0) prompt["refresh_fd"] = feed.fd();
+    r = term.show(prompt);
+  }
+  // The suggestion may have come while the prompt waited (from the commit's
+  // message): Enter accepted what was shown.
+  PromptRow p = get_prompt(c.store(), asked.id).value_or(asked);
   std::string action = r.value("action", "");
+  // Whoever answered is at the terminal: follow-up questions do not time out.
   auto choose = [&](const json& ambiguous) -> std::string {
     json choices = json::array();
     for (const auto& id : ambiguous) choices.push_back(id);
-    json pick = term.show({{"question", "Which project?"}, {"choices", choices}, {"timeout_s", timeout_s}});
+    json pick = term.show({{"question", "Which project?"}, {"choices", choices}, {"timeout_s", 0}});
     if (pick.value("action", "") != "choice") return "";
     return ambiguous[pick["index"].get<size_t>()];
   };
+  auto choose_repo = [&](const json& ticket, const std::vector<std::string>& repos) -> std::string {
+    std::string name = ticket_text(ticket);
+    if (repos.empty()) {
+      std::cout << name << " names no repository, so nothing goes to GitHub for it (write owner/name" << name
+                << ", or set projects[].github)\n";
+      return "";
+    }
+    json choices = json::array();
+    for (const auto& repo : repos) choices.push_back(repo + name);
+    choices.push_back("keep the text only (nothing goes to GitHub for " + name + ")");
+    json pick = term.show({{"question", name + " names no repository, so it cannot go to GitHub. Which one?"},
+                           {"choices", choices},
+                           {"timeout_s", 0}});
+    if (pick.value("action", "") != "choice" || pick["index"].get<size_t>() >= repos.size()) return "";
+    return repos[pick["index"].get<size_t>()];
+  };
   if (action == "accept") {
-    Checkin::print_recorded(p.id, c.answer(p, "", true, "", choose));
+    Checkin::print_recorded(p.id, c.answer(p, "", true, "", choose, choose_repo));
   } else if (action == "answer") {
-    Checkin::print_recorded(p.id, c.answer(p, r["text"], !r.value("suggestion_cleared", false), "", choose));
+    Checkin::print_recorded(p.id, c.answer(p, r["text"], !r.value("suggestion_cleared", false), "", choose, choose_repo));
   } else if (action == "skip") {
     c.respond(p, "skipped");
     std::cout << "skipped (it comes back in the end-of-day review)\n";
@@ -319,8 +542,20 @@ bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& p, int timeout
   return true;
 }
 
+// The database cannot even be opened (busy past the timeout, full): an
+// answer given on the command line comes back to the user, never lost.
+std::unique_ptr<Checkin> open_checkin(const po::variables_map& args) {
+  try {
+    return std::make_unique<Checkin>();
+  } catch (const std::exception& e) {
+    if (!args.count("answer")) throw;
+    throw Error(std::string(e.what()) + "\nyour answer was NOT saved; it was: " + args["answer"].as<std::string>());
+  }
+}
+
 int run_checkin(const po::variables_map& args) {
-  Checkin c;
+  std::unique_ptr<Checkin> checkin = open_checkin(args);
+  Checkin& c = *checkin;
   bool json_out = args.count("json") > 0;
   if (args.count("list")) {
     json list = json::array();
@@ -370,10 +605,11 @@ int run_checkin(const po::variables_map& args) {
     return kOk;
   }
   if (args.count("defer")) {
-    PromptRow p = c.pick(args);
     std::string d = args["defer"].as<std::string>();
     auto delay = d.empty() ? c.config().prompt.defer : parse_duration(d).value_or(std::chrono::seconds(0));
     if (delay.count() <= 0) throw UsageError("--defer takes a duration like 30m");
+    if (auto range = duration_range_error("--defer", delay); !range.empty()) throw UsageError(range);
+    PromptRow p = c.pick(args);
     int64_t due = process_clock().now_ms() + delay.count() * 1000;
     c.respond(p, "deferred", due);
     std::cout << "prompt " << p.id << " comes back at " << local_iso_time(due, c.config().settings.timezone) << "\n";
@@ -447,7 +683,9 @@ extern const Command kCheckin = {
     "Without options, asks each waiting prompt in the terminal: Enter on an empty\n"
     "line accepts the suggested ticket, `c` clears it, `s` skips, `d` defers, `q`\n"
     "leaves it pending, Tab completes tickets and projects. An answer that names no\n"
-    "ticket belongs to the suggested one. The answer is stored before anything else.",
+    "ticket belongs to the suggested one. The answer is stored before anything else.\n"
+    "Inside `git commit` (--inline) the prompt shows how long it waits for a first\n"
+    "key (prompt.inline_timeout); typing stops the clock.",
     [](Spec& s) {
       s.options.add_options()("answer", po::value<std::string>()->value_name("TEXT"), "answer with TEXT")(
           "skip", "skip the prompt (it comes back in the end-of-day review)")(

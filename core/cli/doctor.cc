@@ -15,6 +15,7 @@
 #include "store/capture_store.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
+#include "util/json_text.h"
 #include "util/paths.h"
 
 namespace devtrack::cli {
@@ -26,6 +27,9 @@ struct Check {
   bool ok;
   std::string detail;
   std::string fix;
+  // A state worth knowing that is not a fault (no desktop on a server):
+  // shown as "warn" and not counted as a failure.
+  bool warning = false;
 };
 
 void check_program(std::vector<Check>& out, const std::string& name) {
@@ -57,7 +61,8 @@ int run(const po::variables_map& args) {
   checks.push_back({"config", config.ok(), config.ok() ? paths::config_file() : config_problems,
                     config.ok() ? "" : "fix it: devtrack config check"});
   if (config.ok())
-    for (auto& c : local_plugin_checks(plugins, config.config)) checks.push_back({c.name, c.ok, c.detail, c.fix});
+    for (auto& c : local_plugin_checks(plugins, config.config))
+      checks.push_back({c.name, c.ok, c.detail, c.fix, c.warning});
   check_program(checks, "devtrack-worker");
   check_program(checks, "devtrack-hook");
 
@@ -72,9 +77,14 @@ int run(const po::variables_map& args) {
     // The plugins' own checks (tokens, servers...), run where they live.
     try {
       auto result = nlohmann::json::parse(daemon_call("doctor"));
-      for (const auto& c : result["checks"])
-        checks.push_back({c.value("name", "plugin"), c.value("ok", false), c.value("detail", ""),
-                          c.contains("fix") && c["fix"].is_string() ? c["fix"].get<std::string>() : ""});
+      for (const auto& c : result["checks"]) {
+        auto text = [&](const char* key) {
+          return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : std::string();
+        };
+        checks.push_back({text("name").empty() ? "plugin" : text("name"),
+                          c.contains("ok") && c["ok"].is_boolean() && c["ok"].get<bool>(), text("detail"),
+                          text("fix"), text("severity") == "warning"});
+      }
     } catch (const std::exception& e) {
       checks.push_back({"plugin checks", false, e.what(), "devtrack logs"});
     }
@@ -95,15 +105,20 @@ int run(const po::variables_map& args) {
   }
 
   bool all_ok = true;
-  for (const auto& c : checks) all_ok = all_ok && c.ok;
+  for (const auto& c : checks) all_ok = all_ok && (c.ok || c.warning);
+  auto severity = [](const Check& c) { return c.ok ? "ok" : c.warning ? "warning" : "fail"; };
   if (args.count("json")) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& c : checks)
-      out.push_back({{"check", c.name}, {"ok", c.ok}, {"detail", c.detail}, {"fix", c.fix.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.fix)}});
-    std::cout << nlohmann::json{{"ok", all_ok}, {"checks", out}}.dump(2) << "\n";
+      out.push_back({{"check", c.name},
+                     {"ok", c.ok},
+                     {"severity", severity(c)},
+                     {"detail", c.detail},
+                     {"fix", c.fix.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.fix)}});
+    std::cout << dump_text(nlohmann::json{{"ok", all_ok}, {"checks", out}}) << "\n";
   } else {
     for (const auto& c : checks) {
-      std::cout << (c.ok ? "ok    " : "FAIL  ") << c.name << ": " << c.detail;
+      std::cout << (c.ok ? "ok    " : c.warning ? "warn  " : "FAIL  ") << c.name << ": " << c.detail;
       if (!c.fix.empty()) std::cout << "  → fix: " << c.fix;
       std::cout << "\n";
     }
@@ -116,7 +131,8 @@ int run(const po::variables_map& args) {
 extern const Command kDoctor = {
     "doctor",
     "check the installation, daemon, plugins and hooks, with the fix for each problem",
-    "Exit status 1 if any check fails.",
+    "Exit status 1 if any check fails. Warnings (a state, not a fault: no desktop\n"
+    "session on a server) are shown and do not fail.",
     [](Spec& s) { s.options.add_options()("json", "print the checks as JSON"); },
     run,
 };

@@ -21,6 +21,7 @@ int run(const po::variables_map& args) {
   if (args.count("logs-older-than")) {
     auto d = parse_duration(args["logs-older-than"].as<std::string>());
     if (!d) throw UsageError("--logs-older-than takes a duration like 7d or 12h");
+    if (auto range = duration_range_error("--logs-older-than", *d); !range.empty()) throw UsageError(range);
     retention = *d;
   }
   bool dry = args.count("dry-run") > 0;

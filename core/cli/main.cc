@@ -76,6 +76,15 @@ int run_command(const Command& c, const std::vector<std::string>& args) {
   try {
     po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    std::string name = e.get_option_name();
+    std::vector<std::string> known;
+    for (const auto& o : spec.options.options()) known.push_back("--" + o->long_name());
+    throw UsageError("unknown option '" + name + "'" + did_you_mean(name, known) + "\nUsage: " + usage_line(c, spec) +
+                     "\nTry 'devtrack " + c.name + " --help'.");
+  } catch (const po::too_many_positional_options_error&) {
+    throw UsageError("too many arguments (a value with spaces needs quotes, like --for '2 hours')\nUsage: " +
+                     usage_line(c, spec) + "\nTry 'devtrack " + c.name + " --help'.");
   } catch (const po::error& e) {
     throw UsageError(std::string(e.what()) + "\nUsage: " + usage_line(c, spec) + "\nTry 'devtrack " + c.name +
                      " --help'.");

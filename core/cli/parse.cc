@@ -1,5 +1,6 @@
 // devtrack parse: the parser plugin, from the command line. Loads the
 // enabled parser (default: rules) in this process.
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,19 @@ json repo_context(const std::string& path) {
   return c;
 }
 
+// Without --repo, the repository of the current directory, if any (as for
+// `devtrack ask`): "#15" in a clone of acme/widgets is acme/widgets#15.
+json cwd_context() {
+  std::error_code ec;
+  std::string cwd = std::filesystem::current_path(ec).string();
+  if (ec) return json::object();
+  try {
+    return repo_context(cwd);
+  } catch (const Error&) {
+    return json::object();
+  }
+}
+
 int run(const po::variables_map& args) {
   Loaded loaded = load_config_and_plugins();
   std::string projects = loaded.config.projects_json();
@@ -36,7 +50,7 @@ int run(const po::variables_map& args) {
     if (!errors.empty()) throw Error("the projects file has errors:" + errors);
     projects = r.config.projects_json();
   }
-  json context = args.count("repo") ? repo_context(args["repo"].as<std::string>()) : json::object();
+  json context = args.count("repo") ? repo_context(args["repo"].as<std::string>()) : cwd_context();
   if (args.count("branch")) context["branch"] = args["branch"].as<std::string>();
   context["projects"] = json::parse(projects);
 
@@ -84,7 +98,7 @@ extern const Command kParse = {
     [](Spec& s) {
       s.options.add_options()("jsonl", "read JSON lines {\"id\", \"text\"} from stdin")(
           "projects", po::value<std::string>()->value_name("FILE"), "a YAML file with a projects: list (default: the config's)")(
-          "repo", po::value<std::string>()->value_name("PATH"), "the repository the answer is about (branch, remote)")(
+          "repo", po::value<std::string>()->value_name("PATH"), "the repository the answer is about (branch, remote; default: the current directory's)")(
           "branch", po::value<std::string>()->value_name("NAME"), "the branch the answer is about")(
           "parser", po::value<std::string>()->value_name("ID"), "the parser plugin to use (default: the enabled one)");
       s.positionals.push_back({"TEXT", 1, false});

@@ -35,6 +35,7 @@ int pause(const po::variables_map& args) {
   if (args.count("for")) {
     auto d = parse_duration(args["for"].as<std::string>());
     if (!d || d->count() <= 0) throw UsageError("--for takes a duration like 30m or 2h");
+    if (auto range = duration_range_error("--for", *d); !range.empty()) throw UsageError(range);
     a["for_s"] = d->count();
     until = process_clock().now_ms() + d->count() * 1000;
   }
@@ -53,6 +54,7 @@ int resume(const po::variables_map&) {
 int set_interval(const po::variables_map& args) {
   auto d = parse_duration(args["DURATION"].as<std::string>());
   if (!d || d->count() < 60) throw UsageError("DURATION must be at least 1m, like 90m or 2h");
+  if (auto range = duration_range_error("DURATION", *d); !range.empty()) throw UsageError(range);
   call_or_store("set-interval", {{"seconds", d->count()}},
                 [&](Store& s) { s.kv_set("daemon", "interval_s", std::to_string(d->count())); });
   std::cout << "prompt interval set to " << format_duration(*d) << "\n";

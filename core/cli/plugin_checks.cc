@@ -25,9 +25,15 @@ std::vector<PluginCheck> local_plugin_checks(const std::vector<PluginInfo>& plug
       if (doctor->check(plugin.self(), &out.out) != DT_OK) continue;
       json r = json::parse(out.text, nullptr, false);
       if (!r.is_object() || !r.contains("checks")) continue;
-      for (const auto& c : r["checks"])
-        checks.push_back({p.id + ": " + c.value("name", "check"), c.value("ok", false), c.value("detail", ""),
-                          c.contains("fix") && c["fix"].is_string() ? c["fix"].get<std::string>() : ""});
+      for (const auto& c : r["checks"]) {
+        if (!c.is_object()) continue;
+        auto text = [&](const char* key) {
+          return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : std::string();
+        };
+        checks.push_back({p.id + ": " + (text("name").empty() ? "check" : text("name")),
+                          c.contains("ok") && c["ok"].is_boolean() && c["ok"].get<bool>(), text("detail"), text("fix"),
+                          text("severity") == "warning"});
+      }
     } catch (const std::exception& e) {
       checks.push_back({p.id, false, e.what(), "devtrack plugins info " + p.id});
     }

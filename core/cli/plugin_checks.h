@@ -16,6 +16,7 @@ struct PluginCheck {
   bool ok = true;
   std::string detail;
   std::string fix;
+  bool warning = false;  // "severity": "warning": a state, not a fault
 };
 
 // Checks of the enabled plugins that do not run in the daemon (worker and

@@ -78,6 +78,18 @@ int queue_email(Store& store, const Config& config, const std::string& date, con
   return queued;
 }
 
+// An earlier --edit whose copy was not posted left the user's work in the
+// kept file (the CLI told them it is there): it is moved aside, never
+// overwritten.
+void keep_earlier_copy(const std::string& kept, const std::string& fresh) {
+  std::error_code ec;
+  if (!std::filesystem::exists(kept, ec) || paths::read_file(kept) == fresh) return;
+  std::string aside = kept.substr(0, kept.size() - 3) + "." + std::to_string(process_clock().now_ms()) + ".md";
+  std::filesystem::rename(kept, aside, ec);
+  if (ec) throw Error("cannot keep your earlier copy " + kept + ": " + ec.message());
+  std::cerr << "devtrack: your earlier edited copy is kept as " << aside << "\n";
+}
+
 void print_plan(const SummaryEdits& e, const std::string& kept) {
   for (const auto& u : e.unmapped) std::cerr << "devtrack: not mapped (kept in " << kept << "): " << u << "\n";
   std::cout << e.edits.size() << " edited, " << e.removals.size() << " removed, " << e.fills.size()
@@ -107,6 +119,7 @@ int run(const po::variables_map& args) {
   std::string kept = paths::home() + "/summaries/" + day.date + ".md";
   if (edit) {
     paths::ensure_private_dir(paths::home() + "/summaries");
+    keep_earlier_copy(kept, markdown);
     paths::write_file_atomic(kept, markdown);
     run_editor(kept);
     markdown = paths::read_file(kept);
@@ -128,9 +141,17 @@ int run(const po::variables_map& args) {
     for (const auto& f : edits.fills) fills.push_back({f.prompt_id, f.text});
     answer_prompts(fills);  // stored and parsed first, like checkin
     summary = day_summary_json(store, config, day, now);
-    PushCounts c = apply_summary_edits(store, summary, edits, true, process_clock().now_ms());
+    PushCounts c;
+    try {
+      c = apply_summary_edits(store, summary, edits, true, process_clock().now_ms());
+    } catch (const std::exception& e) {  // one transaction: none of the edits is half-applied
+      throw Error(std::string("your edits were not applied (") + e.what() + ")" +
+                  (edit ? "; your edited copy is " + kept + " (devtrack summary --edit --push)" : ""));
+    }
     std::cout << "posting: " << c.released << " released, " << c.edited << " edited, " << c.dropped
               << " dropped (devtrack updates list)\n";
+    if (c.posted)
+      std::cout << c.posted << " update(s) of deleted answers were posted already and stay on the tracker\n";
   }
   if (send) {
     int n = queue_email(store, config, day.date, strip_summary_markers(markdown), process_clock().now_ms());

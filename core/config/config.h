@@ -108,6 +108,9 @@ ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>&
 
 // The commented default config (config/config.yaml, built in).
 const std::string& default_config_text();
+// The plugins config/config.yaml enables (the default bundle): on unless a
+// config says `enabled: false`. Read from config.yaml when building.
+const std::vector<std::string>& default_enabled_plugins();
 
 // Returns `text` with plugins.<id>.enabled set, changing nothing else:
 // comments, order and formatting (block or flow style) are kept. Throws

@@ -1,5 +1,6 @@
 #include "daemon/capture.h"
 
+#include <devtrack/text.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "store/capture_store.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/json_text.h"
 #include "util/paths.h"
 
 namespace fs = std::filesystem;
@@ -26,7 +28,7 @@ Capture::Capture(EventLoop& loop, Bus& bus, Store& store, WorkerLink& worker)
 void Capture::start() {
   ingest_spool();
   refresh_repos();
-  for (const auto& repo : list_repos(store_)) catch_up(repo, "catch-up");
+  for (const auto& repo : list_repos(store_)) catch_up_or_retry(repo.path, "catch-up");
   request_missing_details();
 }
 
@@ -42,8 +44,7 @@ void Capture::refresh_repos() {
     fs::create_directories(logs, ec);
     std::string path = repo.path;
     auto id = watcher_.watch(logs, [this, path](const std::string& name) {
-      if (name != "HEAD") return;
-      if (auto r = find_repo(store_, path)) catch_up(*r, "watcher");
+      if (name == "HEAD") catch_up_or_retry(path, "watcher");
     });
     if (id) watches_[repo.path] = id;
   }
@@ -54,6 +55,18 @@ void Capture::refresh_repos() {
       watcher_.unwatch(it->second);
       it = watches_.erase(it);
     }
+  }
+}
+
+// The reflog keeps every commit until we have stored it, so a failed
+// catch-up (a busy or full database) loses nothing: it is tried again.
+void Capture::catch_up_or_retry(const std::string& path, const std::string& source) {
+  try {
+    if (auto r = find_repo(store_, path)) catch_up(*r, source);
+  } catch (const std::exception& e) {
+    log::warn("capture", "cannot record the new commits of {} yet: {}; trying again in {} s", sdk::to_valid_utf8(path),
+              e.what(), kRetryDelay.count());
+    loop_.call_at(loop_.clock().now() + kRetryDelay, [this, path, source] { catch_up_or_retry(path, source); });
   }
 }
 
@@ -84,6 +97,12 @@ int64_t Capture::on_hook(const std::string& args_json, const std::string& source
     std::error_code ec;
     std::string canonical = fs::weakly_canonical(path, ec).string();
     repo = find_repo(store_, canonical);
+  }
+  if (!repo) {
+    // The hook sends UTF-8: a path with other bytes arrives with U+FFFD in
+    // their place, so match it against the watched paths made valid alike.
+    for (auto& r : list_repos(store_))
+      if (!sdk::is_valid_utf8(r.path) && sdk::to_valid_utf8(r.path) == path) repo = std::move(r);
   }
   if (!repo) {
     log::debug("capture", "ignoring a commit in {}: not a watched repository", path);
@@ -126,42 +145,88 @@ int64_t Capture::record(const Repo& repo, const std::string& commit, const std::
   int64_t id = record_commit(store_, t);
   set_last_commit(store_, repo.id, commit);
   if (id == 0) return 0;  // already known
-  log::info("capture", "commit {} in {} ({}, via {})", commit.substr(0, 12), repo.path, action, source);
+  log::info("capture", "commit {} in {} ({}, via {})", commit.substr(0, 12), sdk::to_valid_utf8(repo.path), action,
+            source);
+  // Paths and branch names are bytes; the bus carries UTF-8 (dump_text
+  // replaces what is not).
   json event = {{"trigger_id", id}, {"repo", repo.path}, {"branch", branch}, {"commit", commit}, {"at_ms", at_ms}};
-  bus_.publish("trigger.commit", event.dump());
-  json request = {{"trigger_id", id}, {"repo", repo.path}, {"git_dir", repo.git_dir}, {"commit", commit}};
-  worker_.send("git.read", request.dump());
+  bus_.publish("trigger.commit", dump_text(event));
+  send_read_request(id, repo.path, repo.git_dir, commit);
   return id;
 }
 
+// Asks the worker to read a commit. A git_dir that is not UTF-8 also goes
+// as hex bytes (git_dir_hex), so the worker opens the real directory.
+void Capture::send_read_request(int64_t trigger_id, const std::string& repo, const std::string& git_dir,
+                                const std::string& commit) {
+  json request = {{"trigger_id", trigger_id}, {"repo", repo}, {"git_dir", git_dir}, {"commit", commit}};
+  if (!sdk::is_valid_utf8(git_dir)) {
+    static const char* hex = "0123456789abcdef";
+    std::string h;
+    for (unsigned char c : git_dir) h += {hex[c >> 4], hex[c & 15]};
+    request["git_dir_hex"] = h;
+  }
+  worker_.send("git.read", dump_text(request));
+}
+
+// A spool file goes only once what it says is stored. One that cannot be
+// read is renamed *.bad (kept for the user, never retried); one whose
+// storing failed (a busy or full database) stays and is tried again.
 void Capture::ingest_spool() {
   std::string dir = paths::home() + "/spool";
   std::error_code ec;
   std::vector<fs::path> files;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+  auto stale = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().extension() == ".json") files.push_back(it->path());
+    // A writer that died between open and rename leaves a .tmp behind.
+    std::error_code tec;
+    if (it->path().extension() == ".tmp" && fs::last_write_time(it->path(), tec) < stale && !tec)
+      fs::remove(it->path(), tec);
+  }
   std::sort(files.begin(), files.end());  // names start with the time
   for (const auto& file : files) {
+    json message;
     try {
-      json message = json::parse(paths::read_file(file.string()));
-      if (message.value("cmd", "hook.commit") == "editor.heartbeat")
-        bus_.publish("editor.heartbeat", message.at("args").dump());  // `devtrack heartbeat` while we were down
-      else
-        on_hook(message.at("args").dump(), "spool");
+      message = json::parse(paths::read_file(file.string()));
+      if (!message.is_object() || !message.contains("args") || !message["args"].is_object())
+        throw Error("no \"args\" object");
     } catch (const std::exception& e) {
-      log::warn("capture", "ignoring the unreadable spool file {}: {}", file.string(), e.what());
+      log::warn("capture", "the spool file {} cannot be read ({}); kept as .bad", file.string(), e.what());
+      fs::rename(file, fs::path(file).replace_extension(".bad"), ec);
+      continue;
     }
-    // Stored (or unusable): the row is committed before the file goes.
-    fs::remove(file, ec);
+    try {
+      std::string cmd = message.contains("cmd") && message["cmd"].is_string() ? message["cmd"].get<std::string>()
+                                                                              : "hook.commit";
+      if (cmd == "editor.heartbeat")
+        bus_.publish("editor.heartbeat", message["args"].dump());  // `devtrack heartbeat` while we were down
+      else
+        on_hook(message["args"].dump(), "spool");
+    } catch (const Error& e) {
+      log::warn("capture", "the spool file {} is not a usable message ({}); kept as .bad", file.string(), e.what());
+      fs::rename(file, fs::path(file).replace_extension(".bad"), ec);
+      continue;
+    } catch (const std::exception& e) {
+      log::warn("capture", "cannot store the spooled commits yet: {}; trying again in {} s", e.what(),
+                kRetryDelay.count());
+      if (!spool_retry_) {
+        spool_retry_ = true;
+        loop_.call_at(loop_.clock().now() + kRetryDelay, [this] {
+          spool_retry_ = false;
+          ingest_spool();
+        });
+      }
+      return;
+    }
+    fs::remove(file, ec);  // stored: the row is committed before the file goes
   }
 }
 
 void Capture::request_missing_details() {
   for (const auto& t : triggers_without_details(store_, 200)) {
     auto repo = find_repo(store_, t.repo);
-    if (!repo) continue;
-    json request = {{"trigger_id", t.id}, {"repo", t.repo}, {"git_dir", repo->git_dir}, {"commit", t.commit}};
-    worker_.send("git.read", request.dump());
+    if (repo) send_read_request(t.id, t.repo, repo->git_dir, t.commit);
   }
 }
 

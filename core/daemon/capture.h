@@ -5,6 +5,7 @@
 // bus, then a request for the details to the worker's git plugin.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -42,6 +43,9 @@ class Capture {
 
  private:
   void catch_up(const Repo& repo, const std::string& source);
+  void catch_up_or_retry(const std::string& path, const std::string& source);
+  void send_read_request(int64_t trigger_id, const std::string& repo, const std::string& git_dir,
+                         const std::string& commit);
   int64_t record(const Repo& repo, const std::string& commit, const std::string& branch, int64_t at_ms,
                  const std::string& action, const std::string& source);
   void ingest_spool();
@@ -53,6 +57,8 @@ class Capture {
   WorkerLink& worker_;
   FileWatcher watcher_;
   std::map<std::string, FileWatcher::WatchId> watches_;  // repo path -> watch
+  bool spool_retry_ = false;
+  static constexpr std::chrono::seconds kRetryDelay{5};
 };
 
 }  // namespace devtrack

@@ -1,6 +1,7 @@
 #include "daemon/daemon.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <date/date.h>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -34,8 +36,12 @@
 #include "store/capture_store.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
+#include "util/duration.h"
 #include "util/error.h"
+#include "util/json_text.h"
 #include "util/paths.h"
+
+extern char** environ;
 
 namespace asio = boost::asio;
 using nlohmann::json;
@@ -88,6 +94,25 @@ void notify_service_manager(const std::string& state) {
   ::close(fd);
 }
 
+// Sets environment variables without setenv(): the notify surface spawns
+// programs from its own threads, and setenv() may free or move the array
+// that such a spawn is reading. Instead a whole new array is built and
+// published with one pointer store; the old arrays stay valid (they are
+// kept, a few bytes each time the desktop session changes).
+void replace_environment(const std::map<std::string, std::string>& vars) {
+  std::vector<std::string> entries;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry = *e;
+    std::string name = entry.substr(0, entry.find('='));
+    if (!vars.count(name)) entries.push_back(entry);
+  }
+  for (const auto& [name, value] : vars) entries.push_back(name + "=" + value);
+  auto* array = new char*[entries.size() + 1];
+  for (size_t i = 0; i < entries.size(); ++i) array[i] = ::strdup(entries[i].c_str());
+  array[entries.size()] = nullptr;
+  __atomic_store_n(&environ, array, __ATOMIC_RELEASE);
+}
+
 std::string iso(int64_t ms) { return date::format("%FT%TZ", date::floor<std::chrono::seconds>(from_ms(ms))); }
 
 class Daemon {
@@ -101,6 +126,10 @@ class Daemon {
         signals_(*static_cast<asio::io_context*>(loop_.io_context()), SIGTERM, SIGINT, SIGHUP) {}
 
   int run() {
+    // A write that waits on another process's lock blocks the loop (IPC,
+    // capture, prompts) for as long as it waits: wait briefly, and let the
+    // retries of capture, spool and surfaces carry what failed.
+    store_.set_busy_timeout(std::chrono::milliseconds(1500));
     started_ms_ = loop_.clock().now_ms();
     load_config();
     log::set_level(log::parse_level(config_.logging.level, log::kInfo));
@@ -134,6 +163,7 @@ class Daemon {
     log::info("daemon", "stopping");
     server_.close();
     host_.stop_all();
+    loop_.run_pending();  // replies a surface read just before it stopped are stored
     worker_->stop();
     return 0;
   }
@@ -214,18 +244,18 @@ class Daemon {
 
   // ---- pause and interval, persisted so they survive a restart ----
   void restore_schedule() {
-    if (auto s = store_.kv_get("daemon", "interval_s")) control_triggers({{"command", "set-interval"}, {"seconds", std::stoll(*s)}});
-    if (auto p = store_.kv_get("daemon", "paused_until")) {
-      int64_t until = std::stoll(*p);
+    if (auto s = store_.kv_get_int("daemon", "interval_s")) control_triggers({{"command", "set-interval"}, {"seconds", *s}});
+    if (auto p = store_.kv_get_int("daemon", "paused_until")) {
+      int64_t until = *p;
       if (until < 0 || until > loop_.clock().now_ms())
         control_triggers({{"command", "pause"}, {"until_ms", until < 0 ? json(nullptr) : json(until)}});
     }
   }
 
   json paused_state() {
-    auto p = store_.kv_get("daemon", "paused_until");
+    auto p = store_.kv_get_int("daemon", "paused_until");
     if (!p) return {{"paused", false}, {"paused_until", nullptr}};
-    int64_t until = std::stoll(*p);
+    int64_t until = *p;
     if (until >= 0 && until <= loop_.clock().now_ms()) return {{"paused", false}, {"paused_until", nullptr}};
     return {{"paused", true}, {"paused_until", until < 0 ? json(nullptr) : json(iso(until))}};
   }
@@ -247,32 +277,32 @@ class Daemon {
   std::string handle(const ipc::Request& r) {
     json args = json::parse(r.args_json);
     const std::string& c = r.command;
-    if (c == "ping") return json{{"pong", true}, {"pid", ::getpid()}}.dump();
-    if (c == "status") return status().dump();
-    if (c == "doctor") return json{{"checks", plugin_checks()}}.dump();
+    if (c == "ping") return dump_text(json{{"pong", true}, {"pid", ::getpid()}});
+    if (c == "status") return dump_text(status());
+    if (c == "doctor") return dump_text(json{{"checks", plugin_checks()}});
     if (c == "stop") {
       loop_.post([this] { loop_.stop(); });
-      return json{{"stopping", true}}.dump();
+      return dump_text(json{{"stopping", true}});
     }
-    if (c == "hook.commit") return json{{"trigger_id", capture_->on_hook(r.args_json, "hook")}}.dump();
+    if (c == "hook.commit") return dump_text(json{{"trigger_id", capture_->on_hook(r.args_json, "hook")}});
     if (c == "prompt.changed") {
       if (!args.contains("prompt_id") || !args["prompt_id"].is_number_integer())
         throw ipc::RequestError("bad_request", "prompt.changed needs {\"prompt_id\": n}");
       prompts_->changed(args["prompt_id"].get<int64_t>());
       outbox_->changed();
-      return json{{"ok", true}}.dump();
+      return dump_text(json{{"ok", true}});
     }
     if (c == "updates.changed") {
       outbox_->changed();
-      return json{{"ok", true}}.dump();
+      return dump_text(json{{"ok", true}});
     }
-    if (c == "sync") return json{{"due", outbox_->sync()}}.dump();
+    if (c == "sync") return dump_text(json{{"due", outbox_->sync()}});
     if (c == "editor.heartbeat") {
       if (!args.contains("file") || !args["file"].is_string() || args["file"].get<std::string>().empty())
         throw ipc::RequestError("bad_request", "editor.heartbeat needs {\"file\": PATH}");
       args["at_ms"] = loop_.clock().now_ms();  // live: the daemon's clock (spooled ones keep theirs)
       bus_.publish("editor.heartbeat", args.dump());
-      return json{{"ok", true}}.dump();
+      return dump_text(json{{"ok", true}});
     }
     if (c == "session.env") {
       // The desktop session of the user's shell, for the notify surface.
@@ -281,53 +311,62 @@ class Daemon {
       if (!args.contains("vars") || !args["vars"].is_object())
         throw ipc::RequestError("bad_request", "session.env needs {\"vars\": {NAME: value}}");
       json taken = json::array();
-      for (const auto& [name, value] : args["vars"].items())
-        if (allowed.count(name) && value.is_string()) {
-          ::setenv(name.c_str(), value.get<std::string>().c_str(), 1);
-          taken.push_back(name);
-        }
-      return json{{"taken", taken}}.dump();
+      std::map<std::string, std::string> changed;
+      for (const auto& [name, value] : args["vars"].items()) {
+        if (!allowed.count(name) || !value.is_string()) continue;
+        std::string text = value.get<std::string>();
+        if (text.find('\0') != std::string::npos) continue;
+        taken.push_back(name);
+        const char* now = std::getenv(name.c_str());
+        if (!now || text != now) changed[name] = text;
+      }
+      if (!changed.empty()) replace_environment(changed);
+      return dump_text(json{{"taken", taken}});
     }
     if (c == "tickets.refresh") {
       bool fetching = prompts_->refresh_assigned(true);
       return json{{"fetching", fetching},
-                  {"seq", std::stoll(store_.kv_get("daemon", "assigned_seq").value_or("0"))}}.dump();
+                  {"seq", store_.kv_get_int("daemon", "assigned_seq").value_or(0)}}.dump();
     }
-    if (c == "ask") return json{{"prompt_id", prompts_->ask(args.value("note", ""))}}.dump();
+    if (c == "ask") return dump_text(json{{"prompt_id", prompts_->ask(args.value("note", ""))}});
     if (c == "repos.changed") {
       capture_->refresh_repos();
       capture_->start();
-      return json{{"watched", capture_->watched()}}.dump();
+      return dump_text(json{{"watched", capture_->watched()}});
     }
     if (c == "pause") {
       int64_t until = -1;
       if (args.contains("for_s")) {
         if (!args["for_s"].is_number_integer() || args["for_s"].get<int64_t>() <= 0)
           throw ipc::RequestError("bad_request", "for_s must be a positive number of seconds");
-        until = loop_.clock().now_ms() + args["for_s"].get<int64_t>() * 1000;
+        std::chrono::seconds d(args["for_s"].get<int64_t>());
+        if (auto range = duration_range_error("for_s", d); !range.empty()) throw ipc::RequestError("bad_request", range);
+        until = loop_.clock().now_ms() + d.count() * 1000;
       }
       store_.kv_set("daemon", "paused_until", std::to_string(until));
       control_triggers({{"command", "pause"}, {"until_ms", until < 0 ? json(nullptr) : json(until)}});
       log::info("daemon", "paused {}", until < 0 ? "until resumed" : "until " + iso(until));
-      return paused_state().dump();
+      return dump_text(paused_state());
     }
     if (c == "resume") {
       store_.kv_erase("daemon", "paused_until");
       control_triggers({{"command", "resume"}});
       log::info("daemon", "resumed");
-      return paused_state().dump();
+      return dump_text(paused_state());
     }
     if (c == "set-interval") {
       if (!args.contains("seconds") || !args["seconds"].is_number_integer() || args["seconds"].get<int64_t>() < 60)
         throw ipc::RequestError("bad_request", "seconds must be a whole number of at least 60");
       int64_t s = args["seconds"].get<int64_t>();
+      if (auto range = duration_range_error("seconds", std::chrono::seconds(s)); !range.empty())
+        throw ipc::RequestError("bad_request", range);
       store_.kv_set("daemon", "interval_s", std::to_string(s));
       control_triggers({{"command", "set-interval"}, {"seconds", s}});
-      return json{{"interval_s", s}}.dump();
+      return dump_text(json{{"interval_s", s}});
     }
     if (c == "reload") {
       try {
-        return reload().dump();
+        return dump_text(reload());
       } catch (const Error& e) {
         throw ipc::RequestError("config", e.what());
       }
@@ -338,7 +377,7 @@ class Daemon {
       if (!args.contains("ms") || !args["ms"].is_number_integer())
         throw ipc::RequestError("bad_request", "clock.advance needs {\"ms\": n}");
       manual->advance(std::chrono::milliseconds(args["ms"].get<int64_t>()));
-      return json{{"now", iso(manual->now_ms())}, {"now_ms", manual->now_ms()}}.dump();
+      return dump_text(json{{"now", iso(manual->now_ms())}, {"now_ms", manual->now_ms()}});
     }
     throw ipc::RequestError("unknown_command", "unknown command '" + c + "'");
   }
@@ -376,7 +415,7 @@ class Daemon {
       plugins.push_back({{"id", p.id}, {"runs_in", p.runs_in}, {"state", state}});
     }
     auto w = worker_->status();
-    auto interval = store_.kv_get("daemon", "interval_s");
+    auto interval = store_.kv_get_int("daemon", "interval_s");
     json s = {{"running", true},
               {"pid", ::getpid()},
               {"version", DEVTRACK_VERSION},
@@ -386,8 +425,7 @@ class Daemon {
               {"uptime_s", (loop_.clock().now_ms() - started_ms_) / 1000},
               {"clock", loop_.clock().manual() ? "manual" : "system"},
               {"now", iso(loop_.clock().now_ms())},
-              {"interval_s", interval ? std::stoll(*interval)
-                                      : static_cast<long long>(config_.settings.prompt_interval.count())},
+              {"interval_s", interval ? *interval : static_cast<int64_t>(config_.settings.prompt_interval.count())},
               {"repos", list_repos(store_).size()},
               {"updates", outbox_counts()},
               {"watched", capture_->watched()},
@@ -449,6 +487,10 @@ class Daemon {
 }  // namespace
 
 int run_daemon() {
+  // A peer that goes away mid-write (the worker dying, a client hanging up)
+  // must give EPIPE, not kill the daemon. (systemd ignores SIGPIPE for its
+  // services; `devtrack start` did not.)
+  ::signal(SIGPIPE, SIG_IGN);
   try {
     HomeLock lock;
     log::init_service("daemon", paths::database(), log::kInfo);

@@ -15,6 +15,7 @@
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
+#include "util/json_text.h"
 #include "util/paths.h"
 
 using nlohmann::json;
@@ -36,11 +37,25 @@ void Prompts::start() {
   for (const char* state : {"pending", "deferred"})
     for (const auto& p : prompts_in_state(store_, state)) schedule(p);
   for (const auto& r : unparsed_answers(store_)) parse_answer(r.id, r.prompt_id, r.raw_text);
+  open_prompts_for_orphaned_triggers();
+}
+
+// A commit stored just before the daemon died (or while a handler failed)
+// has its row but no prompt: its trigger.commit lived only on the bus.
+void Prompts::open_prompts_for_orphaned_triggers() {
+  constexpr int64_t kWeekMs = 7LL * 86'400'000;
+  for (const auto& t : triggers_without_prompt(store_, loop_.clock().now_ms() - kWeekMs, 1000)) {
+    log::info("prompts", "commit {} was stored without a prompt (the daemon stopped): asking now",
+              t.commit.substr(0, 12));
+    json event = {{"trigger_id", t.id}, {"repo", t.repo}, {"branch", t.branch}, {"commit", t.commit},
+                  {"at_ms", t.at_ms}};
+    on_trigger("commit", dump_text(event));
+  }
 }
 
 std::string Prompts::context_for(const std::string& repo, const std::string& branch, const std::string& slug) {
-  return json{{"repo", repo}, {"branch", branch}, {"slug", slug}, {"projects", json::parse(config_.projects_json())}}
-      .dump();
+  return dump_text(
+      json{{"repo", repo}, {"branch", branch}, {"slug", slug}, {"projects", json::parse(config_.projects_json())}});
 }
 
 // A trigger joins the open prompt of its repository, or opens one.
@@ -94,7 +109,8 @@ void Prompts::on_details(const std::string& payload) {
   auto p = prompt_of_trigger(store_, d.value("trigger_id", int64_t{0}));
   if (!p || p->state != "pending") return;
   const json& details = d["details"];
-  std::string slug = details.value("slug", "");
+  // The worker sends "slug": null for a repository without a usable remote.
+  std::string slug = details.contains("slug") && details["slug"].is_string() ? details["slug"].get<std::string>() : "";
   // No suggestion yet: the commit message may name the ticket.
   std::string suggestion = p->suggestion;
   if (suggestion.empty() && parse_ && details.contains("message") && details["message"].is_string()) {
@@ -148,8 +164,8 @@ void Prompts::schedule(const PromptRow& p) {
 void Prompts::request(int64_t prompt_id) {
   update_pending_marker(store_, paths::home());
   if (!in_work_hours(config_, loop_.clock().now_ms())) return;  // asked when checkin runs
-  if (auto p = store_.kv_get("daemon", "paused_until")) {
-    int64_t until = std::stoll(*p);
+  if (auto p = store_.kv_get_int("daemon", "paused_until")) {
+    int64_t until = *p;
     if (until < 0 || until > loop_.clock().now_ms()) return;  // paused: the prompt waits quietly
   }
   bus_.publish("prompt.request", json{{"prompt_id", prompt_id}}.dump());
@@ -159,10 +175,10 @@ void Prompts::request(int64_t prompt_id) {
 bool Prompts::refresh_assigned(bool force) {
   if (!worker_ || trackers_.empty()) return false;
   int64_t now = loop_.clock().now_ms();
-  auto last = store_.kv_get("daemon", "assigned_tried_ms");
-  if (!force && last && now - std::stoll(*last) < kAssignedFreshMs) return false;
+  auto last = store_.kv_get_int("daemon", "assigned_tried_ms");
+  if (!force && last && now - *last < kAssignedFreshMs) return false;
   store_.kv_set("daemon", "assigned_tried_ms", std::to_string(now));
-  int64_t seq = std::stoll(store_.kv_get("daemon", "assigned_seq").value_or("0")) + 1;
+  int64_t seq = store_.kv_get_int("daemon", "assigned_seq").value_or(0) + 1;
   store_.kv_set("daemon", "assigned_seq", std::to_string(seq));
   worker_->send("tracker.assigned", json{{"seq", seq}}.dump());
   log::info("prompts", "fetching the tickets assigned to you from {} tracker(s)", trackers_.size());
@@ -208,8 +224,8 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
     if (!c.slug.empty()) context["slug"] = c.slug;
   }
   if (!context.contains("slug") && p) context["slug"] = git::remote_slug(p->repo);
-  store_parse_and_updates(store_, response_id, r.dump(), plan_updates(config_, response_id, r.dump(), context.dump(), now),
-                          now);
+  store_parse_and_updates(store_, response_id, r.dump(),
+                          plan_updates(config_, response_id, r.dump(), dump_text(context), now), now);
 }
 
 void Prompts::resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo) {

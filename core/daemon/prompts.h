@@ -45,6 +45,7 @@ class Prompts {
  private:
   void on_trigger(const std::string& kind, const std::string& payload);
   void on_details(const std::string& payload);
+  void open_prompts_for_orphaned_triggers();
   void schedule(const PromptRow& prompt);
   void request(int64_t prompt_id);
   void parse_answer(int64_t response_id, int64_t prompt_id, const std::string& text);

@@ -2,6 +2,8 @@
 
 #include <devtrack/plugin.h>
 
+#include <algorithm>
+#include <devtrack/text.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +17,9 @@
 #include "store/capture_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
+#include "util/duration.h"
+#include "util/json_text.h"
+#include "util/paths.h"
 
 using nlohmann::json;
 
@@ -29,6 +34,7 @@ Surfaces::Surfaces(EventLoop& loop, Bus& bus, Store& store, const Config& config
   }, "surfaces");
   for (const char* topic : {"prompt.answer", "prompt.skip", "prompt.defer", "prompt.expired"})
     bus_.subscribe(topic, [this](const Event& e) { on_reply(e.topic, e.origin, e.payload); }, "surfaces");
+  ingest_spooled_replies();
 }
 
 // What a surface shows: the question, the repository and its commits, the
@@ -102,22 +108,101 @@ void Surfaces::on_reply(const std::string& topic, const std::string& origin, con
     withdraw(id);
     return;
   }
-  auto p = get_prompt(store_, id);
-  if (!p || (p->state != "pending" && p->state != "expired")) return;  // answered elsewhere meanwhile
-  int64_t now = loop_.clock().now_ms();
   if (topic == "prompt.expired") return;
+  Reply reply;
+  reply.prompt_id = id;
+  reply.origin = origin;
   if (topic == "prompt.answer") {
-    std::string text = r.value("text", "");
-    if (text.empty()) return;
-    record_response(store_, id, "answered", text, now);
+    if (!r.contains("text") || !r["text"].is_string() || r["text"].get<std::string>().empty()) return;
+    reply.state = "answered";
+    reply.text = sdk::to_valid_utf8(r["text"].get<std::string>());
   } else if (topic == "prompt.skip") {
-    record_response(store_, id, "skipped", "", now);
+    reply.state = "skipped";
   } else {
-    int64_t seconds = r.value("seconds", static_cast<int64_t>(config_.prompt.defer.count()));
-    record_response(store_, id, "deferred", "", now, now + seconds * 1000);
+    reply.state = "deferred";
+    reply.defer_s = config_.prompt.defer.count();
+    if (r.contains("seconds") && r["seconds"].is_number_integer()) reply.defer_s = r["seconds"];
+    reply.defer_s = std::clamp<int64_t>(reply.defer_s, 1, kMaxDuration.count());
   }
-  log::info("surfaces", "prompt {}: {} through {}", id, topic.substr(7), origin.substr(7));
-  changed_(id);
+  store_reply(std::move(reply));
+}
+
+// The user's reply is stored before anything else. If the database refuses
+// it (busy, full), it is written to spool/replies/ and tried again until it
+// is stored: the text is never only in memory, never lost.
+void Surfaces::store_reply(Reply reply) {
+  try {
+    auto p = get_prompt(store_, reply.prompt_id);
+    if (p && (p->state == "pending" || p->state == "expired")) {  // else settled elsewhere meanwhile
+      int64_t now = loop_.clock().now_ms();
+      record_response(store_, reply.prompt_id, reply.state, reply.text, now,
+                      reply.state == "deferred" ? now + reply.defer_s * 1000 : 0);
+      log::info("surfaces", "prompt {}: {} through {}", reply.prompt_id, reply.state, reply.origin.substr(7));
+    }
+  } catch (const std::exception& e) {
+    log::error("surfaces", "cannot store the reply to prompt {} yet: {}; kept and tried again", reply.prompt_id,
+               e.what());
+    if (reply.spool_file.empty()) spool_reply(reply);
+    unstored_.push_back(std::move(reply));
+    retry_later();
+    return;
+  }
+  std::error_code ec;
+  if (!reply.spool_file.empty()) std::filesystem::remove(reply.spool_file, ec);
+  changed_(reply.prompt_id);
+}
+
+void Surfaces::spool_reply(Reply& reply) {
+  try {
+    std::string dir = paths::home() + "/spool/replies";
+    paths::ensure_private_dir(dir);
+    std::string file = dir + "/" + std::to_string(loop_.clock().now_ms()) + "-" + std::to_string(reply.prompt_id) +
+                       ".json";
+    json j = {{"prompt_id", reply.prompt_id}, {"state", reply.state}, {"text", reply.text},
+              {"defer_s", reply.defer_s},     {"origin", reply.origin}};
+    paths::write_file_atomic(file, dump_text(j));
+    reply.spool_file = file;
+  } catch (const std::exception& e) {
+    // A full disk: the reply stays in memory and is retried from there.
+    log::error("surfaces", "cannot spool the reply to prompt {} either: {}", reply.prompt_id, e.what());
+  }
+}
+
+// Replies spooled by a daemon that stopped before the database took them.
+void Surfaces::ingest_spooled_replies() {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(paths::home() + "/spool/replies", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().extension() != ".json") continue;
+    json j = json::parse(paths::read_file(it->path().string()), nullptr, false);
+    if (!j.is_object() || !j.contains("prompt_id") || !j["prompt_id"].is_number_integer() || !j.contains("state") ||
+        !j["state"].is_string()) {
+      log::warn("surfaces", "the spooled reply {} cannot be read; kept as .bad", it->path().string());
+      std::error_code rec;
+      std::filesystem::rename(it->path(), std::filesystem::path(it->path()).replace_extension(".bad"), rec);
+      continue;
+    }
+    Reply reply;
+    reply.prompt_id = j["prompt_id"];
+    reply.state = j["state"];
+    reply.text = j.contains("text") && j["text"].is_string() ? j["text"].get<std::string>() : "";
+    reply.defer_s = j.contains("defer_s") && j["defer_s"].is_number_integer() ? j["defer_s"].get<int64_t>() : 0;
+    reply.origin = j.contains("origin") && j["origin"].is_string() ? j["origin"].get<std::string>() : "plugin:?";
+    reply.spool_file = it->path().string();
+    unstored_.push_back(std::move(reply));
+  }
+  if (!unstored_.empty()) retry_later();
+}
+
+void Surfaces::retry_later() {
+  if (retry_scheduled_) return;
+  retry_scheduled_ = true;
+  loop_.call_at(loop_.clock().now() + std::chrono::seconds(5), [this] {
+    retry_scheduled_ = false;
+    std::deque<Reply> waiting;
+    waiting.swap(unstored_);
+    for (auto& reply : waiting) store_reply(std::move(reply));
+  });
 }
 
 }  // namespace devtrack

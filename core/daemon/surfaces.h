@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 
@@ -27,8 +28,22 @@ class Surfaces {
            std::function<void(int64_t prompt_id)> changed);
 
  private:
+  // A surface's reply as it is stored.
+  struct Reply {
+    int64_t prompt_id = 0;
+    std::string state;  // answered | skipped | deferred
+    std::string text;
+    int64_t defer_s = 0;
+    std::string origin;
+    std::string spool_file;  // where it waits while the database refuses it
+  };
+
   void show(int64_t prompt_id);
   void on_reply(const std::string& topic, const std::string& origin, const std::string& payload);
+  void store_reply(Reply reply);
+  void spool_reply(Reply& reply);
+  void ingest_spooled_replies();
+  void retry_later();
   std::string prompt_json(int64_t prompt_id);
   void withdraw(int64_t prompt_id);
 
@@ -38,6 +53,8 @@ class Surfaces {
   const Config& config_;
   PluginHost& host_;
   std::function<void(int64_t)> changed_;
+  std::deque<Reply> unstored_;  // replies the database refused, oldest first
+  bool retry_scheduled_ = false;
 };
 
 }  // namespace devtrack

@@ -8,13 +8,14 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 #include <deque>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "event/bus.h"
 #include "event/loop.h"
@@ -26,6 +27,41 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace devtrack {
+
+namespace {
+
+// A line from the worker is at most this long; a longer one is read through
+// and discarded (the worker bounds what it sends well below this).
+constexpr size_t kMaxLine = 1 << 20;
+// A job that was in flight when this many workers died is given up.
+constexpr int kMaxDeaths = 3;
+
+// The reply a job's owner waits for, saying that the job failed, so that
+// the owner settles its row: an outbox row goes `failed` with `reason` as
+// its last_error; a commit gets {"error"} details (it is not asked for
+// again); a ticket lookup or an assigned list just ends. Null for a topic
+// without such a reply.
+std::optional<std::pair<std::string, json>> failure_reply(const std::string& topic, const json& job,
+                                                          const std::string& reason) {
+  if (topic == "git.read")
+    return std::pair{"trigger.details", json{{"trigger_id", job.value("trigger_id", int64_t{0})},
+                                             {"details", {{"error", reason}}}}};
+  if (topic == "tracker.deliver")
+    return std::pair{"tracker.result", json{{"update_id", job.value("update_id", int64_t{0})},
+                                            {"status", "permanent"},
+                                            {"message", reason}}};
+  if (topic == "tracker.resolve")
+    return std::pair{"tracker.resolved", json{{"prompt_id", job.value("prompt_id", int64_t{0})},
+                                              {"plugin", job.value("plugin", "")},
+                                              {"ticket", job.value("ticket", json(nullptr))},
+                                              {"status", "permanent"}}};
+  if (topic == "tracker.assigned")
+    return std::pair{"tracker.assigned.done",
+                     json{{"trackers", json::object()}, {"seq", job.value("seq", int64_t{0})}, {"error", reason}}};
+  return std::nullopt;
+}
+
+}  // namespace
 
 struct WorkerLink::Impl {
   Impl(EventLoop& l, Bus& b, std::string program, std::chrono::seconds idle)
@@ -41,13 +77,19 @@ struct WorkerLink::Impl {
   struct Job {
     std::string topic, payload;
     bool sent = false;
+    uint64_t sent_seq = 0;  // order in which jobs went to the worker
+    int deaths = 0;         // workers that died with this job in flight
   };
   std::map<std::pair<std::string, int64_t>, Job> jobs;  // pending until done()
   std::set<std::string> worker_topics;                   // what the worker subscribes to
   bool hello = false;
 
-  std::unique_ptr<asio::posix::stream_descriptor> pipe;
-  asio::streambuf in{1 << 20};
+  // A socket, not a plain descriptor: asio sends with MSG_NOSIGNAL, so a
+  // worker that dies while we write is an error here, not a SIGPIPE.
+  std::unique_ptr<asio::local::stream_protocol::socket> pipe;
+  asio::streambuf in{kMaxLine};
+  bool discarding = false;  // inside a line longer than kMaxLine
+  uint64_t next_seq = 0;
   std::deque<std::string> out;
   pid_t pid = 0;
   bool restart_scheduled = false;
@@ -91,19 +133,54 @@ struct WorkerLink::Impl {
       }
       job.sent = false;
     }
-    pipe = std::make_unique<asio::posix::stream_descriptor>(io, fds[0]);
+    pipe = std::make_unique<asio::local::stream_protocol::socket>(io, asio::local::stream_protocol(), fds[0]);
+    in.consume(in.size());
+    discarding = false;
     log::info("worker", "started devtrack-worker (pid {})", pid);
     read();
   }
 
   void read() {
     asio::async_read_until(*pipe, in, '\n', [this](boost::system::error_code ec, size_t n) {
+      if (ec == asio::error::not_found) {  // kMaxLine bytes and no end of line yet
+        in.consume(in.size());
+        discarding = true;
+        return read();
+      }
       if (ec) return on_closed();
-      std::string line(asio::buffers_begin(in.data()), asio::buffers_begin(in.data()) + n - 1);
-      in.consume(n);
-      on_line(line);
+      if (discarding) {
+        in.consume(n);
+        discarding = false;
+        on_oversized();
+      } else {
+        std::string line(asio::buffers_begin(in.data()), asio::buffers_begin(in.data()) + n - 1);
+        in.consume(n);
+        on_line(line);
+      }
       if (pipe) read();
     });
+  }
+
+  // The worker takes jobs in the order they were sent and answers them in
+  // that order, so a line too long to read can only be the answer to the
+  // oldest job still in flight: that job fails, the link lives on.
+  void on_oversized() {
+    auto oldest = jobs.end();
+    for (auto it = jobs.begin(); it != jobs.end(); ++it)
+      if (it->second.sent && (oldest == jobs.end() || it->second.sent_seq < oldest->second.sent_seq)) oldest = it;
+    log::warn("worker", "discarded a message from the worker larger than {} bytes", kMaxLine);
+    if (oldest != jobs.end())
+      give_up(oldest, "the worker's reply was larger than " + std::to_string(kMaxLine >> 20) + " MiB");
+  }
+
+  // Ends a job for good: its owner hears it failed (failure_reply).
+  void give_up(std::map<std::pair<std::string, int64_t>, Job>::iterator it, const std::string& reason) {
+    auto [topic, key] = it->first;
+    json payload = json::parse(it->second.payload, nullptr, false);
+    jobs.erase(it);
+    log::error("worker", "gave up the job {} {}: {}", topic, key, reason);
+    if (auto reply = failure_reply(topic, payload.is_object() ? payload : json::object(), reason))
+      bus.publish(reply->first, reply->second.dump());
   }
 
   void on_line(const std::string& line) {
@@ -114,7 +191,6 @@ struct WorkerLink::Impl {
     }
     if (m.contains("hello")) {
       hello = true;
-      consecutive_crashes = 0;
       worker_topics.clear();  // a reloaded worker says again what it takes
       for (const auto& t : m["hello"].value("subscriptions", json::array())) worker_topics.insert(t.get<std::string>());
       flush_jobs();
@@ -146,6 +222,7 @@ struct WorkerLink::Impl {
       if (!it->second.sent) {
         write(json{{"topic", it->second.topic}, {"payload", json::parse(it->second.payload)}}.dump());
         it->second.sent = true;
+        it->second.sent_seq = ++next_seq;
       }
       ++it;
     }
@@ -179,15 +256,33 @@ struct WorkerLink::Impl {
     if (clean) {
       last_exit = "idle";
       log::info("worker", "devtrack-worker (pid {}) exited after its idle time", child);
-      if (!jobs.empty() && !stopping) start();  // work arrived as it left
-      return;
+    } else {
+      last_exit = WIFSIGNALED(status) ? "crashed (signal " + std::to_string(WTERMSIG(status)) + ")"
+                                      : "failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")";
+      ++crashes;
+      log::error("worker", "devtrack-worker (pid {}) {}; {} job(s) kept for the restart", child, last_exit,
+                 jobs.size());
     }
-    last_exit = WIFSIGNALED(status) ? "crashed (signal " + std::to_string(WTERMSIG(status)) + ")"
-                                    : "failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")";
-    ++crashes;
+    // SIGKILL comes from outside (a user, a service manager stopping it, a
+    // test's kill storm), not from the job: it does not count against the
+    // job in flight, or updates would fail for what happened to the worker.
+    if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) count_deaths();
+    if (stopping || jobs.empty()) return;
+    // Jobs left behind, after a crash or a clean exit alike: a worker that
+    // exits at once on some job must not be restarted in a tight loop.
     ++consecutive_crashes;
-    log::error("worker", "devtrack-worker (pid {}) {}; {} job(s) kept for the restart", child, last_exit, jobs.size());
-    if (!stopping) schedule_restart();
+    schedule_restart();
+  }
+
+  // Each job that was in flight counts a death; at kMaxDeaths it is the
+  // likely cause (a poison job) and is given up.
+  void count_deaths() {
+    for (auto it = jobs.begin(); it != jobs.end();) {
+      auto next = std::next(it);
+      if (it->second.sent && ++it->second.deaths >= kMaxDeaths)
+        give_up(it, "the worker died " + std::to_string(kMaxDeaths) + " times while handling it (see devtrack logs)");
+      it = next;
+    }
   }
 
   void schedule_restart() {
@@ -226,7 +321,10 @@ void WorkerLink::reload() {
   if (impl_->pipe && impl_->hello) impl_->write(json{{"reload", true}}.dump());
 }
 
-void WorkerLink::done(const std::string& topic, int64_t key) { impl_->jobs.erase({topic, key}); }
+void WorkerLink::done(const std::string& topic, int64_t key) {
+  // A result arrived: this worker stays up and works, the backoff starts over.
+  if (impl_->jobs.erase({topic, key})) impl_->consecutive_crashes = 0;
+}
 
 WorkerLink::Status WorkerLink::status() const {
   return {impl_->pid != 0, impl_->pid, impl_->crashes, impl_->jobs.size(), impl_->last_exit};

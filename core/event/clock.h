@@ -61,6 +61,22 @@ Clock& process_clock();
 inline int64_t to_ms(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-inline TimePoint from_ms(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+// Saturates instead of overflowing the clock's nanoseconds (~year 2262): a
+// deadline past that is "never", not a time in 1677 that fires at once in a
+// loop.
+inline TimePoint from_ms(int64_t ms) {
+  constexpr int64_t kMaxMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(TimePoint::duration::max()).count() - 86'400'000;
+  if (ms > kMaxMs) ms = kMaxMs;
+  if (ms < -kMaxMs) ms = -kMaxMs;
+  return TimePoint(std::chrono::milliseconds(ms));
+}
+// t + d, saturated like from_ms (d may come from a user or a server).
+inline TimePoint add_saturating(TimePoint t, std::chrono::milliseconds d) {
+  int64_t ms = to_ms(t);
+  if (d.count() > 0 && ms > INT64_MAX - d.count()) return from_ms(INT64_MAX);
+  if (d.count() < 0 && ms < INT64_MIN - d.count()) return from_ms(INT64_MIN);
+  return from_ms(ms + d.count());
+}
 
 }  // namespace devtrack

@@ -37,7 +37,12 @@ struct FileWatcher::Impl {
         if (it == by_wd.end()) continue;
         std::string name = e->len ? std::string(e->name) : "";
         Callback cb = it->second.second;  // the callback may unwatch
-        cb(name);
+        try {
+          cb(name);
+        } catch (const std::exception& e) {
+          // The other events and the next read() must still happen.
+          log::error("watch", "handling a change in a watched directory failed: {}", e.what());
+        }
       }
       read();
     });

@@ -12,11 +12,30 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "log/log.h"
 #include "util/error.h"
 
 namespace asio = boost::asio;
 
 namespace devtrack {
+
+namespace {
+
+// Every callback the loop runs passes through here: an exception (a busy or
+// full database, a malformed reply) is logged and the loop goes on. Before
+// this, one escaping io.run() stopped the daemon. Components that must not
+// lose what failed retry it themselves (capture, spool, surfaces).
+void run_guarded(const char* what, const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    log::error("loop", "a {} failed: {}; carrying on", what, e.what());
+  } catch (...) {
+    log::error("loop", "a {} failed with an unknown exception; carrying on", what);
+  }
+}
+
+}  // namespace
 
 // Wall-clock timers use one timerfd on CLOCK_REALTIME with an absolute
 // deadline: unlike a monotonic timer it fires on wake after a suspend, and
@@ -56,7 +75,9 @@ EventLoop::~EventLoop() {
   impl_->io.stop();
 }
 
-void EventLoop::post(std::function<void()> fn) { asio::post(impl_->io, std::move(fn)); }
+void EventLoop::post(std::function<void()> fn) {
+  asio::post(impl_->io, [fn = std::move(fn)] { run_guarded("posted task", fn); });
+}
 
 EventLoop::TimerId EventLoop::call_at(TimePoint when, std::function<void()> fn) {
   TimerId id;
@@ -95,7 +116,7 @@ void EventLoop::fire_due_timers() {
       impl_->by_id.erase(it->second.first);
       impl_->timers.erase(it);
     }
-    fn();
+    run_guarded("timer", fn);
   }
   arm_timer_fd();
 }
@@ -130,14 +151,25 @@ void EventLoop::arm_timer_fd() {
 
 void EventLoop::run_blocking(std::function<void()> work, std::function<void()> done) {
   asio::post(impl_->pool, [this, work = std::move(work), done = std::move(done)]() mutable {
-    work();
+    run_guarded("background task", work);
     post(std::move(done));
   });
 }
 
 void EventLoop::run() {
   impl_->io.restart();
-  impl_->io.run();
+  // The last boundary: a handler of any component that throws is logged and
+  // the loop resumes (asio allows run() again after a handler threw).
+  while (true) {
+    try {
+      impl_->io.run();
+      return;  // stop() was called
+    } catch (const std::exception& e) {
+      log::error("loop", "an event handler failed: {}; carrying on", e.what());
+    } catch (...) {
+      log::error("loop", "an event handler failed with an unknown exception; carrying on");
+    }
+  }
 }
 
 bool EventLoop::run_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
@@ -154,6 +186,15 @@ bool EventLoop::run_until(const std::function<bool()>& pred, std::chrono::millis
 }
 
 void EventLoop::stop() { impl_->io.stop(); }
+
+void EventLoop::run_pending() {
+  impl_->io.restart();
+  try {
+    impl_->io.poll();
+  } catch (const std::exception& e) {
+    log::error("loop", "an event handler failed: {}", e.what());
+  }
+}
 
 void* EventLoop::io_context() { return &impl_->io; }
 

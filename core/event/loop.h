@@ -45,6 +45,9 @@ class EventLoop {
   // short-lived processes. Returns pred().
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
   void stop();  // [any-thread]
+  // [loop thread] Runs the handlers that are ready now, without waiting: at
+  // shutdown, for what plugins published while they were being stopped.
+  void run_pending();
 
   // The underlying asio::io_context, for components that add their own I/O
   // (IPC sockets). Cast with static_cast<boost::asio::io_context*>.

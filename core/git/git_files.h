@@ -36,8 +36,27 @@ std::vector<ReflogEntry> read_head_reflog(const std::string& git_dir);
 // cherry-pick, revert, and the picks of a rebase.
 bool makes_commit(const std::string& action);
 
+// One variable of a git config file: section and key lower-cased, the
+// subsection as written ([remote "origin"] url = ... -> remote, origin, url).
+struct ConfigEntry {
+  std::string section, subsection, key, value;
+};
+// The variables of one config file, in order (quotes, escapes, comments and
+// continued lines as git reads them; include/includeIf are not followed).
+// Missing file: empty.
+std::vector<ConfigEntry> read_config_file(const std::string& path);
+
+// The config file of the repository at (or above) `repo_path`: .git/config,
+// or the shared one of a linked worktree. "" when there is none.
+std::string config_file_of(const std::string& repo_path);
+
+// remote.<remote>.url from the repository's config, rewritten by any
+// url.<base>.insteadOf of it or of the user's and system's config ("" if
+// the remote does not exist). Reads files only: no git process.
+std::string remote_url(const std::string& repo_path, const std::string& remote);
+
 // "owner/name" of the repository's origin remote ("" if none): git@host:o/n.git,
-// https://host/o/n, ssh://git@host:22/o/n.git. Runs `git remote get-url`.
+// https://host/o/n, ssh://git@host:22/o/n.git. Reads the config files.
 std::string remote_slug(const std::string& repo_path);
 
 // The branch HEAD points at ("main"), or "" when detached.

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -50,6 +51,12 @@ bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadli
   }
 }
 
+std::string fmt_mode(unsigned mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode);
+  return buf;
+}
+
 }  // namespace
 
 std::string socket_dir() {
@@ -69,9 +76,25 @@ void check_socket_path(const std::string& path) {
                 " a Unix socket allows: set XDG_RUNTIME_DIR to a shorter directory");
 }
 
+void check_private_dir(const std::string& dir) {
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) throw NotRunning("the daemon is not running (devtrack start)");
+    throw Error("cannot check the socket directory " + dir + ": " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) throw Error("the socket directory " + dir + " is not a directory (a symlink?): remove it");
+  if (st.st_uid != ::getuid())
+    throw Error("the socket directory " + dir + " belongs to uid " + std::to_string(st.st_uid) +
+                ", not to you: remove it or set XDG_RUNTIME_DIR");
+  if (st.st_mode & 077)
+    throw Error("the socket directory " + dir + " is open to other users (mode " +
+                fmt_mode(st.st_mode & 0777) + "): it must be 0700");
+}
+
 std::string call_raw(const std::string& line, std::chrono::milliseconds timeout) {
   std::string path = socket_path();
   check_socket_path(path);
+  check_private_dir(socket_dir());
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) throw Error(std::string("cannot create a socket: ") + std::strerror(errno));
   sockaddr_un addr{};
@@ -82,6 +105,12 @@ std::string call_raw(const std::string& line, std::chrono::milliseconds timeout)
     if (e == ENOENT || e == ECONNREFUSED) throw NotRunning("the daemon is not running (devtrack start)");
     throw Error("cannot reach the daemon at " + path + ": " + std::strerror(e));
   }
+  // Only our own daemon hears what we send (repo paths, session variables).
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != ::getuid())
+    throw Error("the process listening on " + path + " runs as uid " + std::to_string(cred.uid) +
+                ", not as you: not talking to it");
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string out = line + "\n";
   size_t sent = 0;

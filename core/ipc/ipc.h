@@ -22,6 +22,12 @@ std::string socket_path();  // socket_dir()/daemon.sock
 // Throws Error if the path does not fit in sockaddr_un, saying how to fix it.
 void check_socket_path(const std::string& path);
 
+// Throws Error unless dir is a real directory (not a symlink) owned by this
+// user with no group or other permissions. Without XDG_RUNTIME_DIR the
+// socket lives under /tmp, where another user could make the directory
+// first and listen in our place; daemon, CLI and hook all check.
+void check_private_dir(const std::string& dir);
+
 // Nothing listens on the socket: the daemon is not running.
 class NotRunning : public std::runtime_error {
  public:

@@ -31,6 +31,13 @@ class RequestError : public std::runtime_error {
   std::string code_;
 };
 
+// [loop thread] Checks one request line and answers it: the reply line
+// (without its newline) for {"v", "id", "cmd", "args"}, or an error reply
+// for anything malformed. Never throws. The server calls it for every line;
+// the IPC fuzz target calls it directly.
+std::string answer_request(const std::string& line, const std::function<std::string(const Request&)>& handler,
+                           int peer_pid);
+
 class Server {
  public:
   // [loop thread] Returns the result as JSON text, or throws RequestError.

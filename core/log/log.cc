@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "event/clock.h"
@@ -63,6 +64,12 @@ class DatabaseSink : public spdlog::sinks::base_sink<std::mutex> {
     r.message = std::string(msg.payload.data(), msg.payload.size());
     {
       std::lock_guard lock(queue_mu_);
+      // While the database refuses rows (full, busy), lines wait here; past
+      // a bound they go (stderr has them) rather than grow the daemon.
+      if (queue_.size() >= kMaxQueued) {
+        queue_.erase(queue_.begin(), queue_.begin() + kMaxQueued / 2);
+        dropped_ += kMaxQueued / 2;
+      }
       queue_.push_back(std::move(r));
     }
     cv_.notify_one();
@@ -79,8 +86,10 @@ class DatabaseSink : public spdlog::sinks::base_sink<std::mutex> {
       if (!stopping_) cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; });
       std::vector<LogRecord> batch;
       batch.swap(queue_);
+      size_t dropped = std::exchange(dropped_, 0);
       bool stop = stopping_;
       lock.unlock();
+      if (dropped) fmt::print(stderr, "devtrack: {} log lines were not kept in the database\n", dropped);
       if (!batch.empty()) {
         try {
           if (!store) store = std::make_unique<Store>(db_path_);
@@ -100,6 +109,8 @@ class DatabaseSink : public spdlog::sinks::base_sink<std::mutex> {
   std::mutex queue_mu_;
   std::condition_variable cv_;
   std::vector<LogRecord> queue_;
+  static constexpr size_t kMaxQueued = 10000;
+  size_t dropped_ = 0;  // guarded by queue_mu_
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -214,7 +214,8 @@ void PluginHost::stop_instance(Instance& inst) {
   inst.self = nullptr;
 }
 
-void PluginHost::stop(const std::string& id) {
+void PluginHost::stop(const std::string& id_ref) {
+  std::string id = id_ref;  // a copy: the caller may pass a reference into the map we erase from
   auto it = instances_.find(id);
   if (it == instances_.end()) return;
   stop_instance(*it->second);
@@ -223,7 +224,10 @@ void PluginHost::stop(const std::string& id) {
 }
 
 void PluginHost::stop_all() {
-  while (!instances_.empty()) stop(instances_.begin()->first);
+  while (!instances_.empty()) {
+    std::string id = instances_.begin()->first;
+    stop(id);
+  }
 }
 
 PluginHost::Interface PluginHost::interface(const std::string& id, const char* interface_id) const {

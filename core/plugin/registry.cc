@@ -2,6 +2,7 @@
 
 #include <devtrack/plugin.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -89,6 +90,23 @@ void write_cache(const std::vector<PluginInfo>& plugins) {
   paths::write_file_atomic(registry_cache_path(), j.dump(1) + "\n");
 }
 
+// A plugin runs with all of the user's rights, so the file and its folder
+// must not be replaceable by anyone else: owned by the user or root, not
+// writable by other users (nor by a group other than the user's own).
+std::string unsafe_reason(const std::string& path, const struct stat& st) {
+  if (st.st_uid != ::getuid() && st.st_uid != 0)
+    return path + " belongs to uid " + std::to_string(st.st_uid) + ", not to you or root";
+  if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != ::getgid()))
+    return path + " is writable by other users (chmod go-w it)";
+  return "";
+}
+
+std::string unsafe_dir_reason(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return "";
+  return unsafe_reason(dir, st);
+}
+
 bool same_file(const PluginInfo& a, const PluginInfo& b) {
   return a.path == b.path && a.size == b.size && a.mtime_ns == b.mtime_ns;
 }
@@ -101,6 +119,7 @@ std::vector<PluginInfo> find_plugin_files() {
   std::vector<PluginInfo> files;
   for (const auto& dir : paths::plugin_search_path()) {
     std::error_code ec;
+    std::string dir_unsafe = unsafe_dir_reason(dir.path);
     std::vector<std::string> names;
     for (fs::directory_iterator it(dir.path, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->path().extension() == ".so") names.push_back(it->path().string());
@@ -114,6 +133,11 @@ std::vector<PluginInfo> find_plugin_files() {
       p.source = dir.source;
       p.size = static_cast<uint64_t>(st.st_size);
       p.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+      std::string unsafe = dir_unsafe.empty() ? unsafe_reason(name, st) : dir_unsafe;
+      if (!unsafe.empty()) {  // never loaded, not even to read its descriptor
+        p.refused = true;
+        p.error = "not loaded: " + unsafe;
+      }
       files.push_back(std::move(p));
     }
   }
@@ -124,6 +148,10 @@ std::vector<PluginInfo> scan_plugins(bool force) {
   auto cached = force ? std::map<std::string, PluginInfo>{} : read_cache();
   std::vector<PluginInfo> plugins;
   for (auto& file : find_plugin_files()) {
+    if (file.refused) {  // unsafe to load
+      plugins.push_back(std::move(file));
+      continue;
+    }
     auto it = cached.find(file.path);
     if (it != cached.end() && same_file(it->second, file)) {
       PluginInfo p = it->second;
@@ -144,10 +172,12 @@ std::vector<PluginInfo> load_registry() {
   auto files = find_plugin_files();
   auto cached = read_cache();
   bool fresh = std::all_of(files.begin(), files.end(), [&](const PluginInfo& f) {
+    if (f.refused) return true;
     auto it = cached.find(f.path);
     return it != cached.end() && same_file(it->second, f);
   });
-  if (!fresh || cached.size() != files.size()) {
+  size_t loadable = std::count_if(files.begin(), files.end(), [](const PluginInfo& f) { return !f.refused; });
+  if (!fresh || cached.size() != loadable) {
     std::string worker = paths::helper("devtrack-worker");
     std::string error;
     int rc = run_program({worker, "--scan", "--quiet"}, &error);
@@ -158,6 +188,10 @@ std::vector<PluginInfo> load_registry() {
   }
   std::vector<PluginInfo> plugins;
   for (auto& f : files) {
+    if (f.refused) {  // unsafe to load: whatever the cache says
+      plugins.push_back(std::move(f));
+      continue;
+    }
     auto it = cached.find(f.path);
     if (it == cached.end()) {
       // Appeared between the scan and now: list it, unscanned.

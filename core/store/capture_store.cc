@@ -174,4 +174,15 @@ std::vector<TriggerRow> triggers_without_details(Store& store, int limit) {
   return rows;
 }
 
+std::vector<TriggerRow> triggers_without_prompt(Store& store, int64_t since_ms, int limit) {
+  SQLite::Statement q(store.db(), std::string(kTriggerColumns) +
+                                      " WHERE kind = 'commit' AND prompt_id IS NULL AND at_ms >= ? "
+                                      "ORDER BY id LIMIT ?");
+  q.bind(1, since_ms);
+  q.bind(2, limit);
+  std::vector<TriggerRow> rows;
+  while (q.executeStep()) rows.push_back(trigger_from(q));
+  return rows;
+}
+
 }  // namespace devtrack

@@ -66,5 +66,9 @@ struct PromptCommit {
 std::vector<PromptCommit> prompt_commits(Store& store, int64_t prompt_id);
 // Commit triggers whose details the worker has not filled in yet.
 std::vector<TriggerRow> triggers_without_details(Store& store, int limit);
+// Commit triggers since `since_ms` that no prompt asks about: stored just
+// before the daemon died, before its trigger.commit event was handled.
+// Oldest first.
+std::vector<TriggerRow> triggers_without_prompt(Store& store, int64_t since_ms, int limit);
 
 }  // namespace devtrack

@@ -1,6 +1,13 @@
 #include "store/outbox_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "store/store.h"
 
@@ -224,5 +231,117 @@ int make_all_due(Store& store, int64_t now_ms) {
   q.bind(2, static_cast<int64_t>(now_ms));
   return q.exec();
 }
+
+namespace {
+
+// The state letter and start time (clock ticks after boot) of a process,
+// from /proc/PID/stat; false if there is no such process.
+bool process_stat(long pid, char* state, std::string* start) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  size_t end = line.rfind(')');  // the command name may hold spaces and parentheses
+  if (end == std::string::npos) return false;
+  std::istringstream fields(line.substr(end + 1));
+  std::string field;
+  // Fields after the name: 3 is the state, 22 the start time.
+  for (int n = 3; n <= 22 && fields >> field; ++n) {
+    if (n == 3) *state = field.empty() ? '?' : field[0];
+    if (n == 22) *start = field;
+  }
+  return !start->empty();
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string lease_holder_self() {
+  static const std::string self = [] {
+    char state = '?';
+    std::string start;
+    process_stat(::getpid(), &state, &start);
+    return std::to_string(::getpid()) + ":" + start;
+  }();
+  return self;
+}
+
+bool lease_holder_alive(const std::string& holder) {
+  size_t colon = holder.find(':');
+  if (colon == std::string::npos) return false;
+  char state = '?';
+  std::string start;
+  if (!process_stat(std::atol(holder.c_str()), &state, &start)) return false;
+  // A zombie (killed, not yet reaped) sends nothing any more.
+  return state != 'Z' && state != 'X' && start == holder.substr(colon + 1);
+}
+
+LeaseTry try_lease(Store& store, int64_t id, const std::string& holder, int64_t now_ms, int64_t until_ms) {
+  SQLite::Statement read(store.db(), "SELECT state, ifnull(lease_owner, ''), lease_until_ms FROM updates WHERE id = ?");
+  read.bind(1, static_cast<int64_t>(id));
+  if (!read.executeStep() || read.getColumn(0).getString() != "sending") return {};
+  std::string owner = read.getColumn(1).getString();
+  int64_t owner_until = read.getColumn(2).getInt64();
+  read.reset();  // ends the read transaction: WAL cannot upgrade it to a write
+  bool free = owner.empty() || owner == holder || owner_until <= now_ms || !lease_holder_alive(owner);
+  if (!free) return {LeaseTry::kBusy, owner, owner_until};
+  // Compare and set: only if nobody changed the lease since it was read.
+  SQLite::Statement take(store.db(),
+                         "UPDATE updates SET lease_owner = ?, lease_until_ms = ? WHERE id = ? AND state = 'sending' "
+                         "AND ifnull(lease_owner, '') = ? AND lease_until_ms = ?");
+  take.bind(1, holder);
+  take.bind(2, static_cast<int64_t>(until_ms));
+  take.bind(3, static_cast<int64_t>(id));
+  take.bind(4, owner);
+  take.bind(5, static_cast<int64_t>(owner_until));
+  if (take.exec() != 1) return try_lease(store, id, holder, now_ms, until_ms);  // lost a race: look again
+  return {LeaseTry::kTaken, owner == holder ? "" : owner, until_ms};
+}
+
+bool renew_lease(Store& store, int64_t id, const std::string& holder, int64_t until_ms) {
+  SQLite::Statement q(store.db(), "UPDATE updates SET lease_until_ms = ? WHERE id = ? AND lease_owner = ?");
+  q.bind(1, static_cast<int64_t>(until_ms));
+  q.bind(2, static_cast<int64_t>(id));
+  q.bind(3, holder);
+  return q.exec() == 1;
+}
+
+void release_lease(Store& store, int64_t id, const std::string& holder) {
+  SQLite::Statement q(store.db(), "UPDATE updates SET lease_until_ms = 0 WHERE id = ? AND lease_owner = ?");
+  q.bind(1, static_cast<int64_t>(id));
+  q.bind(2, holder);
+  q.exec();
+}
+
+SendLease::SendLease(Store& store, int64_t id, int64_t lease_ms)
+    : store_(store), id_(id), lease_ms_(lease_ms), self_(lease_holder_self()) {
+  // A live holder gives its lease up when its request is done, or it runs
+  // out: wait for either (polling: the holder is another process), for at
+  // most one lease length plus the one it may have renewed.
+  int64_t deadline = wall_ms() + 2 * lease_ms_;
+  while (true) {
+    int64_t now = wall_ms();
+    LeaseTry t = try_lease(store_, id_, self_, now, now + lease_ms_);
+    outcome_ = t.outcome;
+    if (t.outcome == LeaseTry::kTaken) previous_ = t.holder;
+    busy_until_ = t.outcome == LeaseTry::kBusy ? t.until_ms : 0;
+    if (t.outcome != LeaseTry::kBusy || now >= deadline) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+SendLease::~SendLease() {
+  if (!held()) return;
+  try {
+    release_lease(store_, id_, self_);
+  } catch (const std::exception&) {
+    // It expires by itself.
+  }
+}
+
+bool SendLease::renew() { return held() && renew_lease(store_, id_, self_, wall_ms() + lease_ms_); }
 
 }  // namespace devtrack

@@ -70,4 +70,61 @@ int requeue_interrupted(Store& store, int64_t now_ms);
 // Everything queued becomes due now (devtrack sync).
 int make_all_due(Store& store, int64_t now_ms);
 
+// The lease a worker holds on a `sending` row while it may be posting it
+// (DESIGN.md "Posting model"). A worker whose daemon was killed lives on
+// with its request in flight; the next daemon's worker must not look for
+// that post with find() before it has landed. So the one who sends holds a
+// lease longer than the HTTP timeout, and another worker waits until it is
+// released, has expired, or its holder is gone, then looks first.
+// Times are wall-clock ms (the HTTP timeout is real time, whatever clock
+// the daemon keeps); a holder is "pid:start time" of its process, so a
+// reused pid is not taken for the holder.
+std::string lease_holder_self();
+bool lease_holder_alive(const std::string& holder);
+
+struct LeaseTry {
+  enum Outcome { kTaken, kBusy, kStale } outcome = kStale;
+  std::string holder;    // kBusy: who holds it; kTaken: the last holder if another process ("" if none)
+  int64_t until_ms = 0;  // kBusy: until when
+};
+// One compare-and-set UPDATE: takes the lease on row `id` if it is
+// `sending` and its lease is free (never held, released, expired at
+// `now_ms`, or its holder is gone). kStale: the row is not `sending` (a job
+// of a daemon that died, done since by the next one).
+LeaseTry try_lease(Store& store, int64_t id, const std::string& holder, int64_t now_ms, int64_t until_ms);
+// Extends a lease this holder still has; false if another took it over.
+bool renew_lease(Store& store, int64_t id, const std::string& holder, int64_t until_ms);
+// Ends the lease now (the holder stays recorded: the next one looks first).
+void release_lease(Store& store, int64_t id, const std::string& holder);
+
+// A worker's lease on one row for the time of one delivery: waits out
+// another live holder (at most one lease length), renews before the
+// post, and releases when destroyed.
+class SendLease {
+ public:
+  SendLease(Store& store, int64_t id, int64_t lease_ms);
+  ~SendLease();
+  SendLease(const SendLease&) = delete;
+  SendLease& operator=(const SendLease&) = delete;
+
+  bool held() const { return outcome_ == LeaseTry::kTaken; }
+  bool stale() const { return outcome_ == LeaseTry::kStale; }
+  // Another process held the row before: its attempt may have gone out.
+  bool had_other_holder() const { return held() && !previous_.empty(); }
+  // Not held: when the other holder's lease ends (wall-clock ms).
+  int64_t busy_until_ms() const { return busy_until_; }
+  // Before the request that must not be doubled: false if the lease ran
+  // out and another worker took the row meanwhile.
+  bool renew();
+
+ private:
+  Store& store_;
+  int64_t id_;
+  int64_t lease_ms_;
+  std::string self_;
+  LeaseTry::Outcome outcome_ = LeaseTry::kStale;
+  std::string previous_;
+  int64_t busy_until_ = 0;
+};
+
 }  // namespace devtrack

@@ -122,6 +122,14 @@ CREATE INDEX responses_prompt ON responses (prompt_id);
     R"sql(
 CREATE INDEX updates_response ON updates (response_id);
 )sql",
+    // 5 -> 6: the lease a worker holds on a `sending` row while it may be
+    // posting it (DESIGN.md "Posting model"): who holds it ("pid:start
+    // time" of the worker process) and until when (wall-clock ms; 0 =
+    // released). Another worker waits it out before calling find().
+    R"sql(
+ALTER TABLE updates ADD COLUMN lease_owner TEXT;
+ALTER TABLE updates ADD COLUMN lease_until_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatest);
@@ -132,8 +140,12 @@ int version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").
 
 void migrate(SQLite::Database& db, int target) {
   if (target > kLatest) target = kLatest;
-  // BEGIN IMMEDIATE takes the write lock before reading the version, so two
-  // processes opening a fresh database cannot both migrate it.
+  // Current already (every open but the first): no write lock at all, so a
+  // command does not wait on another process's write transaction just to
+  // open the database.
+  if (int v = version(db); v >= target && v <= kLatest) return;
+  // BEGIN IMMEDIATE takes the write lock before reading the version again,
+  // so two processes opening a fresh database cannot both migrate it.
   while (true) {
     db.exec("BEGIN IMMEDIATE");
     try {

@@ -2,8 +2,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <filesystem>
 
+#include "store/fault_vfs.h"
 #include "store/schema.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -15,6 +17,7 @@ namespace {
 std::unique_ptr<SQLite::Database> open_database(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) paths::ensure_private_dir(parent.string());
+  install_fault_vfs();  // test builds only, and only when DEVTRACK_FAULTS names SQLite
   try {
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db->setBusyTimeout(10000);
@@ -48,6 +51,8 @@ int level_number(const std::string& level) {
 Store::Store(const std::string& path) : path_(path), db_(open_database(path)) {
   schema::migrate(*db_);
 }
+
+void Store::set_busy_timeout(std::chrono::milliseconds timeout) { db_->setBusyTimeout(static_cast<int>(timeout.count())); }
 
 Store::~Store() = default;
 

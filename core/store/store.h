@@ -3,6 +3,7 @@
 // timeout). Everything DevTrack captures lives here.
 #pragma once
 
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -47,12 +48,25 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   SQLite::Database& db() { return *db_; }
+  // How long a statement waits for another process's write lock (10 s by
+  // default). The daemon waits less: its loop must keep answering.
+  void set_busy_timeout(std::chrono::milliseconds timeout);
   const std::string& path() const { return path_; }
 
   // Plugin-scoped key/value store (the dt_host kv service).
   std::optional<std::string> kv_get(const std::string& plugin, const std::string& key);
   void kv_set(const std::string& plugin, const std::string& key, const std::string& value);
   void kv_erase(const std::string& plugin, const std::string& key);
+  // A kv value that is a whole number; nullopt if absent or not a number
+  // (a damaged value must not stop the daemon from starting).
+  std::optional<int64_t> kv_get_int(const std::string& plugin, const std::string& key) {
+    auto text = kv_get(plugin, key);
+    if (!text || text->empty()) return std::nullopt;
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
+    return value;
+  }
 
   // The offline cache (resolved tickets, assigned lists) with an expiry.
   std::optional<std::string> cache_get(const std::string& plugin, const std::string& key, int64_t now_ms);

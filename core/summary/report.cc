@@ -45,24 +45,26 @@ std::string report_json(Store& store, const Config& config, const std::string& f
   std::map<std::string, std::pair<int64_t, int>> rows;           // key -> minutes, answers
   std::map<std::string, std::map<std::string, int64_t>> matrix;  // project -> day -> minutes
   int64_t total = 0;
+  AnswerProjects projects(store, config, first.start_ms, last.end_ms);
   for (const auto& r : final_responses(store, first.start_ms, last.end_ms)) {
     if (r.state != "answered") continue;
     json parsed = json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
     if (!parsed.is_object()) continue;
+    json tickets = kept_tickets(parsed);
+    if (tickets.empty()) continue;  // deleted in the summary: not worked time either
     int64_t minutes = parsed.contains("duration_minutes") && parsed["duration_minutes"].is_number()
                           ? parsed["duration_minutes"].get<int64_t>()
                           : 0;
     std::string day = local_date(r.at_ms, config.settings.timezone);
-    std::string project = parsed.contains("project") && parsed["project"].is_string()
-                              ? parsed["project"].get<std::string>()
-                              : "(no project)";
+    std::string project = projects.of(r.id, parsed);
+    if (project.empty()) project = "(no project)";
     total += minutes;
     matrix[project][day] += minutes;
     std::vector<std::string> keys;
     if (by == "day") keys.push_back(day);
     else if (by == "project") keys.push_back(project);
     else {
-      for (const auto& t : parsed.value("tickets", json::array()))
+      for (const auto& t : tickets)
         if (auto text = ticket_text(t); !text.empty()) keys.push_back(text);
       if (keys.empty()) keys.push_back("(no ticket)");
     }

@@ -1,7 +1,9 @@
 #include "summary/summary.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <date/tz.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
@@ -78,7 +80,104 @@ json& find_or_add(json& array, const char* key, const json& value, const json& f
   return array.back();
 }
 
+// As the rules parser matches a project's repositories (plugins/rules):
+// its github owner/name, a repos entry, or a path ending in a configured
+// one (~/src/x for /home/me/src/x).
+bool project_has_repo(const Project& p, const std::string& repo) {
+  if (repo.empty()) return false;
+  if (p.github == repo) return true;
+  for (const auto& r : p.repos) {
+    if (r == repo) return true;
+    std::string tail = r.rfind("~/", 0) == 0 ? r.substr(1) : r;
+    if (!tail.empty() && tail[0] == '/' && repo.size() >= tail.size() &&
+        repo.compare(repo.size() - tail.size(), tail.size(), tail) == 0)
+      return true;
+  }
+  return false;
+}
+
+// The bullet of an answer accepted with Enter: what was accepted (the
+// ticket, its title when known, the commits), so it is neither an empty
+// line nor taken for a deletion when the copy comes back.
+std::string accepted_line(const json& ticket_entry, const json& commits) {
+  std::string line = "Accepted";
+  if (ticket_entry["text"].is_string()) {
+    line += " " + ticket_entry["text"].get<std::string>();
+    if (ticket_entry["title"].is_string() && !ticket_entry["title"].get<std::string>().empty())
+      line += " · " + ticket_entry["title"].get<std::string>();
+  }
+  std::string subjects = accepted_text(commits);
+  return subjects.empty() ? line : line + ": " + subjects;
+}
+
+// The repositories each answer given in [from_ms, to_ms) was asked about:
+// its prompt's path and its commits' owner/name, in one query for the range.
+std::map<int64_t, std::vector<std::string>> answer_repos(Store& store, int64_t from_ms, int64_t to_ms) {
+  // A damaged details value must not fail the summary: json_valid first.
+  SQLite::Statement q(store.db(),
+                      "SELECT r.id, p.repo, CASE WHEN json_valid(t.details) THEN json_extract(t.details, '$.slug') END "
+                      "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
+                      "LEFT JOIN triggers t ON t.prompt_id = r.prompt_id "
+                      "WHERE r.at_ms >= ? AND r.at_ms < ? AND r.state = 'answered'");
+  q.bind(1, static_cast<int64_t>(from_ms));
+  q.bind(2, static_cast<int64_t>(to_ms));
+  std::map<int64_t, std::vector<std::string>> out;
+  while (q.executeStep()) {
+    auto& repos = out[q.getColumn(0).getInt64()];
+    for (int column : {1, 2}) {
+      if (q.getColumn(column).isNull()) continue;
+      std::string repo = q.getColumn(column).getString();
+      if (!repo.empty() && std::find(repos.begin(), repos.end(), repo) == repos.end()) repos.push_back(repo);
+    }
+  }
+  return out;
+}
+
+bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+
 }  // namespace
+
+json kept_tickets(const json& parsed) {
+  json tickets = parsed.is_object() ? parsed.value("tickets", json::array()) : json::array();
+  if (!tickets.is_array()) tickets = json::array();
+  if (tickets.empty()) tickets.push_back(nullptr);
+  if (!parsed.is_object() || !parsed.contains("summary_removed") || !parsed["summary_removed"].is_array())
+    return tickets;
+  const json& removed = parsed["summary_removed"];
+  json kept = json::array();
+  for (const auto& t : tickets)
+    if (std::find(removed.begin(), removed.end(), t) == removed.end()) kept.push_back(t);
+  return kept;
+}
+
+std::string accepted_text(const json& commits) {
+  std::vector<std::string> parts;
+  if (commits.is_array())
+    for (const auto& c : commits) {
+      std::string id = c.value("commit", "").substr(0, 7), subject = c.value("summary", "");
+      std::string part = subject.empty() ? id : id + " " + subject;
+      if (!part.empty()) parts.push_back(part);
+    }
+  return join(parts, "; ");
+}
+
+std::string AnswerProjects::of(int64_t response_id, const json& parsed) {
+  if (parsed.contains("project") && parsed["project"].is_string()) return parsed["project"];
+  if (!read_) {
+    repos_ = answer_repos(store_, from_ms_, to_ms_);
+    read_ = true;
+  }
+  auto it = repos_.find(response_id);
+  if (it == repos_.end()) return "";
+  std::string found;
+  for (const auto& p : config_.projects) {
+    if (std::none_of(it->second.begin(), it->second.end(), [&](const std::string& r) { return project_has_repo(p, r); }))
+      continue;
+    if (!found.empty()) return "";  // several claim it: as open as the parse left it
+    found = p.id;
+  }
+  return found;
+}
 
 LocalDay local_day(const std::string& spec, const std::string& timezone, int64_t now_ms) {
   using namespace std::chrono;
@@ -120,6 +219,8 @@ std::string day_summary_json(Store& store, const Config& config, const LocalDay&
               {"projects", json::array()},
               {"unanswered", json::array()}};
   int64_t total = 0;
+  AnswerProjects projects(store, config, day.start_ms, day.end_ms);
+  out["removed"] = json::array();
   for (const auto& r : final_responses(store, day.start_ms, day.end_ms)) {
     json commits = prompt_commits_json(store, r.prompt_id);
     out["commits"] = out["commits"].get<int>() + static_cast<int>(commits.size());
@@ -138,16 +239,23 @@ std::string day_summary_json(Store& store, const Config& config, const LocalDay&
     }
     json parsed = json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
     if (!parsed.is_object()) parsed = json::object();
+    json tickets = kept_tickets(parsed);
+    if (tickets.empty()) {  // deleted in an earlier edit: not counted, not offered again
+      out["removed"].push_back({{"response_id", r.id},
+                                {"prompt_id", r.prompt_id},
+                                {"time", local_hhmm(zone, r.at_ms)},
+                                {"typed", r.raw_text}});
+      continue;
+    }
     json minutes = parsed.value("duration_minutes", json(nullptr));
     if (minutes.is_number()) total += minutes.get<int64_t>();
     out["answers"] = out["answers"].get<int>() + 1;
-    json project_id = parsed.value("project", json(nullptr));
+    std::string project_name = projects.of(r.id, parsed);
+    json project_id = project_name.empty() ? json(nullptr) : json(project_name);
     json& project = find_or_add(out["projects"], "project", project_id,
                                 {{"project", project_id}, {"minutes", 0}, {"tickets", json::array()}});
     if (minutes.is_number()) project["minutes"] = project["minutes"].get<int64_t>() + minutes.get<int64_t>();
     auto rows = updates_of_response(store, r.id);
-    json tickets = parsed.value("tickets", json::array());
-    if (tickets.empty()) tickets.push_back(nullptr);
     for (const auto& ticket : tickets) {
       json& t = find_or_add(project["tickets"], "ticket", ticket,
                             {{"ticket", ticket},
@@ -162,11 +270,14 @@ std::string day_summary_json(Store& store, const Config& config, const LocalDay&
       for (const auto& u : rows)
         if (json::parse(u.target, nullptr, false) == ticket)
           updates.push_back({{"id", u.id}, {"kind", u.kind}, {"state", u.state}, {"plugin", u.target_plugin}});
+      std::string text = ticket.is_null() ? r.raw_text : update_text(rows, ticket, r.raw_text);
+      bool accepted = blank(text);  // Enter on the suggestion: nothing typed, nothing edited since
       t["answers"].push_back({{"response_id", r.id},
                               {"prompt_id", r.prompt_id},
                               {"time", local_hhmm(zone, r.at_ms)},
-                              {"text", ticket.is_null() ? r.raw_text : update_text(rows, ticket, r.raw_text)},
+                              {"text", accepted ? accepted_line(t, commits) : text},
                               {"typed", r.raw_text},
+                              {"accepted", accepted},
                               {"minutes", minutes},
                               {"status", parsed.value("status", json(nullptr))},
                               {"commits", commits},
@@ -211,6 +322,8 @@ std::string summary_markdown(const std::string& summary_json) {
   std::string md = "# Summary of " + s["date"].get<std::string>() + "\n\n";
   md += "**Total:** " + minutes_text(s["total_minutes"]) + " · " + std::to_string(s["answers"].get<int>()) +
         " answer(s) · " + std::to_string(s["commits"].get<int>()) + " commit(s)\n";
+  if (s.contains("removed") && !s["removed"].empty())  // said, so the total is not a surprise
+    md += "\n" + std::to_string(s["removed"].size()) + " answer(s) deleted in an earlier edit are not counted.\n";
   if (s["projects"].empty() && s["unanswered"].empty()) md += "\nNothing was recorded this day.\n";
   for (const auto& p : s["projects"]) {
     md += "\n## " + project_heading(p) + "\n";

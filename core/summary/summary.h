@@ -6,7 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 namespace devtrack {
 
@@ -31,5 +34,38 @@ std::string summary_html(const std::string& summary_json);
 
 // "2 h 30 min", "45 min".
 std::string minutes_text(int64_t minutes);
+
+// An answer's project as the summary and the report count it: the one its
+// parse found, else the one project whose `repos` (or `github`) hold the
+// prompt's repository — its path or its commits' owner/name — matched as
+// the rules parser matches them (none when several do). So both agree with
+// what the prompt showed, also for an answer parsed without the commit's
+// remote. The repositories of the range's answers are read in one query,
+// the first time an answer's parse names no project.
+class AnswerProjects {
+ public:
+  AnswerProjects(Store& store, const Config& config, int64_t from_ms, int64_t to_ms)
+      : store_(store), config_(config), from_ms_(from_ms), to_ms_(to_ms) {}
+  // "" for none.
+  std::string of(int64_t response_id, const nlohmann::json& parsed);
+
+ private:
+  Store& store_;
+  const Config& config_;
+  int64_t from_ms_, to_ms_;
+  bool read_ = false;
+  std::map<int64_t, std::vector<std::string>> repos_;  // response id -> paths and owner/names
+};
+
+// The tickets an answer still counts for: its parsed tickets ([null] when
+// it names none) less those it was deleted under in a summary edit (the
+// parse's "summary_removed", written by apply_summary_edits). Empty: the
+// answer was deleted and counts nowhere, in the summary or the report.
+nlohmann::json kept_tickets(const nlohmann::json& parsed);
+
+// What an answer accepted with Enter (no text) says: its commits' short ids
+// and subjects, "abc1234 Fix the widget; def5678 Tidy up" ("" without
+// commits). `commits` is the summary's [{"commit", "summary"}].
+std::string accepted_text(const nlohmann::json& commits);
 
 }  // namespace devtrack

@@ -2,13 +2,15 @@
 
 #include <SQLiteCpp/Transaction.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <cstring>
 #include <set>
 
 #include "outbox/outbox.h"
 #include "store/outbox_store.h"
+#include "store/prompt_store.h"
 #include "store/store.h"
 #include "summary/summary.h"
 #include "util/strings.h"
@@ -38,12 +40,81 @@ std::string where(int line) { return "line " + std::to_string(line) + ": "; }
 
 std::string ticket_name(const json& t) { return t.is_null() ? "no ticket" : ticket_text(t); }
 
+// The markers are matched by hand, not with std::regex: libstdc++'s regex
+// recurses once per character and overflowed the stack on a 30 K line.
+
+// Digits at s[at...] up to `end`; the number, or -1.
+int64_t number_at(const std::string& s, size_t at, size_t end) {
+  if (at >= end || end - at > 18) return -1;
+  int64_t n = 0;
+  for (size_t i = at; i < end; ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    n = n * 10 + (s[i] - '0');
+  }
+  return n;
+}
+
+// "- TEXT <!-- answer N -->" (trailing blanks allowed): TEXT and N.
+bool match_answer(const std::string& line, std::string* text, int64_t* id) {
+  static const std::string open = "<!-- answer ", close = " -->";
+  std::string t = line.substr(0, line.find_last_not_of(" \t\r") + 1);
+  if (t.rfind("- ", 0) != 0 || t.size() < close.size() || t.compare(t.size() - close.size(), close.size(), close) != 0)
+    return false;
+  size_t at = t.rfind(open);
+  if (at == std::string::npos || at < 2) return false;
+  *id = number_at(t, at + open.size(), t.size() - close.size());
+  if (*id < 0) return false;
+  *text = trim(t.substr(2, at - 2));
+  return true;
+}
+
+// "<!-- prompt N -->" anywhere in the line: N.
+bool find_prompt_marker(const std::string& line, int64_t* id) {
+  static const std::string open = "<!-- prompt ";
+  for (size_t at = line.find(open); at != std::string::npos; at = line.find(open, at + 1)) {
+    size_t end = line.find(" -->", at + open.size());
+    if (end == std::string::npos) return false;
+    *id = number_at(line, at + open.size(), end);
+    if (*id >= 0) return true;
+  }
+  return false;
+}
+
+// A line that is only "<!-- devtrack ticket JSON -->": JSON.
+bool match_ticket_marker(const std::string& line, std::string* ticket) {
+  static const std::string open = "<!-- devtrack ticket ", close = " -->";
+  std::string t = trim(line);
+  if (t.rfind(open, 0) != 0 || t.size() < open.size() + close.size() ||
+      t.compare(t.size() - close.size(), close.size(), close) != 0)
+    return false;
+  *ticket = t.substr(open.size(), t.size() - open.size() - close.size());
+  return true;
+}
+
+// The line without its markers (and the blanks before each).
+std::string without_markers(const std::string& line) {
+  static const char* const kinds[] = {"devtrack ticket ", "answer ", "prompt "};
+  std::string out;
+  size_t from = 0;
+  for (size_t at = line.find("<!-- "); at != std::string::npos; at = line.find("<!-- ", at + 1)) {
+    size_t kind = at + 5, name = 0;
+    for (const char* k : kinds)
+      if (line.compare(kind, std::strlen(k), k) == 0) name = std::strlen(k);
+    size_t end = line.find('>', kind);  // the marker's text holds no '>'
+    if (!name || end == std::string::npos || end < kind + name + 2 || line.compare(end - 2, 3, "-->") != 0) continue;
+    size_t keep = at;  // the blanks just before the marker go with it
+    while (keep > from && (line[keep - 1] == ' ' || line[keep - 1] == '\t' || line[keep - 1] == '\r')) --keep;
+    out += line.substr(from, keep - from);
+    from = end + 1;
+    at = end;
+  }
+  out += line.substr(from);
+  return out;
+}
+
 }  // namespace
 
 SummaryEdits map_summary_edits(const std::string& summary_json, const std::string& edited) {
-  static const std::regex answer_re(R"(^- (.*?)\s*<!-- answer (\d+) -->\s*$)");
-  static const std::regex prompt_re(R"(<!-- prompt (\d+) -->)");
-  static const std::regex ticket_re(R"(^\s*<!-- devtrack ticket (.*) -->\s*$)");
   json summary = json::parse(summary_json);
   std::set<std::string> known_lines;
   for (const auto& l : split(summary_markdown(summary_json), '\n')) known_lines.insert(trim(l));
@@ -55,19 +126,20 @@ SummaryEdits map_summary_edits(const std::string& summary_json, const std::strin
   bool in_ticket = false;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];
-    std::smatch m;
     if (line.rfind("#", 0) == 0) {
       in_ticket = false;
       continue;
     }
-    if (std::regex_match(line, m, ticket_re)) {
-      ticket = json::parse(m[1].str(), nullptr, false);
+    std::string ticket_text_json, answer_text;
+    int64_t marker_id = 0;
+    if (match_ticket_marker(line, &ticket_text_json)) {
+      ticket = json::parse(ticket_text_json, nullptr, false);
       in_ticket = !ticket.is_discarded();
       if (!in_ticket) out.unmapped.push_back(where(i + 1) + "a ticket marker that is not valid: " + line);
       continue;
     }
-    bool is_answer = std::regex_match(line, m, answer_re);
-    bool is_prompt = !is_answer && std::regex_search(line, m, prompt_re);
+    bool is_answer = match_answer(line, &answer_text, &marker_id);
+    bool is_prompt = !is_answer && find_prompt_marker(line, &marker_id);
     if (!is_answer && !is_prompt) {
       std::string t = trim(line);
       if (!t.empty() && !known_lines.count(t))
@@ -76,10 +148,10 @@ SummaryEdits map_summary_edits(const std::string& summary_json, const std::strin
     }
     Item item;
     item.line = static_cast<int>(i + 1);
-    item.id = std::stoll(is_answer ? m[2].str() : m[1].str());
+    item.id = marker_id;
     item.ticket = ticket;
     item.in_ticket = in_ticket;
-    if (is_answer) item.text = trim(m[1].str());
+    if (is_answer) item.text = answer_text;
     // Continuation lines are indented; commit lines are information only.
     bool answer_started = is_answer;
     while (i + 1 < lines.size() && !lines[i + 1].empty() && (lines[i + 1][0] == ' ' || lines[i + 1][0] == '\t')) {
@@ -153,16 +225,37 @@ SummaryEdits map_summary_edits(const std::string& summary_json, const std::strin
 }
 
 std::string strip_summary_markers(const std::string& markdown) {
-  static const std::regex marker(R"(\s*<!-- (devtrack ticket|answer|prompt) [^>]*-->)");
   std::string out;
   for (const auto& line : split(markdown, '\n')) {
-    std::string l = std::regex_replace(line, marker, "");
+    std::string l = without_markers(line);
     if (trim(l) == "Answer:" || (l.empty() && !line.empty())) continue;
     out += l + "\n";
   }
   while (out.size() > 1 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') out.pop_back();
   return out;
 }
+
+namespace {
+
+// A deletion is kept in the answer's parse ("summary_removed": the tickets
+// it was deleted under), so the next summary and the report leave it out
+// whether or not it had updates to drop (an answer without a ticket has
+// none; a posted one cannot be taken back).
+void record_removal(Store& store, int64_t response_id, int64_t prompt_id, const json& tickets) {
+  auto r = latest_response(store, prompt_id);
+  if (!r || r->id != response_id) return;  // corrected since: the new answer stands
+  json parsed = json::parse(r->parsed.empty() ? "{}" : r->parsed, nullptr, false);
+  if (!parsed.is_object()) parsed = json::object();
+  json& removed = parsed["summary_removed"];
+  if (!removed.is_array()) removed = json::array();
+  for (const auto& t : tickets)
+    if (std::find(removed.begin(), removed.end(), t) == removed.end()) removed.push_back(t);
+  set_parsed(store, response_id, parsed.dump());
+}
+
+bool unsent(const std::string& state) { return state != "sent" && state != "sending" && state != "dropped"; }
+
+}  // namespace
 
 PushCounts apply_summary_edits(Store& store, const std::string& summary_json, const SummaryEdits& edits, bool release,
                                int64_t now_ms) {
@@ -173,32 +266,54 @@ PushCounts apply_summary_edits(Store& store, const std::string& summary_json, co
   for (const auto& r : edits.removals) removed.insert({r.response_id, json::parse(r.ticket_json).dump()});
 
   PushCounts counts;
-  SQLite::Transaction tx(store.db());
+  // IMMEDIATE: the write lock is taken (waiting out the daemon and the
+  // worker, busy timeout) before the first read. A deferred transaction
+  // reads first, and when another connection commits before its first
+  // write SQLite cannot upgrade its stale snapshot: "database is locked" at
+  // once, the busy timeout notwithstanding, and every edit was lost.
+  SQLite::Transaction tx(store.db(), SQLite::TransactionBehavior::IMMEDIATE);
+  std::map<int64_t, std::pair<int64_t, json>> removals;  // response -> prompt, tickets
   for (const auto& p : summary["projects"])
     for (const auto& t : p["tickets"])
       for (const auto& a : t["answers"]) {
         std::pair<int64_t, std::string> key{a["response_id"].get<int64_t>(), t["ticket"].dump()};
+        if (removed.count(key)) {
+          auto& r = removals[key.first];
+          r.first = a["prompt_id"].get<int64_t>();
+          if (!r.second.is_array()) r.second = json::array();
+          r.second.push_back(t["ticket"]);
+        }
+        auto edit = edited.find(key);
+        // Accepted with Enter and left as it was: the tracker gets the
+        // commits' subjects rather than a placeholder.
+        std::string accepted = edit == edited.end() && a.value("accepted", false) ? accepted_text(a["commits"]) : "";
         for (const auto& ref : a["updates"]) {
           auto u = get_update(store, ref["id"].get<int64_t>());
           if (!u) continue;
           if (removed.count(key)) {
-            if (u->state != "sent" && u->state != "sending" && u->state != "dropped") {
+            if (unsent(u->state)) {
               mark_state(store, u->id, "dropped", "", now_ms);
               ++counts.dropped;
+            } else if (u->state != "dropped") {
+              ++counts.posted;
             }
             continue;
           }
           std::string state = u->state;
           std::string body = u->body;
           int64_t next = u->next_attempt_ms;
-          if (auto it = edited.find(key); it != edited.end() && u->kind == "comment") {
-            json b = json::parse(u->body, nullptr, false);
-            if (!b.is_object()) b = json::object();
-            b["text"] = it->second;
+          json b = json::parse(u->body, nullptr, false);
+          if (!b.is_object()) b = json::object();
+          if (edit != edited.end() && u->kind == "comment") {
+            b["text"] = edit->second;
             body = b.dump();
             if (state == "sent") state = "queued";  // keeps its remote id: amended
             if (state == "queued") next = now_ms;
             ++counts.edited;
+          } else if (!accepted.empty() && u->kind == "comment" && unsent(state) &&
+                     (!b.contains("text") || !b["text"].is_string() || b["text"].get<std::string>().empty())) {
+            b["text"] = accepted;
+            body = b.dump();
           }
           if (release && state == "held") {
             state = "queued";
@@ -211,6 +326,7 @@ PushCounts apply_summary_edits(Store& store, const std::string& summary_json, co
             revise_update(store, u->id, body, state, next, now_ms);
         }
       }
+  for (const auto& [response_id, r] : removals) record_removal(store, response_id, r.first, r.second);
   tx.commit();
   return counts;
 }

@@ -40,13 +40,18 @@ std::string strip_summary_markers(const std::string& markdown);
 
 struct PushCounts {
   int edited = 0, dropped = 0, released = 0;
+  int posted = 0;  // updates of deleted answers that were posted already: they stay on the tracker
 };
 
 // Applies edits and removals to the outbox rows of the day's answers (in
-// one transaction): an edited row gets the new text (a sent one is queued
-// again, to be amended); a removed row that was not sent is dropped. With
-// `release`, the day's held rows are queued and its queued rows made due
-// now. `summary_json` must be the day's summary after any fills.
+// one IMMEDIATE transaction, so a concurrent writer makes it wait, never
+// fail half-way): an edited row gets the new text (a sent one is queued
+// again, to be amended); a removed row that was not sent is dropped, and
+// the deletion is kept in the answer's parse (kept_tickets(), summary.h)
+// so the summary and the report stop counting it; an answer accepted with
+// Enter gets its commits' subjects as its text. With `release`, the day's
+// held rows are queued and its queued rows made due now. `summary_json`
+// must be the day's summary after any fills.
 PushCounts apply_summary_edits(Store& store, const std::string& summary_json, const SummaryEdits& edits, bool release,
                                int64_t now_ms);
 

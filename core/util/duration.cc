@@ -4,38 +4,68 @@
 
 namespace devtrack {
 
+namespace {
+
+// Seconds per unit as people write it: "m", "min", "minutes"...; 0 if the
+// word is not a unit.
+long long unit_seconds(std::string_view word) {
+  static const struct {
+    const char* name;
+    long long seconds;
+  } units[] = {{"s", 1},      {"sec", 1},      {"secs", 1},       {"second", 1},   {"seconds", 1},
+               {"m", 60},     {"min", 60},     {"mins", 60},      {"minute", 60},  {"minutes", 60},
+               {"h", 3600},   {"hr", 3600},    {"hrs", 3600},     {"hour", 3600},  {"hours", 3600},
+               {"d", 86400},  {"day", 86400},  {"days", 86400},   {"w", 604800},   {"week", 604800},
+               {"weeks", 604800}};
+  for (const auto& u : units)
+    if (word == u.name) return u.seconds;
+  return 0;
+}
+
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+
+}  // namespace
+
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
   if (text.empty()) return std::nullopt;
   long long total = 0;
   size_t i = 0;
-  bool bare = true;
+  int components = 0;
   while (i < text.size()) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    if (!is_digit(text[i])) return std::nullopt;
     long long n = 0;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    while (i < text.size() && is_digit(text[i])) {
       n = n * 10 + (text[i] - '0');
-      if (n > 100'000'000) return std::nullopt;  // ~3 years in seconds: plenty
+      if (n > 100'000'000) return std::nullopt;  // no real duration needs more digits
       ++i;
     }
+    while (i < text.size() && is_space(text[i])) ++i;
+    size_t word = i;
+    while (i < text.size() && is_alpha(text[i])) ++i;
     long long unit = 1;
-    if (i < text.size()) {
-      bare = false;
-      switch (text[i]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: return std::nullopt;
-      }
-      ++i;
-    } else if (!bare) {
+    if (i > word) {
+      unit = unit_seconds(text.substr(word, i - word));
+      if (unit == 0) return std::nullopt;
+    } else if (components > 0 || i < text.size()) {
       return std::nullopt;  // "1h30" is ambiguous: require the unit
     }
+    ++components;
     total += n * unit;
+    if (total > 100 * kMaxDuration.count()) return std::nullopt;  // absurd; keeps the sum in range
+    while (i < text.size() && is_space(text[i])) ++i;
   }
   return std::chrono::seconds(total);
+}
+
+std::string duration_range_error(std::string_view what, std::chrono::seconds d) {
+  if (d.count() < 0) return std::string(what) + " must not be negative";
+  if (d <= kMaxDuration) return "";
+  return std::string(what) + " is " + format_duration(d) + ", more than the maximum of 10 years (" +
+         format_duration(kMaxDuration) + ")";
 }
 
 std::string format_duration(std::chrono::seconds d) {

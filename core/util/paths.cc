@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -73,8 +74,10 @@ std::string install_prefix() {
 
 std::vector<PluginDir> plugin_search_path() {
   std::vector<PluginDir> dirs;
+  // Relative entries are skipped: they would resolve against the current
+  // directory, and the hook's inline prompt runs inside the repository.
   for (const auto& p : split(env("DEVTRACK_PLUGIN_PATH"), ':'))
-    if (!p.empty()) dirs.push_back({p, "env"});
+    if (!p.empty() && p[0] == '/') dirs.push_back({p, "env"});
   dirs.push_back({user_plugin_dir(), "user"});
   dirs.push_back({install_prefix() + "/" DEVTRACK_PLUGIN_REL, "bundled"});
   return dirs;
@@ -95,9 +98,15 @@ void ensure_private_dir(const std::string& path) {
     throw Error("cannot set mode 0700 on " + path + ": " + std::strerror(errno));
 }
 
-void write_file_atomic(const std::string& path, const std::string& content, unsigned mode) {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+void write_file_atomic(const std::string& given, const std::string& content, unsigned mode) {
+  // A symlinked file (config.yaml kept in a dotfiles repository) stays a
+  // symlink: the file it points to is the one replaced.
+  std::error_code lec;
+  std::string path = fs::is_symlink(given, lec) ? fs::canonical(given, lec).string() : given;
+  if (lec || path.empty()) path = given;
+  static std::atomic<unsigned> counter{0};
+  std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) throw Error("cannot write " + path + ": " + std::strerror(errno));
   size_t done = 0;
   while (done < content.size()) {
@@ -120,6 +129,13 @@ void write_file_atomic(const std::string& path, const std::string& content, unsi
     int e = errno;
     ::unlink(tmp.c_str());
     throw Error("cannot replace " + path + ": " + std::strerror(e));
+  }
+  // The rename is durable only once the directory entry is on disk.
+  std::string dir = fs::path(path).parent_path().string();
+  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
   }
 }
 

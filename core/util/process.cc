@@ -3,6 +3,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -104,6 +105,116 @@ int spawn_detached(const std::vector<std::string>& argv, const std::string& log_
     return -1;
   }
   return pid;
+}
+
+}  // namespace devtrack
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+namespace devtrack {
+
+namespace {
+
+// Reads what is there on `fd` into `into`; false at end of file or error.
+bool drain(int fd, std::string* into) {
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;
+  into->append(buf, static_cast<size_t>(n));
+  explicit_bzero(buf, sizeof buf);  // a secret command's output: leave no copy behind
+  return true;
+}
+
+pid_t spawn_captured(const std::vector<std::string>& argv, int out_fd, int err_fd, std::string* error) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // pgid 0: its own group, killed as one
+  posix_spawnattr_setpgroup(&attr, 0);
+  auto args = c_args(argv);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    *error = "cannot run " + argv[0] + ": " + std::strerror(rc);
+    return -1;
+  }
+  return pid;
+}
+
+}  // namespace
+
+BoundedResult run_bounded(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                          size_t max_output) {
+  BoundedResult r;
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    r.error = std::string("pipe: ") + std::strerror(errno);
+    return r;
+  }
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    r.error = std::string("pipe: ") + std::strerror(errno);
+    ::close(out[0]);
+    ::close(out[1]);
+    return r;
+  }
+  pid_t pid = spawn_captured(argv, out[1], err[1], &r.error);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (pid > 0) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    std::string* into[2] = {&r.out, &r.err};
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        r.timed_out = true;
+        break;
+      }
+      int n = ::poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+      if (n < 0 && errno != EINTR) break;
+      for (int i = 0; i < 2 && n > 0; ++i)
+        if (fds[i].fd >= 0 && fds[i].revents && !drain(fds[i].fd, into[i])) fds[i].fd = -1;
+      if (r.out.size() + r.err.size() > max_output) {
+        r.too_large = true;
+        break;
+      }
+    }
+    int status = 0;
+    // Both pipes closed is not the end: the child may live on without them.
+    while (!r.timed_out && !r.too_large) {
+      pid_t w = ::waitpid(pid, &status, WNOHANG);
+      if (w == pid || (w < 0 && errno != EINTR)) break;
+      if (std::chrono::steady_clock::now() >= deadline) r.timed_out = true;
+      else ::poll(nullptr, 0, 20);
+    }
+    if (r.timed_out || r.too_large) {
+      ::kill(-pid, SIGKILL);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+    if (r.timed_out)
+      r.error = argv[0] + " did not finish within " + std::to_string(timeout.count() / 1000) + " s and was killed";
+    else if (r.too_large)
+      r.error = argv[0] + " printed more than " + std::to_string(max_output) + " bytes and was stopped";
+    else if (WIFEXITED(status))
+      r.status = WEXITSTATUS(status);
+    else
+      r.error = argv[0] + " was killed by signal " + std::to_string(WTERMSIG(status));
+    if (r.out.size() > max_output) r.out.resize(max_output);
+    if (r.err.size() > max_output) r.err.resize(max_output);
+  }
+  ::close(out[0]);
+  ::close(err[0]);
+  return r;
 }
 
 }  // namespace devtrack

@@ -3,6 +3,8 @@
 // templates in the lean `devtrack` binary for one call.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,26 @@ namespace devtrack {
 // Runs argv and captures its stdout (stderr inherited). Returns the exit
 // status, -1 if it could not run (`error` says why).
 int run_capture(const std::vector<std::string>& argv, std::string* out, std::string* error);
+
+// What run_bounded() saw. `status` is the exit status, or -1 when the
+// program could not run, was killed, ran out of time or printed too much
+// (`error` says which).
+struct BoundedResult {
+  int status = -1;
+  std::string out, err;  // stdout and stderr, each cut at the limit
+  std::string error;
+  bool timed_out = false;
+  bool too_large = false;
+};
+
+// Runs argv (looked up on PATH) with stdin from /dev/null and stdout and
+// stderr captured. Both are read as they come (poll), so a child that
+// fills one pipe cannot block while we wait on the other. The child runs
+// in its own process group, which is killed (SIGKILL) after `timeout` or
+// once it has printed more than `max_output` bytes in all: a secret
+// command that hangs or floods must not hang the caller.
+BoundedResult run_bounded(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                          size_t max_output);
 
 // Starts argv as a daemon: a new session, stdin from /dev/null, stdout and
 // stderr appended to `log_file`. Returns the pid, or -1 (`error` says why).

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -21,29 +22,38 @@ namespace devtrack {
 
 namespace {
 
+// A cmd: secret's command may hang (a password manager waiting for a
+// prompt nobody sees) or flood: it gets kCommandTimeout and kCommandOutput.
+constexpr std::chrono::seconds kCommandTimeout{10};
+constexpr size_t kCommandOutput = 64 * 1024;
+
+// The first line of `text`, without a trailing \r.
+std::string first_line(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
 std::optional<std::string> from_command(const std::string& command, std::string* error) {
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) {
-    *error = "cannot run the command";
-    return std::nullopt;
-  }
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0 && out.size() < (1u << 16)) out.append(buf, n);
-  int status = ::pclose(p);
-  if (status != 0) {
-    *error = "the command failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")";
-    return std::nullopt;
-  }
-  size_t nl = out.find('\n');
-  if (nl != std::string::npos) out.resize(nl);
-  if (!out.empty() && out.back() == '\r') out.pop_back();
-  if (out.empty()) {
+  BoundedResult r = run_bounded({"/bin/sh", "-c", command}, kCommandTimeout, kCommandOutput);
+  std::optional<std::string> value;
+  if (r.timed_out) {
+    *error = "the command did not finish within " + std::to_string(kCommandTimeout.count()) + " s and was killed";
+  } else if (r.too_large) {
+    *error = "the command printed more than " + std::to_string(kCommandOutput / 1024) +
+             " KiB and was stopped (a secret is its first line)";
+  } else if (r.status != 0) {
+    // Its stderr says why (never stdout, which would hold the secret).
+    std::string why = first_line(r.err).substr(0, 200);
+    *error = r.status < 0 ? r.error : "the command failed (exit status " + std::to_string(r.status) + ")";
+    if (!why.empty()) *error += ": " + why;
+  } else if (std::string line = first_line(r.out); line.empty()) {
     *error = "the command printed nothing";
-    return std::nullopt;
+  } else {
+    value = std::move(line);
   }
-  return out;
+  sodium_memzero(r.out.data(), r.out.size());
+  return value;
 }
 
 std::string secrets_file() { return paths::home() + "/secrets.json"; }
@@ -113,9 +123,11 @@ std::optional<std::string> decrypt(const std::string& name, std::string* error) 
   std::string plain(blob->size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
   const auto* nonce = reinterpret_cast<const unsigned char*>(blob->data());
   const auto* cipher = nonce + crypto_secretbox_NONCEBYTES;
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()), cipher,
-                                 blob->size() - crypto_secretbox_NONCEBYTES, nonce,
-                                 reinterpret_cast<const unsigned char*>(key.data())) != 0) {
+  int rc = crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()), cipher,
+                                      blob->size() - crypto_secretbox_NONCEBYTES, nonce,
+                                      reinterpret_cast<const unsigned char*>(key.data()));
+  sodium_memzero(key.data(), key.size());  // the key opens every secret: no copy left in freed memory
+  if (rc != 0) {
     *error = "the secret '" + name + "' does not decrypt with " + key_file() + " (another key?)";
     return std::nullopt;
   }

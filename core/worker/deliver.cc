@@ -1,7 +1,9 @@
 #include "worker/deliver.h"
 
 #include <devtrack/plugin.h>
+#include <devtrack/text.hpp>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "event/bus.h"
@@ -10,6 +12,7 @@
 #include "plugin/host.h"
 #include "plugin/string_out.h"
 #include "store/assigned.h"
+#include "store/outbox_store.h"
 
 using nlohmann::json;
 
@@ -26,10 +29,61 @@ const char* status_name(dt_status s) {
   }
 }
 
+// Server text as the worker passes it on and the daemon stores it (an
+// update's last_error, a ticket's title): valid UTF-8, bounded, on one line
+// and without control characters — ESC or a C1 code could drive the
+// terminal that `devtrack updates list` or a prompt prints it to.
+std::string server_text(std::string_view text, size_t max_bytes) {
+  std::string valid = sdk::bounded_utf8(text, max_bytes);
+  std::string out;
+  out.reserve(valid.size());
+  for (size_t i = 0; i < valid.size(); ++i) {
+    auto c = static_cast<unsigned char>(valid[i]);
+    bool c1 = c == 0xC2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) < 0xA0;  // U+0080-U+009F
+    if (c < 0x20 || c == 0x7F || c1) {
+      out += ' ';
+      if (c1) ++i;
+    } else {
+      out += valid[i];
+    }
+  }
+  return out;
+}
+
+constexpr size_t kMaxMessage = 4096;  // an error text (servers send whole HTML pages)
+constexpr size_t kMaxField = 1024;    // a title, a state, a URL
+constexpr int kMaxRetryAfterS = 3600;  // a server may ask for decades
+
+// Every string in `v` made server_text (ticket lookups and lists).
+json clean_strings(const json& v) {
+  if (v.is_string()) return server_text(v.get_ref<const std::string&>(), kMaxField);
+  if (!v.is_structured()) return v;
+  json out = v.is_array() ? json::array() : json::object();
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (v.is_array()) out.push_back(clean_strings(*it));
+    else out[it.key()] = clean_strings(*it);
+  }
+  return out;
+}
+
+// The plugin's failure text: {"message", "retry_after_s"} with the message
+// made server_text and the wait capped at kMaxRetryAfterS.
 json failure(const std::string& text) {
   json j = json::parse(text, nullptr, false);
-  if (j.is_object()) return j;
-  return {{"message", text.empty() ? "no reason given" : text}};
+  if (!j.is_object()) j = {{"message", text}};
+  std::string message = j.contains("message") && j["message"].is_string() ? j["message"].get<std::string>() : "";
+  j["message"] = message.empty() ? "no reason given" : server_text(message, kMaxMessage);
+  if (j.contains("retry_after_s")) {
+    const json& r = j["retry_after_s"];
+    if (!r.is_number() || r.get<double>() < 0) {
+      j.erase("retry_after_s");
+    } else if (r.get<double>() > kMaxRetryAfterS) {
+      log::warn("worker", "a server asked to wait {} s before retrying: waiting {} s instead", r.dump(),
+                kMaxRetryAfterS);
+      j["retry_after_s"] = kMaxRetryAfterS;
+    }
+  }
+  return j;
 }
 
 // The result of a post or delivery: the remote id, or why it failed.
@@ -40,7 +94,7 @@ json outcome(json result, dt_status s, const std::string& text) {
     result["remote_id"] = ok.is_object() ? ok.value("remote_id", "") : "";
   } else {
     json f = failure(text);
-    result["message"] = f.value("message", "");
+    result["message"] = f["message"];
     if (f.contains("retry_after_s")) result["retry_after_s"] = f["retry_after_s"];
   }
   return result;
@@ -69,10 +123,34 @@ void deliver_to_sink(Bus& bus, PluginHost& host, const json& job, json result) {
   bus.publish("tracker.result", outcome(result, s, out.text).dump());
 }
 
-void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
+// The lease on a row lasts longer than one HTTP request can (see
+// set_delivery_http_timeout).
+std::chrono::seconds http_timeout{30};
+constexpr int64_t kLeaseMarginMs = 10'000;
+
+// Not leased: another live worker is sending the row; try after its lease.
+void publish_leased(Bus& bus, json result, const SendLease& lease) {
+  int64_t left_ms = lease.busy_until_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch()).count();
+  result["status"] = "retry";
+  result["retry_after_s"] = std::max<int64_t>(1, (left_ms + 999) / 1000);
+  result["message"] = "another devtrack-worker is still sending this update";
+  bus.publish("tracker.result", result.dump());
+}
+
+void deliver(Bus& bus, PluginHost& host, Store& store, const std::string& payload) {
   json job = json::parse(payload, nullptr, false);
   if (!job.is_object() || !job.contains("update_id")) return;
   json result = {{"update_id", job["update_id"]}};
+  // DESIGN.md "Posting model": hold the row's lease while sending; wait
+  // out another worker's (one whose daemon was killed may be mid-request).
+  SendLease lease(store, job["update_id"].get<int64_t>(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(http_timeout).count() + kLeaseMarginMs);
+  if (lease.stale()) {  // a job of a daemon that died; the next one has taken the row over
+    log::info("worker", "update {} is no longer being sent: skipped", job["update_id"].get<int64_t>());
+    return;
+  }
+  if (!lease.held()) return publish_leased(bus, result, lease);
   if (job.value("kind", "") == "email") return deliver_to_sink(bus, host, job, result);
   std::string plugin = job.value("plugin", "");
   auto iface = host.interface(plugin, DEVTRACK_TRACKER_V1);
@@ -129,9 +207,13 @@ void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
     return;
   }
   // An earlier attempt may have reached the tracker: look before posting.
-  if (job.value("check_first", false) || job.value("resent", false)) {
+  if (job.value("check_first", false) || job.value("resent", false) || lease.had_other_holder()) {
     StringOut found;
-    if (tracker->find(iface.self, text.c_str(), &found.out) == DT_OK) {
+    dt_status looked = tracker->find(iface.self, text.c_str(), &found.out);
+    // Could not look (offline, rate limited): posting blind could double it.
+    if (looked == DT_RETRY || looked == DT_AUTH)
+      return bus.publish("tracker.result", outcome(result, looked, found.text).dump());
+    if (looked == DT_OK) {
       json f = json::parse(found.text, nullptr, false);
       result["status"] = "ok";
       result["remote_id"] = f.is_object() ? f.value("remote_id", "") : "";
@@ -140,6 +222,8 @@ void deliver(Bus& bus, PluginHost& host, const std::string& payload) {
       return;
     }
   }
+  // find() may have taken long (pages): post only while still the holder.
+  if (!lease.renew()) return publish_leased(bus, result, lease);
   StringOut out;
   dt_status s = tracker->post(iface.self, text.c_str(), &out.out);
   bus.publish("tracker.result", outcome(result, s, out.text).dump());
@@ -161,7 +245,7 @@ void resolve(Bus& bus, PluginHost& host, const std::string& payload) {
   StringOut out;
   dt_status s = static_cast<const dt_tracker_v1*>(iface.table)->resolve(iface.self, text.c_str(), &out.out);
   result["status"] = status_name(s);
-  if (s == DT_OK) result["result"] = json::parse(out.text, nullptr, false);
+  if (s == DT_OK) result["result"] = clean_strings(json::parse(out.text, nullptr, false));
   bus.publish("tracker.resolved", result.dump());
 }
 
@@ -182,7 +266,7 @@ void assigned(Bus& bus, PluginHost& host, Store& store, const std::string& paylo
     json entry = {{"status", status_name(s)}};
     json list = json::parse(out.text, nullptr, false);
     if (s == DT_OK && list.is_object() && list.contains("tickets") && list["tickets"].is_array()) {
-      put_assigned(store, id, list["tickets"].dump(), process_clock().now_ms());
+      put_assigned(store, id, clean_strings(list["tickets"]).dump(), process_clock().now_ms());
       entry["count"] = list["tickets"].size();
     } else {
       entry["message"] = s == DT_OK ? "the list is not {\"tickets\": [...]}" : failure(out.text).value("message", "");
@@ -193,10 +277,29 @@ void assigned(Bus& bus, PluginHost& host, Store& store, const std::string& paylo
   bus.publish("tracker.assigned.done", result.dump());
 }
 
+// A delivery that throws (the database held busy, say) still answers its
+// job, as a retry: otherwise the row stays in flight until this worker exits.
+void deliver_or_retry(Bus& bus, PluginHost& host, Store& store, const std::string& payload) {
+  try {
+    deliver(bus, host, store, payload);
+  } catch (const std::exception& e) {
+    json job = json::parse(payload, nullptr, false);
+    if (!job.is_object() || !job.contains("update_id")) throw;
+    log::warn("worker", "update {}: the delivery failed here ({}): it is retried", job["update_id"].dump(), e.what());
+    bus.publish("tracker.result", json{{"update_id", job["update_id"]},
+                                       {"status", "retry"},
+                                       {"message", server_text(e.what(), kMaxMessage)}}
+                                      .dump());
+  }
+}
+
 }  // namespace
 
+void set_delivery_http_timeout(std::chrono::seconds timeout) { http_timeout = timeout; }
+
 void start_delivery(Bus& bus, PluginHost& host, Store& store) {
-  bus.subscribe("tracker.deliver", [&bus, &host](const Event& e) { deliver(bus, host, e.payload); }, "delivery");
+  bus.subscribe("tracker.deliver",
+                [&bus, &host, &store](const Event& e) { deliver_or_retry(bus, host, store, e.payload); }, "delivery");
   bus.subscribe("tracker.resolve", [&bus, &host](const Event& e) { resolve(bus, host, e.payload); }, "delivery");
   bus.subscribe("tracker.assigned", [&bus, &host, &store](const Event& e) { assigned(bus, host, store, e.payload); },
                 "delivery");

@@ -5,6 +5,8 @@
 // to the user ("tracker.assigned"), which it caches in the store.
 #pragma once
 
+#include <chrono>
+
 namespace devtrack {
 
 class Bus;
@@ -12,5 +14,8 @@ class PluginHost;
 class Store;
 
 void start_delivery(Bus& bus, PluginHost& host, Store& store);
+// The worker's network.timeout: a row's lease outlasts one request (30 s
+// until set).
+void set_delivery_http_timeout(std::chrono::seconds timeout);
 
 }  // namespace devtrack

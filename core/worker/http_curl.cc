@@ -1,4 +1,6 @@
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <string.h>
 
 #include <algorithm>
 #include <chrono>
@@ -66,8 +68,14 @@ std::string loggable(const std::string& url) { return log::redact(url.substr(0, 
 
 }  // namespace
 
+// An address, not a name that looks like one: "127.example.com" is any
+// host on the internet, and plain HTTP to it would carry the token.
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 dt_status http_request(const HttpSettings& settings, const std::string& request_json, std::string* out) {
@@ -141,6 +149,9 @@ dt_status http_request(const HttpSettings& settings, const std::string& request_
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
+  // The credentials were resolved secrets: leave no copy in freed memory.
+  explicit_bzero(password.data(), password.size());
+  explicit_bzero(user.data(), user.size());
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   if (c.too_large) {
     *out = "the response from " + loggable(url) + " is larger than " +

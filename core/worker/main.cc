@@ -2,6 +2,9 @@
 // every changed plugin file in this short-lived process (loading maps a
 // library for good) and writes the registry cache that the CLI and the daemon
 // read. With --bus-fd: the worker of DESIGN.md, offering HTTP and SMTP.
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -38,7 +41,14 @@ int main(int argc, char** argv) {
     std::cout << "devtrack-worker " DEVTRACK_VERSION "\n";
     return 0;
   }
-  if (args.count("bus-fd"))
+  if (args.count("bus-fd")) {
+    // A daemon that goes away mid-write is an error on the write, not a
+    // death by SIGPIPE (libcurl's sockets are covered by this too).
+    ::signal(SIGPIPE, SIG_IGN);
+    // This process holds resolved secrets and runs plugins that may crash:
+    // no core dumps of it, and no ptrace or /proc/PID/mem by other processes
+    // of the user.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     return devtrack::run_worker(args["bus-fd"].as<int>(), std::chrono::seconds(args["idle-timeout"].as<int>()),
                                 [](const devtrack::Config& config) {
                                   devtrack::HttpSettings s;
@@ -48,6 +58,7 @@ int main(int argc, char** argv) {
                                   return devtrack::NetworkServices{devtrack::http_service(s),
                                                                    devtrack::smtp_service(s)};
                                 });
+  }
   if (!args.count("scan")) {
     std::cerr << "devtrack-worker: error: nothing to do (try --scan); the daemon starts the worker itself\n";
     return 2;

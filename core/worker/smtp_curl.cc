@@ -103,7 +103,7 @@ dt_status smtp_send(const HttpSettings& settings, const std::string& request_jso
       *out = "the SMTP password is not available: " + error;
       return DT_AUTH;
     }
-    password = *p;
+    password = std::move(*p);
   }
   CURL* curl = curl_easy_init();
   if (!curl) {
@@ -172,6 +172,7 @@ dt_status smtp_send(const HttpSettings& settings, const std::string& request_jso
   curl_slist_free_all(headers);
   curl_mime_free(mime);
   curl_easy_cleanup(curl);
+  explicit_bzero(password.data(), password.size());  // a resolved secret: no copy left in freed memory
   if (rc == CURLE_OK) {
     log::info("smtp", "sent a message through {}:{} to {} recipient(s)", host, port, req["rcpt"].size());
     return DT_OK;

@@ -8,6 +8,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <deque>
+#include <devtrack/text.hpp>
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
@@ -29,6 +30,41 @@ namespace devtrack {
 
 namespace {
 
+// The daemon reads lines of at most 1 MiB (worker_link.cc); we stay well
+// below, so that one big reply never costs the link.
+constexpr size_t kMaxLine = 512 * 1024;
+constexpr size_t kMaxShrunkString = 4096;
+
+// `v` with every string cut to kMaxShrunkString bytes (valid UTF-8).
+json shrink(const json& v) {
+  if (v.is_string()) return sdk::bounded_utf8(v.get_ref<const std::string&>(), kMaxShrunkString);
+  if (!v.is_structured()) return v;
+  json out = v.is_array() ? json::array() : json::object();
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (v.is_array()) out.push_back(shrink(*it));
+    else out[it.key()] = shrink(*it);
+  }
+  return out;
+}
+
+// The line that carries an event to the daemon, or "" if even its shrunk
+// form is too long (then the daemon's job for it is settled by the link).
+std::string event_line(const Event& e) {
+  json payload = json::parse(e.payload, nullptr, false);
+  auto line = [&](const json& p) {
+    return json{{"topic", e.topic}, {"payload", p}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  std::string text = line(payload);
+  if (text.size() < kMaxLine) return text;
+  text = line(shrink(payload));
+  if (text.size() < kMaxLine) {
+    log::warn("worker", "{}: cut the long texts of a {} byte event for the link", e.topic, e.payload.size());
+    return text;
+  }
+  log::error("worker", "{}: dropped an event of {} bytes, too large for the link", e.topic, e.payload.size());
+  return "";
+}
+
 class Worker {
  public:
   Worker(int fd, std::chrono::seconds idle, NetworkFactory network)
@@ -49,7 +85,7 @@ class Worker {
         "*",
         [this](const Event& e) {
           if (e.origin == "daemon") return;
-          send(json{{"topic", e.topic}, {"payload", json::parse(e.payload, nullptr, false)}}.dump());
+          if (std::string line = event_line(e); !line.empty()) send(std::move(line));
         },
         "bridge");
     hello();
@@ -73,6 +109,8 @@ class Worker {
     }
     log::set_level(log::parse_level(config.config.logging.level, log::kInfo));
     log::set_content_logging(config.config.logging.content);
+    // The send lease outlasts one HTTP request (outbox_store.h).
+    set_delivery_http_timeout(config.config.network.timeout);
     if (network_) {
       NetworkServices net = network_(config.config);
       host_.set_http(net.http);

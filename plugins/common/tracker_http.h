@@ -7,6 +7,7 @@
 
 #include <devtrack/sdk.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -30,11 +31,20 @@ inline bool succeeded(const json& response) {
   return status >= 200 && status < 300;
 }
 
-// The server's Retry-After in seconds, or -1.
+// Longest wait a server can ask for: a Retry-After of decades would park
+// an update for good (the worker caps what any plugin asks too).
+constexpr int kMaxRetryAfterS = 3600;
+
+// The server's Retry-After (delta-seconds) in seconds, capped at
+// kMaxRetryAfterS; -1 without one (or an HTTP-date, which we do not read).
 inline int retry_after_s(const json& response) {
   const json& h = response.value("headers", json::object());
-  return h.contains("retry-after") && h["retry-after"].is_string() ? std::atoi(h["retry-after"].get<std::string>().c_str())
-                                                                    : -1;
+  if (!h.contains("retry-after") || !h["retry-after"].is_string()) return -1;
+  const std::string& text = h["retry-after"].get_ref<const std::string&>();
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || v < 0) return -1;
+  return static_cast<int>(std::min<long long>(v, kMaxRetryAfterS));
 }
 
 // A successful reply's body as JSON ({} when empty); a body that is not

@@ -6,8 +6,12 @@
 // Bus: takes "git.read" {trigger_id, repo, git_dir, commit}; publishes
 // "trigger.details" {trigger_id, details: {...}}.
 #include <devtrack/sdk.hpp>
+#include <devtrack/text.hpp>
 #include <git2.h>
+#include <iconv.h>
+#include <strings.h>
 
+#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "git/slug.h"  // shared with the host, header-only
@@ -20,6 +24,36 @@ const dt_option kOptions[] = {
     {"max_files", DT_OPT_INT, "200", "At most this many changed file paths are kept per commit."},
     {nullptr, 0, nullptr, nullptr},
 };
+
+// What a commit may bring into the details: its text travels on the bus
+// and the worker link (whose lines have a size limit) and is shown in
+// prompts, so a 2 MiB message is cut, with its subject bounded on its own.
+constexpr size_t kMaxMessage = 64 * 1024;
+constexpr size_t kMaxSummary = 1024;
+constexpr size_t kMaxName = 1024;  // author, remote URL, a file path
+
+using devtrack::sdk::bounded_utf8;
+
+// `text` in UTF-8, bounded: git keeps a message in the encoding its header
+// names (i18n.commitEncoding, e.g. ISO-8859-1), converted here; bytes that
+// are still not UTF-8 (no header, a wrong one) become U+FFFD.
+std::string message_text(const char* encoding, const char* text, size_t max_bytes) {
+  std::string_view raw = text ? std::string_view(text) : std::string_view();
+  raw = raw.substr(0, 4 * max_bytes);  // enough for max_bytes of UTF-8 from any encoding
+  if (!encoding || !strcasecmp(encoding, "UTF-8") || !strcasecmp(encoding, "UTF8")) return bounded_utf8(raw, max_bytes);
+  iconv_t cd = iconv_open("UTF-8", encoding);
+  if (cd == reinterpret_cast<iconv_t>(-1)) return bounded_utf8(raw, max_bytes);
+  std::string out(raw.size() * 4 + 4, '\0');
+  char* in = const_cast<char*>(raw.data());
+  char* to = out.data();
+  size_t in_left = raw.size(), out_left = out.size();
+  size_t rc = iconv(cd, &in, &in_left, &to, &out_left);
+  bool ok = rc != static_cast<size_t>(-1) || errno == EINVAL;  // EINVAL: a character cut at the end
+  iconv_close(cd);
+  if (!ok) return bounded_utf8(raw, max_bytes);
+  out.resize(out.size() - out_left);
+  return bounded_utf8(out, max_bytes);
+}
 
 std::string last_error() {
   const git_error* e = git_error_last();
@@ -53,12 +87,25 @@ class GitPlugin : public devtrack::sdk::Trigger {
     if (!request.is_object() || !request.contains("trigger_id")) return;
     json details;
     try {
-      details = read_commit(request.value("git_dir", request.value("repo", "")), request.value("commit", ""));
+      details = read_commit(git_dir_of(request), request.value("commit", ""));
     } catch (const std::exception& e) {
-      details = {{"error", e.what()}};
-      host().warn("cannot read commit " + request.value("commit", "") + ": " + e.what());
+      std::string why = bounded_utf8(e.what(), kMaxName);
+      details = {{"error", why}};
+      host().warn("cannot read commit " + bounded_utf8(request.value("commit", ""), 64) + ": " + why);
     }
     host().publish("trigger.details", json{{"trigger_id", request["trigger_id"]}, {"details", details}}.dump());
+  }
+
+  // The exact bytes of a git_dir that is not UTF-8 come as hex (docs/ipc.md).
+  static std::string git_dir_of(const json& request) {
+    if (request.contains("git_dir_hex") && request["git_dir_hex"].is_string()) {
+      const std::string& hex = request["git_dir_hex"].get_ref<const std::string&>();
+      auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+      std::string bytes;
+      for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes += static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1]));
+      return bytes;
+    }
+    return request.value("git_dir", request.value("repo", ""));
   }
 
   json read_commit(const std::string& git_dir, const std::string& id) {
@@ -70,12 +117,11 @@ class GitPlugin : public devtrack::sdk::Trigger {
     if (git_commit_lookup(&commit.p, repo.p, &oid) != 0) throw std::runtime_error(last_error());
 
     json d;
-    const char* message = git_commit_message(commit.p);
-    const char* summary = git_commit_summary(commit.p);
-    d["message"] = message ? message : "";
-    d["summary"] = summary ? summary : "";
+    const char* encoding = git_commit_message_encoding(commit.p);
+    d["message"] = message_text(encoding, git_commit_message(commit.p), kMaxMessage);
+    d["summary"] = message_text(encoding, git_commit_summary(commit.p), kMaxSummary);
     const git_signature* author = git_commit_author(commit.p);
-    d["author"] = author && author->name ? author->name : "";
+    d["author"] = message_text(encoding, author ? author->name : nullptr, kMaxName);
     unsigned parents = git_commit_parentcount(commit.p);
     d["parents"] = parents;
     d["merge"] = parents > 1;
@@ -83,9 +129,9 @@ class GitPlugin : public devtrack::sdk::Trigger {
     d["slug"] = nullptr;
     Owned<git_remote, git_remote_free> remote;
     if (git_remote_lookup(&remote.p, repo.p, "origin") == 0 && git_remote_url(remote.p)) {
-      d["remote"] = git_remote_url(remote.p);
+      d["remote"] = bounded_utf8(git_remote_url(remote.p), kMaxName);
       std::string slug = devtrack::git::slug_of_url(git_remote_url(remote.p));
-      if (!slug.empty()) d["slug"] = slug;
+      if (!slug.empty()) d["slug"] = bounded_utf8(slug, kMaxName);
     }
     add_diff(repo.p, commit.p, d);
     return d;
@@ -111,7 +157,8 @@ class GitPlugin : public devtrack::sdk::Trigger {
     size_t n = git_diff_num_deltas(diff.p);
     for (size_t i = 0; i < n && static_cast<int>(i) < max_files_; ++i) {
       const git_diff_delta* delta = git_diff_get_delta(diff.p, i);
-      files.push_back(delta->new_file.path ? delta->new_file.path : delta->old_file.path);
+      const char* path = delta->new_file.path ? delta->new_file.path : delta->old_file.path;
+      files.push_back(bounded_utf8(path ? path : "", kMaxName));
     }
     d["files"] = files;
   }

@@ -4,7 +4,10 @@
 // docs; all HTTP goes through the host (TLS, CA file, proxies, redaction).
 #include <devtrack/sdk.hpp>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "tracker_http.h"
 
@@ -51,14 +54,34 @@ class GitHub : public devtrack::sdk::Tracker {
     return json{{"remote_id", std::to_string(created.value("id", 0L))}}.dump();
   }
 
+  // Looks for the marker of an earlier post among the issue's comments, on
+  // every page (a busy issue has more than 100), newest page first: an
+  // earlier attempt of ours is most likely near the end. GitHub lists
+  // comments oldest first, so this reads page 1, then from the last page
+  // back (Link rel="last", then rel="prev").
   std::string find(std::string_view text) override {
     json u = json::parse(text);
     std::string needle = marker(u.value("idempotency_key", ""));
-    json comments = call("GET", issue_path(u.at("ticket"), u) + "/comments?per_page=100", nullptr);
-    if (comments.is_array())
-      for (const auto& c : comments)
-        if (c.value("body", "").find(needle) != std::string::npos)
-          return json{{"remote_id", std::to_string(c.value("id", 0L))}}.dump();
+    std::string url = base_ + issue_path(u.at("ticket"), u) + "/comments?per_page=100";
+    for (int page = 0; !url.empty(); ++page) {
+      if (page == kMaxFindPages) {
+        host().log(DT_LOG_WARN, "find(): stopped after 100 pages of comments; posting");
+        break;
+      }
+      json response = request("GET", url, nullptr);
+      // An empty reply is one that went wrong, not an empty page: retried.
+      if (response.value("body", "").empty()) throw Error(DT_RETRY, "GitHub sent a reply that is not JSON");
+      if (auto id = comment_with(trackers::body_json(response, "GitHub"), needle))
+        return json{{"remote_id", *id}}.dump();
+      std::string link = response["headers"].value("link", "");
+      if (page == 0) {
+        url = link_rel(link, "last");
+      } else {
+        url = link_rel(link, "prev");
+        if (url == link_rel(link, "first")) break;  // page 1 was read first
+      }
+      if (!url.empty() && !own_server(url)) break;
+    }
     throw devtrack::sdk::NotFound();
   }
 
@@ -86,12 +109,8 @@ class GitHub : public devtrack::sdk::Tracker {
                              {"url", i.value("html_url", "")},
                              {"state", i.value("state", "")}});
         }
-      next = next_link(response["headers"].value("link", ""));
-      // The token goes only where it was meant to: never follow a link elsewhere.
-      if (!next.empty() && next.rfind(base_ + "/", 0) != 0) {
-        host().log(DT_LOG_WARN, "not following a Link to another server than base_url");
-        break;
-      }
+      next = link_rel(response["headers"].value("link", ""), "next");
+      if (!next.empty() && !own_server(next)) break;
     }
     return json{{"tickets", tickets}}.dump();
   }
@@ -163,7 +182,10 @@ class GitHub : public devtrack::sdk::Tracker {
     bool rate_limited = h.value("x-ratelimit-remaining", "") == "0";
     if (rate_limited && h.contains("x-ratelimit-reset")) {
       long reset = std::atol(h["x-ratelimit-reset"].get<std::string>().c_str());
-      retry_after = std::max<long>(retry_after, reset - host().now_ms() / 1000);
+      // Capped like Retry-After: a reset far in the future (or a wrapped
+      // one) must not park the update for decades.
+      long wait = std::clamp<long>(reset - host().now_ms() / 1000, 0, trackers::kMaxRetryAfterS);
+      retry_after = std::max<int>(retry_after, static_cast<int>(wait));
     }
     // GitHub's rate limits answer 403: retried, not a refused token.
     if (status == 403 && (rate_limited || retry_after >= 0)) throw Error(DT_RETRY, message, retry_after);
@@ -177,14 +199,32 @@ class GitHub : public devtrack::sdk::Tracker {
     return trackers::body_json(response, "GitHub");
   }
 
-  // The rel="next" URL of a Link header, or "".
-  static std::string next_link(const std::string& link) {
-    size_t rel = link.find("rel=\"next\"");
-    if (rel == std::string::npos) return "";
-    size_t open = link.rfind('<', rel), close = link.rfind('>', rel);
+  // The URL of a Link header's relation `rel` ("next", "last"...), or "".
+  static std::string link_rel(const std::string& link, const std::string& rel) {
+    size_t at = link.find("rel=\"" + rel + "\"");
+    if (at == std::string::npos) return "";
+    size_t open = link.rfind('<', at), close = link.rfind('>', at);
     if (open == std::string::npos || close == std::string::npos || close < open) return "";
     return link.substr(open + 1, close - open - 1);
   }
+
+  // The token goes only where it was meant to: never follow a link elsewhere.
+  bool own_server(const std::string& url) {
+    if (url.rfind(base_ + "/", 0) == 0) return true;
+    host().log(DT_LOG_WARN, "not following a Link to another server than base_url");
+    return false;
+  }
+
+  // The id of the comment in a page that holds `needle`.
+  static std::optional<std::string> comment_with(const json& comments, const std::string& needle) {
+    if (comments.is_array())
+      for (const auto& c : comments)
+        if (c.is_object() && c.value("body", "").find(needle) != std::string::npos)
+          return std::to_string(c.value("id", 0L));
+    return std::nullopt;
+  }
+
+  static constexpr int kMaxFindPages = 100;  // 10,000 comments
 
   std::string base_;
   std::string token_ref_;

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <set>
 #include <thread>
 
 using nlohmann::json;
@@ -77,13 +78,21 @@ class Notify : public devtrack::sdk::Surface {
     });
   }
 
+  // Stop and reload destroy the plugin on the daemon's loop: every child a
+  // waiter blocks on is ended first (notifications, and the zenity/kdialog
+  // entry a user may be looking at), so the joins are quick and the loop
+  // never waits for a person. A reply read just before is still published:
+  // the daemon runs what is pending on its loop after stopping its plugins.
   ~Notify() override {
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
       for (auto& [id, child] : shown_)
         if (child && child->running()) child->terminate();
       for (auto& child : reminders_)
         if (child && child->running()) child->terminate();
+      for (auto* dialog : dialogs_)
+        if (dialog->running()) dialog->terminate();
     }
     for (auto& w : waiters_)
       if (w.thread.joinable()) w.thread.join();
@@ -140,8 +149,10 @@ class Notify : public devtrack::sdk::Surface {
                       {"detail", notify_send_.empty() ? "notify-send is not installed" : notify_send_},
                       {"fix", notify_send_.empty() ? json("sudo apt install libnotify-bin") : json(nullptr)}});
     bool session = have_session();
+    // No desktop is a state, not a fault (servers, SSH): a warning.
     checks.push_back({{"name", "desktop session"},
                       {"ok", session},
+                      {"severity", session ? "ok" : "warning"},
                       {"detail", session ? "the daemon has DISPLAY and the session bus"
                                          : "the daemon has no DISPLAY / WAYLAND_DISPLAY or DBUS_SESSION_BUS_ADDRESS"},
                       {"fix", session ? json(nullptr)
@@ -160,6 +171,7 @@ class Notify : public devtrack::sdk::Surface {
       }
       checks.push_back({{"name", "notification server"},
                         {"ok", owner},
+                        {"severity", owner ? "ok" : "warning"},
                         {"detail", owner ? "a notification server is running" : "no notification server answers"},
                         {"fix", owner ? json(nullptr) : json("start your desktop's notification daemon (e.g. dunst)")}});
     }
@@ -233,15 +245,24 @@ class Notify : public devtrack::sdk::Surface {
     if (zenity.empty() && kdialog.empty()) return false;
     bp::ipstream out;
     std::unique_ptr<bp::child> c;
-    if (!zenity.empty())
-      c = std::make_unique<bp::child>(zenity, "--entry", "--title=DevTrack", "--text=" + question, bp::std_out > out,
-                                      bp::std_err > bp::null);
-    else
-      c = std::make_unique<bp::child>(kdialog, "--title", "DevTrack", "--inputbox", question, bp::std_out > out,
-                                      bp::std_err > bp::null);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return true;  // no new dialog while the plugin stops
+      if (!zenity.empty())
+        c = std::make_unique<bp::child>(zenity, "--entry", "--title=DevTrack", "--text=" + question,
+                                        bp::std_out > out, bp::std_err > bp::null);
+      else
+        c = std::make_unique<bp::child>(kdialog, "--title", "DevTrack", "--inputbox", question, bp::std_out > out,
+                                        bp::std_err > bp::null);
+      dialogs_.insert(c.get());
+    }
     std::getline(out, *text);
     c->wait();
-    if (c->exit_code() != 0) text->clear();  // cancelled: nothing to record
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      dialogs_.erase(c.get());
+    }
+    if (c->exit_code() != 0) text->clear();  // cancelled (or ended by stop): nothing to record
     return true;
   }
 
@@ -266,6 +287,8 @@ class Notify : public devtrack::sdk::Surface {
   std::mutex mutex_;
   std::map<int64_t, std::shared_ptr<bp::child>> shown_;
   std::vector<std::shared_ptr<bp::child>> reminders_;
+  std::set<bp::child*> dialogs_;  // entry dialogs being shown (guarded by mutex_)
+  bool stopping_ = false;         // guarded by mutex_
   std::vector<Waiter> waiters_;
 };
 

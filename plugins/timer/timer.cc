@@ -8,6 +8,7 @@
 // Control commands (from `devtrack pause|resume|set-interval`, relayed by
 // the daemon): {"command": "pause", "until_ms": n|null}, {"command":
 // "resume"}, {"command": "set-interval", "seconds": n}, {"command": "status"}.
+#include <algorithm>
 #include <date/tz.h>
 #include <devtrack/sdk.hpp>
 
@@ -18,12 +19,16 @@ using namespace std::chrono;
 
 namespace {
 
+// The host refuses longer durations at every edge; the plugin keeps its
+// arithmetic in range on its own all the same (anchor + interval in ms).
+constexpr int64_t kMaxIntervalS = 10LL * 365 * 86400;
+
 class Timer : public devtrack::sdk::Trigger {
  public:
   Timer(const dt_host* host, std::string_view config_json) : Trigger(host) {
     json config = json::parse(config_json, nullptr, false);
     json s = config.is_object() ? config.value("settings", json::object()) : json::object();
-    interval_ms_ = s.value("prompt_interval_s", int64_t{3 * 3600}) * 1000;
+    interval_ms_ = std::clamp(s.value("prompt_interval_s", int64_t{3 * 3600}), int64_t{60}, kMaxIntervalS) * 1000;
     start_minute_ = s.value("work_start_minute", 9 * 60);
     end_minute_ = s.value("work_end_minute", 18 * 60);
     static const char* const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -64,8 +69,9 @@ class Timer : public devtrack::sdk::Trigger {
     } else if (command == "resume") {
       paused_ = false;
     } else if (command == "set-interval") {
-      if (!c.contains("seconds") || !c["seconds"].is_number_integer() || c["seconds"].get<int64_t>() < 60)
-        throw devtrack::sdk::Error(DT_INVALID, "seconds must be at least 60");
+      if (!c.contains("seconds") || !c["seconds"].is_number_integer() || c["seconds"].get<int64_t>() < 60 ||
+          c["seconds"].get<int64_t>() > kMaxIntervalS)
+        throw devtrack::sdk::Error(DT_INVALID, "seconds must be between 60 and 10 years");
       interval_ms_ = c["seconds"].get<int64_t>() * 1000;
     } else if (command != "status") {
       throw devtrack::sdk::Error(DT_UNSUPPORTED, "unknown command '" + command + "'");

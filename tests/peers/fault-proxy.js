@@ -9,9 +9,20 @@
 // its own port, plain HTTP):
 //   POST /faults  [{"method": "POST", "path": "/comments$", "times": 1,
 //                   "status": 500, "headers": {...}, "body": "..."} |
+//                  {..., "status": 500, "message_bytes": N}  (an error body
+//                   {"message", "errorMessages"} of N bytes each, as a server's
+//                   huge error page would be) |
 //                  {..., "action": "hang"}  (forward, record, never answer) |
+//                  {..., "action": "black_hole"}  (record, never forward, never answer:
+//                   a request that stays in flight, GETs included) |
 //                  {..., "action": "paginate", "pages": 3}  (forward; add a Link
-//                   header to the next page, GitHub-style, up to page `pages`)]
+//                   header to the next page, GitHub-style, up to page `pages`) |
+//                  {..., "action": "delay", "ms": 300}  (the server takes that long
+//                   before it forwards, records and answers: a post in flight)]
+//   POST /seed    {"thread": "/repos/o/r/issues/N", "bodies": ["...", ...]}
+//                  (comments other people posted before)
+// GitHub comment lists are paged as GitHub does (per_page, default 30, at
+// most 100; page; a Link header with first, prev, next and last).
 //   POST /offline {"seconds": 3}   (stop listening: connection refused)
 //   GET  /requests                 (the log, one JSON object per request)
 //   POST /reset
@@ -98,47 +109,78 @@ function handle(req, res) {
     const entry = { method: req.method, path: req.url, headers: req.headers, body: body.toString() };
     requests.push(entry);
     const fault = matching(req);
+    if (fault && fault.action === 'black_hole') { entry.hung = true; return; }
     if (fault && !fault.action) {
       entry.injected = fault.status;
       res.writeHead(fault.status, Object.assign({ 'content-type': 'application/json' }, fault.headers || {}));
+      if (fault.message_bytes) {
+        const big = 'E'.repeat(fault.message_bytes);
+        res.end(JSON.stringify({ message: big, errorMessages: [big] }));
+        return;
+      }
       res.end(fault.body || JSON.stringify({ message: 'injected ' + fault.status }));
       return;
     }
-    const thread = threadOf(req.method, req.url.split('?')[0]);
-    if (thread && req.method === 'GET') {
-      // The posts made through us, in the tracker's shape (validated auth first).
-      forward(req, body, (status, headers, data) => {
-        entry.status = status;
-        if (status !== 200) { res.writeHead(status, headers); res.end(data); return; }
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(listing(thread, comments[thread.key] || [])));
-      });
-      return;
-    }
+    if (fault && fault.action === 'delay') setTimeout(() => answer(req, res, body, entry, null), fault.ms);
+    else answer(req, res, body, entry, fault);
+  });
+}
+
+// Forwards a request that got no injected status, records what it posted
+// and answers it (with the `hang` or `paginate` fault, if any).
+function answer(req, res, body, entry, fault) {
+  const thread = threadOf(req.method, req.url.split('?')[0]);
+  if (thread && req.method === 'GET') {
+    // The posts made through us, in the tracker's shape (validated auth first).
     forward(req, body, (status, headers, data) => {
       entry.status = status;
-      let out = data;
-      if (thread && req.method === 'POST' && status >= 200 && status < 300) {
-        const post = remember(thread, body.toString(), data.toString());
-        out = Buffer.from(JSON.stringify(post.reply));
-        entry.comment_id = post.id;
-      }
-      if (fault && fault.action === 'hang') { entry.hung = true; return; }  // it arrived; no answer
-      if (fault && fault.action === 'paginate') {
-        const url = new URL(req.url, 'http://127.0.0.1:' + port);
-        const page = Number(url.searchParams.get('page') || '1');
-        if (page < fault.pages) {
-          url.searchParams.set('page', String(page + 1));
-          headers.link = '<' + url.toString() + '>; rel="next", <' + url.toString() + '>; rel="last"';
-        } else {
-          delete headers.link;  // prism's example has one, to api.github.com
-        }
-      }
-      delete headers['content-length'];
-      res.writeHead(status, headers);
-      res.end(out);
+      if (status !== 200) { res.writeHead(status, headers); res.end(data); return; }
+      const posts = comments[thread.key] || [];
+      if (thread.kind === 'github') return pagedGitHub(req, res, posts);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(listing(thread, posts)));
     });
+    return;
+  }
+  forward(req, body, (status, headers, data) => {
+    entry.status = status;
+    let out = data;
+    if (thread && req.method === 'POST' && status >= 200 && status < 300) {
+      const post = remember(thread, body.toString(), data.toString());
+      out = Buffer.from(JSON.stringify(post.reply));
+      entry.comment_id = post.id;
+    }
+    if (fault && fault.action === 'hang') { entry.hung = true; return; }  // it arrived; no answer
+    if (fault && fault.action === 'paginate') {
+      const url = new URL(req.url, 'http://127.0.0.1:' + port);
+      const page = Number(url.searchParams.get('page') || '1');
+      if (page < fault.pages) {
+        url.searchParams.set('page', String(page + 1));
+        headers.link = '<' + url.toString() + '>; rel="next", <' + url.toString() + '>; rel="last"';
+      } else {
+        delete headers.link;  // prism's example has one, to api.github.com
+      }
+    }
+    delete headers['content-length'];
+    res.writeHead(status, headers);
+    res.end(out);
   });
+}
+
+// One page of a GitHub list, oldest first, with GitHub's Link header.
+function pagedGitHub(req, res, posts) {
+  const url = new URL(req.url, (tls ? 'https' : 'http') + '://127.0.0.1:' + port);
+  const perPage = Math.min(100, Number(url.searchParams.get('per_page') || '30'));
+  const page = Math.max(1, Number(url.searchParams.get('page') || '1'));
+  const last = Math.max(1, Math.ceil(posts.length / perPage));
+  const at = (n) => { url.searchParams.set('page', String(n)); return url.toString(); };
+  const links = [];
+  if (page > 1) links.push('<' + at(1) + '>; rel="first"', '<' + at(page - 1) + '>; rel="prev"');
+  if (page < last) links.push('<' + at(page + 1) + '>; rel="next"', '<' + at(last) + '>; rel="last"');
+  const headers = { 'content-type': 'application/json' };
+  if (links.length) headers.link = links.join(', ');
+  res.writeHead(200, headers);
+  res.end(JSON.stringify(posts.slice((page - 1) * perPage, page * perPage)));
 }
 
 let server = null;
@@ -155,6 +197,9 @@ const control = http.createServer((req, res) => {
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : null;
     if (req.url === '/faults') faults = faults.concat(body.map((f) => Object.assign({ times: 1 }, f)));
     else if (req.url === '/offline') { server.close(); server.closeAllConnections && server.closeAllConnections(); setTimeout(() => listen(), body.seconds * 1000); }
+    else if (req.url === '/seed') {
+      for (const b of body.bodies) (comments[body.thread] = comments[body.thread] || []).push({ id: nextId++, body: b });
+    }
     else if (req.url === '/reset') { faults = []; requests = []; comments = {}; nextId = 1000; }
     else if (req.url === '/requests') { res.end(requests.map((r) => JSON.stringify(r)).join('\n') + '\n'); return; }
     else if (req.url === '/comments') { res.end(JSON.stringify(comments)); return; }

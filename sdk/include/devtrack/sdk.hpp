@@ -23,6 +23,7 @@
 #define DEVTRACK_SDK_HPP
 
 #include <devtrack/plugin.h>
+#include <devtrack/text.hpp>
 
 #include <cstring>
 #include <functional>
