@@ -62,6 +62,8 @@ if [ $sanitize = 1 ]; then
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 fi
 [ -n "$build" ] || build=$root/build
+# The normal test build (CI's) fails on any new compiler warning.
+[ $sanitize = 1 ] || cmake_args+=(-DDEVTRACK_WERROR=ON)
 
 jobs=$(nproc 2>/dev/null || echo 2)
 echo "==> building with tests in $build ($jobs jobs)"

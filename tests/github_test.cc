@@ -4,9 +4,12 @@
 // 401, and either fails these tests.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "ipc/ipc.h"
 #include "test_support.h"
 
 using namespace devtrack;
@@ -104,13 +107,167 @@ TEST_CASE("no token: the update is blocked with a clear message, not retried bli
   CHECK(run("doctor").out.find("ok    github: token: a token is configured") != std::string::npos);
 }
 
-TEST_CASE("a GitHub ticket without a repository fails with what to do") {
+TEST_CASE("a GitHub ticket without a repository is said at once, with what to do, and nothing is queued") {
   Setup s;
   git("-C '" + s.repo + "' remote remove origin");
-  s.commit_and_answer("#7 fixed");
-  run("sync --wait 30");
-  json u = s.updates();
-  CHECK(u[0]["state"] == "failed");
-  CHECK(u[0]["last_error"].get<std::string>().find("write owner/name#N, or set projects[].github") !=
+  commit(s.repo, "fix the login redirect");
+  REQUIRE(wait_until([&] { return !json::parse(run("checkin --list --json").out).empty(); }));
+  auto r = run("checkin --answer '#7 fixed'");
+  CHECK(r.status == 0);  // the answer is kept
+  CHECK(r.err.find("#7 names no repository, so nothing goes to GitHub for it: write owner/name#7") !=
         std::string::npos);
+  run("sync --wait 30");
+  CHECK(s.updates().empty());
+}
+
+// tracker.comments (issue 14 item 10): the day's answers on a ticket go to
+// one comment, amended as they arrive. Through the recording proxy, which
+// logs every request and remembers posted comments for find().
+namespace {
+
+const PeerProxy proxy{""};
+
+// Requests on issue 12's comments by method: POST creates, PATCH amends.
+int requests_on_12(const std::string& method) {
+  int n = 0;
+  for (const auto& r : proxy.requests()) {
+    std::string path = r["path"];
+    bool on_12 = path.find("/issues/12/comments") != std::string::npos ||
+                 (method == "PATCH" && path.find("/issues/comments/") != std::string::npos);
+    if (r["method"] == method && on_12 && r.contains("status")) ++n;
+  }
+  return n;
+}
+
+// The text GitHub holds now: the body of the last create or edit answered.
+std::string comment_now() {
+  std::string body;
+  for (const auto& r : proxy.requests())
+    if ((r["method"] == "POST" || r["method"] == "PATCH") && r.contains("status") &&
+        r["path"].get<std::string>().find("comments") != std::string::npos)
+      body = json::parse(r["body"].get<std::string>())["body"];
+  return body;
+}
+
+struct DailySetup {
+  TempHome home;
+  std::string repo;
+  int commits = 0;
+  explicit DailySetup(const std::string& comments_line) {
+    proxy.control("POST", "/reset");
+    set_env("GH_TOKEN", kToken);
+    set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
+    spit(home.file("config.yaml"),
+         "settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\n" + comments_line +
+             "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n"
+             "  github: {enabled: true, base_url: \"" + proxy.url() + "\"}\n");
+    repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");
+    git("-C '" + repo + "' checkout -q -b fix/12-login");
+    REQUIRE(run("repos add '" + repo + "'").status == 0);
+    REQUIRE(run("start").status == 0);
+  }
+  ~DailySetup() {
+    run("stop");
+    ::unsetenv("GH_TOKEN");
+    ::unsetenv("DEVTRACK_TEST_CLOCK");
+  }
+  // A commit on the #12 branch, answered with `text`.
+  void answer(const std::string& text) {
+    commit(repo, "step " + std::to_string(++commits) + " of the login fix");
+    REQUIRE(wait_until([&] { return !json::parse(run("checkin --list --json").out).empty(); }));
+    REQUIRE(run("checkin --answer '" + text + "'").status == 0);
+  }
+  void advance(int64_t ms) { ipc::call("clock.advance", json{{"ms", ms}}.dump()); }
+  json updates() { return json::parse(run("updates list --json").out); }
+  bool all_sent() {
+    json u = updates();
+    for (const auto& r : u)
+      if (r["state"] != "sent") return false;
+    return !u.empty();
+  }
+  // Past the grace delay, until every comment went out.
+  void deliver() {
+    advance(61'000);
+    INFO(run("logs -n 100").out << run("updates list").out);
+    REQUIRE(wait_advancing([&] { return all_sent(); }));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("tracker.comments daily: three answers on #12 in a day are one comment, amended, all texts in order") {
+  DailySetup s("tracker: {grace: 1m}\n");  // daily is the default
+  s.answer("fixed the login redirect, 30m");
+  s.deliver();
+  s.answer("the logout button too");
+  s.deliver();
+  s.answer("tests for both, 15m, done");
+  s.deliver();
+  CHECK(requests_on_12("POST") == 1);
+  CHECK(requests_on_12("PATCH") == 2);
+  std::string text = comment_now();
+  INFO(text);
+  size_t a = text.find("fixed the login redirect"), b = text.find("the logout button too"),
+         c = text.find("tests for both");
+  CHECK(a != std::string::npos);
+  CHECK(b != std::string::npos);
+  CHECK(c != std::string::npos);
+  CHECK((a < b && b < c));
+  CHECK(s.updates().size() == 1);  // one row for the day's comment
+  // The summary still shows each answer.
+  std::string summary = run("summary").out;
+  CHECK(summary.find("the logout button too") != std::string::npos);
+  CHECK(summary.find("tests for both") != std::string::npos);
+}
+
+TEST_CASE("tracker.comments daily: an answer the next day is a new comment") {
+  DailySetup s("tracker: {grace: 1m, comments: daily}\n");
+  s.answer("fixed the login redirect, 30m");
+  s.deliver();
+  s.advance(24 * 3600 * 1000LL);
+  // The CLI's test clock does not move with the daemon's: start it a day on.
+  set_env("DEVTRACK_TEST_CLOCK", "2026-06-02T08:02:00Z");
+  s.answer("the logout button too");
+  s.deliver();
+  CHECK(requests_on_12("POST") == 2);
+  CHECK(requests_on_12("PATCH") == 0);
+  CHECK(comment_now().find("fixed the login redirect") == std::string::npos);
+}
+
+TEST_CASE("tracker.comments each: one comment per answer") {
+  DailySetup s("tracker: {grace: 1m, comments: each}\n");
+  s.answer("fixed the login redirect, 30m");
+  s.answer("the logout button too");
+  s.answer("tests for both, 15m, done");
+  s.deliver();
+  CHECK(requests_on_12("POST") == 3);
+  CHECK(s.updates().size() == 3);
+}
+
+TEST_CASE("tracker.comments daily: kill -9 of the worker between the post and the amend, one comment with every text") {
+  DailySetup s("tracker: {grace: 1m}\n");
+  s.answer("fixed the login redirect, 30m");
+  // The post reaches GitHub (the proxy remembers it) but its reply never comes.
+  proxy.control("POST", "/faults", R"([{"method": "POST", "path": "/comments$", "action": "hang"}])");
+  s.advance(61'000);
+  REQUIRE(wait_until([&] {
+    for (const auto& r : proxy.requests())
+      if (r["method"] == "POST" && r["path"].get<std::string>().find("/issues/12/comments") != std::string::npos)
+        return true;
+    return false;
+  }));
+  s.answer("the logout button too");  // arrives while the first text is in flight
+  int worker = json::parse(run("status --json").out)["worker"]["pid"];
+  ::kill(worker, SIGKILL);
+  s.deliver();
+  int posts = 0;
+  for (const auto& r : proxy.requests())
+    if (r["method"] == "POST" && r["path"].get<std::string>().find("/issues/12/comments") != std::string::npos) ++posts;
+  CHECK(posts == 1);
+  json recorded = proxy.control("GET", "/comments");
+  CHECK(recorded["/repos/acme/widgets/issues/12"].size() == 1);
+  std::string text = comment_now();
+  INFO(text);
+  CHECK(text.find("fixed the login redirect") != std::string::npos);
+  CHECK(text.find("the logout button too") != std::string::npos);
 }

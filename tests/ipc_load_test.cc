@@ -65,8 +65,9 @@ struct LoadDaemon {
   }
 
   // One round: 500 idle connections, status while they are held, half the
-  // malformed messages beside them; then the other half on their own (a
-  // connection cap may refuse the first half unread: these get parsed).
+  // malformed messages beside them (at its session cap the daemon closes
+  // the oldest connection, so these are answered too), then the other half
+  // on their own.
   void round() {
     {
       load::IdleClients idle(socket, kIdle);

@@ -5,12 +5,14 @@
 // plugin against the real API description is tested separately.
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "ipc/ipc.h"
+#include "store/outbox_store.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -98,7 +100,9 @@ TEST_CASE("correcting an answer already sent amends the post instead of posting 
   REQUIRE(wait_until([&] { return store.kv_get("github", "amends") == std::optional<std::string>("1"); }));
   REQUIRE(wait_until([&] { return s.state_is("sent"); }));
   CHECK(s.updates()[0]["remote_id"] == "1");
-  CHECK(s.updates()[0]["attempts"] == 2);
+  // An amend is a delivery of its own: its attempts count from zero, so a
+  // day of edits cannot use up the retries of the next network error.
+  CHECK(s.updates()[0]["attempts"] == 1);
   CHECK(s.posts() == 1);
   json body = json::parse(*store.kv_get("github", "body:1"));
   CHECK(body["minutes"] == 50);
@@ -182,4 +186,80 @@ TEST_CASE("end-of-day mode holds the updates") {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(s.state_is("held"));
   CHECK(s.posts() == 0);
+}
+
+// tracker.comments: daily, in the store: an answer's comment is a part of
+// its ticket's comment of the day; the aggregate row is what is delivered.
+namespace {
+
+int64_t add_response(Store& store) {
+  store.db().exec("INSERT INTO responses (state, at_ms, raw_text) VALUES ('answered', 0, '')");
+  return store.db().getLastInsertRowid();
+}
+
+// The comment part one answer on acme/widgets#12 makes on 2026-06-01.
+void answer_12(Store& store, const std::string& text, int64_t now_ms) {
+  int64_t rid = add_response(store);
+  UpdateRow u;
+  u.target_plugin = "github";
+  u.target = R"({"number":12,"repo":"acme/widgets","system":"github"})";
+  u.kind = "comment";
+  u.state = "queued";
+  u.next_attempt_ms = now_ms;
+  u.body = json{{"text", text}}.dump();
+  u.idempotency_key = "devtrack-" + std::to_string(rid) + "-comment-test";
+  u.aggregate = "acme/widgets#12:2026-06-01";
+  store_parse_and_updates(store, rid, "{}", {u}, now_ms);
+}
+
+std::string text_of(const UpdateRow& u) { return json::parse(u.body)["text"]; }
+
+}  // namespace
+
+TEST_CASE("daily aggregate: answers join one row keyed by device, ticket and day, in answer order") {
+  TempHome home;
+  Store store(home.file("devtrack.db"));
+  answer_12(store, "first", 1000);
+  answer_12(store, "second", 2000);
+  auto rows = list_updates(store);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].idempotency_key == "agg:" + device_id(store) + ":acme/widgets#12:2026-06-01");
+  CHECK(text_of(rows[0]) == "- first\n- second");
+  CHECK(parts_of(store, rows[0].id).size() == 2);
+  CHECK(device_id(store).size() == 16);
+}
+
+TEST_CASE("daily aggregate: an answer that arrives while the comment is being sent is amended after, not lost") {
+  TempHome home;
+  Store store(home.file("devtrack.db"));
+  answer_12(store, "first", 1000);
+  auto due = due_updates(store, 5000);
+  REQUIRE(due.size() == 1);
+  mark_sending(store, due[0].id, 5000);
+  answer_12(store, "second", 6000);  // the worker is posting "first" alone
+  mark_sent(store, due[0].id, "1000", 7000);
+  auto agg = get_update(store, due[0].id);
+  CHECK(agg->state == "queued");  // not sent: "second" is not on GitHub yet
+  CHECK(agg->remote_id == "1000");  // so the worker amends the comment
+  due = due_updates(store, 8000);
+  REQUIRE(due.size() == 1);
+  CHECK(text_of(due[0]) == "- first\n- second");
+  mark_sending(store, due[0].id, 8000);
+  mark_sent(store, due[0].id, "1000", 9000);
+  CHECK(get_update(store, due[0].id)->state == "sent");
+  for (const auto& p : parts_of(store, due[0].id)) CHECK(p.state == "sent");
+}
+
+TEST_CASE("daily aggregate: a new answer after the comment was sent queues an amend of it") {
+  TempHome home;
+  Store store(home.file("devtrack.db"));
+  answer_12(store, "first", 1000);
+  auto due = due_updates(store, 5000);
+  mark_sending(store, due[0].id, 5000);
+  mark_sent(store, due[0].id, "1000", 6000);
+  answer_12(store, "second", 7000);
+  auto agg = get_update(store, due[0].id);
+  CHECK(agg->state == "queued");
+  CHECK(agg->remote_id == "1000");
+  CHECK(text_of(*agg) == "- first\n- second");
 }

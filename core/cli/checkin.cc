@@ -15,6 +15,7 @@
 #include <devtrack/text.hpp>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "cli/answer_prompts.h"
@@ -38,6 +39,7 @@
 #include "util/error.h"
 #include "util/fault.h"
 #include "util/paths.h"
+#include "util/strings.h"
 
 using nlohmann::json;
 
@@ -289,7 +291,7 @@ class Checkin {
       if (!tickets.empty()) std::cout << " · " << tickets << (parsed.value("from_suggestion", false) ? " (suggested)" : "");
       if (parsed["project"].is_string()) std::cout << " · project " << parsed["project"].get<std::string>();
       if (parsed["duration_minutes"].is_number()) std::cout << " · " << parsed["duration_minutes"] << " min";
-      if (parsed["status"].is_string()) std::cout << " · " << parsed["status"].get<std::string>();
+      if (parsed["status"].is_string()) std::cout << " · " << status_text(parsed["status"].get<std::string>());
       std::string unrouted;
       for (const auto& t : parsed.value("unrouted", json::array())) unrouted += (unrouted.empty() ? "" : ", ") + ticket_text(t);
       if (!unrouted.empty()) std::cout << " · text only for " << unrouted << " (no repository)";
@@ -371,7 +373,9 @@ std::vector<std::string> about_lines(Store& store, const Config& config, const P
   for (const auto& pr : config.projects) projects += (projects.empty() ? "" : ", ") + pr.id;
   if (!projects.empty()) lines.push_back("Projects: " + projects);
   std::string recent;
-  for (const auto& t : json::parse(known_tickets(store, 5))) recent += (recent.empty() ? "" : ", ") + ticket_text(t);
+  std::set<std::string> shown;  // one ticket stored twice (other fields) is one ticket to a person
+  for (const auto& t : json::parse(known_tickets(store, 5)))
+    if (shown.insert(ticket_text(t)).second) recent += (recent.empty() ? "" : ", ") + ticket_text(t);
   if (!recent.empty()) lines.push_back("Recent tickets: " + recent);
   return lines;
 }
@@ -535,7 +539,7 @@ bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& asked, int tim
   } else if (action == "defer") {
     int64_t due = process_clock().now_ms() + r.value("seconds", int64_t{1800}) * 1000;
     c.respond(p, "deferred", due);
-    std::cout << "asking again at " << local_iso_time(due, c.config().settings.timezone) << "\n";
+    std::cout << "asking again " << local_when(due, c.config().settings.timezone) << "\n";
   } else {
     return false;  // later / timeout: it stays as it is
   }
@@ -612,7 +616,7 @@ int run_checkin(const po::variables_map& args) {
     PromptRow p = c.pick(args);
     int64_t due = process_clock().now_ms() + delay.count() * 1000;
     c.respond(p, "deferred", due);
-    std::cout << "prompt " << p.id << " comes back at " << local_iso_time(due, c.config().settings.timezone) << "\n";
+    std::cout << "prompt " << p.id << " comes back " << local_when(due, c.config().settings.timezone) << "\n";
     return kOk;
   }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/work_hours.h"
+#include "event/clock.h"
 #include "plugin/registry.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -92,6 +93,19 @@ bool wait_for_daemon(bool running, std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+std::string local_when(int64_t ms, const std::string& timezone) {
+  using namespace std::chrono;
+  const date::time_zone* zone = configured_zone(timezone);
+  auto at = date::make_zoned(zone, date::floor<seconds>(system_clock::time_point(milliseconds(ms))));
+  auto now = date::make_zoned(zone, date::floor<seconds>(system_clock::time_point(milliseconds(process_clock().now_ms()))));
+  auto day = date::floor<date::days>(at.get_local_time());
+  auto today = date::floor<date::days>(now.get_local_time());
+  std::string clock = date::format("%H:%M", at);
+  if (day == today) return "at " + clock;
+  if (day == today + date::days(1)) return "tomorrow at " + clock;
+  return "on " + date::format("%a %e %b", at) + " at " + clock;
 }
 
 std::string local_iso_time(int64_t ms, const std::string& timezone) {

@@ -1,5 +1,8 @@
 // devtrack parse: the parser plugin, from the command line. Loads the
 // enabled parser (default: rules) in this process.
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -8,8 +11,11 @@
 #include "cli/command.h"
 #include "cli/parser_session.h"
 #include "git/git_files.h"
+#include "outbox/outbox.h"
 #include "util/error.h"
+#include "util/json_text.h"
 #include "util/paths.h"
+#include "util/strings.h"
 
 using nlohmann::json;
 
@@ -18,6 +24,37 @@ namespace devtrack::cli {
 namespace {
 
 // The repository's context: top, remote slug, branch.
+// tickets   #12 (github), PRX-7 (jira)
+// project   widgets
+// duration  1 h 30 min
+// status    done
+void print_readable(const json& r) {
+  auto line = [](const char* name, const std::string& value) {
+    std::printf("%-10s%s\n", name, value.empty() ? "-" : value.c_str());
+  };
+  std::string tickets;
+  for (const auto& t : r.value("tickets", json::array())) {
+    if (!t.is_object()) continue;
+    tickets += (tickets.empty() ? "" : ", ") + ticket_text(t);
+    if (t.contains("system") && t["system"].is_string()) tickets += " (" + t["system"].get<std::string>() + ")";
+  }
+  line("tickets", tickets);
+  line("project", r.contains("project") && r["project"].is_string() ? r["project"].get<std::string>() : "");
+  std::string duration;
+  if (r.contains("duration_minutes") && r["duration_minutes"].is_number_integer()) {
+    int64_t m = r["duration_minutes"].get<int64_t>();
+    duration = (m >= 60 ? std::to_string(m / 60) + " h" + (m % 60 ? " " : "") : "") +
+               (m % 60 || m < 60 ? std::to_string(m % 60) + " min" : "");
+  }
+  line("duration", duration);
+  line("status", r.contains("status") && r["status"].is_string() ? status_text(r["status"].get<std::string>()) : "");
+  std::string suggested;
+  for (const auto& t : r.value("suggested", json::array()))
+    if (t.is_object()) suggested += (suggested.empty() ? "" : ", ") + ticket_text(t);
+  if (!suggested.empty()) line("suggested", suggested);
+  std::fflush(stdout);
+}
+
 json repo_context(const std::string& path) {
   git::Dirs dirs = git::resolve_dirs(path);
   json c = {{"repo", dirs.top}, {"branch", git::current_branch(dirs.git_dir)}};
@@ -64,7 +101,11 @@ int run(const po::variables_map& args) {
 
   if (!args.count("jsonl")) {
     if (!args.count("TEXT")) throw UsageError("give TEXT to parse, or --jsonl to read lines from stdin");
-    std::cout << parse(args["TEXT"].as<std::string>()).dump() << "\n";
+    json r = parse(args["TEXT"].as<std::string>());
+    // A person at a terminal gets a readable view; scripts (a pipe, or
+    // --json) get the JSON line.
+    if (args.count("json") || !::isatty(STDOUT_FILENO)) std::cout << dump_text(r) << "\n";
+    else print_readable(r);
     return kOk;
   }
   // One JSON object per line in, one per line out; a bad line gets an error
@@ -92,11 +133,13 @@ int run(const po::variables_map& args) {
 extern const Command kParse = {
     "parse",
     "parse an answer: tickets, project, duration, status (the parser plugin)",
-    "Prints {\"tickets\", \"project\", \"duration_minutes\", \"status\", \"confidence\",\n"
-    "\"suggested\"}. With --jsonl, reads {\"id\", \"text\"} lines on stdin and writes one\n"
-    "result line per input.",
+    "At a terminal, prints what was understood, one field a line. Piped, or with\n"
+    "--json, prints {\"tickets\", \"project\", \"duration_minutes\", \"status\",\n"
+    "\"confidence\", \"suggested\"} on one line. With --jsonl, reads {\"id\", \"text\"}\n"
+    "lines on stdin and writes one result line per input.",
     [](Spec& s) {
-      s.options.add_options()("jsonl", "read JSON lines {\"id\", \"text\"} from stdin")(
+      s.options.add_options()("json", "print the result as one JSON line (the default when piped)")(
+          "jsonl", "read JSON lines {\"id\", \"text\"} from stdin")(
           "projects", po::value<std::string>()->value_name("FILE"), "a YAML file with a projects: list (default: the config's)")(
           "repo", po::value<std::string>()->value_name("PATH"), "the repository the answer is about (branch, remote; default: the current directory's)")(
           "branch", po::value<std::string>()->value_name("NAME"), "the branch the answer is about")(

@@ -4,12 +4,24 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
+#include "event/clock.h"
 #include "ipc/ipc.h"
 #include "util/paths.h"
 
 namespace devtrack::cli {
 
 namespace {
+
+// The daemon's UTC ISO time as a person reads it ("at 15:42", "tomorrow
+// at 09:00"); --json keeps the ISO form for scripts.
+std::string human_time(const std::string& iso) {
+  auto t = parse_utc_time(iso);
+  if (!t) return iso;
+  std::string when = local_when(to_ms(*t), load_config_and_plugins().config.settings.timezone);
+  for (const char* preposition : {"at ", "on "})  // "until 15:42", not "until at 15:42"
+    if (when.rfind(preposition, 0) == 0) return when.substr(3);
+  return when;
+}
 
 int run(const po::variables_map& args) {
   nlohmann::json s;
@@ -29,7 +41,7 @@ int run(const po::variables_map& args) {
   std::cout << "  home:      " << s["home"].get<std::string>() << "\n";
   if (s["paused"] == true)
     std::cout << "  prompts:   paused "
-              << (s["paused_until"].is_null() ? "until resumed" : "until " + s["paused_until"].get<std::string>())
+              << (s["paused_until"].is_null() ? "until resumed" : "until " + human_time(s["paused_until"].get<std::string>()))
               << "\n";
   else
     std::cout << "  prompts:   every " << s["interval_s"].get<int64_t>() / 60 << " min of work\n";

@@ -54,7 +54,8 @@ int list(const po::variables_map& args) {
     std::string target = t.is_string() ? t.get<std::string>() : ticket_text(t);
     if (target.empty()) target = u.target;
     table.push_back({std::to_string(u.id), u.target_plugin, target, u.kind, u.state, std::to_string(u.attempts),
-                     u.state == "sent" ? u.remote_id : u.last_error});
+                     u.state == "sent" ? (u.remote_id.empty() ? "posted" : "posted as " + u.remote_id)
+                                       : u.last_error});
   }
   print_table(table);
   return kOk;

@@ -70,12 +70,6 @@ class Checker {
       : file_(std::move(file)), plugins_(plugins), result_(result), config_(result.config) {}
 
   void check_document(const YAML::Node& root) {
-    check_sections(root);
-    // enable_default_bundle();  // DEFERRED: lands with the test configs (issue 14 item 4)
-  }
-
- private:
-  void check_sections(const YAML::Node& root) {
     if (root.IsNull()) return;  // an empty file: all defaults
     if (!root.IsMap()) return error(root, "the config must be a map of sections (settings, prompt, ...)");
     check_keys(root, "", {"settings", "prompt", "tracker", "logging", "worker", "network", "projects", "plugins"});
@@ -90,21 +84,6 @@ class Checker {
       else if (key == "network") check_network(v);
       else if (key == "projects") check_projects(v);
       else if (key == "plugins") check_plugins(v);
-    }
-  }
-
-  // The default bundle is on unless the config says `enabled: false`: a
-  // config that names only what it changes (or no config at all) still
-  // captures, parses and suggests.
-  void enable_default_bundle() {
-    for (const auto& id : default_enabled_plugins()) {
-      if (config_.plugins.count(id)) continue;
-      const PluginInfo* info = find(id);
-      if (!info) continue;  // not installed: nothing to enable
-      PluginConfig pc;
-      pc.enabled = true;
-      pc.options_json = plugin_options(id, *info, YAML::Node());
-      config_.plugins[id] = pc;
     }
   }
 
@@ -263,7 +242,7 @@ class Checker {
 
   void check_tracker(const YAML::Node& t) {
     if (!is_map(t, "tracker")) return;
-    check_keys(t, "tracker.", {"mode", "grace"});
+    check_keys(t, "tracker.", {"mode", "grace", "comments"});
     if (auto n = t["mode"]) {
       if (auto v = scalar(n, "tracker.mode")) {
         if (*v == "immediate" || *v == "end-of-day") config_.tracker.mode = *v;
@@ -272,6 +251,12 @@ class Checker {
       }
     }
     if (auto n = t["grace"]) read_duration(n, "tracker.grace", config_.tracker.grace);
+    if (auto n = t["comments"]) {
+      if (auto v = scalar(n, "tracker.comments")) {
+        if (*v == "daily" || *v == "each") config_.tracker.comments = *v;
+        else error(n, "tracker.comments must be daily or each, not '" + *v + "'" + did_you_mean(*v, {"daily", "each"}));
+      }
+    }
   }
 
   void check_logging(const YAML::Node& l) {
@@ -361,7 +346,6 @@ class Checker {
       if (!seen.insert(id).second) error(it->first, "plugins." + id + " is set twice");
       const YAML::Node body = it->second;  // a copy: it-> is a proxy temporary
       PluginConfig pc;
-      // pc.enabled = is_default_enabled(id);  // DEFERRED (issue 14 item 4)
       if (!body.IsNull() && !body.IsMap()) {
         error(body, "plugins." + id + " must be a map like {enabled: true}");
         continue;
@@ -503,11 +487,6 @@ class Checker {
     return std::all_of(key.begin(), key.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
   }
 
-  static bool is_default_enabled(const std::string& id) {
-    const auto& ids = default_enabled_plugins();
-    return std::find(ids.begin(), ids.end(), id) != ids.end();
-  }
-
   const PluginInfo* find(const std::string& id) const {
     for (const auto& p : plugins_)
       if (!p.refused && p.id == id) return &p;
@@ -588,7 +567,7 @@ ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>&
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     ConfigResult result;
-    return result;  // defaults; path stays "" to say so (DEFERRED: the default bundle, issue 14 item 4)
+    return result;  // defaults; path stays "" to say so
   }
   return parse_config(paths::read_file(path), path, plugins);
 }

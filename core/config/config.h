@@ -60,6 +60,9 @@ struct Config {
   struct {
     std::string mode = "immediate";  // or "end-of-day"
     std::chrono::seconds grace{60};
+    // "daily": one comment per ticket, local day and device, amended as
+    // the day's answers arrive; "each": one comment per answer.
+    std::string comments = "daily";
   } tracker;
 
   struct {
@@ -108,9 +111,7 @@ ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>&
 
 // The commented default config (config/config.yaml, built in).
 const std::string& default_config_text();
-// The plugins config/config.yaml enables (the default bundle): on unless a
-// config says `enabled: false`. Read from config.yaml when building.
-const std::vector<std::string>& default_enabled_plugins();
+
 
 // Returns `text` with plugins.<id>.enabled set, changing nothing else:
 // comments, order and formatting (block or flow style) are kept. Throws

@@ -220,7 +220,12 @@ class Daemon {
   }
 
   json reload() {
-    load_config();  // throws (and keeps the old config) on errors
+    try {
+      load_config();  // keeps the old config on errors
+    } catch (const Error&) {
+      throw Error("the config has errors (devtrack config check shows them); the daemon keeps running with the "
+                  "config it had");
+    }
     log::set_level(log::parse_level(config_.logging.level, log::kInfo));
     log::set_content_logging(config_.logging.content);
     // Plugins restart with the new options; the library stays loaded.

@@ -210,7 +210,13 @@ void Prompts::changed(int64_t prompt_id) {
 void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::string& text) {
   if (!parse_) return;
   auto p = get_prompt(store_, prompt_id);
+  // The remote of the prompt's commits routes a bare #12 and names the
+  // project, as in `devtrack checkin`.
+  auto commits = prompt_commits(store_, prompt_id);
   std::string slug;
+  for (const auto& c : commits)
+    if (!c.slug.empty()) slug = c.slug;
+  if (slug.empty() && p) slug = git::remote_slug(p->repo);
   json r = json::parse(parse_(text, context_for(p ? p->repo : "", p ? p->branch : "", slug)), nullptr, false);
   if (!r.is_object()) return;
   if (r["tickets"].empty() && p && !p->suggestion.empty()) {
@@ -219,11 +225,8 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   }
   int64_t now = loop_.clock().now_ms();
   json context = {{"text", text}, {"commits", json::array()}, {"answered_at_ms", now}};
-  for (const auto& c : prompt_commits(store_, prompt_id)) {
-    context["commits"].push_back({{"commit", c.commit}, {"summary", c.summary}});
-    if (!c.slug.empty()) context["slug"] = c.slug;
-  }
-  if (!context.contains("slug") && p) context["slug"] = git::remote_slug(p->repo);
+  for (const auto& c : commits) context["commits"].push_back({{"commit", c.commit}, {"summary", c.summary}});
+  context["slug"] = slug;
   store_parse_and_updates(store_, response_id, r.dump(),
                           plan_updates(config_, response_id, r.dump(), dump_text(context), now), now);
 }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "config/work_hours.h"
 #include "util/strings.h"
 
 using nlohmann::json;
@@ -80,6 +81,13 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
       char hex[17];
       std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(u.target)));
       u.idempotency_key = "devtrack-" + std::to_string(response_id) + "-" + kind + "-" + hex;
+      // tracker.comments: daily — the answer's comment is one part of the
+      // ticket's comment of the (local) day; the store adds the device.
+      if (kind == "comment" && config.tracker.comments == "daily") {
+        std::string name = ticket_text(ticket);
+        u.aggregate = (name.empty() ? std::string(hex) : name) + ":" +
+                      local_date(context.value("answered_at_ms", now_ms), config.settings.timezone);
+      }
       out.push_back(std::move(u));
     }
   }

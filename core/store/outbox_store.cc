@@ -6,7 +6,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "store/store.h"
@@ -17,7 +21,17 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT id, ifnull(response_id, 0), target_plugin, target, kind, state, ifnull(body, ''), attempts, "
-    "ifnull(next_attempt_ms, 0), idempotency_key, ifnull(remote_id, ''), ifnull(last_error, '') FROM updates";
+    "ifnull(next_attempt_ms, 0), idempotency_key, ifnull(remote_id, ''), ifnull(last_error, ''), "
+    "ifnull(aggregate_id, 0) FROM updates";
+
+// One statement's text from a shared head. (Not std::string(head) + tail:
+// GCC 12 warns about that inlined here, falsely, with -Warray-bounds.)
+std::string sql(std::string_view head, std::string_view tail) {
+  std::string text;
+  text.reserve(head.size() + tail.size());
+  text.append(head).append(tail);
+  return text;
+}
 
 UpdateRow row_from(SQLite::Statement& q) {
   UpdateRow u;
@@ -33,6 +47,7 @@ UpdateRow row_from(SQLite::Statement& q) {
   u.idempotency_key = q.getColumn(9).getString();
   u.remote_id = q.getColumn(10).getString();
   u.last_error = q.getColumn(11).getString();
+  u.aggregate_id = q.getColumn(12).getInt64();
   return u;
 }
 
@@ -65,7 +80,159 @@ int insert_row(SQLite::Statement& insert, const UpdateRow& u, int64_t response_i
   return changed;
 }
 
+// An answer's line in its day's comment: its text, then its time and status
+// (a comment of one answer reads as in `each` mode: the tracker adds those).
+std::string part_line(const nlohmann::json& b) {
+  std::string text = b.contains("text") && b["text"].is_string() ? b["text"].get<std::string>() : "";
+  std::string line = "- " + (text.empty() ? std::string("Worked on this.") : text);
+  std::string meta;
+  if (b.contains("minutes") && b["minutes"].is_number()) meta = std::to_string(b["minutes"].get<int64_t>()) + " min";
+  if (b.contains("status") && b["status"].is_string())
+    meta += (meta.empty() ? "" : ", ") + b["status"].get<std::string>();
+  return meta.empty() ? line : line + " (" + meta + ")";
+}
+
+// The aggregate's body: the day's answers in order, their commits once each.
+std::string render_aggregate(const std::vector<UpdateRow>& parts) {
+  using nlohmann::json;
+  std::vector<json> bodies;
+  for (const auto& p : parts) {
+    json b = json::parse(p.body, nullptr, false);
+    bodies.push_back(b.is_object() ? b : json::object());
+  }
+  if (bodies.size() == 1) {
+    bodies[0]["aggregate"] = true;
+    return bodies[0].dump();
+  }
+  json out = {{"aggregate", true}, {"minutes", nullptr}, {"status", nullptr}, {"commits", json::array()}};
+  std::string text;
+  std::set<std::string> seen;
+  for (const auto& b : bodies) {
+    text += (text.empty() ? "" : "\n") + part_line(b);
+    if (!out.contains("repo") || out["repo"].is_null() || out["repo"] == "") out["repo"] = b.value("repo", json(nullptr));
+    if (!out.contains("answered_at_ms")) out["answered_at_ms"] = b.value("answered_at_ms", json(nullptr));
+    if (b.contains("commits") && b["commits"].is_array())
+      for (const auto& c : b["commits"])
+        if (c.is_object() && seen.insert(c.value("commit", "")).second) out["commits"].push_back(c);
+  }
+  out["text"] = text;
+  return out.dump();
+}
+
+int64_t row_rev(Store& store, int64_t id, const char* column) {
+  SQLite::Statement q(store.db(), std::string("SELECT ") + column + " FROM updates WHERE id = ?");
+  q.bind(1, static_cast<int64_t>(id));
+  return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+}
+
+// Re-renders an aggregate from its parts and moves it on: a sent one with
+// new text goes back to queued (amended), a held one is queued when a part
+// was released, a sending one only grows its rev (mark_sent amends after).
+void sync_aggregate(Store& store, int64_t agg_id, int64_t now_ms) {
+  auto agg = get_update(store, agg_id);
+  if (!agg) return;
+  auto parts = parts_of(store, agg_id);
+  std::string state = agg->state;
+  int64_t next = agg->next_attempt_ms;
+  bool queued_part = false;
+  int64_t part_next = 0;
+  for (const auto& p : parts)
+    if (p.state == "queued") {
+      queued_part = true;
+      part_next = std::max(part_next, p.next_attempt_ms);
+    }
+  std::string body = parts.empty() ? agg->body : render_aggregate(parts);
+  bool changed = body != agg->body;
+  if (parts.empty()) {
+    if (state != "sent" && state != "sending") state = "dropped";
+  } else if (state == "sending") {
+    // The worker has the old text: the rev tells mark_sent to amend.
+  } else if (state == "held") {
+    if (queued_part) state = "queued", next = part_next;
+  } else if (state == "queued") {
+    if (queued_part) next = part_next;
+  } else if (state == "sent" && (changed || queued_part)) {  // amended
+    state = "queued";
+    next = std::max(part_next, now_ms);
+  } else if (state != "sent" && queued_part) {  // failed, dropped, blocked: a new answer tries again
+    state = "queued";
+    next = part_next;
+  }
+  if (!changed && state == agg->state && next == agg->next_attempt_ms) return;
+  SQLite::Statement q(store.db(),
+                      "UPDATE updates SET body = ?, state = ?, next_attempt_ms = ?, updated_ms = ?, "
+                      "rev = rev + (CASE WHEN body IS ? THEN 0 ELSE 1 END), "
+                      // An amend is a new delivery: its retries are counted afresh.
+                      "attempts = CASE WHEN state = 'sent' THEN 0 ELSE attempts END WHERE id = ?");
+  q.bind(1, body);
+  q.bind(2, state);
+  q.bind(3, static_cast<int64_t>(next));
+  q.bind(4, static_cast<int64_t>(now_ms));
+  q.bind(5, body);
+  q.bind(6, static_cast<int64_t>(agg_id));
+  q.exec();
+}
+
+// The aggregate row of a part (made if new), "agg:<device>:<ticket>:<day>".
+int64_t aggregate_for(Store& store, const UpdateRow& part, int64_t now_ms) {
+  UpdateRow agg = part;
+  agg.idempotency_key = "agg:" + device_id(store) + ":" + part.aggregate;
+  agg.body = "{}";
+  SQLite::Statement insert(store.db(), sql(kInsert, "DO NOTHING"));
+  insert_row(insert, agg, 0, now_ms);
+  SQLite::Statement q(store.db(), "SELECT id FROM updates WHERE idempotency_key = ?");
+  q.bind(1, agg.idempotency_key);
+  q.executeStep();
+  return q.getColumn(0).getInt64();
+}
+
+void set_aggregate(Store& store, const std::string& part_key, int64_t agg_id) {
+  SQLite::Statement q(store.db(), "UPDATE updates SET aggregate_id = ? WHERE idempotency_key = ?");
+  q.bind(1, static_cast<int64_t>(agg_id));
+  q.bind(2, part_key);
+  q.exec();
+}
+
+// The aggregates the rows of a response are part of.
+std::set<int64_t> aggregates_of_response(Store& store, int64_t response_id) {
+  SQLite::Statement q(store.db(),
+                      "SELECT DISTINCT aggregate_id FROM updates WHERE response_id = ? AND aggregate_id IS NOT NULL");
+  q.bind(1, static_cast<int64_t>(response_id));
+  std::set<int64_t> out;
+  while (q.executeStep()) out.insert(q.getColumn(0).getInt64());
+  return out;
+}
+
+// After a part changed: its aggregate follows.
+void sync_aggregate_of(Store& store, int64_t part_id, int64_t now_ms) {
+  SQLite::Statement q(store.db(), "SELECT ifnull(aggregate_id, 0) FROM updates WHERE id = ?");
+  q.bind(1, static_cast<int64_t>(part_id));
+  if (!q.executeStep()) return;
+  int64_t agg = q.getColumn(0).getInt64();
+  q.reset();
+  if (agg) sync_aggregate(store, agg, now_ms);
+}
+
 }  // namespace
+
+std::string device_id(Store& store) {
+  if (auto id = store.kv_get("devtrack", "device_id"); id && !id->empty()) return *id;
+  std::random_device random;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%08x%08x", random(), random());
+  // INSERT OR IGNORE: a process that made one first wins; everyone reads it.
+  SQLite::Statement q(store.db(), "INSERT OR IGNORE INTO plugin_kv (plugin, key, value) VALUES ('devtrack', 'device_id', ?)");
+  q.bind(1, std::string(hex));
+  q.exec();
+  return store.kv_get("devtrack", "device_id").value_or(hex);
+}
+
+std::vector<UpdateRow> parts_of(Store& store, int64_t aggregate_id) {
+  SQLite::Statement q(store.db(), sql(kColumns,
+                                      " WHERE aggregate_id = ? AND state != 'dropped' ORDER BY response_id, id"));
+  q.bind(1, static_cast<int64_t>(aggregate_id));
+  return rows(q);
+}
 
 void store_parse_and_updates(Store& store, int64_t response_id, const std::string& parsed_json,
                              const std::vector<UpdateRow>& updates, int64_t now_ms) {
@@ -74,25 +241,34 @@ void store_parse_and_updates(Store& store, int64_t response_id, const std::strin
   parsed.bind(1, parsed_json);
   parsed.bind(2, static_cast<int64_t>(response_id));
   parsed.exec();
+  // A correction may move the answer out of an aggregate: re-render those too.
+  std::set<int64_t> aggregates = aggregates_of_response(store, response_id);
   SQLite::Statement drop(store.db(),
                          "DELETE FROM updates WHERE response_id = ? AND state IN ('held', 'queued', 'failed', "
                          "'blocked', 'dropped')");
   drop.bind(1, static_cast<int64_t>(response_id));
   drop.exec();
   SQLite::Statement insert(store.db(),
-                           std::string(kInsert) + "DO UPDATE SET "
                            // A sent row whose content changed goes out again as an amend
                            // (it keeps its remote id).
+                           sql(kInsert, "DO UPDATE SET "
                            "state = CASE WHEN state = 'sent' AND body IS NOT excluded.body THEN 'queued' ELSE state END, "
                            "next_attempt_ms = CASE WHEN state = 'sent' AND body IS NOT excluded.body "
                            "THEN excluded.next_attempt_ms ELSE next_attempt_ms END, "
-                           "body = excluded.body, updated_ms = excluded.updated_ms");
-  for (const auto& u : updates) insert_row(insert, u, response_id, now_ms);
+                           "body = excluded.body, updated_ms = excluded.updated_ms"));
+  for (const auto& u : updates) {
+    insert_row(insert, u, response_id, now_ms);
+    if (u.aggregate.empty()) continue;
+    int64_t agg = aggregate_for(store, u, now_ms);
+    set_aggregate(store, u.idempotency_key, agg);
+    aggregates.insert(agg);
+  }
+  for (int64_t agg : aggregates) sync_aggregate(store, agg, now_ms);
   tx.commit();
 }
 
 bool queue_update(Store& store, const UpdateRow& u, int64_t now_ms) {
-  SQLite::Statement insert(store.db(), std::string(kInsert) + "DO NOTHING");
+  SQLite::Statement insert(store.db(), sql(kInsert, "DO NOTHING"));
   return insert_row(insert, u, u.response_id, now_ms) == 1;
 }
 
@@ -106,16 +282,17 @@ void revise_update(Store& store, int64_t id, const std::string& body, const std:
   q.bind(4, static_cast<int64_t>(now_ms));
   q.bind(5, static_cast<int64_t>(id));
   q.exec();
+  sync_aggregate_of(store, id, now_ms);
 }
 
 std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id) {
-  SQLite::Statement q(store.db(), std::string(kColumns) + " WHERE response_id = ? ORDER BY id");
+  SQLite::Statement q(store.db(), sql(kColumns, " WHERE response_id = ? ORDER BY id"));
   q.bind(1, static_cast<int64_t>(response_id));
   return rows(q);
 }
 
 std::map<std::string, int64_t> count_updates_by_state(Store& store) {
-  SQLite::Statement q(store.db(), "SELECT state, count(*) FROM updates GROUP BY state");
+  SQLite::Statement q(store.db(), "SELECT state, count(*) FROM updates WHERE aggregate_id IS NULL GROUP BY state");
   std::map<std::string, int64_t> out;
   while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
   return out;
@@ -129,7 +306,9 @@ std::vector<std::string> blocked_plugins(Store& store) {
 }
 
 std::vector<UpdateRow> list_updates(Store& store, int limit) {
-  SQLite::Statement q(store.db(), std::string(kColumns) + " ORDER BY id DESC LIMIT ?");
+  // An answer's part of a day's comment is not listed: its aggregate is
+  // what is posted (its text holds every answer of the day).
+  SQLite::Statement q(store.db(), sql(kColumns, " WHERE aggregate_id IS NULL ORDER BY id DESC LIMIT ?"));
   q.bind(1, limit);
   auto out = rows(q);
   std::reverse(out.begin(), out.end());
@@ -137,7 +316,7 @@ std::vector<UpdateRow> list_updates(Store& store, int limit) {
 }
 
 std::optional<UpdateRow> get_update(Store& store, int64_t id) {
-  SQLite::Statement q(store.db(), std::string(kColumns) + " WHERE id = ?");
+  SQLite::Statement q(store.db(), sql(kColumns, " WHERE id = ?"));
   q.bind(1, static_cast<int64_t>(id));
   if (!q.executeStep()) return std::nullopt;
   return row_from(q);
@@ -148,21 +327,33 @@ std::optional<UpdateRow> get_update(Store& store, int64_t id) {
 // older one's result reschedules), so a timer never spins on it.
 constexpr const char* kFirstOfTicket =
     "NOT EXISTS (SELECT 1 FROM updates o WHERE o.target_plugin = u.target_plugin AND o.target = u.target AND "
-    "o.id < u.id AND o.state IN ('queued', 'sending'))";
+    "o.id < u.id AND o.state IN ('queued', 'sending') AND o.aggregate_id IS NULL)";
 
 int64_t next_due_ms(Store& store) {
   SQLite::Statement q(store.db(), std::string("SELECT ifnull(min(next_attempt_ms), 0) FROM updates u WHERE state = "
-                                              "'queued' AND ") + kFirstOfTicket);
+                                              "'queued' AND aggregate_id IS NULL AND ") + kFirstOfTicket);
   q.executeStep();
   return q.getColumn(0).getInt64();
 }
 
 std::vector<UpdateRow> due_updates(Store& store, int64_t now_ms, int limit) {
-  SQLite::Statement q(store.db(), std::string(kColumns) + " u WHERE state = 'queued' AND next_attempt_ms <= ? AND " +
+  // The bodies read here are the ones the worker gets: their rev is
+  // recorded with them, so a change made after is amended (mark_sent).
+  SQLite::Transaction tx(store.db(), SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement q(store.db(), sql(kColumns,
+                                      " u WHERE state = 'queued' AND aggregate_id IS NULL AND next_attempt_ms <= ? AND ") +
                                       kFirstOfTicket + " ORDER BY id LIMIT ?");
   q.bind(1, static_cast<int64_t>(now_ms));
   q.bind(2, limit);
-  return rows(q);
+  auto out = rows(q);
+  SQLite::Statement handed(store.db(), "UPDATE updates SET handed_rev = rev WHERE id = ? AND handed_rev != rev");
+  for (const auto& u : out) {
+    handed.bind(1, static_cast<int64_t>(u.id));
+    handed.exec();
+    handed.reset();
+  }
+  tx.commit();
+  return out;
 }
 
 void mark_sending(Store& store, int64_t id, int64_t now_ms) {
@@ -174,12 +365,29 @@ void mark_sending(Store& store, int64_t id, int64_t now_ms) {
 }
 
 void mark_sent(Store& store, int64_t id, const std::string& remote_id, int64_t now_ms) {
+  SQLite::Transaction tx(store.db(), SQLite::TransactionBehavior::IMMEDIATE);
+  // Answers that arrived while it was being sent are not in the post yet:
+  // queued again, due now, with its remote id (the worker amends).
+  bool dirty = row_rev(store, id, "rev") > row_rev(store, id, "handed_rev");
   SQLite::Statement q(store.db(),
-                      "UPDATE updates SET state = 'sent', remote_id = ?, last_error = NULL, updated_ms = ? WHERE id = ?");
-  q.bind(1, remote_id);
-  q.bind(2, static_cast<int64_t>(now_ms));
-  q.bind(3, static_cast<int64_t>(id));
+                      "UPDATE updates SET state = ?1, remote_id = ?2, last_error = NULL, updated_ms = ?3, "
+                      "next_attempt_ms = CASE WHEN ?1 = 'queued' THEN ?3 ELSE next_attempt_ms END, "
+                      "attempts = CASE WHEN ?1 = 'queued' THEN 0 ELSE attempts END WHERE id = ?4");
+  q.bind(1, std::string(dirty ? "queued" : "sent"));
+  q.bind(2, remote_id);
+  q.bind(3, static_cast<int64_t>(now_ms));
+  q.bind(4, static_cast<int64_t>(id));
   q.exec();
+  if (!dirty) {  // every part is in the comment as posted
+    SQLite::Statement parts(store.db(),
+                            "UPDATE updates SET state = 'sent', remote_id = ?, last_error = NULL, updated_ms = ? "
+                            "WHERE aggregate_id = ? AND state IN ('queued', 'failed', 'blocked')");
+    parts.bind(1, remote_id);
+    parts.bind(2, static_cast<int64_t>(now_ms));
+    parts.bind(3, static_cast<int64_t>(id));
+    parts.exec();
+  }
+  tx.commit();
 }
 
 void mark_retry(Store& store, int64_t id, int64_t next_ms, const std::string& error, int64_t now_ms) {
@@ -204,6 +412,7 @@ void mark_state(Store& store, int64_t id, const std::string& state, const std::s
   q.bind(5, static_cast<int64_t>(now_ms));
   q.bind(6, static_cast<int64_t>(id));
   q.exec();
+  sync_aggregate_of(store, id, now_ms);
 }
 
 void block_plugin(Store& store, const std::string& plugin, const std::string& error, int64_t now_ms) {
@@ -259,6 +468,11 @@ int64_t wall_ms() {
 
 }  // namespace
 
+namespace {
+// Appended to the holder once its create request may be at the server.
+constexpr std::string_view kPostingMark = "#posting";
+}  // namespace
+
 std::string lease_holder_self() {
   static const std::string self = [] {
     char state = '?';
@@ -286,7 +500,12 @@ LeaseTry try_lease(Store& store, int64_t id, const std::string& holder, int64_t 
   std::string owner = read.getColumn(1).getString();
   int64_t owner_until = read.getColumn(2).getInt64();
   read.reset();  // ends the read transaction: WAL cannot upgrade it to a write
-  bool free = owner.empty() || owner == holder || owner_until <= now_ms || !lease_holder_alive(owner);
+  // A holder that died after its request went out keeps the lease until it
+  // runs out: the request may still land, and a find() now would miss it.
+  bool posting = owner.size() > kPostingMark.size() &&
+                 owner.compare(owner.size() - kPostingMark.size(), kPostingMark.size(), kPostingMark) == 0;
+  std::string process = posting ? owner.substr(0, owner.size() - kPostingMark.size()) : owner;
+  bool free = owner.empty() || process == holder || owner_until <= now_ms || (!posting && !lease_holder_alive(owner));
   if (!free) return {LeaseTry::kBusy, owner, owner_until};
   // Compare and set: only if nobody changed the lease since it was read.
   SQLite::Statement take(store.db(),
@@ -299,6 +518,15 @@ LeaseTry try_lease(Store& store, int64_t id, const std::string& holder, int64_t 
   take.bind(5, static_cast<int64_t>(owner_until));
   if (take.exec() != 1) return try_lease(store, id, holder, now_ms, until_ms);  // lost a race: look again
   return {LeaseTry::kTaken, owner == holder ? "" : owner, until_ms};
+}
+
+bool mark_posting(Store& store, int64_t id, const std::string& holder, int64_t until_ms) {
+  SQLite::Statement q(store.db(), "UPDATE updates SET lease_owner = ?, lease_until_ms = ? WHERE id = ? AND lease_owner = ?");
+  q.bind(1, holder + std::string(kPostingMark));
+  q.bind(2, static_cast<int64_t>(until_ms));
+  q.bind(3, static_cast<int64_t>(id));
+  q.bind(4, holder);
+  return q.exec() == 1;
 }
 
 bool renew_lease(Store& store, int64_t id, const std::string& holder, int64_t until_ms) {
@@ -334,7 +562,10 @@ SendLease::SendLease(Store& store, int64_t id, int64_t lease_ms)
 }
 
 SendLease::~SendLease() {
-  if (!held()) return;
+  // After a post the lease runs out by itself: a request that timed out
+  // here may still land at the server, and the next worker must not look
+  // for it too soon.
+  if (!held() || posting_) return;
   try {
     release_lease(store_, id_, self_);
   } catch (const std::exception&) {
@@ -343,5 +574,10 @@ SendLease::~SendLease() {
 }
 
 bool SendLease::renew() { return held() && renew_lease(store_, id_, self_, wall_ms() + lease_ms_); }
+
+bool SendLease::start_posting() {
+  posting_ = held() && mark_posting(store_, id_, self_, wall_ms() + lease_ms_);
+  return posting_;
+}
 
 }  // namespace devtrack

@@ -29,11 +29,20 @@ struct UpdateRow {
   std::string idempotency_key;
   std::string remote_id;
   std::string last_error;
+  // tracker.comments: daily. On an answer's comment: "<ticket>:<local
+  // day>", the day's comment it is part of (the store makes the aggregate
+  // row, keyed "agg:<device>:<ticket>:<day>"). Read back: the aggregate's id.
+  std::string aggregate;
+  int64_t aggregate_id = 0;
 };
 
 // Stores the parse of an answer and (re)queues its updates, atomically.
 // Rows of this response not yet sent are replaced; a sent row whose content
 // changed is queued again with its remote id: the tracker amends the post.
+// A row with `aggregate` set is a part: it is not delivered itself; its
+// day's aggregate row (made on first use) is re-rendered from all its parts
+// and posted, or amended when it was sent, or marked to be amended after
+// the send in progress (see mark_sent).
 void store_parse_and_updates(Store& store, int64_t response_id, const std::string& parsed_json,
                              const std::vector<UpdateRow>& updates, int64_t now_ms);
 
@@ -45,7 +54,12 @@ bool queue_update(Store& store, const UpdateRow& update, int64_t now_ms);
 void revise_update(Store& store, int64_t id, const std::string& body, const std::string& state, int64_t next_ms,
                    int64_t now_ms);
 std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id);
+// The parts of an aggregate, in answer order.
+std::vector<UpdateRow> parts_of(Store& store, int64_t aggregate_id);
+// This database's device id (random, made once, kept in plugin_kv).
+std::string device_id(Store& store);
 
+// The rows that are delivered (not the parts of an aggregate), oldest first.
 std::vector<UpdateRow> list_updates(Store& store, int limit = 200);
 // How many rows are in each state (states without rows are absent).
 std::map<std::string, int64_t> count_updates_by_state(Store& store);
@@ -57,8 +71,12 @@ std::optional<UpdateRow> get_update(Store& store, int64_t id);
 int64_t next_due_ms(Store& store);
 // Queued rows due at `now_ms`, oldest first, at most one per ticket (order
 // per ticket is kept by delivering a ticket's rows one after the other).
+// Parts of an aggregate are never due (their aggregate is). Records the
+// body revision handed out, in the same transaction as it is read.
 std::vector<UpdateRow> due_updates(Store& store, int64_t now_ms, int limit = 20);
 void mark_sending(Store& store, int64_t id, int64_t now_ms);
+// An aggregate whose body changed since it was handed out goes back to
+// queued (keeping its remote id: amended); otherwise its parts are sent.
 void mark_sent(Store& store, int64_t id, const std::string& remote_id, int64_t now_ms);
 void mark_retry(Store& store, int64_t id, int64_t next_ms, const std::string& error, int64_t now_ms);
 void mark_state(Store& store, int64_t id, const std::string& state, const std::string& error, int64_t now_ms);
@@ -94,6 +112,8 @@ struct LeaseTry {
 LeaseTry try_lease(Store& store, int64_t id, const std::string& holder, int64_t now_ms, int64_t until_ms);
 // Extends a lease this holder still has; false if another took it over.
 bool renew_lease(Store& store, int64_t id, const std::string& holder, int64_t until_ms);
+// Marks the lease as covering a request that may be at the server.
+bool mark_posting(Store& store, int64_t id, const std::string& holder, int64_t until_ms);
 // Ends the lease now (the holder stays recorded: the next one looks first).
 void release_lease(Store& store, int64_t id, const std::string& holder);
 
@@ -113,9 +133,13 @@ class SendLease {
   bool had_other_holder() const { return held() && !previous_.empty(); }
   // Not held: when the other holder's lease ends (wall-clock ms).
   int64_t busy_until_ms() const { return busy_until_; }
-  // Before the request that must not be doubled: false if the lease ran
-  // out and another worker took the row meanwhile.
+  // Renews the lease; false if it ran out and another worker took the row.
   bool renew();
+  // Right before the request that must not be doubled (the create): renews
+  // and records that it may be at the server from now on. If this worker
+  // then dies, the lease is kept until it runs out rather than taken over
+  // at once; and it is not released early after the post either.
+  bool start_posting();
 
  private:
   Store& store_;
@@ -123,6 +147,7 @@ class SendLease {
   int64_t lease_ms_;
   std::string self_;
   LeaseTry::Outcome outcome_ = LeaseTry::kStale;
+  bool posting_ = false;
   std::string previous_;
   int64_t busy_until_ = 0;
 };

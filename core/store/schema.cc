@@ -130,6 +130,18 @@ CREATE INDEX updates_response ON updates (response_id);
 ALTER TABLE updates ADD COLUMN lease_owner TEXT;
 ALTER TABLE updates ADD COLUMN lease_until_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 6 -> 7: daily aggregates (DESIGN.md "Posting model"). An answer's
+    // comment row that is part of a day's aggregate names it: the part keeps
+    // the answer's own text and state for the summary, the aggregate (no
+    // response) is what is posted. `rev` counts changes of a row's body,
+    // `handed_rev` is the rev that was last handed to a worker: a change
+    // while it is sending is not lost, it is amended afterwards.
+    R"sql(
+ALTER TABLE updates ADD COLUMN aggregate_id INTEGER REFERENCES updates (id);
+ALTER TABLE updates ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE updates ADD COLUMN handed_rev INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX updates_aggregate ON updates (aggregate_id);
+)sql",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatest);

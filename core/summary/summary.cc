@@ -331,8 +331,13 @@ std::string summary_markdown(const std::string& summary_json) {
       md += "\n### " + ticket_heading(t) + "\n";
       md += "<!-- devtrack ticket " + t["ticket"].dump() + " -->\n\n";
       for (const auto& a : t["answers"]) {
-        md += "- " + a["text"].get<std::string>() + " <!-- answer " + std::to_string(a["response_id"].get<int64_t>()) +
-              " -->\n";
+        // The marker stays on the bullet's line; further lines of a
+        // multi-line answer are indented, as the edit mapping reads them.
+        auto lines = split(a["text"].get<std::string>(), '\n');
+        md += "- " + (lines.empty() ? std::string() : lines[0]) + " <!-- answer " +
+              std::to_string(a["response_id"].get<int64_t>()) + " -->\n";
+        for (size_t i = 1; i < lines.size(); ++i)
+          if (!lines[i].empty()) md += "  " + lines[i] + "\n";
         for (const auto& c : a["commits"]) md += "  - " + commit_line(c) + "\n";
       }
     }

@@ -40,6 +40,20 @@ std::string where(int line) { return "line " + std::to_string(line) + ": "; }
 
 std::string ticket_name(const json& t) { return t.is_null() ? "no ticket" : ticket_text(t); }
 
+// Text with every run of blanks and line breaks as one space: a multi-line
+// answer reads back from its indented lines joined by spaces, and that is
+// no edit.
+std::string collapse_blanks(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    bool blank = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (!blank) out += c;
+    else if (!out.empty() && out.back() != ' ') out += ' ';
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 // The markers are matched by hand, not with std::regex: libstdc++'s regex
 // recurses once per character and overflowed the stack on a 30 K line.
 
@@ -187,7 +201,8 @@ SummaryEdits map_summary_edits(const std::string& summary_json, const std::strin
         if (same) {
           matched.insert({rid, t["ticket"].dump()});
           if (same->text.empty()) out.removals.push_back(e);
-          else if (same->text != a["text"].get<std::string>()) out.edits.push_back({rid, t["ticket"].dump(), same->text});
+          else if (collapse_blanks(same->text) != collapse_blanks(a["text"].get<std::string>()))
+            out.edits.push_back({rid, t["ticket"].dump(), same->text});
         } else if (moved) {
           matched.insert({rid, moved->ticket.dump()});
           out.unmapped.push_back(where(moved->line) + "answer " + std::to_string(rid) + " moved from " +
@@ -255,6 +270,47 @@ void record_removal(Store& store, int64_t response_id, int64_t prompt_id, const 
 
 bool unsent(const std::string& state) { return state != "sent" && state != "sending" && state != "dropped"; }
 
+// A deleted answer's row: dropped unless it went out already.
+void drop_row(Store& store, const UpdateRow& u, PushCounts& counts, int64_t now_ms) {
+  if (unsent(u.state)) {
+    mark_state(store, u.id, "dropped", "", now_ms);
+    ++counts.dropped;
+  } else if (u.state != "dropped") {
+    ++counts.posted;
+  }
+}
+
+// What the summary does to one kept row: the edited text (`edit`, or
+// nullptr), else for an answer accepted with Enter the commits' subjects
+// (`accepted`, "" otherwise) in place of an empty text; then the release.
+void revise_row(Store& store, const UpdateRow& u, const std::string* edit, const std::string& accepted, bool release,
+                PushCounts& counts, int64_t now_ms) {
+  std::string state = u.state, body = u.body;
+  int64_t next = u.next_attempt_ms;
+  json b = json::parse(u.body, nullptr, false);
+  if (!b.is_object()) b = json::object();
+  bool empty_text = !b.contains("text") || !b["text"].is_string() || b["text"].get<std::string>().empty();
+  if (edit && u.kind == "comment") {
+    b["text"] = *edit;
+    body = b.dump();
+    if (state == "sent") state = "queued";  // keeps its remote id: amended
+    if (state == "queued") next = now_ms;
+    ++counts.edited;
+  } else if (!accepted.empty() && u.kind == "comment" && unsent(state) && empty_text) {
+    b["text"] = accepted;
+    body = b.dump();
+  }
+  if (release && state == "held") {
+    state = "queued";
+    next = now_ms;
+    ++counts.released;
+  } else if (release && state == "queued") {
+    next = now_ms;
+  }
+  if (state != u.state || body != u.body || next != u.next_attempt_ms)
+    revise_update(store, u.id, body, state, next, now_ms);
+}
+
 }  // namespace
 
 PushCounts apply_summary_edits(Store& store, const std::string& summary_json, const SummaryEdits& edits, bool release,
@@ -284,46 +340,15 @@ PushCounts apply_summary_edits(Store& store, const std::string& summary_json, co
           r.second.push_back(t["ticket"]);
         }
         auto edit = edited.find(key);
+        const std::string* text = edit == edited.end() ? nullptr : &edit->second;
         // Accepted with Enter and left as it was: the tracker gets the
         // commits' subjects rather than a placeholder.
-        std::string accepted = edit == edited.end() && a.value("accepted", false) ? accepted_text(a["commits"]) : "";
+        std::string accepted = !text && a.value("accepted", false) ? accepted_text(a["commits"]) : "";
         for (const auto& ref : a["updates"]) {
           auto u = get_update(store, ref["id"].get<int64_t>());
           if (!u) continue;
-          if (removed.count(key)) {
-            if (unsent(u->state)) {
-              mark_state(store, u->id, "dropped", "", now_ms);
-              ++counts.dropped;
-            } else if (u->state != "dropped") {
-              ++counts.posted;
-            }
-            continue;
-          }
-          std::string state = u->state;
-          std::string body = u->body;
-          int64_t next = u->next_attempt_ms;
-          json b = json::parse(u->body, nullptr, false);
-          if (!b.is_object()) b = json::object();
-          if (edit != edited.end() && u->kind == "comment") {
-            b["text"] = edit->second;
-            body = b.dump();
-            if (state == "sent") state = "queued";  // keeps its remote id: amended
-            if (state == "queued") next = now_ms;
-            ++counts.edited;
-          } else if (!accepted.empty() && u->kind == "comment" && unsent(state) &&
-                     (!b.contains("text") || !b["text"].is_string() || b["text"].get<std::string>().empty())) {
-            b["text"] = accepted;
-            body = b.dump();
-          }
-          if (release && state == "held") {
-            state = "queued";
-            next = now_ms;
-            ++counts.released;
-          } else if (release && state == "queued") {
-            next = now_ms;
-          }
-          if (state != u->state || body != u->body || next != u->next_attempt_ms)
-            revise_update(store, u->id, body, state, next, now_ms);
+          if (removed.count(key)) drop_row(store, *u, counts, now_ms);
+          else revise_row(store, *u, text, accepted, release, counts, now_ms);
         }
       }
   for (const auto& [response_id, r] : removals) record_removal(store, response_id, r.first, r.second);

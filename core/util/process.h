@@ -19,8 +19,10 @@ int run_program(const std::vector<std::string>& argv, std::string* error);
 
 namespace devtrack {
 
-// Runs argv and captures its stdout (stderr inherited). Returns the exit
-// status, -1 if it could not run (`error` says why).
+// Runs argv and captures its stdout; its stderr goes nowhere (the caller
+// says what went wrong in its own words: no `fatal:` from git in the
+// user's terminal). Returns the exit status, -1 if it could not run
+// (`error` says why).
 int run_capture(const std::vector<std::string>& argv, std::string* out, std::string* error);
 
 // What run_bounded() saw. `status` is the exit status, or -1 when the

@@ -70,6 +70,12 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return r;
 }
 
+std::string status_text(std::string_view status) {
+  std::string out(status);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
 std::string html_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

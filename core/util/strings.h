@@ -24,6 +24,8 @@ uint64_t fnv1a64(std::string_view text);
 
 std::vector<std::string> split(std::string_view text, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// A status as people read it: "in_progress" -> "in progress".
+std::string status_text(std::string_view status);
 // Text for HTML element content and attribute values: & < > " ' escaped.
 std::string html_escape(std::string_view text);
 

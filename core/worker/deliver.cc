@@ -218,12 +218,22 @@ void deliver(Bus& bus, PluginHost& host, Store& store, const std::string& payloa
       result["status"] = "ok";
       result["remote_id"] = f.is_object() ? f.value("remote_id", "") : "";
       result["found"] = true;
+      // A day's comment found from an earlier attempt may lack the answers
+      // added since: it gets today's whole text.
+      if (body.value("aggregate", false) && tracker->amend && !result["remote_id"].get<std::string>().empty()) {
+        std::string req = json{{"update", update}, {"remote_id", result["remote_id"]}}.dump();
+        StringOut out;
+        dt_status s = tracker->amend(iface.self, req.c_str(), &out.out);
+        result["status"] = s == DT_UNSUPPORTED ? "ok" : status_name(s);
+        if (s != DT_OK && s != DT_UNSUPPORTED) result["message"] = failure(out.text).value("message", "");
+      }
       bus.publish("tracker.result", result.dump());
       return;
     }
   }
-  // find() may have taken long (pages): post only while still the holder.
-  if (!lease.renew()) return publish_leased(bus, result, lease);
+  // find() may have taken long (pages): post only while still the holder,
+  // and from here the request may be at the server (start_posting).
+  if (!lease.start_posting()) return publish_leased(bus, result, lease);
   StringOut out;
   dt_status s = tracker->post(iface.self, text.c_str(), &out.out);
   bus.publish("tracker.result", outcome(result, s, out.text).dump());

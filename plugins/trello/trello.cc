@@ -143,7 +143,7 @@ class Trello : public devtrack::sdk::Tracker {
     std::string text = response.value("body", "");
     json err = json::parse(text, nullptr, false);
     std::string message = std::to_string(response.value("status", 0)) + " " +
-                          (err.is_object() ? err.value("message", "") : text.substr(0, 200));
+                          (err.is_object() ? err.value("message", "") : devtrack::sdk::bounded_utf8(text, 200));
     devtrack::sdk::throw_for_http_status(response.value("status", 0), message, trackers::retry_after_s(response));
   }
 

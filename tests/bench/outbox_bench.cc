@@ -48,7 +48,10 @@ int main(int argc, char** argv) {
   std::fputs(config.c_str(), f);
   std::fclose(f);
 
-  ConfigResult cfg = parse_config(config, "config.yaml", {{"", "", 0, 0, false, "", "github", "", "", "tracker"}});
+  PluginInfo github;
+  github.id = "github";
+  github.kind = "tracker";
+  ConfigResult cfg = parse_config(config, "config.yaml", {github});
   Config c = cfg.config;
   c.plugins["github"].enabled = true;
   Store store(root + "/home/devtrack.db");
