@@ -207,3 +207,31 @@ TEST_CASE("the daemon stops promptly while its notifications are still on screen
   CHECK(stopped.out.find("daemon stopped") != std::string::npos);
   CHECK_FALSE(ipc::daemon_running());
 }
+
+TEST_CASE("a desktop reply the database refuses is spooled, and stored once the database takes it") {
+  Desktop desktop;
+  // The daemon's writes fail while `control` exists (the fault seam of test
+  // builds, docs/testing.md); only the daemon gets the rule.
+  std::string control = desktop.dirs.root() + "/fault-on";
+  set_env("DEVTRACK_FAULTS", "sqlite.io:devtrack.db=full?" + control);
+  Daemon d;
+  ::unsetenv("DEVTRACK_FAULTS");
+  REQUIRE(run("ask --no-wait").status == 0);
+  REQUIRE(wait_until([&] { return desktop.shown() == 1; }, 10));
+  spit(control, "");
+  desktop.click("skip");
+  std::string spool = d.home.file("spool/replies");
+  auto spooled = [&] {
+    std::error_code ec;
+    size_t n = 0;
+    for (fs::directory_iterator it(spool, ec), end; !ec && it != end; it.increment(ec)) n += it->path().extension() == ".json";
+    return n;
+  };
+  // Before: the reply was logged without its content and lost.
+  REQUIRE(wait_until([&] { return spooled() == 1; }, 10));
+  CHECK(d.state(1) == "pending");
+  CHECK(ipc::daemon_running());
+  std::remove(control.c_str());
+  CHECK(wait_advancing([&] { return d.state(1) == "skipped"; }));
+  CHECK(spooled() == 0);
+}
