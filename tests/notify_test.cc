@@ -235,3 +235,29 @@ TEST_CASE("a desktop reply the database refuses is spooled, and stored once the 
   CHECK(wait_advancing([&] { return d.state(1) == "skipped"; }));
   CHECK(spooled() == 0);
 }
+
+TEST_CASE("stop and reload do not wait for an entry dialog the user left open") {
+  Desktop desktop;
+  // A zenity that stays open until it is ended, like a dialog nobody types
+  // into; it says when it is up.
+  std::string bin = desktop.dirs.root() + "/bin";
+  fs::create_directories(bin);
+  spit(bin + "/zenity", "#!/bin/sh\ntouch '" + desktop.dirs.root() + "/dialog-up'\nexec sleep 3600\n");
+  fs::permissions(bin + "/zenity", fs::perms::owner_all);
+  std::string path = std::getenv("PATH");
+  set_env("PATH", bin + ":" + path);
+  Daemon d(", entry: auto");
+  set_env("PATH", path);
+  REQUIRE(run("ask --no-wait").status == 0);
+  REQUIRE(wait_until([&] { return desktop.shown() == 1; }, 10));
+  desktop.click("answer");
+  REQUIRE(wait_until([&] { return fs::exists(desktop.dirs.root() + "/dialog-up"); }, 10));
+  // Before: the plugin's destructor joined the thread blocked in the
+  // dialog, so reload (and stop) waited for the user.
+  CHECK(run("reload").status == 0);
+  CHECK(ipc::daemon_running());
+  auto stopped = run("stop");
+  CHECK(stopped.status == 0);
+  CHECK_FALSE(ipc::daemon_running());
+  CHECK(d.state(1) == "pending");  // nothing was answered: the prompt waits
+}
