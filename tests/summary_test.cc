@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "summary/report.h"
 #include "summary/summary.h"
+#include "util/error.h"
 #include "summary/summary_edit.h"
 #include "test_support.h"
 #include "util/strings.h"
@@ -857,4 +858,22 @@ TEST_CASE("an answer deleted in the summary counts no more in the summary's tota
   set_env("EDITOR", "true");
   r = run("summary --date 2026-06-01 --edit --push");
   CHECK(r.out.find("0 edited, 0 removed, 0 filled in") != std::string::npos);
+}
+
+TEST_CASE("days are written as people say them: today, yesterday, last-week, this-month, -7d") {
+  // Wednesday 2 December 2026, 10:00 UTC.
+  int64_t now = 1796205600000;
+  CHECK(local_day("today", "UTC", now).date == "2026-12-02");
+  CHECK(local_day("yesterday", "UTC", now).date == "2026-12-01");
+  CHECK(local_day("this-week", "UTC", now).date == "2026-11-30");
+  CHECK(local_day("last-week", "UTC", now).date == "2026-11-23");
+  CHECK(local_day("this-month", "UTC", now).date == "2026-12-01");
+  CHECK(local_day("last-month", "UTC", now).date == "2026-11-01");
+  CHECK(local_day("-7d", "UTC", now).date == "2026-11-25");
+  CHECK(local_day("2026-02-28", "UTC", now).date == "2026-02-28");
+  CHECK_THROWS_AS(local_day("tomorrow", "UTC", now), UsageError);
+  TempHome home;
+  auto r = run("summary --date tomorrow");
+  CHECK(r.status == 2);  // a usage error, like every other one
+  CHECK(run("report --from last-week --format json").status == 0);
 }

@@ -51,7 +51,7 @@ extern const Command kReport = {
     "with a chart of time per project per day: devtrack report --from 2026-11-01 --format html > nov.html",
     [](Spec& s) {
       s.options.add_options()("from", po::value<std::string>()->default_value("today")->value_name("DAY"),
-                              "first day: today, yesterday or YYYY-MM-DD")(
+                              "first day: today, yesterday, this-week, last-week, this-month, last-month, -7d or YYYY-MM-DD")(
           "to", po::value<std::string>()->default_value("today")->value_name("DAY"), "last day (inclusive)")(
           "by", po::value<std::string>()->default_value("day")->value_name("KEY"), "day, project or ticket")(
           "format", po::value<std::string>()->default_value("table")->value_name("FMT"), "table, csv, json or html");

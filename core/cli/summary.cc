@@ -178,7 +178,7 @@ extern const Command kSummary = {
     "the day's held updates.",
     [](Spec& s) {
       s.options.add_options()("date", po::value<std::string>()->default_value("today")->value_name("DAY"),
-                              "today, yesterday or YYYY-MM-DD (in settings.timezone)")(
+                              "today, yesterday, -3d or YYYY-MM-DD (in settings.timezone)")(
           "format", po::value<std::string>()->default_value("md")->value_name("FMT"), "md, json or html")(
           "edit", "open it in your editor and map the changes back")(
           "push", "post the updates without asking")("send", "e-mail the summary without asking");

@@ -184,16 +184,34 @@ LocalDay local_day(const std::string& spec, const std::string& timezone, int64_t
   const date::time_zone* zone = configured_zone(timezone);
   date::local_days day;
   auto now_local = zone->to_local(sys_time<milliseconds>{milliseconds(now_ms)});
+  date::local_days today = date::floor<date::days>(now_local);
+  date::year_month_day this_month{today};
+  // Monday of this week (ISO weeks start on Monday).
+  date::local_days monday = today - (date::weekday{today} - date::Monday);
   if (spec == "today" || spec.empty()) {
-    day = date::floor<date::days>(now_local);
+    day = today;
   } else if (spec == "yesterday") {
-    day = date::floor<date::days>(now_local) - date::days{1};
+    day = today - date::days{1};
+  } else if (spec == "this-week") {
+    day = monday;
+  } else if (spec == "last-week") {
+    day = monday - date::days{7};
+  } else if (spec == "this-month") {
+    day = date::local_days{this_month.year() / this_month.month() / 1};
+  } else if (spec == "last-month") {
+    auto previous = this_month.year() / this_month.month() / 1 - date::months{1};
+    day = date::local_days{previous};
+  } else if (spec.size() >= 3 && spec.size() <= 6 && spec[0] == '-' && spec.back() == 'd' &&
+             spec.find_first_not_of("0123456789", 1) == spec.size() - 1) {
+    day = today - date::days{std::stoi(spec.substr(1, spec.size() - 2))};  // -7d: seven days ago
   } else {
     std::istringstream in(spec);
     date::year_month_day ymd{};
     in >> date::parse("%F", ymd);
     if (in.fail() || !ymd.ok() || spec.size() != 10)
-      throw Error("'" + spec + "' is not a day: use today, yesterday or YYYY-MM-DD");
+      throw UsageError("'" + spec +
+                       "' is not a day: use today, yesterday, this-week, last-week, this-month, last-month, -7d or "
+                       "YYYY-MM-DD");
     day = date::local_days{ymd};
   }
   // Midnight may not exist (or exist twice) on a DST day: take the earliest.
