@@ -158,7 +158,9 @@ struct DailySetup {
     set_env("GH_TOKEN", kToken);
     set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
     spit(home.file("config.yaml"),
-         "settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\n" + comments_line +
+         // network.timeout keeps the send lease short (timeout + 10 s): a
+         // test that kills a worker mid-post waits it out.
+         "settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\nnetwork: {timeout: 3s}\n" + comments_line +
              "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n"
              "  github: {enabled: true, base_url: \"" + proxy.url() + "\"}\n");
     repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");

@@ -29,7 +29,9 @@ struct Setup {
     set_env("DEVTRACK_PLUGIN_PATH", plugin_dir("recording"));
     set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
     spit(home.file("config.yaml"),
-         std::string("settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\n") +
+         // A short HTTP timeout keeps the send lease short (timeout + 10 s):
+         // after a worker dies mid-post the next one waits it out.
+         std::string("settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\nnetwork: {timeout: 2s}\n") +
          (extra.empty() ? std::string("tracker: {grace: 1m}\n") : extra) +
          "plugins: {git: {enabled: true}, rules: {enabled: true}, github: {enabled: true, mode: " + mode + "}}\n");
     repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");
@@ -157,7 +159,8 @@ TEST_CASE("the worker dies right after posting: after its restart, find() sees t
   REQUIRE(wait_until([&] { return s.posts() == 1; }));
   REQUIRE(wait_until([&] { return json::parse(run("status --json").out)["worker"]["crashes"] == 1; }));
   s.advance(2'000);  // the restart backoff
-  REQUIRE(wait_until([&] { return s.state_is("sent"); }));
+  // The dead worker's lease is waited out (its post may still be landing).
+  REQUIRE(wait_advancing([&] { return s.state_is("sent"); }, 60));
   CHECK(s.posts() == 1);
   CHECK(s.updates()[0]["remote_id"] == "1");
 }
@@ -174,7 +177,7 @@ TEST_CASE("kill -9 of the daemon mid-send: the interrupted update is checked, no
     CHECK(s.state_is("sending"));
   }
   REQUIRE(run("start").status == 0);
-  REQUIRE(wait_until([&] { return s.state_is("sent"); }));
+  REQUIRE(wait_advancing([&] { return s.state_is("sent"); }, 60));  // after the old worker's lease
   CHECK(s.posts() == 1);
 }
 
