@@ -562,10 +562,10 @@ SendLease::SendLease(Store& store, int64_t id, int64_t lease_ms)
 }
 
 SendLease::~SendLease() {
-  // After a post the lease runs out by itself: a request that timed out
-  // here may still land at the server, and the next worker must not look
-  // for it too soon.
-  if (!held() || posting_) return;
+  // Released when the delivery ends, whatever it did: the post has an
+  // answer by now (a timed-out one is retried after a backoff, find()
+  // first). Only a holder that dies mid-post leaves its lease to run out.
+  if (!held()) return;
   try {
     release_lease(store_, id_, self_);
   } catch (const std::exception&) {
@@ -576,8 +576,7 @@ SendLease::~SendLease() {
 bool SendLease::renew() { return held() && renew_lease(store_, id_, self_, wall_ms() + lease_ms_); }
 
 bool SendLease::start_posting() {
-  posting_ = held() && mark_posting(store_, id_, self_, wall_ms() + lease_ms_);
-  return posting_;
+  return held() && mark_posting(store_, id_, self_, wall_ms() + lease_ms_);
 }
 
 }  // namespace devtrack

@@ -138,7 +138,7 @@ class SendLease {
   // Right before the request that must not be doubled (the create): renews
   // and records that it may be at the server from now on. If this worker
   // then dies, the lease is kept until it runs out rather than taken over
-  // at once; and it is not released early after the post either.
+  // at once.
   bool start_posting();
 
  private:
@@ -147,7 +147,6 @@ class SendLease {
   int64_t lease_ms_;
   std::string self_;
   LeaseTry::Outcome outcome_ = LeaseTry::kStale;
-  bool posting_ = false;
   std::string previous_;
   int64_t busy_until_ = 0;
 };
