@@ -22,19 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Starts the daemon for the current TempHome; stops (or kills) it at the end.
-struct Daemon {
-  explicit Daemon(const std::string& config = "plugins:\n  git: {enabled: true}\n") {
-    if (!config.empty()) spit(std::string(std::getenv("DEVTRACK_HOME")) + "/config.yaml", config);
-    auto r = run("start");
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-  }
-  ~Daemon() {
-    if (ipc::daemon_running()) run("stop");
-  }
-  static int pid() { return json::parse(run("status --json").out)["pid"].get<int>(); }
-};
+// The daemon for the current TempHome, watching git commits.
+using Daemon = RunningDaemon;
 
 json status() { return json::parse(run("status --json").out); }
 

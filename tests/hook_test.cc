@@ -35,18 +35,7 @@ namespace {
 std::string hook_bin() { return build_dir() + "/libexec/devtrack/devtrack-hook"; }
 
 // The daemon for the current TempHome, watching git commits.
-struct Daemon {
-  Daemon() {
-    spit(std::string(std::getenv("DEVTRACK_HOME")) + "/config.yaml", "plugins:\n  git: {enabled: true}\n");
-    auto r = run("start");
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-  }
-  ~Daemon() {
-    if (ipc::daemon_running()) run("stop");
-  }
-  static int pid() { return json::parse(run("status --json").out)["pid"].get<int>(); }
-};
+using Daemon = RunningDaemon;
 
 size_t count_commit(const std::string& id) {
   Store store(std::string(std::getenv("DEVTRACK_HOME")) + "/devtrack.db");
