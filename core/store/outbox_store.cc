@@ -502,8 +502,7 @@ LeaseTry try_lease(Store& store, int64_t id, const std::string& holder, int64_t 
   read.reset();  // ends the read transaction: WAL cannot upgrade it to a write
   // A holder that died after its request went out keeps the lease until it
   // runs out: the request may still land, and a find() now would miss it.
-  bool posting = owner.size() > kPostingMark.size() &&
-                 owner.compare(owner.size() - kPostingMark.size(), kPostingMark.size(), kPostingMark) == 0;
+  bool posting = std::string_view(owner).ends_with(kPostingMark);
   std::string process = posting ? owner.substr(0, owner.size() - kPostingMark.size()) : owner;
   bool free = owner.empty() || process == holder || owner_until <= now_ms || (!posting && !lease_holder_alive(owner));
   if (!free) return {LeaseTry::kBusy, owner, owner_until};
