@@ -165,6 +165,29 @@ TEST_CASE("config init, check and path") {
   CHECK(list.err.find("the config has errors") != std::string::npos);
 }
 
+TEST_CASE("config check and doctor say which plugins are effectively enabled, the default bundle included") {
+  TempHome home;
+  auto none = run("config check");
+  CHECK(none.status == 0);
+  CHECK(none.out.find("enabled plugins: editor, git, github, notify, rules, timer, tty\n") != std::string::npos);
+  spit(home.file("config.yaml"), "plugins:\n  github: {token: env:GH_TOKEN}\n  notify: {enabled: false}\n"
+                                 "  jira: {enabled: true, base_url: \"https://x.atlassian.net\", email: a@b.c, token: env:J}\n");
+  auto some = run("config check");
+  INFO(some.out << some.err);
+  CHECK(some.out.find("enabled plugins: editor (default), git (default), github (default), jira, rules (default), "
+                      "timer (default), tty (default)\n") != std::string::npos);
+  json j = json::parse(run("config check --json").out);
+  std::vector<std::string> ids;
+  for (const auto& p : j["enabled_plugins"]) ids.push_back(p["id"]);
+  CHECK(ids == std::vector<std::string>{"editor", "git", "github", "jira", "rules", "timer", "tty"});
+  CHECK(j["enabled_plugins"][3]["by_default"] == false);
+  json doctor = json::parse(run("doctor --json").out);
+  bool listed = false;
+  for (const auto& c : doctor["checks"])
+    if (c["check"] == "enabled plugins") listed = c["detail"] == "editor, git, github, jira, rules, timer, tty";
+  CHECK(listed);
+}
+
 TEST_CASE("logs reads the logs table and gc removes old lines") {
   TempHome home;
   CHECK(run("logs").status == 0);

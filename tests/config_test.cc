@@ -176,3 +176,44 @@ TEST_CASE("plugin options reach the plugin as JSON with defaults applied") {
   CHECK(j["labels"] == nlohmann::json::array({"a", "b"}));
   CHECK_FALSE(j.contains("enabled"));
 }
+
+TEST_CASE("the default bundle is on unless the file turns a plugin off") {
+  CHECK(default_bundle() == std::set<std::string>{"editor", "git", "github", "notify", "rules", "timer", "tty"});
+  test::TempHome home;
+  auto installed = load_registry();
+  SECTION("an absent file enables the whole bundle") {
+    auto r = load_config(home.file("no-such-config.yaml"), installed);
+    CHECK(r.config.path.empty());
+    for (const auto& id : default_bundle()) {
+      INFO(id);
+      CHECK(r.config.plugin_enabled(id));
+    }
+    CHECK_FALSE(r.config.plugin_enabled("jira"));
+  }
+  SECTION("a file that only configures github keeps the rest of the bundle") {
+    auto r = parse_config("plugins: {github: {token: env:GH_TOKEN}}\n", "config.yaml", installed);
+    REQUIRE(r.ok());
+    CHECK(r.config.plugin_enabled("github"));
+    CHECK(r.config.plugins["github"].by_default);  // on because the file does not turn it off
+    CHECK(nlohmann::json::parse(r.config.plugins["github"].options_json)["token"] == "env:GH_TOKEN");
+    CHECK(r.config.plugin_enabled("rules"));
+    CHECK(r.config.plugins["rules"].by_default);
+    CHECK(r.config.plugin_enabled("git"));
+    CHECK_FALSE(r.config.plugin_enabled("trello"));
+  }
+  SECTION("enabled: false turns a bundled plugin off; others need enabled: true") {
+    auto r = parse_config("plugins: {notify: {enabled: false}, jira: {base_url: \"https://x\"}, trello: {enabled: true}}\n",
+                          "config.yaml", installed);
+    CHECK_FALSE(r.config.plugin_enabled("notify"));
+    CHECK_FALSE(r.config.plugin_enabled("jira"));
+    CHECK(r.config.plugin_enabled("trello"));
+    CHECK(r.config.plugin_enabled("tty"));
+  }
+  SECTION("a bundled plugin that is not installed is simply not enabled") {
+    auto r = check("");  // this registry has only github and tty
+    CHECK(r.ok());
+    CHECK(r.config.plugin_enabled("github"));
+    CHECK(r.config.plugin_enabled("tty"));
+    CHECK(r.config.plugins.count("git") == 0);
+  }
+}

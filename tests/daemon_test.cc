@@ -62,7 +62,8 @@ TEST_CASE("start, status, stop, and one daemon per home") {
     CHECK(s["running"] == true);
     CHECK(s["home"] == home.path());
     CHECK(s["socket"] == ipc::socket_path());
-    CHECK(s["plugins"][0]["id"] == "git");
+    CHECK(plugin_state(s, "git") == "on demand (worker)");  // the default bundle, with no config file
+    CHECK(plugin_state(s, "timer") == "running");
 
     auto second = run("daemon");
     CHECK(second.status == 1);
@@ -336,28 +337,30 @@ TEST_CASE("pause and interval survive a restart, and work with the daemon down")
 TEST_CASE("reload applies enable and disable, a broken config is refused and the old one kept") {
   TempHome home;
   Daemon d("plugins:\n  timer: {enabled: false}\n");
-  CHECK(status()["plugins"].empty());
+  CHECK(plugin_state(status(), "timer") == "");
+  CHECK(plugin_state(status(), "rules") == "running");  // the rest of the bundle is on
   REQUIRE(run("plugins enable timer").status == 0);
   auto r = run("reload");
   CHECK(r.status == 0);
   CHECK(r.out.find("timer") != std::string::npos);
-  CHECK(status()["plugins"][0]["state"] == "running");
+  CHECK(plugin_state(status(), "timer") == "running");
   spit(home.file("config.yaml"), "settings:\n  prompt_interval: never\n");
   auto bad = run("reload");
   CHECK(bad.status == 1);
   CHECK(bad.err.find("the config has errors") != std::string::npos);
-  CHECK(status()["plugins"][0]["state"] == "running");
+  CHECK(plugin_state(status(), "timer") == "running");
 }
 
 TEST_CASE("doctor checks the daemon, the hooks and the registry, with fixes") {
   TempHome home;
+  spit(home.file("config.yaml"), "plugins: {github: {enabled: false}}\n");  // no token here: its own test
   std::string repo = make_repo(home.root() + "/doc");
   REQUIRE(run("repos add '" + repo + "'").status == 0);
   auto down = run("doctor");
   CHECK(down.status == 1);
   CHECK(down.out.find("FAIL  daemon: not running  → fix: devtrack start") != std::string::npos);
   CHECK(down.out.find("ok    hook " + repo + ": ok") != std::string::npos);
-  Daemon d;
+  Daemon d("");
   fs::remove(repo + "/.git/hooks/post-commit");
   auto broken = run("doctor --json");
   json j = json::parse(broken.out);

@@ -35,7 +35,7 @@ struct Setup {
     set_env("GH_TOKEN", kToken);
     spit(home.file("config.yaml"),
          "settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\n"
-         "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n"
+         "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n  timer: {enabled: false}\n"
          "  github: {enabled: true, base_url: \"http://127.0.0.1:" + peer_port() + "\"}\n");
     repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");
     git("-C '" + repo + "' checkout -q -b fix/12-login");
@@ -161,7 +161,7 @@ struct DailySetup {
          // network.timeout keeps the send lease short (timeout + 10 s): a
          // test that kills a worker mid-post waits it out.
          "settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\nnetwork: {timeout: 3s}\n" + comments_line +
-             "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n"
+             "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n  timer: {enabled: false}\n"
              "  github: {enabled: true, base_url: \"" + proxy.url() + "\"}\n");
     repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");
     git("-C '" + repo + "' checkout -q -b fix/12-login");

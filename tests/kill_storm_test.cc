@@ -62,7 +62,7 @@ class Storm {
          // One comment per answer: the proxy keeps POSTed comments only (an
          // amended daily aggregate would be a PATCH it does not record).
          "tracker: {grace: 1s, comments: each}\n"
-         "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n"
+         "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n  timer: {enabled: false}\n"
          "  github: {enabled: true, base_url: \"" + peer.url() + "\"}\n");
     for (int issue : kIssues) {
       std::string repo = make_repo(home_.root() + "/widgets-" + std::to_string(issue), "git@github.com:acme/widgets.git");

@@ -187,6 +187,12 @@ RunningDaemon::~RunningDaemon() {
 
 nlohmann::json RunningDaemon::status() { return nlohmann::json::parse(run("status --json").out); }
 
+std::string plugin_state(const nlohmann::json& status, const std::string& id) {
+  for (const auto& p : status.value("plugins", nlohmann::json::array()))
+    if (p.value("id", "") == id) return p.value("state", "");
+  return "";
+}
+
 int RunningDaemon::pid() { return status()["pid"].get<int>(); }
 
 }  // namespace devtrack::test

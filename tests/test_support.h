@@ -56,6 +56,8 @@ class RunningDaemon {
   static int pid();  // from `devtrack status --json`
   static nlohmann::json status();
 };
+// The runtime state of plugin `id` in a `status --json` answer ("" = not running).
+std::string plugin_state(const nlohmann::json& status, const std::string& id);
 
 // Polls pred every 20 ms for at most `seconds` (a bound, not a timing).
 bool wait_until(const std::function<bool()>& pred, int seconds = 20);

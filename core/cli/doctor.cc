@@ -60,6 +60,12 @@ int run(const po::variables_map& args) {
     if (d.severity == "error") config_problems += (config_problems.empty() ? "" : "; ") + d.str();
   checks.push_back({"config", config.ok(), config.ok() ? paths::config_file() : config_problems,
                     config.ok() ? "" : "fix it: devtrack config check"});
+  if (config.ok()) {
+    std::string enabled;
+    for (const auto& [id, pc] : config.config.plugins)
+      if (pc.enabled) enabled += (enabled.empty() ? "" : ", ") + id;
+    checks.push_back({"enabled plugins", true, enabled.empty() ? "none" : enabled, ""});
+  }
   if (config.ok())
     for (auto& c : local_plugin_checks(plugins, config.config))
       checks.push_back({c.name, c.ok, c.detail, c.fix, c.warning});

@@ -346,20 +346,41 @@ class Checker {
       if (!seen.insert(id).second) error(it->first, "plugins." + id + " is set twice");
       const YAML::Node body = it->second;  // a copy: it-> is a proxy temporary
       PluginConfig pc;
+      pc.enabled = pc.by_default = default_bundle().count(id) > 0;
       if (!body.IsNull() && !body.IsMap()) {
         error(body, "plugins." + id + " must be a map like {enabled: true}");
         continue;
       }
-      if (auto n = body["enabled"]) read_bool(n, "plugins." + id + ".enabled", pc.enabled);
+      bool said_enabled = false;
+      if (auto n = body["enabled"]) {
+        read_bool(n, "plugins." + id + ".enabled", pc.enabled);
+        pc.by_default = false;
+        said_enabled = pc.enabled;
+      }
       const PluginInfo* info = find(id);
       if (!info) {
         std::string msg = "no plugin '" + id + "' is installed" + did_you_mean(id, ids(""));
-        if (pc.enabled) error(it->first, msg);
+        if (said_enabled) error(it->first, msg);
         else warning(it->first, msg);
         config_.plugins[id] = pc;
         continue;
       }
       pc.options_json = plugin_options(id, *info, body);
+      config_.plugins[id] = pc;
+    }
+  }
+
+  // The default bundle's plugins the file does not mention, with their
+  // default options. One that is not installed is left out: plugins list and
+  // doctor show what is missing.
+  void add_default_bundle() {
+    for (const auto& id : default_bundle()) {
+      if (config_.plugins.count(id)) continue;
+      const PluginInfo* info = find(id);
+      if (!info) continue;
+      PluginConfig pc;
+      pc.enabled = pc.by_default = true;
+      pc.options_json = plugin_options(id, *info, YAML::Node());
       config_.plugins[id] = pc;
     }
   }
@@ -559,17 +580,30 @@ ConfigResult parse_config(const std::string& text, const std::string& file, cons
     result.diagnostics.push_back(std::move(d));
     return result;
   }
-  Checker(file, plugins, result).check_document(root);
+  Checker checker(file, plugins, result);
+  checker.check_document(root);
+  checker.add_default_bundle();
   return result;
 }
 
 ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>& plugins) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    ConfigResult result;
-    return result;  // defaults; path stays "" to say so
-  }
+  if (!std::filesystem::exists(path, ec)) return parse_config("", "", plugins);  // defaults; path "" says so
   return parse_config(paths::read_file(path), path, plugins);
+}
+
+const std::set<std::string>& default_bundle() {
+  // Read from the built-in config so the bundle is written down once.
+  static const std::set<std::string> ids = [] {
+    std::set<std::string> out;
+    YAML::Node plugins = YAML::Load(without_comment_lines(default_config_text()))["plugins"];
+    for (auto it = plugins.begin(); it != plugins.end(); ++it) {
+      const YAML::Node enabled = it->second["enabled"];
+      if (enabled && enabled.as<bool>(false)) out.insert(it->first.as<std::string>());
+    }
+    return out;
+  }();
+  return ids;
 }
 
 }  // namespace devtrack

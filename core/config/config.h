@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct Project {
 
 struct PluginConfig {
   bool enabled = false;
+  bool by_default = false;   // enabled because the default bundle has it, not by the file
   std::string options_json;  // the plugins.<id> options with defaults applied
 };
 
@@ -111,6 +113,11 @@ ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>&
 
 // The commented default config (config/config.yaml, built in).
 const std::string& default_config_text();
+
+// The ids the default config enables (the default bundle). A config that
+// does not mention one of them, or mentions it without `enabled:`, gets it
+// enabled: only `enabled: false` turns a bundled plugin off.
+const std::set<std::string>& default_bundle();
 
 
 // Returns `text` with plugins.<id>.enabled set, changing nothing else:
