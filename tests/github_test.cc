@@ -246,6 +246,26 @@ TEST_CASE("tracker.comments each: one comment per answer") {
   CHECK(s.updates().size() == 3);
 }
 
+TEST_CASE("an answer accepted with Enter posts its commits' subjects, not a placeholder") {
+  for (std::string mode : {"each", "daily"}) {
+    INFO(mode);
+    DailySetup s("tracker: {grace: 1m, comments: " + mode + "}\n");
+    s.answer("");  // Enter on the branch's #12: nothing typed
+    std::string id = head(s.repo).substr(0, 7);
+    s.deliver();
+    std::string text = comment_now();
+    INFO(text);
+    CHECK(text.find(id + " step 1 of the login fix") != std::string::npos);
+    CHECK(text.find("Worked on this.") == std::string::npos);
+    json u = s.updates();
+    REQUIRE(u.size() == 1);
+    // The summary still says it was accepted, not typed.
+    json summary = json::parse(run("summary --format json").out);
+    CHECK(summary["projects"][0]["tickets"][0]["answers"][0]["accepted"] == true);
+    run("stop");
+  }
+}
+
 TEST_CASE("tracker.comments daily: kill -9 of the worker between the post and the amend, one comment with every text") {
   DailySetup s("tracker: {grace: 1m}\n");
   s.answer("fixed the login redirect, 30m");

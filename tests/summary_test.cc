@@ -58,7 +58,7 @@ struct Day {
          "tracker: {mode: " + mode + ", grace: 1m}\n"
          "projects:\n  - id: widgets\n    repos: [acme/widgets]\n    github: acme/widgets\n"
          "  - id: billing\n    jira: [BILL]\n"
-         "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n  github: {enabled: true, mode: ok}\n" +
+         "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n  timer: {enabled: false}\n  github: {enabled: true, mode: ok}\n" +
              extra_plugins);
     repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");
     git("-C '" + repo + "' checkout -q -b fix/12-login");

@@ -7,6 +7,7 @@
 #include "event/loop.h"
 #include "log/log.h"
 #include "outbox/outbox.h"
+#include "store/capture_store.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
 
@@ -44,6 +45,29 @@ void Outbox::schedule() {
   });
 }
 
+namespace {
+
+// The commits' subjects the worker read after the answer was planned (a
+// cold worker reads them after the inline prompt is answered), and for an
+// answer accepted with Enter the text made of them.
+json with_subjects(Store& store, json body) {
+  if (body.is_discarded()) return json::object();
+  if (!body.is_object() || !body.contains("commits") || !body["commits"].is_array()) return body;
+  bool filled = false;
+  for (auto& c : body["commits"]) {
+    if (!c.is_object() || !c.contains("commit") || !c["commit"].is_string() || !c.value("summary", "").empty())
+      continue;
+    std::string subject = commit_summary(store, c["commit"]);
+    if (subject.empty()) continue;
+    c["summary"] = subject;
+    filled = true;
+  }
+  if (filled && body.value("accepted", false)) body["text"] = accepted_text(body["commits"]);
+  return body;
+}
+
+}  // namespace
+
 void Outbox::deliver_due() {
   int64_t now = loop_.clock().now_ms();
   for (const auto& u : due_updates(store_, now)) {
@@ -55,7 +79,7 @@ void Outbox::deliver_due() {
                 {"plugin", u.target_plugin},
                 {"kind", u.kind},
                 {"ticket", json::parse(u.target)},
-                {"body", json::parse(u.body.empty() ? "{}" : u.body)},
+                {"body", with_subjects(store_, json::parse(u.body.empty() ? "{}" : u.body, nullptr, false))},
                 {"idempotency_key", u.idempotency_key},
                 {"remote_id", u.remote_id},
                 {"check_first", check_first}};

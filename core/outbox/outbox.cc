@@ -24,6 +24,18 @@ std::string ticket_text(const json& t) {
   return "";
 }
 
+std::string accepted_text(const json& commits) {
+  std::vector<std::string> parts;
+  if (commits.is_array())
+    for (const auto& c : commits) {
+      if (!c.is_object()) continue;
+      std::string id = c.value("commit", "").substr(0, 7), subject = c.value("summary", "");
+      std::string part = subject.empty() ? id : id + " " + subject;
+      if (!part.empty()) parts.push_back(part);
+    }
+  return join(parts, "; ");
+}
+
 int64_t retry_delay_ms(int attempt, int retry_after_s, double random01) {
   const int64_t base = 30'000, cap = 3'600'000;
   int64_t ceiling = cap;
@@ -39,6 +51,9 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
   json context = json::parse(context_json, nullptr, false);
   if (!parsed.is_object() || !parsed.contains("tickets") || !parsed["tickets"].is_array()) return out;
   if (!context.is_object()) context = json::object();
+  std::string text = context.contains("text") && context["text"].is_string() ? context["text"].get<std::string>() : "";
+  const bool accepted = text.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (accepted) text = accepted_text(context.value("commits", json::array()));
   bool held = config.tracker.mode == "end-of-day";
   // The repository for tickets that name none: the project's, else the
   // commits' remote.
@@ -67,15 +82,16 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
       u.kind = kind;
       u.state = held ? "held" : "queued";
       u.next_attempt_ms = now_ms + config.tracker.grace.count() * 1000;
-      u.body = json{{"text", context.value("text", "")},
-                    {"minutes", parsed.value("duration_minutes", json(nullptr))},
-                    {"status", parsed.value("status", json(nullptr))},
-                    {"project", parsed.value("project", json(nullptr))},
-                    {"repo", ticket.contains("repo") && ticket["repo"].is_string() ? ticket["repo"].get<std::string>()
-                                                                                   : default_repo},
-                    {"commits", context.value("commits", json::array())},
-                    {"answered_at_ms", context.value("answered_at_ms", now_ms)}}
-                   .dump();
+      json body = {{"text", text},
+                   {"minutes", parsed.value("duration_minutes", json(nullptr))},
+                   {"status", parsed.value("status", json(nullptr))},
+                   {"project", parsed.value("project", json(nullptr))},
+                   {"repo", ticket.contains("repo") && ticket["repo"].is_string() ? ticket["repo"].get<std::string>()
+                                                                                  : default_repo},
+                   {"commits", context.value("commits", json::array())},
+                   {"answered_at_ms", context.value("answered_at_ms", now_ms)}};
+      if (accepted) body["accepted"] = true;
+      u.body = body.dump();
       // Stable for this answer, ticket and kind: a correction updates the
       // same row, a retry after a crash is recognised by the tracker.
       char hex[17];

@@ -16,9 +16,16 @@ struct Config;
 // a duration was given and the tracker's `worklogs` option is on, plus a
 // transition when its `transitions` option maps the answer's status — for
 // the tracker plugin of the ticket's system, if it is enabled. `context_json` holds
-// {"text", "commits": [{"commit", "summary"}], "answered_at_ms"}.
+// {"text", "commits": [{"commit", "summary"}], "answered_at_ms"}. An answer
+// with no text (Enter on the suggestion) gets accepted_text() as its text
+// and "accepted": true in the body, which the summary shows as accepted.
 std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, const std::string& parsed_json,
                                     const std::string& context_json, int64_t now_ms);
+
+// What an answer accepted with Enter (no text) says: its commits' short ids
+// and subjects, "abc1234 Fix the widget; def5678 Tidy up" ("" without
+// commits). `commits` is [{"commit", "summary"}] as in the context.
+std::string accepted_text(const nlohmann::json& commits);
 
 // The tracker plugin id for a ticket system ("github" -> "github"; a
 // third-party system names its plugin).

@@ -162,6 +162,15 @@ std::vector<PromptCommit> prompt_commits(Store& store, int64_t prompt_id) {
   return out;
 }
 
+std::string commit_summary(Store& store, const std::string& commit) {
+  SQLite::Statement q(store.db(),
+                      "SELECT json_extract(details, '$.summary') FROM triggers "
+                      "WHERE commit_id = ? AND kind = 'commit' AND json_valid(details) LIMIT 1");
+  q.bind(1, commit);
+  if (q.executeStep() && q.getColumn(0).isText()) return q.getColumn(0).getString();
+  return "";
+}
+
 std::vector<TriggerRow> triggers_without_details(Store& store, int limit) {
   SQLite::Statement q(store.db(), std::string(kTriggerColumns) +
                                       " WHERE kind = 'commit' AND (details IS NULL OR json_extract(details, "

@@ -64,6 +64,8 @@ struct PromptCommit {
 };
 // The commits a prompt asks about, oldest first.
 std::vector<PromptCommit> prompt_commits(Store& store, int64_t prompt_id);
+// The subject (first line) the worker read of `commit`, "" until it has.
+std::string commit_summary(Store& store, const std::string& commit);
 // Commit triggers whose details the worker has not filled in yet.
 std::vector<TriggerRow> triggers_without_details(Store& store, int limit);
 // Commit triggers since `since_ms` that no prompt asks about: stored just

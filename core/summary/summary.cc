@@ -55,7 +55,9 @@ std::string update_text(const std::vector<UpdateRow>& rows, const json& ticket, 
   for (const auto& u : rows) {
     if (u.kind != "comment" || json::parse(u.target, nullptr, false) != ticket) continue;
     json body = json::parse(u.body, nullptr, false);
-    if (body.is_object() && body.contains("text") && body["text"].is_string()) return body["text"];
+    if (!body.is_object()) continue;
+    if (body.value("accepted", false)) return "";  // accepted with Enter: its text is the host's, not typed
+    if (body.contains("text") && body["text"].is_string()) return body["text"];
   }
   return typed;
 }
@@ -148,17 +150,6 @@ json kept_tickets(const json& parsed) {
   for (const auto& t : tickets)
     if (std::find(removed.begin(), removed.end(), t) == removed.end()) kept.push_back(t);
   return kept;
-}
-
-std::string accepted_text(const json& commits) {
-  std::vector<std::string> parts;
-  if (commits.is_array())
-    for (const auto& c : commits) {
-      std::string id = c.value("commit", "").substr(0, 7), subject = c.value("summary", "");
-      std::string part = subject.empty() ? id : id + " " + subject;
-      if (!part.empty()) parts.push_back(part);
-    }
-  return join(parts, "; ");
 }
 
 std::string AnswerProjects::of(int64_t response_id, const json& parsed) {

@@ -63,9 +63,5 @@ class AnswerProjects {
 // answer was deleted and counts nowhere, in the summary or the report.
 nlohmann::json kept_tickets(const nlohmann::json& parsed);
 
-// What an answer accepted with Enter (no text) says: its commits' short ids
-// and subjects, "abc1234 Fix the widget; def5678 Tidy up" ("" without
-// commits). `commits` is the summary's [{"commit", "summary"}].
-std::string accepted_text(const nlohmann::json& commits);
 
 }  // namespace devtrack

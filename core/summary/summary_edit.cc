@@ -292,11 +292,12 @@ void revise_row(Store& store, const UpdateRow& u, const std::string* edit, const
   bool empty_text = !b.contains("text") || !b["text"].is_string() || b["text"].get<std::string>().empty();
   if (edit && u.kind == "comment") {
     b["text"] = *edit;
+    b.erase("accepted");  // the words are the user's now
     body = b.dump();
     if (state == "sent") state = "queued";  // keeps its remote id: amended
     if (state == "queued") next = now_ms;
     ++counts.edited;
-  } else if (!accepted.empty() && u.kind == "comment" && unsent(state) && empty_text) {
+  } else if (!accepted.empty() && u.kind == "comment" && unsent(state) && (empty_text || b.value("accepted", false))) {
     b["text"] = accepted;
     body = b.dump();
   }
