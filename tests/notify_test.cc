@@ -261,3 +261,59 @@ TEST_CASE("stop and reload do not wait for an entry dialog the user left open") 
   CHECK_FALSE(ipc::daemon_running());
   CHECK(d.state(1) == "pending");  // nothing was answered: the prompt waits
 }
+
+// Issue 14 item 7: the notification says what the daemon knows when it asks
+// (the commit's id) and is replaced in place — one notification, one reply —
+// when more is known: the subject the worker read, a commit that joined.
+TEST_CASE("a commit's notification is replaced in place as its commits' subjects arrive, and answers once") {
+  if (!installed("dbus-monitor")) FAIL("dbus-monitor is not installed (scripts/test.sh installs the desktop peers)");
+  Desktop desktop;
+  std::string calls = desktop.dirs.root() + "/notify-calls.txt";  // every Notify call on the bus
+  spit(desktop.dirs.root() + "/monitor.sh",
+       "dbus-monitor --session \"type='method_call',interface='org.freedesktop.Notifications',member='Notify'\" "
+       ">'" + calls + "' 2>&1 &\necho $! >> '" + desktop.dirs.root() + "/pids'\n");
+  run(desktop.dirs.root() + "/monitor.sh", "/bin/sh");
+  wait_until([&] { return fs::exists(calls) && fs::file_size(calls) > 0; }, 5);  // it says it is listening
+  TempHome home;
+  spit(home.file("config.yaml"),
+       "settings: {timezone: UTC, work_hours: \"00:00-24:00\", work_days: [mon, tue, wed, thu, fri, sat, sun]}\n"
+       "prompt: {surfaces: [notify, tty]}\n"
+                                 "plugins: {timer: {enabled: false}, editor: {enabled: false}, github: {enabled: false}}\n");
+  std::string repo = make_repo(home.root() + "/widgets");
+  REQUIRE(run("repos add '" + repo + "'").status == 0);
+  RunningDaemon d("");
+  commit(repo, "first step of the widget");
+  bool first_shown = wait_until([&] { return slurp(calls).find("first step of the widget") != std::string::npos; }, 20);
+  INFO(slurp(calls) << run("logs -n 60").out);
+  REQUIRE(first_shown);
+  REQUIRE(wait_until([&] { return slurp(calls).find("first step of the widget") != std::string::npos; }, 20));
+  commit(repo, "second step of the widget");  // joins the open prompt
+  REQUIRE(wait_until([&] { return slurp(calls).find("second step of the widget") != std::string::npos; }, 20));
+  std::string text = slurp(calls);
+  INFO(text);
+  // The replaces_id of each Notify call: the first 0, every later one the first's id.
+  std::vector<long> replaces;
+  for (size_t at = text.find("member=Notify"); at != std::string::npos; at = text.find("member=Notify", at + 1)) {
+    size_t u = text.find("uint32 ", at);
+    if (u != std::string::npos) replaces.push_back(std::atol(text.c_str() + u + 7));
+  }
+  REQUIRE(replaces.size() >= 2);
+  CHECK(replaces[0] == 0);
+  for (size_t i = 1; i < replaces.size(); ++i) CHECK((replaces[i] != 0 && replaces[i] == replaces[1]));
+  CHECK(desktop.shown() == 1);
+  desktop.click("skip");
+  REQUIRE(wait_until([&] {
+    for (const auto& p : json::parse(run("checkin --list --json").out))
+      if (p["id"] == 1) return p["state"] == "skipped";
+    return false;
+  }, 10));
+  CHECK(wait_until([&] { return desktop.shown() == 0; }, 10));
+  std::string logs;
+  CHECK(wait_until([&] {  // log lines reach the table in batches
+    logs = run("logs -n 200 --json --source surfaces").out;
+    return logs.find("prompt 1: skipped through notify") != std::string::npos;
+  }, 10));
+  INFO(logs);
+  size_t first = logs.find("prompt 1: skipped through notify");
+  CHECK(logs.find("through notify", first + 32) == std::string::npos);  // one reply, not one per notification
+}

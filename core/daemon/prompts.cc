@@ -124,6 +124,8 @@ void Prompts::on_details(const std::string& payload) {
   }
   // Now that the remote is known, look the ticket up (for its title).
   if (!suggestion.empty()) resolve_suggestion(p->id, suggestion, slug);
+  // The commit's subject is known now: surfaces showing the prompt redraw it.
+  if (suggestion == p->suggestion) bus_.publish("prompt.updated", json{{"prompt_id", p->id}}.dump());
 }
 
 // Pending: expires after prompt.timeout. Deferred: comes back when due.

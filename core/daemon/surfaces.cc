@@ -32,6 +32,10 @@ Surfaces::Surfaces(EventLoop& loop, Bus& bus, Store& store, const Config& config
     json r = json::parse(e.payload, nullptr, false);
     if (r.is_object() && r.contains("prompt_id") && r["prompt_id"].is_number_integer()) show(r["prompt_id"]);
   }, "surfaces");
+  bus_.subscribe("prompt.updated", [this](const Event& e) {
+    json r = json::parse(e.payload, nullptr, false);
+    if (r.is_object() && r.contains("prompt_id") && r["prompt_id"].is_number_integer()) update(r["prompt_id"]);
+  }, "surfaces");
   for (const char* topic : {"prompt.answer", "prompt.skip", "prompt.defer", "prompt.expired"})
     bus_.subscribe(topic, [this](const Event& e) { on_reply(e.topic, e.origin, e.payload); }, "surfaces");
   ingest_spooled_replies();
@@ -51,7 +55,8 @@ std::string Surfaces::prompt_json(int64_t prompt_id) {
                                          : p->kind == "editor" ? "You have been editing for a while."
                                                                : "Log what you worked on.");
   }
-  for (const auto& c : prompt_commits(store_, prompt_id)) context.push_back(c.commit.substr(0, 8) + " " + c.summary);
+  for (const auto& c : prompt_commits(store_, prompt_id))
+    context.push_back(c.commit.substr(0, 8) + " " + (c.summary.empty() ? "(reading the commit…)" : c.summary));
   json suggestion = nullptr;
   if (!p->suggestion.empty()) suggestion = ticket_text(json::parse(p->suggestion));
   return json{{"id", prompt_id},
@@ -74,7 +79,10 @@ void Surfaces::show(int64_t prompt_id) {
     std::string prompt = prompt_json(prompt_id);
     StringOut out;
     dt_status s = surface->show(iface.self, prompt.c_str(), &out.out);
-    if (s == DT_PENDING) return;  // it publishes the reply later
+    if (s == DT_PENDING) {  // it publishes the reply later
+      shown_by_[prompt_id] = id;
+      return;
+    }
     if (s == DT_OK) {
       json r = json::parse(out.text, nullptr, false);
       if (r.is_object()) {
@@ -89,7 +97,28 @@ void Surfaces::show(int64_t prompt_id) {
   }
 }
 
+// What a prompt shows changed while a daemon surface shows it (the worker
+// read its commit's subject, a commit joined): that surface replaces it.
+void Surfaces::update(int64_t prompt_id) {
+  auto shown = shown_by_.find(prompt_id);
+  if (shown == shown_by_.end()) return;
+  auto p = get_prompt(store_, prompt_id);
+  if (!p || p->state != "pending") {
+    shown_by_.erase(shown);
+    return;
+  }
+  auto iface = host_.interface(shown->second, DEVTRACK_SURFACE_V1);
+  if (!iface.table) return;
+  json prompt = json::parse(prompt_json(prompt_id));
+  prompt["update"] = true;
+  StringOut out;
+  dt_status s = static_cast<const dt_surface_v1*>(iface.table)->show(iface.self, prompt.dump().c_str(), &out.out);
+  if (s != DT_PENDING && s != DT_OK)
+    log::warn("surfaces", "{} could not update prompt {}: {}", shown->second, prompt_id, out.text);
+}
+
 void Surfaces::withdraw(int64_t prompt_id) {
+  shown_by_.erase(prompt_id);
   std::string id = std::to_string(prompt_id);
   for (const auto& surface : config_.prompt.surfaces) {
     auto iface = host_.interface(surface, DEVTRACK_SURFACE_V1);
@@ -104,6 +133,7 @@ void Surfaces::on_reply(const std::string& topic, const std::string& origin, con
   json r = json::parse(payload, nullptr, false);
   if (!r.is_object() || !r.contains("prompt_id") || !r["prompt_id"].is_number_integer()) return;
   int64_t id = r["prompt_id"];
+  shown_by_.erase(id);
   if (origin.rfind("plugin:", 0) != 0) {  // settled elsewhere: take the question back
     withdraw(id);
     return;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 
 namespace devtrack {
@@ -39,6 +40,7 @@ class Surfaces {
   };
 
   void show(int64_t prompt_id);
+  void update(int64_t prompt_id);
   void on_reply(const std::string& topic, const std::string& origin, const std::string& payload);
   void store_reply(Reply reply);
   void spool_reply(Reply& reply);
@@ -53,6 +55,7 @@ class Surfaces {
   const Config& config_;
   PluginHost& host_;
   std::function<void(int64_t)> changed_;
+  std::map<int64_t, std::string> shown_by_;  // pending prompts -> the daemon surface showing them
   std::deque<Reply> unstored_;  // replies the database refused, oldest first
   bool retry_scheduled_ = false;
 };

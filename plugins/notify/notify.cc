@@ -6,7 +6,8 @@
 // with zenity or kdialog when installed, else opens the `terminal` option
 // running `devtrack checkin --id N`. Without notify-send, a display or a
 // session bus the surface is unavailable and the prompt waits for the
-// terminal (tty).
+// terminal (tty). A prompt that changes while shown (the commit's subject
+// read, a commit joined) is replaced in place with --replace-id.
 #include <devtrack/sdk.hpp>
 
 #include <boost/process.hpp>
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,6 +71,7 @@ class Notify : public devtrack::sdk::Surface {
     terminal_ = words(c.value("terminal", "x-terminal-emulator -e"));
     entry_ = c.value("entry", "auto");
     notify_send_ = find_program("notify-send");
+    stdbuf_ = find_program("stdbuf");
     std::error_code ec;
     self_ = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     // The end-of-day reminder (the daemon publishes it at summary_time).
@@ -87,8 +90,8 @@ class Notify : public devtrack::sdk::Surface {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
-      for (auto& [id, child] : shown_)
-        if (child && child->running()) child->terminate();
+      for (auto& [id, shown] : shown_)
+        if (shown->child->running()) shown->child->terminate();
       for (auto& child : reminders_)
         if (child && child->running()) child->terminate();
       for (auto* dialog : dialogs_)
@@ -108,38 +111,73 @@ class Notify : public devtrack::sdk::Surface {
       if (line.is_string()) body += line.get<std::string>() + "\n";
     if (prompt.contains("suggestion") && prompt["suggestion"].is_string())
       body += "Suggested: " + prompt["suggestion"].get<std::string>();
+    std::vector<std::string> args = {"--app-name=DevTrack", "--icon=appointment-soon", "--action=answer=Answer",
+                                     "--action=skip=Skip", "--action=snooze=Snooze", "--wait", "--print-id"};
+    std::shared_ptr<Shown> previous;
+    if (prompt.value("update", false)) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      auto it = shown_.find(id);
+      if (it == shown_.end()) return "";  // answered or gone meanwhile: nothing to replace
+      previous = it->second;
+      // Replaced in place: the server keeps its place on the screen, and the
+      // old notify-send (ended below) no longer answers for the prompt. Its
+      // id comes a few milliseconds after it started; without it a second
+      // notification would appear, so the first one stays as it is.
+      if (!id_known_.wait_for(lock, std::chrono::milliseconds(500), [&] { return previous->server_id > 0; }))
+        return "";
+      args.push_back("--replace-id=" + std::to_string(previous->server_id));
+    }
+    args.push_back(prompt.value("question", "What did you work on?"));
+    args.push_back(body);
+    auto shown = std::make_shared<Shown>();
     auto out = std::make_shared<bp::ipstream>();
-    auto child = std::make_shared<bp::child>(
-        notify_send_, "--app-name=DevTrack", "--icon=appointment-soon", "--action=answer=Answer",
-        "--action=skip=Skip", "--action=snooze=Snooze", "--wait", prompt.value("question", "What did you work on?"),
-        body, bp::std_out > *out, bp::std_err > bp::null, bp::std_in < bp::null);
+    // notify-send prints the id (--print-id) through stdio, which buffers
+    // a pipe until exit: stdbuf makes it a line as soon as it is known.
+    std::string program = notify_send_;
+    if (!stdbuf_.empty()) {
+      program = stdbuf_;
+      args.insert(args.begin(), {"-oL", notify_send_});
+    }
+    shown->child = std::make_shared<bp::child>(program, args, bp::std_out > *out, bp::std_err > bp::null,
+                                               bp::std_in < bp::null);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      shown_[id] = child;
+      if (previous) {
+        previous->replaced = true;
+        if (previous->child->running()) previous->child->terminate();
+      }
+      shown_[id] = shown;
     }
     int defer_s = prompt.value("defer_s", 1800);
     std::string question = prompt.value("question", "What did you work on?");
     reap();
     auto done = std::make_shared<std::atomic<bool>>(false);
-    waiters_.push_back({std::thread([this, id, child, out, defer_s, question, done] {
-                          std::string action;
+    waiters_.push_back({std::thread([this, id, shown, out, defer_s, question, done] {
+                          std::string line, action;
+                          if (std::getline(*out, line)) {  // --print-id
+                            std::lock_guard<std::mutex> lock(mutex_);
+                            shown->server_id = std::atoll(line.c_str());
+                          }
+                          id_known_.notify_all();
                           std::getline(*out, action);
-                          child->wait();
+                          shown->child->wait();
                           {
                             std::lock_guard<std::mutex> lock(mutex_);
-                            shown_.erase(id);
+                            auto it = shown_.find(id);
+                            if (it != shown_.end() && it->second == shown) shown_.erase(it);
                           }
-                          act(id, action, defer_s, question);
+                          if (!shown->replaced) act(id, action, defer_s, question);
                           *done = true;
                         }),
                         done});
+    if (previous) return "";  // DT_OK: the reply still comes from the notification
     throw devtrack::sdk::Error(DT_PENDING, "");  // the reply comes as an event
   }
 
   void withdraw(std::string_view prompt_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = shown_.find(std::atoll(std::string(prompt_id).c_str()));
-    if (it != shown_.end() && it->second && it->second->running()) it->second->terminate();
+    if (it != shown_.end() && it->second->child->running()) it->second->child->terminate();
   }
 
   std::string doctor() override {
@@ -205,6 +243,13 @@ class Notify : public devtrack::sdk::Surface {
                         }),
                         done});
   }
+
+  // A prompt's notification: its notify-send, and the id the server gave it.
+  struct Shown {
+    std::shared_ptr<bp::child> child;
+    int64_t server_id = 0;              // 0 until notify-send printed it (guarded by mutex_)
+    std::atomic<bool> replaced{false};  // a newer notification answers for the prompt
+  };
 
   struct Waiter {
     std::thread thread;
@@ -283,9 +328,10 @@ class Notify : public devtrack::sdk::Surface {
   }
 
   std::vector<std::string> terminal_;
-  std::string entry_, notify_send_, self_;
+  std::string entry_, notify_send_, stdbuf_, self_;
+  std::condition_variable id_known_;  // a notification's server id was read (with mutex_)
   std::mutex mutex_;
-  std::map<int64_t, std::shared_ptr<bp::child>> shown_;
+  std::map<int64_t, std::shared_ptr<Shown>> shown_;  // prompt id -> its notification
   std::vector<std::shared_ptr<bp::child>> reminders_;
   std::set<bp::child*> dialogs_;  // entry dialogs being shown (guarded by mutex_)
   bool stopping_ = false;         // guarded by mutex_

@@ -264,7 +264,12 @@ typedef struct dt_surface_v1 {
    * Either answers at once — DT_OK with {"action": "answer", "text": "..."},
    * {"action": "skip"} or {"action": "defer", "seconds": 1800} in `out` — or
    * returns DT_PENDING and later publishes prompt.answer / prompt.skip /
-   * prompt.defer with {"prompt_id": ...}. A client surface (tty) may block. */
+   * prompt.defer with {"prompt_id": ...}. A client surface (tty) may block.
+   * While a prompt it returned DT_PENDING for is open, the host may call
+   * show() again for the same "id" with "update": true and what is known now
+   * (a commit's subject the worker read later, a commit that joined): replace
+   * what is shown in place and reply once, as for the first show; a surface
+   * that cannot replace returns DT_OK with an empty `out` and keeps the first. */
   dt_status (*show)(void *self, const char *prompt_json, const dt_out *out);
   /* [bus] Withdraws a prompt answered elsewhere or expired. May be NULL. */
   void (*withdraw)(void *self, const char *prompt_id);
