@@ -110,7 +110,14 @@ TEST_CASE("500 idle connections and thousands of malformed messages: the daemon 
   // The figures, for the record (bench.sh has the latencies).
   WARN("fds " << fds << " before, " << load::fd_count(d.pid) << " after; VmRSS " << first
               << " kB after the first round, " << second << " kB after the second");
+#ifndef __SANITIZE_ADDRESS__
   CHECK(second - first <= 1024);
+#else
+  // ASan keeps freed memory in quarantine (256 MB by default): RSS grows
+  // with every allocation whether or not anything leaks. The fds still count.
+  (void)first;
+  (void)second;
+#endif
   if (load::fd_count(d.pid) > fds) FAIL_CHECK("fds after:\n" << load::fd_targets(d.pid));
   REQUIRE(wait_until([&] { return d.status_answers(); }, 30));
 }
