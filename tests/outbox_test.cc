@@ -266,3 +266,29 @@ TEST_CASE("daily aggregate: a new answer after the comment was sent queues an am
   CHECK(agg->remote_id == "1000");
   CHECK(text_of(*agg) == "- first\n- second");
 }
+
+TEST_CASE("daily aggregate: dropping the day's comment drops its unsent answers, and retrying brings them back") {
+  TempHome home;
+  Store store(home.file("devtrack.db"));
+  answer_12(store, "first", 1000);
+  answer_12(store, "second", 2000);
+  auto agg = list_updates(store);
+  REQUIRE(agg.size() == 1);
+  int64_t id = agg[0].id;
+  // A part the user removed in a summary edit stays removed through a retry.
+  auto parts = parts_of(store, id);
+  REQUIRE(parts.size() == 2);
+  mark_state(store, parts[1].id, "dropped", "", 2500);
+  CHECK(text_of(*get_update(store, id)) == "first");  // one answer reads as in each mode
+
+  mark_state(store, id, "dropped", "", 3000);
+  CHECK(get_update(store, id)->state == "dropped");
+  CHECK(get_update(store, parts[0].id)->state == "dropped");  // not left queued behind a dropped comment
+  CHECK(due_updates(store, 10'000).empty());
+  answer_12(store, "third", 4000);  // a later answer of the day does not bring back the dropped ones
+  CHECK(text_of(*get_update(store, id)) == "third");
+  mark_state(store, id, "queued", "", 5000);
+  CHECK(get_update(store, parts[0].id)->state == "queued");
+  CHECK(get_update(store, parts[1].id)->state == "dropped");
+  CHECK(text_of(*get_update(store, id)) == "- first\n- third");
+}

@@ -1,4 +1,6 @@
 // devtrack updates list | retry | drop, and devtrack sync: the outbox.
+#include <SQLiteCpp/Transaction.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -81,7 +83,9 @@ int retry(const po::variables_map& args) {
   Store store(paths::database());
   UpdateRow u = require(store, id_arg(args));
   if (u.state == "sent" || u.state == "sending") throw Error("update " + std::to_string(u.id) + " is " + u.state);
+  SQLite::Transaction tx(store.db(), SQLite::TransactionBehavior::IMMEDIATE);  // a day's comment and its answers
   mark_state(store, u.id, "queued", "", process_clock().now_ms());
+  tx.commit();
   tell_daemon_updates_changed();
   std::cout << "update " << u.id << " queued again\n";
   return kOk;
@@ -91,7 +95,9 @@ int drop(const po::variables_map& args) {
   Store store(paths::database());
   UpdateRow u = require(store, id_arg(args));
   if (u.state == "sent") throw Error("update " + std::to_string(u.id) + " was sent already");
+  SQLite::Transaction tx(store.db(), SQLite::TransactionBehavior::IMMEDIATE);  // a day's comment and its answers
   mark_state(store, u.id, "dropped", "", process_clock().now_ms());
+  tx.commit();
   tell_daemon_updates_changed();
   std::cout << "update " << u.id << " dropped\n";
   return kOk;

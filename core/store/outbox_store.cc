@@ -213,6 +213,23 @@ void sync_aggregate_of(Store& store, int64_t part_id, int64_t now_ms) {
   if (agg) sync_aggregate(store, agg, now_ms);
 }
 
+// A day's comment carries its parts: dropping it drops the answers not yet
+// sent (marked, so that retrying it brings back those, and not the ones a
+// summary edit removed); queuing it again brings them back.
+void carry_parts(Store& store, int64_t agg_id, const std::string& state, int64_t now_ms) {
+  const std::string mark = "dropped with update " + std::to_string(agg_id);
+  SQLite::Statement q(store.db(),
+                      state == "dropped"
+                          ? "UPDATE updates SET state = 'dropped', last_error = ?1, updated_ms = ?2 "
+                            "WHERE aggregate_id = ?3 AND state NOT IN ('sent', 'dropped')"
+                          : "UPDATE updates SET state = 'queued', last_error = NULL, updated_ms = ?2, "
+                            "next_attempt_ms = ?2 WHERE aggregate_id = ?3 AND state = 'dropped' AND last_error = ?1");
+  q.bind(1, mark);
+  q.bind(2, static_cast<int64_t>(now_ms));
+  q.bind(3, static_cast<int64_t>(agg_id));
+  if (q.exec() > 0 && state == "queued") sync_aggregate(store, agg_id, now_ms);
+}
+
 }  // namespace
 
 std::string device_id(Store& store) {
@@ -412,6 +429,7 @@ void mark_state(Store& store, int64_t id, const std::string& state, const std::s
   q.bind(5, static_cast<int64_t>(now_ms));
   q.bind(6, static_cast<int64_t>(id));
   q.exec();
+  if (state == "dropped" || state == "queued") carry_parts(store, id, state, now_ms);
   sync_aggregate_of(store, id, now_ms);
 }
 

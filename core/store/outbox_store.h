@@ -79,6 +79,10 @@ void mark_sending(Store& store, int64_t id, int64_t now_ms);
 // queued (keeping its remote id: amended); otherwise its parts are sent.
 void mark_sent(Store& store, int64_t id, const std::string& remote_id, int64_t now_ms);
 void mark_retry(Store& store, int64_t id, int64_t next_ms, const std::string& error, int64_t now_ms);
+// Sets a row's state (queued: due now). A day's comment takes its parts
+// along: dropped, its unsent answers are dropped with it; queued again,
+// those come back. Two statements: callers that need it atomic hold a
+// transaction.
 void mark_state(Store& store, int64_t id, const std::string& state, const std::string& error, int64_t now_ms);
 // Every queued/sending row of a plugin -> blocked (its credentials failed).
 void block_plugin(Store& store, const std::string& plugin, const std::string& error, int64_t now_ms);
