@@ -574,3 +574,30 @@ TEST_CASE("in a real terminal: the prompt shows the commit id at once and its su
   REQUIRE(t.shows("recorded prompt 1"));
   CHECK(s.last_response()["text"] == "half an answer, and the rest");
 }
+
+// Issue 14 item 13: what a person reads says things as people say them.
+TEST_CASE("in a real terminal: statuses in words, each recent ticket once, times in local words") {
+  if (!have_tmux()) FAIL("tmux not installed");
+  Setup s("2026-06-01T08:00:00Z");
+  s.commit_and_wait("one");
+  auto a = run("checkin --answer '#12 login page, 1h, wip'");
+  INFO(a.out << a.err);
+  CHECK(a.out.find("in progress") != std::string::npos);
+  CHECK(a.out.find("in_progress") == std::string::npos);
+  s.commit_and_wait("two");
+  REQUIRE(run("checkin --answer '#12 the logout page too, 30m'").status == 0);  // #12 a second time
+  run("ask --no-wait");
+  Tmux t(s.home.root());
+  t.line(env_line(s.home) + "; devtrack checkin");
+  REQUIRE(t.shows("What did you work on?"));
+  INFO(t.screen());
+  REQUIRE(t.shows("Recent tickets: "));
+  std::string screen = t.screen();
+  std::string recent = screen.substr(screen.find("Recent tickets: "));
+  recent = recent.substr(0, recent.find('\n'));
+  CHECK(recent.find("#12") != std::string::npos);
+  CHECK(recent.find("#12") == recent.rfind("#12"));  // once, not "#12, #12"
+  auto later = run("checkin --defer 2h --id 3");
+  INFO(later.out << later.err);
+  CHECK(later.out.find("comes back at 10:00") != std::string::npos);  // local words, not an ISO time
+}

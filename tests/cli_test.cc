@@ -1,6 +1,7 @@
 // The real devtrack binary, run as a user would.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -10,6 +11,7 @@
 using namespace devtrack;
 using namespace devtrack::test;
 using nlohmann::json;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -279,4 +281,28 @@ TEST_CASE("doctor on a machine without a desktop warns about notify and still pa
   CHECK(r.status == 0);  // before: exit 1 on every headless machine
   json j = json::parse(run("doctor --json").out);
   CHECK(j["ok"] == true);
+}
+
+// Issue 14 item 13: usage errors say what to do and exit 2 everywhere.
+TEST_CASE("usage errors: did you mean for options, a value with spaces, days as people say them, exit 2") {
+  TempHome home;
+  auto option = run("status --jsno");
+  CHECK(option.status == 2);
+  CHECK(option.err.find("unknown option '--jsno' (did you mean '--json'?)") != std::string::npos);
+  auto spaces = run("pause --for 2 hours");
+  CHECK(spaces.status == 2);
+  CHECK(spaces.err.find("a value with spaces needs quotes, like --for '2 hours'") != std::string::npos);
+  auto quoted = run("pause --for '2 hours'");
+  CHECK(quoted.status == 0);
+  CHECK(quoted.out.find("paused for 2 hours") != std::string::npos);
+  CHECK(run("summary --date tomorrow").status == 2);
+  CHECK(run("report --format pdf").status == 2);
+  CHECK(run("report --from last-week").status == 0);
+  fs::create_directories(home.root() + "/not-a-repo");
+  auto repo = run("repos add '" + home.root() + "/not-a-repo'");
+  CHECK(repo.status == 1);
+  CHECK(repo.err.find("is not a git repository") != std::string::npos);
+  CHECK(repo.err.find("fatal:") == std::string::npos);  // git's own words do not leak through
+  // parse: JSON for scripts (a pipe, or --json).
+  CHECK(json::parse(run("parse '#12 login, 30m, wip'").out)["status"] == "in_progress");
 }
