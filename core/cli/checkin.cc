@@ -20,18 +20,19 @@
 
 #include "cli/answer_prompts.h"
 #include "cli/cli_common.h"
+#include "cli/client_plugin.h"
 #include "cli/command.h"
 #include "cli/parser_session.h"
 #include "config/work_hours.h"
-#include "cli/client_plugin.h"
 #include "event/clock.h"
 #include "git/git_files.h"
 #include "ipc/ipc.h"
+#include "outbox/outbox.h"
 #include "plugin/registry.h"
 #include "plugin/string_out.h"
-#include "outbox/outbox.h"
 #include "store/assigned.h"
 #include "store/capture_store.h"
+#include "store/daemon_state.h"
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
@@ -625,8 +626,7 @@ int run_checkin(const po::variables_map& args) {
     // prompt of this repository, which the daemon opens in a few ms.
     if (!c.config().prompt.inline_prompt || !args.count("repo")) return kOk;
     // Not while paused, nor outside working hours: the prompt waits.
-    if (auto until = c.store().kv_get("daemon", "paused_until"))
-      if (std::stoll(*until) < 0 || std::stoll(*until) > process_clock().now_ms()) return kOk;
+    if (paused(c.store(), process_clock().now_ms())) return kOk;
     if (!in_work_hours(c.config(), process_clock().now_ms())) return kOk;
     std::string repo = git::resolve_dirs(args["repo"].as<std::string>()).top;
     std::optional<PromptRow> p;

@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "event/clock.h"
 #include "ipc/ipc.h"
+#include "store/daemon_state.h"
 #include "store/store.h"
 #include "util/duration.h"
 #include "util/error.h"
@@ -31,7 +32,7 @@ void call_or_store(const std::string& command, const nlohmann::json& args, Offli
 
 int pause(const po::variables_map& args) {
   nlohmann::json a = nlohmann::json::object();
-  int64_t until = -1;
+  int64_t until = kUntilResumed;
   if (args.count("for")) {
     auto d = parse_duration(args["for"].as<std::string>());
     if (!d || d->count() <= 0) throw UsageError("--for takes a duration like 30m or 2h");
@@ -39,14 +40,14 @@ int pause(const po::variables_map& args) {
     a["for_s"] = d->count();
     until = process_clock().now_ms() + d->count() * 1000;
   }
-  call_or_store("pause", a, [&](Store& s) { s.kv_set("daemon", "paused_until", std::to_string(until)); });
+  call_or_store("pause", a, [&](Store& s) { set_pause(s, until); });
   std::cout << (args.count("for") ? "prompts paused for " + args["for"].as<std::string>() : "prompts paused until `devtrack resume`")
             << "\n";
   return kOk;
 }
 
 int resume(const po::variables_map&) {
-  call_or_store("resume", nlohmann::json::object(), [](Store& s) { s.kv_erase("daemon", "paused_until"); });
+  call_or_store("resume", nlohmann::json::object(), [](Store& s) { clear_pause(s); });
   std::cout << "prompts resumed\n";
   return kOk;
 }
@@ -56,7 +57,7 @@ int set_interval(const po::variables_map& args) {
   if (!d || d->count() < 60) throw UsageError("DURATION must be at least 1m, like 90m or 2h");
   if (auto range = duration_range_error("DURATION", *d); !range.empty()) throw UsageError(range);
   call_or_store("set-interval", {{"seconds", d->count()}},
-                [&](Store& s) { s.kv_set("daemon", "interval_s", std::to_string(d->count())); });
+                [&](Store& s) { set_chosen_interval_s(s, d->count()); });
   std::cout << "prompt interval set to " << format_duration(*d) << "\n";
   return kOk;
 }

@@ -1,6 +1,4 @@
 // devtrack start | stop | restart: the daemon in the background.
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 #include "cli/command.h"
 #include "ipc/ipc.h"
 #include "util/error.h"
+#include "util/home_lock.h"
 #include "util/paths.h"
 #include "util/process.h"
 
@@ -20,20 +19,9 @@ namespace {
 
 constexpr std::chrono::seconds kWait{15};
 
-// The daemon holds $DEVTRACK_HOME/daemon.lock until its very last moment:
-// while it is held, a new daemon would refuse to start.
-bool lock_held() {
-  std::string path = paths::home() + "/daemon.lock";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
-  ::close(fd);
-  return held;
-}
-
 bool wait_for_exit(std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (lock_held()) {
+  while (HomeLock::held()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

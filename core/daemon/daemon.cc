@@ -1,8 +1,6 @@
 #include "daemon/daemon.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -19,9 +17,9 @@
 #include "config/config.h"
 #include "daemon/capture.h"
 #include "daemon/end_of_day.h"
-#include "daemon/surfaces.h"
 #include "daemon/outbox.h"
 #include "daemon/prompts.h"
+#include "daemon/surfaces.h"
 #include "daemon/worker_link.h"
 #include "event/bus.h"
 #include "event/clock.h"
@@ -34,10 +32,12 @@
 #include "plugin/registry.h"
 #include "plugin/string_out.h"
 #include "store/capture_store.h"
+#include "store/daemon_state.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
 #include "util/duration.h"
 #include "util/error.h"
+#include "util/home_lock.h"
 #include "util/json_text.h"
 #include "util/paths.h"
 
@@ -49,33 +49,6 @@ using nlohmann::json;
 namespace devtrack {
 
 namespace {
-
-// Holds the home's lock for the life of the daemon: one daemon per home.
-class HomeLock {
- public:
-  HomeLock() {
-    paths::ensure_private_dir(paths::home());
-    path_ = paths::home() + "/daemon.lock";
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw Error("cannot open " + path_ + ": " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      char buf[32] = {0};
-      ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
-      std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
-      while (!pid.empty() && pid.back() == '\n') pid.pop_back();
-      ::close(fd_);
-      throw Error("another devtrack daemon (pid " + pid + ") is running for " + paths::home());
-    }
-    std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0)
-      throw Error("cannot write " + path_ + ": " + std::strerror(errno));
-  }
-  ~HomeLock() { ::close(fd_); }  // the lock goes with the descriptor
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
 
 // The sd_notify datagram protocol, a few lines (no libsystemd needed).
 void notify_service_manager(const std::string& state) {
@@ -123,7 +96,7 @@ class Daemon {
         bus_(loop_),
         host_(loop_, bus_, &store_, "daemon"),
         server_(loop_, [this](const ipc::Request& r) { return handle(r); }),
-        signals_(*static_cast<asio::io_context*>(loop_.io_context()), SIGTERM, SIGINT, SIGHUP) {}
+        signals_(loop_.io_context(), SIGTERM, SIGINT, SIGHUP) {}
 
   int run() {
     // A write that waits on another process's lock blocks the loop (IPC,
@@ -249,20 +222,15 @@ class Daemon {
 
   // ---- pause and interval, persisted so they survive a restart ----
   void restore_schedule() {
-    if (auto s = store_.kv_get_int("daemon", "interval_s")) control_triggers({{"command", "set-interval"}, {"seconds", *s}});
-    if (auto p = store_.kv_get_int("daemon", "paused_until")) {
-      int64_t until = *p;
-      if (until < 0 || until > loop_.clock().now_ms())
-        control_triggers({{"command", "pause"}, {"until_ms", until < 0 ? json(nullptr) : json(until)}});
-    }
+    if (auto s = chosen_interval_s(store_)) control_triggers({{"command", "set-interval"}, {"seconds", *s}});
+    if (auto until = pause_end(store_, loop_.clock().now_ms()))
+      control_triggers({{"command", "pause"}, {"until_ms", *until == kUntilResumed ? json(nullptr) : json(*until)}});
   }
 
   json paused_state() {
-    auto p = store_.kv_get_int("daemon", "paused_until");
-    if (!p) return {{"paused", false}, {"paused_until", nullptr}};
-    int64_t until = *p;
-    if (until >= 0 && until <= loop_.clock().now_ms()) return {{"paused", false}, {"paused_until", nullptr}};
-    return {{"paused", true}, {"paused_until", until < 0 ? json(nullptr) : json(iso(until))}};
+    auto until = pause_end(store_, loop_.clock().now_ms());
+    if (!until) return {{"paused", false}, {"paused_until", nullptr}};
+    return {{"paused", true}, {"paused_until", *until == kUntilResumed ? json(nullptr) : json(iso(*until))}};
   }
 
   // Parses with the running parser plugin ("" if none runs).
@@ -340,7 +308,7 @@ class Daemon {
       return dump_text(json{{"watched", capture_->watched()}});
     }
     if (c == "pause") {
-      int64_t until = -1;
+      int64_t until = kUntilResumed;
       if (args.contains("for_s")) {
         if (!args["for_s"].is_number_integer() || args["for_s"].get<int64_t>() <= 0)
           throw ipc::RequestError("bad_request", "for_s must be a positive number of seconds");
@@ -348,13 +316,13 @@ class Daemon {
         if (auto range = duration_range_error("for_s", d); !range.empty()) throw ipc::RequestError("bad_request", range);
         until = loop_.clock().now_ms() + d.count() * 1000;
       }
-      store_.kv_set("daemon", "paused_until", std::to_string(until));
+      set_pause(store_, until);
       control_triggers({{"command", "pause"}, {"until_ms", until < 0 ? json(nullptr) : json(until)}});
       log::info("daemon", "paused {}", until < 0 ? "until resumed" : "until " + iso(until));
       return dump_text(paused_state());
     }
     if (c == "resume") {
-      store_.kv_erase("daemon", "paused_until");
+      clear_pause(store_);
       control_triggers({{"command", "resume"}});
       log::info("daemon", "resumed");
       return dump_text(paused_state());
@@ -365,7 +333,7 @@ class Daemon {
       int64_t s = args["seconds"].get<int64_t>();
       if (auto range = duration_range_error("seconds", std::chrono::seconds(s)); !range.empty())
         throw ipc::RequestError("bad_request", range);
-      store_.kv_set("daemon", "interval_s", std::to_string(s));
+      set_chosen_interval_s(store_, s);
       control_triggers({{"command", "set-interval"}, {"seconds", s}});
       return dump_text(json{{"interval_s", s}});
     }
@@ -420,7 +388,7 @@ class Daemon {
       plugins.push_back({{"id", p.id}, {"runs_in", p.runs_in}, {"state", state}});
     }
     auto w = worker_->status();
-    auto interval = store_.kv_get_int("daemon", "interval_s");
+    auto interval = chosen_interval_s(store_);
     json s = {{"running", true},
               {"pid", ::getpid()},
               {"version", DEVTRACK_VERSION},

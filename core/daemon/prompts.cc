@@ -4,14 +4,15 @@
 
 #include "config/config.h"
 #include "config/work_hours.h"
+#include "daemon/worker_link.h"
 #include "event/bus.h"
 #include "event/loop.h"
 #include "git/git_files.h"
 #include "log/log.h"
-#include "daemon/worker_link.h"
 #include "outbox/outbox.h"
 #include "store/assigned.h"
 #include "store/capture_store.h"
+#include "store/daemon_state.h"
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
@@ -166,10 +167,7 @@ void Prompts::schedule(const PromptRow& p) {
 void Prompts::request(int64_t prompt_id) {
   update_pending_marker(store_, paths::home());
   if (!in_work_hours(config_, loop_.clock().now_ms())) return;  // asked when checkin runs
-  if (auto p = store_.kv_get_int("daemon", "paused_until")) {
-    int64_t until = *p;
-    if (until < 0 || until > loop_.clock().now_ms()) return;  // paused: the prompt waits quietly
-  }
+  if (paused(store_, loop_.clock().now_ms())) return;  // the prompt waits quietly
   bus_.publish("prompt.request", json{{"prompt_id", prompt_id}}.dump());
   refresh_assigned(false);  // for the next prompts' hints, in the background
 }

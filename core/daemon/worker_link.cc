@@ -66,7 +66,7 @@ std::optional<std::pair<std::string, json>> failure_reply(const std::string& top
 struct WorkerLink::Impl {
   Impl(EventLoop& l, Bus& b, std::string program, std::chrono::seconds idle)
       : loop(l), bus(b), program(std::move(program)), idle_timeout(idle),
-        io(*static_cast<asio::io_context*>(l.io_context())) {}
+        io(l.io_context()) {}
 
   EventLoop& loop;
   Bus& bus;

@@ -16,7 +16,7 @@ namespace asio = boost::asio;
 namespace devtrack {
 
 struct FileWatcher::Impl {
-  explicit Impl(EventLoop& loop) : fd(*static_cast<asio::io_context*>(loop.io_context())) {}
+  explicit Impl(EventLoop& loop) : fd(loop.io_context()) {}
   asio::posix::stream_descriptor fd;
   bool reading = false;
   std::map<int, std::pair<WatchId, Callback>> by_wd;  // inotify descriptor -> watch

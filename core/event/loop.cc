@@ -196,6 +196,6 @@ void EventLoop::run_pending() {
   }
 }
 
-void* EventLoop::io_context() { return &impl_->io; }
+boost::asio::io_context& EventLoop::io_context() { return impl_->io; }
 
 }  // namespace devtrack

@@ -11,6 +11,11 @@
 
 #include "event/clock.h"
 
+// Declared, not included: a file that adds its own I/O includes Asio itself.
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
 namespace devtrack {
 
 class EventLoop {
@@ -49,9 +54,9 @@ class EventLoop {
   // shutdown, for what plugins published while they were being stopped.
   void run_pending();
 
-  // The underlying asio::io_context, for components that add their own I/O
-  // (IPC sockets). Cast with static_cast<boost::asio::io_context*>.
-  void* io_context();
+  // The underlying io_context, for components that add their own I/O (IPC
+  // sockets, the worker pipe, inotify).
+  boost::asio::io_context& io_context();
 
  private:
   void fire_due_timers();

@@ -156,7 +156,7 @@ std::string answer_request(const std::string& line, const Server::Handler& handl
 
 struct Server::Impl {
   Impl(EventLoop& loop, Handler h)
-      : io(*static_cast<asio::io_context*>(loop.io_context())), acceptor(io), backoff(io), handler(std::move(h)) {}
+      : io(loop.io_context()), acceptor(io), backoff(io), handler(std::move(h)) {}
   asio::io_context& io;
   local::acceptor acceptor;
   asio::steady_timer backoff;

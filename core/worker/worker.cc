@@ -72,7 +72,7 @@ class Worker {
         loop_(process_clock()),
         bus_(loop_),
         host_(loop_, bus_, &store_, "worker"),
-        pipe_(*static_cast<asio::io_context*>(loop_.io_context()), fd),
+        pipe_(loop_.io_context(), fd),
         idle_(idle),
         network_(network) {}
 

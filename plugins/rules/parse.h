@@ -48,10 +48,19 @@ struct Result {
   double confidence = 0;
 };
 
-// Tickets in `text` only (shared by answers, commit messages and branches).
+// Each part of an answer has its scanner, in its own file:
+// Tickets in `text` only (shared by answers and commit messages): tickets.cc.
 std::vector<Ticket> find_tickets(std::string_view text, const Context& context);
+// The tickets a branch name suggests (feature/PRX-123-login, fix/12-login): tickets.cc.
+std::vector<Ticket> tickets_in_branch(const std::string& branch, const Context& context);
+// Minutes worked, if the text says: duration.cc.
 std::optional<int> find_duration(std::string_view text);
+// "" | "done" | "in_progress" | "blocked": status.cc.
 std::string find_status(std::string_view text);
+// The projects the text points at, most specific evidence first (one id is
+// the project, several are ambiguous): project.cc.
+std::vector<std::string> project_candidates(std::string_view text, const std::vector<Ticket>& tickets,
+                                            const std::vector<Ticket>& branch_tickets, const Context& context);
 
 Result parse(std::string_view text, const Context& context);
 

@@ -1,0 +1,59 @@
+// Character and word helpers the rules parser's scanners share (internal
+// to the plugin). Byte-wise and locale-free: any bytes are safe input.
+#pragma once
+
+#include <cctype>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rules {
+
+inline bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+inline char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+inline std::string to_lower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = lower(c);
+  return r;
+}
+
+inline std::string to_upper(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return r;
+}
+
+struct Word {
+  std::string text;  // lower case
+  size_t pos;
+};
+
+inline std::vector<Word> words_of(std::string_view t) {
+  std::vector<Word> words;
+  size_t i = 0;
+  while (i < t.size()) {
+    if (is_alnum(t[i]) || t[i] == '\'') {
+      size_t s = i;
+      while (i < t.size() && (is_alnum(t[i]) || t[i] == '\'')) ++i;
+      words.push_back({to_lower(t.substr(s, i - s)), s});
+    } else {
+      ++i;
+    }
+  }
+  return words;
+}
+
+inline bool has_phrase(const std::vector<Word>& w, size_t at, std::initializer_list<const char*> phrase) {
+  size_t k = 0;
+  for (const char* p : phrase) {
+    if (at + k >= w.size() || w[at + k].text != p) return false;
+    ++k;
+  }
+  return true;
+}
+
+}  // namespace rules
