@@ -8,6 +8,7 @@
 #include "event/bus.h"
 #include "event/loop.h"
 #include "git/git_files.h"
+#include "ipc/router.h"
 #include "log/log.h"
 #include "store/capture_store.h"
 #include "store/store.h"
@@ -30,6 +31,17 @@ void Capture::start() {
   refresh_repos();
   for (const auto& repo : list_repos(store_)) catch_up_or_retry(repo.path, "catch-up");
   request_missing_details();
+}
+
+void Capture::register_verbs(ipc::Router& router) {
+  router.add("hook.commit", [this](const nlohmann::json& args) {
+    return nlohmann::json{{"trigger_id", on_hook(args.dump(), "hook")}};
+  });
+  router.add("repos.changed", [this](const nlohmann::json&) {
+    refresh_repos();
+    start();
+    return nlohmann::json{{"watched", watched()}};
+  });
 }
 
 void Capture::refresh_repos() {

@@ -12,6 +12,10 @@
 
 #include "event/file_watcher.h"
 
+namespace devtrack::ipc {
+class Router;
+}  // namespace devtrack::ipc
+
 namespace devtrack {
 
 class Bus;
@@ -33,6 +37,8 @@ class Capture {
   int64_t on_hook(const std::string& args_json, const std::string& source);
 
   // [loop] Re-reads the repo list (after `repos add/remove`).
+  // [loop] Its IPC verbs: hook.commit, repos.changed.
+  void register_verbs(ipc::Router& router);
   void refresh_repos();
 
   // [loop] Asks the worker again for details still missing (after it

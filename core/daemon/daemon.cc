@@ -25,6 +25,7 @@
 #include "event/clock.h"
 #include "event/loop.h"
 #include "ipc/ipc.h"
+#include "ipc/router.h"
 #include "ipc/server.h"
 #include "log/log.h"
 #include "plugin/host.h"
@@ -95,7 +96,7 @@ class Daemon {
         loop_(process_clock()),
         bus_(loop_),
         host_(loop_, bus_, &store_, "daemon"),
-        server_(loop_, [this](const ipc::Request& r) { return handle(r); }),
+        server_(loop_, [this](const ipc::Request& r) { return router_.handle(r); }),
         signals_(loop_.io_context(), SIGTERM, SIGINT, SIGHUP) {}
 
   int run() {
@@ -121,6 +122,7 @@ class Daemon {
                                            return parse(text, context);
                                          },
                                          worker_.get());
+    register_verbs();
     server_.listen(ipc::socket_path());
     start_plugins();
     restore_schedule();
@@ -246,113 +248,106 @@ class Daemon {
     return "";
   }
 
-  // ---- IPC ----
-  std::string handle(const ipc::Request& r) {
-    json args = json::parse(r.args_json);
-    const std::string& c = r.command;
-    if (c == "ping") return dump_text(json{{"pong", true}, {"pid", ::getpid()}});
-    if (c == "status") return dump_text(status());
-    if (c == "doctor") return dump_text(json{{"checks", plugin_checks()}});
-    if (c == "stop") {
+  // ---- IPC: the daemon's own verbs; the components register theirs ----
+  void register_verbs() {
+    router_.add("ping", [](const json&) { return json{{"pong", true}, {"pid", ::getpid()}}; });
+    router_.add("status", [this](const json&) { return status(); });
+    router_.add("doctor", [this](const json&) { return json{{"checks", plugin_checks()}}; });
+    router_.add("stop", [this](const json&) {
       loop_.post([this] { loop_.stop(); });
-      return dump_text(json{{"stopping", true}});
-    }
-    if (c == "hook.commit") return dump_text(json{{"trigger_id", capture_->on_hook(r.args_json, "hook")}});
-    if (c == "prompt.changed") {
+      return json{{"stopping", true}};
+    });
+    router_.add("prompt.changed", [this](const json& args) {
       if (!args.contains("prompt_id") || !args["prompt_id"].is_number_integer())
         throw ipc::RequestError("bad_request", "prompt.changed needs {\"prompt_id\": n}");
       prompts_->changed(args["prompt_id"].get<int64_t>());
       outbox_->changed();
-      return dump_text(json{{"ok", true}});
-    }
-    if (c == "updates.changed") {
-      outbox_->changed();
-      return dump_text(json{{"ok", true}});
-    }
-    if (c == "sync") return dump_text(json{{"due", outbox_->sync()}});
-    if (c == "editor.heartbeat") {
-      if (!args.contains("file") || !args["file"].is_string() || args["file"].get<std::string>().empty())
-        throw ipc::RequestError("bad_request", "editor.heartbeat needs {\"file\": PATH}");
-      args["at_ms"] = loop_.clock().now_ms();  // live: the daemon's clock (spooled ones keep theirs)
-      bus_.publish("editor.heartbeat", args.dump());
-      return dump_text(json{{"ok", true}});
-    }
-    if (c == "session.env") {
-      // The desktop session of the user's shell, for the notify surface.
-      static const std::set<std::string> allowed = {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY",
-                                                    "DBUS_SESSION_BUS_ADDRESS"};
-      if (!args.contains("vars") || !args["vars"].is_object())
-        throw ipc::RequestError("bad_request", "session.env needs {\"vars\": {NAME: value}}");
-      json taken = json::array();
-      std::map<std::string, std::string> changed;
-      for (const auto& [name, value] : args["vars"].items()) {
-        if (!allowed.count(name) || !value.is_string()) continue;
-        std::string text = value.get<std::string>();
-        if (text.find('\0') != std::string::npos) continue;
-        taken.push_back(name);
-        const char* now = std::getenv(name.c_str());
-        if (!now || text != now) changed[name] = text;
-      }
-      if (!changed.empty()) replace_environment(changed);
-      return dump_text(json{{"taken", taken}});
-    }
-    if (c == "tickets.refresh") {
-      bool fetching = prompts_->refresh_assigned(true);
-      return json{{"fetching", fetching},
-                  {"seq", store_.kv_get_int("daemon", "assigned_seq").value_or(0)}}.dump();
-    }
-    if (c == "ask") return dump_text(json{{"prompt_id", prompts_->ask(args.value("note", ""))}});
-    if (c == "repos.changed") {
-      capture_->refresh_repos();
-      capture_->start();
-      return dump_text(json{{"watched", capture_->watched()}});
-    }
-    if (c == "pause") {
-      int64_t until = kUntilResumed;
-      if (args.contains("for_s")) {
-        if (!args["for_s"].is_number_integer() || args["for_s"].get<int64_t>() <= 0)
-          throw ipc::RequestError("bad_request", "for_s must be a positive number of seconds");
-        std::chrono::seconds d(args["for_s"].get<int64_t>());
-        if (auto range = duration_range_error("for_s", d); !range.empty()) throw ipc::RequestError("bad_request", range);
-        until = loop_.clock().now_ms() + d.count() * 1000;
-      }
-      set_pause(store_, until);
-      control_triggers({{"command", "pause"}, {"until_ms", until < 0 ? json(nullptr) : json(until)}});
-      log::info("daemon", "paused {}", until < 0 ? "until resumed" : "until " + iso(until));
-      return dump_text(paused_state());
-    }
-    if (c == "resume") {
+      return json{{"ok", true}};
+    });
+    router_.add("editor.heartbeat", [this](const json& args) { return editor_heartbeat(args); });
+    router_.add("session.env", [](const json& args) { return session_env(args); });
+    router_.add("pause", [this](const json& args) { return pause(args); });
+    router_.add("resume", [this](const json&) {
       clear_pause(store_);
       control_triggers({{"command", "resume"}});
       log::info("daemon", "resumed");
-      return dump_text(paused_state());
-    }
-    if (c == "set-interval") {
-      if (!args.contains("seconds") || !args["seconds"].is_number_integer() || args["seconds"].get<int64_t>() < 60)
-        throw ipc::RequestError("bad_request", "seconds must be a whole number of at least 60");
-      int64_t s = args["seconds"].get<int64_t>();
-      if (auto range = duration_range_error("seconds", std::chrono::seconds(s)); !range.empty())
-        throw ipc::RequestError("bad_request", range);
-      set_chosen_interval_s(store_, s);
-      control_triggers({{"command", "set-interval"}, {"seconds", s}});
-      return dump_text(json{{"interval_s", s}});
-    }
-    if (c == "reload") {
+      return paused_state();
+    });
+    router_.add("set-interval", [this](const json& args) { return set_interval(args); });
+    router_.add("reload", [this](const json&) {
       try {
-        return dump_text(reload());
+        return reload();
       } catch (const Error& e) {
         throw ipc::RequestError("config", e.what());
       }
+    });
+    router_.add("clock.advance", [this](const json& args) { return advance_clock(args); });
+    capture_->register_verbs(router_);
+    outbox_->register_verbs(router_);
+    prompts_->register_verbs(router_);
+  }
+
+  json editor_heartbeat(json args) {
+    if (!args.contains("file") || !args["file"].is_string() || args["file"].get<std::string>().empty())
+      throw ipc::RequestError("bad_request", "editor.heartbeat needs {\"file\": PATH}");
+    args["at_ms"] = loop_.clock().now_ms();  // live: the daemon's clock (spooled ones keep theirs)
+    bus_.publish("editor.heartbeat", args.dump());
+    return json{{"ok", true}};
+  }
+
+  // The desktop session of the user's shell, for the notify surface.
+  static json session_env(const json& args) {
+    static const std::set<std::string> allowed = {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY",
+                                                  "DBUS_SESSION_BUS_ADDRESS"};
+    if (!args.contains("vars") || !args["vars"].is_object())
+      throw ipc::RequestError("bad_request", "session.env needs {\"vars\": {NAME: value}}");
+    json taken = json::array();
+    std::map<std::string, std::string> changed;
+    for (const auto& [name, value] : args["vars"].items()) {
+      if (!allowed.count(name) || !value.is_string()) continue;
+      std::string text = value.get<std::string>();
+      if (text.find('\0') != std::string::npos) continue;
+      taken.push_back(name);
+      const char* now = std::getenv(name.c_str());
+      if (!now || text != now) changed[name] = text;
     }
-    if (c == "clock.advance") {
-      auto* manual = dynamic_cast<ManualClock*>(&loop_.clock());
-      if (!manual) throw ipc::RequestError("forbidden", "the clock can only be moved in test mode (DEVTRACK_TEST_CLOCK)");
-      if (!args.contains("ms") || !args["ms"].is_number_integer())
-        throw ipc::RequestError("bad_request", "clock.advance needs {\"ms\": n}");
-      manual->advance(std::chrono::milliseconds(args["ms"].get<int64_t>()));
-      return dump_text(json{{"now", iso(manual->now_ms())}, {"now_ms", manual->now_ms()}});
+    if (!changed.empty()) replace_environment(changed);
+    return json{{"taken", taken}};
+  }
+
+  json pause(const json& args) {
+    int64_t until = kUntilResumed;
+    if (args.contains("for_s")) {
+      if (!args["for_s"].is_number_integer() || args["for_s"].get<int64_t>() <= 0)
+        throw ipc::RequestError("bad_request", "for_s must be a positive number of seconds");
+      std::chrono::seconds d(args["for_s"].get<int64_t>());
+      if (auto range = duration_range_error("for_s", d); !range.empty()) throw ipc::RequestError("bad_request", range);
+      until = loop_.clock().now_ms() + d.count() * 1000;
     }
-    throw ipc::RequestError("unknown_command", "unknown command '" + c + "'");
+    set_pause(store_, until);
+    control_triggers({{"command", "pause"}, {"until_ms", until < 0 ? json(nullptr) : json(until)}});
+    log::info("daemon", "paused {}", until < 0 ? "until resumed" : "until " + iso(until));
+    return paused_state();
+  }
+
+  json set_interval(const json& args) {
+    if (!args.contains("seconds") || !args["seconds"].is_number_integer() || args["seconds"].get<int64_t>() < 60)
+      throw ipc::RequestError("bad_request", "seconds must be a whole number of at least 60");
+    int64_t s = args["seconds"].get<int64_t>();
+    if (auto range = duration_range_error("seconds", std::chrono::seconds(s)); !range.empty())
+      throw ipc::RequestError("bad_request", range);
+    set_chosen_interval_s(store_, s);
+    control_triggers({{"command", "set-interval"}, {"seconds", s}});
+    return json{{"interval_s", s}};
+  }
+
+  json advance_clock(const json& args) {
+    auto* manual = dynamic_cast<ManualClock*>(&loop_.clock());
+    if (!manual) throw ipc::RequestError("forbidden", "the clock can only be moved in test mode (DEVTRACK_TEST_CLOCK)");
+    if (!args.contains("ms") || !args["ms"].is_number_integer())
+      throw ipc::RequestError("bad_request", "clock.advance needs {\"ms\": n}");
+    manual->advance(std::chrono::milliseconds(args["ms"].get<int64_t>()));
+    return json{{"now", iso(manual->now_ms())}, {"now_ms", manual->now_ms()}};
   }
 
   // Every running plugin's own checks (devtrack.doctor.v1).
@@ -443,6 +438,7 @@ class Daemon {
   EventLoop loop_;
   Bus bus_;
   PluginHost host_;
+  ipc::Router router_;
   ipc::Server server_;
   asio::signal_set signals_;
   std::unique_ptr<WorkerLink> worker_;

@@ -5,6 +5,7 @@
 #include "daemon/worker_link.h"
 #include "event/bus.h"
 #include "event/loop.h"
+#include "ipc/router.h"
 #include "log/log.h"
 #include "outbox/outbox.h"
 #include "store/capture_store.h"
@@ -27,6 +28,14 @@ void Outbox::start() {
 }
 
 void Outbox::changed() { schedule(); }
+
+void Outbox::register_verbs(ipc::Router& router) {
+  router.add("updates.changed", [this](const json&) {
+    changed();
+    return json{{"ok", true}};
+  });
+  router.add("sync", [this](const json&) { return json{{"due", sync()}}; });
+}
 
 int Outbox::sync() {
   int n = make_all_due(store_, loop_.clock().now_ms());

@@ -9,6 +9,10 @@
 #include <random>
 #include <set>
 
+namespace devtrack::ipc {
+class Router;
+}  // namespace devtrack::ipc
+
 namespace devtrack {
 
 class Bus;
@@ -22,6 +26,7 @@ class Outbox {
   void start();           // [loop] after a restart: interrupted rows back to queued
   void changed();         // [loop] rows were queued, retried or dropped
   int sync();             // [loop] everything queued is due now; returns how many
+  void register_verbs(ipc::Router& router);  // [loop] updates.changed, sync
 
  private:
   void schedule();

@@ -8,6 +8,7 @@
 #include "event/bus.h"
 #include "event/loop.h"
 #include "git/git_files.h"
+#include "ipc/router.h"
 #include "log/log.h"
 #include "outbox/outbox.h"
 #include "store/assigned.h"
@@ -170,6 +171,17 @@ void Prompts::request(int64_t prompt_id) {
   if (paused(store_, loop_.clock().now_ms())) return;  // the prompt waits quietly
   bus_.publish("prompt.request", json{{"prompt_id", prompt_id}}.dump());
   refresh_assigned(false);  // for the next prompts' hints, in the background
+}
+
+void Prompts::register_verbs(ipc::Router& router) {
+  router.add("ask", [this](const json& args) {
+    std::string note = args.contains("note") && args["note"].is_string() ? args["note"].get<std::string>() : "";
+    return json{{"prompt_id", ask(note)}};
+  });
+  router.add("tickets.refresh", [this](const json&) {
+    bool fetching = refresh_assigned(true);
+    return json{{"fetching", fetching}, {"seq", store_.kv_get_int("daemon", "assigned_seq").value_or(0)}};
+  });
 }
 
 bool Prompts::refresh_assigned(bool force) {

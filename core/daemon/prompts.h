@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace devtrack::ipc {
+class Router;
+}  // namespace devtrack::ipc
+
 namespace devtrack {
 
 class Bus;
@@ -35,6 +39,8 @@ class Prompts {
   void changed(int64_t prompt_id);
   // [loop] `devtrack ask`: a manual trigger and its prompt; returns the prompt id.
   int64_t ask(const std::string& note);
+  // [loop] Its IPC verbs: ask, tickets.refresh.
+  void register_verbs(ipc::Router& router);
   // [loop] The enabled tracker plugins (set at start and on reload).
   void set_trackers(std::vector<std::string> trackers) { trackers_ = std::move(trackers); }
   // [loop] Has the worker fetch the trackers' lists of tickets assigned to
