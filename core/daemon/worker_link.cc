@@ -9,16 +9,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
 #include <cstring>
-#include <deque>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "event/bus.h"
 #include "event/loop.h"
+#include "ipc/line_channel.h"
 #include "log/log.h"
 
 extern char** environ;
@@ -84,13 +81,8 @@ struct WorkerLink::Impl {
   std::set<std::string> worker_topics;                   // what the worker subscribes to
   bool hello = false;
 
-  // A socket, not a plain descriptor: asio sends with MSG_NOSIGNAL, so a
-  // worker that dies while we write is an error here, not a SIGPIPE.
-  std::unique_ptr<asio::local::stream_protocol::socket> pipe;
-  asio::streambuf in{kMaxLine};
-  bool discarding = false;  // inside a line longer than kMaxLine
+  std::shared_ptr<LineChannel> pipe;  // to the running worker
   uint64_t next_seq = 0;
-  std::deque<std::string> out;
   pid_t pid = 0;
   bool restart_scheduled = false;
   bool stopping = false;
@@ -133,32 +125,11 @@ struct WorkerLink::Impl {
       }
       job.sent = false;
     }
-    pipe = std::make_unique<asio::local::stream_protocol::socket>(io, asio::local::stream_protocol(), fds[0]);
-    in.consume(in.size());
-    discarding = false;
+    pipe = std::make_shared<LineChannel>(
+        asio::local::stream_protocol::socket(io, asio::local::stream_protocol(), fds[0]), kMaxLine);
     log::info("worker", "started devtrack-worker (pid {})", pid);
-    read();
-  }
-
-  void read() {
-    asio::async_read_until(*pipe, in, '\n', [this](boost::system::error_code ec, size_t n) {
-      if (ec == asio::error::not_found) {  // kMaxLine bytes and no end of line yet
-        in.consume(in.size());
-        discarding = true;
-        return read();
-      }
-      if (ec) return on_closed();
-      if (discarding) {
-        in.consume(n);
-        discarding = false;
-        on_oversized();
-      } else {
-        std::string line(asio::buffers_begin(in.data()), asio::buffers_begin(in.data()) + n - 1);
-        in.consume(n);
-        on_line(line);
-      }
-      if (pipe) read();
-    });
+    pipe->start({[this](const std::string& line) { on_line(line); }, [this] { on_oversized(); },
+                 [this] { on_closed(); }});
   }
 
   // The worker takes jobs in the order they were sent and answers them in
@@ -229,22 +200,11 @@ struct WorkerLink::Impl {
   }
 
   void write(std::string line) {
-    out.push_back(std::move(line) + "\n");
-    if (out.size() == 1) write_next();
-  }
-
-  void write_next() {
-    if (out.empty() || !pipe) return;
-    asio::async_write(*pipe, asio::buffer(out.front()), [this](boost::system::error_code ec, size_t) {
-      if (ec) return;  // the read side notices the close
-      out.pop_front();
-      write_next();
-    });
+    if (pipe) pipe->send(std::move(line));
   }
 
   void on_closed() {
     pipe.reset();
-    out.clear();
     hello = false;
     pid_t child = pid;
     pid = 0;
@@ -338,6 +298,7 @@ void WorkerLink::stop() {
   while (::waitpid(impl_->pid, &status, 0) < 0 && errno == EINTR) {
   }
   impl_->pid = 0;
+  if (impl_->pipe) impl_->pipe->close();
   impl_->pipe.reset();
 }
 

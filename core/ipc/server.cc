@@ -6,10 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
 #include <algorithm>
 #include <deque>
 #include <filesystem>
@@ -18,6 +15,7 @@
 
 #include "event/loop.h"
 #include "ipc/ipc.h"
+#include "ipc/line_channel.h"
 #include "log/log.h"
 #include "util/error.h"
 #include "util/json_text.h"
@@ -43,49 +41,50 @@ constexpr size_t kMaxSessions = 128;                    // well under the usual 
 constexpr auto kIdleTimeout = std::chrono::seconds(30);  // no complete request for this long: closed
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(200);  // after EMFILE/ENFILE
 
-// One client connection: reads lines, answers each, until EOF or idle.
+// One client connection: reads lines and answers each in order, until EOF
+// or idle. It reads the next request only once the reply is written (a
+// client that sends and never reads holds one reply, not a growing queue).
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(local::socket socket, const Server::Handler& handler)
-      : socket_(std::move(socket)), handler_(handler), buffer_(kMaxMessageBytes + 1), idle_(socket_.get_executor()) {}
+      : channel_(std::make_shared<LineChannel>(std::move(socket), kMaxMessageBytes, 1)),
+        handler_(handler),
+        idle_(channel_->socket().get_executor()) {}
 
   // Makes room for a newer client (the server holds kMaxSessions at most).
   void close() {
-    boost::system::error_code ignored;
     idle_.cancel();
-    socket_.close(ignored);
+    channel_->close();
   }
 
   void start() {
     ucred cred{};
     socklen_t len = sizeof cred;
-    if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != ::getuid()) {
+    int fd = channel_->socket().native_handle();
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != ::getuid()) {
       log::warn("ipc", "refused a connection from uid {} (pid {}): the socket is private to uid {}", cred.uid,
                 cred.pid, ::getuid());
-      send(error_reply(nullptr, "forbidden", "this daemon belongs to another user"), true);
+      channel_->send_and_close(error_reply(nullptr, "forbidden", "this daemon belongs to another user"));
       return;
     }
     pid_ = cred.pid;
-    read();
+    arm_idle_timer();
+    // The handlers keep the session alive until the channel closes.
+    auto self = shared_from_this();
+    channel_->start({
+        [self](const std::string& line) { self->answer(line); },
+        [self] {
+          self->channel_->send_and_close(
+              error_reply(nullptr, "too_large", "message longer than " + std::to_string(kMaxMessageBytes) + " bytes"));
+        },
+        [self] { self->idle_.cancel(); },  // EOF, reset: the client is gone
+    });
   }
 
  private:
-  void read() {
-    auto self = shared_from_this();
+  void answer(const std::string& line) {
     arm_idle_timer();
-    asio::async_read_until(socket_, buffer_, '\n', [this, self](boost::system::error_code ec, size_t n) {
-      idle_.cancel();
-      if (ec == asio::error::not_found) {
-        send(error_reply(nullptr, "too_large",
-                         "message longer than " + std::to_string(kMaxMessageBytes) + " bytes"),
-             true);
-        return;
-      }
-      if (ec) return;  // EOF, reset or closed when idle: the client is gone
-      std::string line(asio::buffers_begin(buffer_.data()), asio::buffers_begin(buffer_.data()) + n - 1);
-      buffer_.consume(n);
-      send(answer_request(line, handler_, pid_), false);
-    });
+    channel_->send(answer_request(line, handler_, pid_));
   }
 
   // A connection that sends nothing (or half a line) for kIdleTimeout is
@@ -96,27 +95,12 @@ class Session : public std::enable_shared_from_this<Session> {
     idle_.async_wait([weak](boost::system::error_code ec) {
       auto self = weak.lock();
       if (ec || !self) return;
-      boost::system::error_code ignored;
-      self->socket_.close(ignored);
+      self->channel_->close();
     });
   }
 
-  void send(std::string reply, bool close_after) {
-    auto self = shared_from_this();
-    auto data = std::make_shared<std::string>(std::move(reply) + "\n");
-    asio::async_write(socket_, asio::buffer(*data), [this, self, data, close_after](boost::system::error_code ec, size_t) {
-      if (ec || close_after) {
-        boost::system::error_code ignored;
-        socket_.close(ignored);
-        return;
-      }
-      read();
-    });
-  }
-
-  local::socket socket_;
+  std::shared_ptr<LineChannel> channel_;
   Server::Handler handler_;  // a copy: a session may outlive a closed server
-  asio::streambuf buffer_;
   asio::steady_timer idle_;
   int pid_ = 0;
 };

@@ -3,17 +3,13 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
-#include <deque>
 #include <devtrack/text.hpp>
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "event/bus.h"
 #include "event/loop.h"
+#include "ipc/line_channel.h"
 #include "log/log.h"
 #include "plugin/host.h"
 #include "plugin/loader.h"
@@ -33,6 +29,9 @@ namespace {
 // The daemon reads lines of at most 1 MiB (worker_link.cc); we stay well
 // below, so that one big reply never costs the link.
 constexpr size_t kMaxLine = 512 * 1024;
+// What the daemon sends (jobs: a commit to read, an update to post) is
+// bounded by what it stores; a longer line is dropped, not fatal.
+constexpr size_t kMaxDaemonLine = 1 << 24;
 constexpr size_t kMaxShrunkString = 4096;
 
 // `v` with every string cut to kMaxShrunkString bytes (valid UTF-8).
@@ -72,7 +71,9 @@ class Worker {
         loop_(process_clock()),
         bus_(loop_),
         host_(loop_, bus_, &store_, "worker"),
-        pipe_(loop_.io_context(), fd),
+        pipe_(std::make_shared<LineChannel>(
+            asio::local::stream_protocol::socket(loop_.io_context(), asio::local::stream_protocol(), fd),
+            kMaxDaemonLine)),
         idle_(idle),
         network_(network) {}
 
@@ -89,7 +90,9 @@ class Worker {
         },
         "bridge");
     hello();
-    read();
+    pipe_->start({[this](const std::string& line) { on_line(line); },
+                  [] { log::error("worker", "dropped a message from the daemon over {} bytes", kMaxDaemonLine); },
+                  [this] { loop_.stop(); }});  // the daemon is gone
     touch();
     loop_.run();
     host_.stop_all();
@@ -138,42 +141,21 @@ class Worker {
     }
   }
 
-  void read() {
-    asio::async_read_until(pipe_, in_, '\n', [this](boost::system::error_code ec, size_t n) {
-      if (ec) {  // the daemon is gone
-        loop_.stop();
-        return;
-      }
-      std::string line(asio::buffers_begin(in_.data()), asio::buffers_begin(in_.data()) + n - 1);
-      in_.consume(n);
-      json m = json::parse(line, nullptr, false);
-      if (m.is_object() && m.contains("reload")) {
-        log::info("worker", "the config changed: restarting the worker plugins");
-        configure();
-        hello();
-      } else if (m.is_object() && m.contains("topic") && m["topic"].is_string() && m.contains("payload"))
-        bus_.publish(m["topic"].get<std::string>(), m["payload"].dump(), "daemon");
-      touch();
-      read();
-    });
-  }
-
-  void send(std::string line) {
-    out_.push_back(std::move(line) + "\n");
-    if (out_.size() == 1) write_next();
+  void on_line(const std::string& line) {
+    json m = json::parse(line, nullptr, false);
+    if (m.is_object() && m.contains("reload")) {
+      log::info("worker", "the config changed: restarting the worker plugins");
+      configure();
+      hello();
+    } else if (m.is_object() && m.contains("topic") && m["topic"].is_string() && m.contains("payload")) {
+      bus_.publish(m["topic"].get<std::string>(), m["payload"].dump(), "daemon");
+    }
     touch();
   }
 
-  void write_next() {
-    if (out_.empty()) return;
-    asio::async_write(pipe_, asio::buffer(out_.front()), [this](boost::system::error_code ec, size_t) {
-      if (ec) {
-        loop_.stop();
-        return;
-      }
-      out_.pop_front();
-      write_next();
-    });
+  void send(std::string line) {
+    pipe_->send(std::move(line));
+    touch();
   }
 
   // Exits after `idle_` without traffic: the daemon starts us again on demand.
@@ -181,7 +163,7 @@ class Worker {
     if (idle_timer_) loop_.cancel(idle_timer_);
     idle_timer_ = loop_.call_at(loop_.clock().now() + idle_, [this] {
       idle_timer_ = 0;
-      if (!out_.empty()) return touch();
+      if (pipe_->is_open() && pipe_->sending()) return touch();
       log::info("worker", "idle for {} s: exiting", idle_.count());
       loop_.stop();
     });
@@ -191,9 +173,7 @@ class Worker {
   EventLoop loop_;
   Bus bus_;
   PluginHost host_;
-  asio::posix::stream_descriptor pipe_;
-  asio::streambuf in_{1 << 24};
-  std::deque<std::string> out_;
+  std::shared_ptr<LineChannel> pipe_;  // to the daemon
   std::chrono::seconds idle_;
   EventLoop::TimerId idle_timer_ = 0;
   NetworkFactory network_;
