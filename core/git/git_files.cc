@@ -1,6 +1,6 @@
 #include "git/git_files.h"
 
-#include "git/slug.h"
+#include <devtrack/remote.hpp>
 
 #include <cctype>
 #include <cstdlib>
@@ -244,7 +244,7 @@ std::string remote_slug(const std::string& repo_path) {
   // daemon's loop, and no "error: No such remote 'origin'" from git in the
   // user's terminal when there is none.
   std::string url = remote_url(repo_path, "origin");
-  return url.empty() ? "" : slug_of_url(url);
+  return url.empty() ? "" : sdk::slug_of_url(url);
 }
 
 std::string current_branch(const std::string& git_dir) {

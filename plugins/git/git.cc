@@ -5,6 +5,7 @@
 //
 // Bus: takes "git.read" {trigger_id, repo, git_dir, commit}; publishes
 // "trigger.details" {trigger_id, details: {...}}.
+#include <devtrack/remote.hpp>
 #include <devtrack/sdk.hpp>
 #include <devtrack/text.hpp>
 #include <git2.h>
@@ -13,8 +14,6 @@
 
 #include <cerrno>
 #include <nlohmann/json.hpp>
-
-#include "git/slug.h"  // shared with the host, header-only
 
 using nlohmann::json;
 
@@ -130,7 +129,7 @@ class GitPlugin : public devtrack::sdk::Trigger {
     Owned<git_remote, git_remote_free> remote;
     if (git_remote_lookup(&remote.p, repo.p, "origin") == 0 && git_remote_url(remote.p)) {
       d["remote"] = bounded_utf8(git_remote_url(remote.p), kMaxName);
-      std::string slug = devtrack::git::slug_of_url(git_remote_url(remote.p));
+      std::string slug = devtrack::sdk::slug_of_url(git_remote_url(remote.p));
       if (!slug.empty()) d["slug"] = bounded_utf8(slug, kMaxName);
     }
     add_diff(repo.p, commit.p, d);

@@ -1,13 +1,19 @@
-// "owner/name" from a remote URL: git@host:o/n.git, https://host/o/n,
-// ssh://git@host:22/o/n.git ("" when it has no such two parts). Header-only
-// and free of the host's other code, so the git plugin (which must not
-// link the host) compiles the same function.
-#pragma once
+// DevTrack SDK — the repository a git remote URL names.
+//
+// SPDX-License-Identifier: MIT
+//
+// "owner/name" from a remote URL — git@host:o/n.git, https://host/o/n,
+// ssh://git@host:22/o/n.git — as the host reads it from .git/config and the
+// git plugin from libgit2, and as a tracker for another forge may need it.
+// Header-only, no ABI: nothing here crosses the .so boundary.
+#ifndef DEVTRACK_REMOTE_HPP
+#define DEVTRACK_REMOTE_HPP
 
 #include <string>
 
-namespace devtrack::git {
+namespace devtrack::sdk {
 
+// [any-thread] "owner/name", or "" when the URL has no such two parts.
 inline std::string slug_of_url(std::string url) {
   while (!url.empty() && (url.back() == '\n' || url.back() == '\r' || url.back() == ' ')) url.pop_back();
   if (url.size() > 4 && url.compare(url.size() - 4, 4, ".git") == 0) url.resize(url.size() - 4);
@@ -21,4 +27,6 @@ inline std::string slug_of_url(std::string url) {
   return owner + "/" + name;
 }
 
-}  // namespace devtrack::git
+}  // namespace devtrack::sdk
+
+#endif  // DEVTRACK_REMOTE_HPP
