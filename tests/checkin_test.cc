@@ -9,15 +9,15 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "ipc/ipc.h"
-#include "event/clock.h"
 #include "git/git_files.h"
-#include "store/capture_store.h"
+#include "ipc/ipc.h"
 #include "store/assigned.h"
+#include "store/capture_store.h"
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
 #include "test_support.h"
+#include "util/clock.h"
 
 using namespace devtrack;
 using namespace devtrack::test;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "event/clock.h"
 #include "event/loop.h"
+#include "util/clock.h"
 
 using namespace devtrack;
 using namespace std::chrono_literals;

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "log/log.h"
+#include "store/log_table.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -27,7 +28,7 @@ TEST_CASE("content is hidden unless content logging is on") {
 TEST_CASE("service logging writes redacted lines to the logs table") {
   test::TempHome home;
   std::string db = home.file("devtrack.db");
-  log::init_service("daemon", db, log::kInfo);
+  log::init_service("daemon", log_table_writer(db), log::kInfo);
   log::add_secret("hunter2-the-password");
   log::info("daemon", "started with hunter2-the-password");
   log::debug("daemon", "below the level");

@@ -8,8 +8,8 @@
 
 #include "config/config.h"
 #include "log/log.h"
+#include "secret/secret.h"
 #include "test_support.h"
-#include "util/secret.h"
 
 using namespace devtrack;
 using namespace devtrack::test;

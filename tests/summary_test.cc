@@ -14,7 +14,6 @@
 
 #include "config/config.h"
 #include "daemon/end_of_day.h"
-#include "event/clock.h"
 #include "ipc/ipc.h"
 #include "store/capture_store.h"
 #include "store/outbox_store.h"
@@ -22,9 +21,10 @@
 #include "store/store.h"
 #include "summary/report.h"
 #include "summary/summary.h"
-#include "util/error.h"
 #include "summary/summary_edit.h"
 #include "test_support.h"
+#include "util/clock.h"
+#include "util/error.h"
 #include "util/strings.h"
 
 using namespace devtrack;

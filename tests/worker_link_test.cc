@@ -21,13 +21,13 @@
 
 #include "daemon/worker_link.h"
 #include "event/bus.h"
-#include "event/clock.h"
 #include "event/loop.h"
 #include "ipc/ipc.h"
 #include "store/capture_store.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
 #include "test_support.h"
+#include "util/clock.h"
 
 using namespace devtrack;
 using namespace devtrack::test;

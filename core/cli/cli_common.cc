@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "config/work_hours.h"
-#include "event/clock.h"
 #include "plugin/registry.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/paths.h"
 

@@ -1,9 +1,9 @@
 #include "cli/client_plugin.h"
 
 #include "event/bus.h"
-#include "event/clock.h"
 #include "event/loop.h"
 #include "plugin/host.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 namespace devtrack::cli {

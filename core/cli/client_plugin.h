@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "plugin/plugin_info.h"
+#include "config/plugin_info.h"
 
 namespace devtrack::cli {
 

@@ -5,8 +5,8 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
-#include "event/clock.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/paths.h"

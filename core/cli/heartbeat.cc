@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "event/clock.h"
 #include "ipc/ipc.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/paths.h"
 

@@ -5,11 +5,11 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
-#include "event/clock.h"
 #include "git/git_files.h"
 #include "store/capture_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/paths.h"

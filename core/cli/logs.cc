@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "cli/command.h"
-#include "event/clock.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/paths.h"

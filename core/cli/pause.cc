@@ -6,10 +6,10 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
-#include "event/clock.h"
 #include "ipc/ipc.h"
 #include "store/daemon_state.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/paths.h"

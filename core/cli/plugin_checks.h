@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "plugin/plugin_info.h"
+#include "config/plugin_info.h"
 
 namespace devtrack::cli {
 

@@ -5,10 +5,10 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
-#include "event/clock.h"
 #include "store/store.h"
 #include "summary/report.h"
 #include "summary/summary.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/paths.h"
 

@@ -5,12 +5,12 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
-#include "event/clock.h"
 #include "git/git_files.h"
 #include "git/hooks.h"
 #include "ipc/ipc.h"
 #include "store/capture_store.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/paths.h"
 

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "secret/secret.h"
 #include "util/error.h"
-#include "util/secret.h"
 
 namespace devtrack::cli {
 

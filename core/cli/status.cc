@@ -4,8 +4,8 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
-#include "event/clock.h"
 #include "ipc/ipc.h"
+#include "util/clock.h"
 #include "util/paths.h"
 
 namespace devtrack::cli {

@@ -7,11 +7,11 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
-#include "event/clock.h"
 #include "ipc/ipc.h"
 #include "outbox/outbox.h"
 #include "store/assigned.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/paths.h"
 

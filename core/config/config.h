@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "plugin/plugin_info.h"
+#include "config/plugin_info.h"
 
 namespace devtrack {
 

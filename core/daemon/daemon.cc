@@ -22,7 +22,6 @@
 #include "daemon/surfaces.h"
 #include "daemon/worker_link.h"
 #include "event/bus.h"
-#include "event/clock.h"
 #include "event/loop.h"
 #include "ipc/ipc.h"
 #include "ipc/router.h"
@@ -34,8 +33,10 @@
 #include "plugin/string_out.h"
 #include "store/capture_store.h"
 #include "store/daemon_state.h"
+#include "store/log_table.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/home_lock.h"
@@ -462,7 +463,7 @@ int run_daemon() {
   ::signal(SIGPIPE, SIG_IGN);
   try {
     HomeLock lock;
-    log::init_service("daemon", paths::database(), log::kInfo);
+    log::init_service("daemon", log_table_writer(paths::database()), log::kInfo);
     Daemon daemon;
     int rc = daemon.run();
     log::shutdown();

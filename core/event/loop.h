@@ -9,7 +9,7 @@
 #include <functional>
 #include <memory>
 
-#include "event/clock.h"
+#include "util/clock.h"
 
 // Declared, not included: a file that adds its own I/O includes Asio itself.
 namespace boost::asio {

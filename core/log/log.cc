@@ -12,8 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "event/clock.h"
-#include "store/store.h"
+#include "util/clock.h"
 
 namespace devtrack::log {
 
@@ -35,12 +34,12 @@ spdlog::level::level_enum to_spd(Level l) {
   }
 }
 
-// Writes log rows to the database in batches from its own thread and its
-// own connection, so logging never waits on disk in the caller.
-class DatabaseSink : public spdlog::sinks::base_sink<std::mutex> {
+// Hands log rows to the service's row writer in batches from its own
+// thread, so logging never waits on disk in the caller.
+class RowSink : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  explicit DatabaseSink(std::string db_path) : db_path_(std::move(db_path)), thread_([this] { run(); }) {}
-  ~DatabaseSink() override { close(); }
+  explicit RowSink(RowWriter rows) : rows_(std::move(rows)), thread_([this] { run(); }) {}
+  ~RowSink() override { close(); }
 
   void close() {
     {
@@ -78,7 +77,6 @@ class DatabaseSink : public spdlog::sinks::base_sink<std::mutex> {
 
  private:
   void run() {
-    std::unique_ptr<Store> store;
     std::unique_lock lock(queue_mu_);
     while (true) {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -92,8 +90,7 @@ class DatabaseSink : public spdlog::sinks::base_sink<std::mutex> {
       if (dropped) fmt::print(stderr, "devtrack: {} log lines were not kept in the database\n", dropped);
       if (!batch.empty()) {
         try {
-          if (!store) store = std::make_unique<Store>(db_path_);
-          store->append_logs(batch);
+          rows_(batch);
         } catch (const std::exception& e) {
           // The database is unavailable (full disk...): stderr still has it.
           fmt::print(stderr, "devtrack: cannot write {} log lines to the database: {}\n", batch.size(),
@@ -105,7 +102,7 @@ class DatabaseSink : public spdlog::sinks::base_sink<std::mutex> {
     }
   }
 
-  std::string db_path_;
+  RowWriter rows_;
   std::mutex queue_mu_;
   std::condition_variable cv_;
   std::vector<LogRecord> queue_;
@@ -137,7 +134,7 @@ class RedactingSink : public spdlog::sinks::base_sink<std::mutex> {
 
 std::mutex setup_mu;
 std::shared_ptr<RedactingSink> root_sink;       // guarded by setup_mu
-std::shared_ptr<DatabaseSink> database_sink;    // guarded by setup_mu
+std::shared_ptr<RowSink> database_sink;    // guarded by setup_mu
 std::string process_name = "devtrack";
 
 std::shared_ptr<RedactingSink> sink() {
@@ -175,13 +172,13 @@ void init_cli(Level level) {
   database_sink.reset();
 }
 
-void init_service(const std::string& process, const std::string& db_path, Level level) {
+void init_service(const std::string& process, RowWriter rows, Level level) {
   set_level(level);
   auto root = std::make_shared<RedactingSink>();
   auto err = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   err->set_pattern("%Y-%m-%d %H:%M:%S.%e %l [%n] %v");
   root->add(err);
-  auto db = std::make_shared<DatabaseSink>(db_path);
+  auto db = std::make_shared<RowSink>(std::move(rows));
   root->add(db);
   std::lock_guard lock(setup_mu);
   spdlog::drop_all();
@@ -191,7 +188,7 @@ void init_service(const std::string& process, const std::string& db_path, Level 
 }
 
 void shutdown() {
-  std::shared_ptr<DatabaseSink> db;
+  std::shared_ptr<RowSink> db;
   {
     std::lock_guard lock(setup_mu);
     db = database_sink;

@@ -1,6 +1,6 @@
 // Logging, the same way everywhere (spdlog underneath, kept out of this
-// header). The CLI logs to stderr; the daemon and worker log to the `logs`
-// table (batched, own connection) and to stderr. Every line passes one
+// header). The CLI logs to stderr; the daemon and worker log to stderr and
+// to a row writer their main() installs (the `logs` table, batched). Every line passes one
 // redaction point: secret values the process learned are replaced by "***".
 // Commit messages and answers are content: pass them through content() so
 // they are logged only when the user turned content logging on.
@@ -8,8 +8,12 @@
 
 #include <fmt/core.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "log/record.h"
 
 namespace devtrack::log {
 
@@ -17,8 +21,13 @@ enum Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
 // CLI: stderr only, "devtrack: warning: ..." style. Default level warn.
 void init_cli(Level level);
-// Daemon / worker: stderr plus the logs table of the database at db_path.
-void init_service(const std::string& process, const std::string& db_path, Level level);
+// Where a service keeps its lines besides stderr: called with each batch
+// from the logger's own thread, so logging never waits on disk in the
+// caller. It may throw (a full disk): those lines are then on stderr only.
+// The logs table is one (store/log_table.h), installed by each main().
+using RowWriter = std::function<void(const std::vector<LogRecord>& batch)>;
+// Daemon / worker: stderr plus `rows`.
+void init_service(const std::string& process, RowWriter rows, Level level);
 // Flushes pending rows to the database; call before exit.
 void shutdown();
 

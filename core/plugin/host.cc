@@ -12,8 +12,8 @@
 #include "log/log.h"
 #include "plugin/loader.h"
 #include "plugin/string_out.h"
+#include "secret/secret.h"
 #include "store/store.h"
-#include "util/secret.h"
 
 namespace devtrack {
 

@@ -11,7 +11,7 @@
 
 #include <devtrack/plugin.h>
 
-#include "plugin/plugin_info.h"
+#include "config/plugin_info.h"
 
 namespace devtrack {
 

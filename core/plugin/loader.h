@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "plugin/plugin_info.h"
+#include "config/plugin_info.h"
 
 namespace devtrack {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "plugin/plugin_info.h"
+#include "config/plugin_info.h"
 
 namespace devtrack {
 

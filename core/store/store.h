@@ -11,19 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "log/record.h"
+
 namespace SQLite {
 class Database;
 }
 
 namespace devtrack {
-
-struct LogRecord {
-  int64_t id = 0;
-  int64_t at_ms = 0;
-  std::string level;   // "debug" | "info" | "warn" | "error"
-  std::string source;  // "daemon", "worker", or a plugin id
-  std::string message;
-};
 
 struct LogQuery {
   int64_t after_id = 0;   // only rows with a larger id (for follow mode)

@@ -7,12 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "event/bus.h"
-#include "event/clock.h"
 #include "log/log.h"
 #include "plugin/host.h"
 #include "plugin/string_out.h"
 #include "store/assigned.h"
 #include "store/outbox_store.h"
+#include "util/clock.h"
 
 using nlohmann::json;
 

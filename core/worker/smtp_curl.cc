@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "log/log.h"
-#include "util/secret.h"
+#include "secret/secret.h"
 #include "worker/http.h"
 
 using nlohmann::json;

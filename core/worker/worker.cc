@@ -15,6 +15,7 @@
 #include "plugin/loader.h"
 #include "plugin/registry.h"
 #include "plugin/string_out.h"
+#include "store/log_table.h"
 #include "store/store.h"
 #include "util/paths.h"
 #include "worker/deliver.h"
@@ -182,7 +183,7 @@ class Worker {
 }  // namespace
 
 int run_worker(int bus_fd, std::chrono::seconds idle, NetworkFactory network) {
-  log::init_service("worker", paths::database(), log::kInfo);
+  log::init_service("worker", log_table_writer(paths::database()), log::kInfo);
   int rc = 1;
   try {
     rc = Worker(bus_fd, idle, network).run();

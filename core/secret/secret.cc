@@ -1,4 +1,4 @@
-#include "util/secret.h"
+#include "secret/secret.h"
 
 #include <fcntl.h>
 #include <sodium.h>

@@ -1,6 +1,7 @@
 // What the host knows about one plugin file: its descriptor, copied into
 // plain C++ values (the registry cache stores exactly this), or why it was
-// refused.
+// refused. Here, below the plugin module, because the config is checked
+// against the plugins' option tables.
 #pragma once
 
 #include <cstdint>

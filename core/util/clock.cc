@@ -1,4 +1,4 @@
-#include "event/clock.h"
+#include "util/clock.h"
 
 #include <date/date.h>
 
