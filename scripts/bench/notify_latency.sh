@@ -8,10 +8,12 @@ devtrack=$1 n=$2
 tmp=$(mktemp -d)
 export HOME=$tmp DEVTRACK_HOME=$tmp/home XDG_RUNTIME_DIR=$tmp/run
 mkdir -p "$DEVTRACK_HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
-display=:$((200 + $$ % 300))
-Xvfb "$display" -nolisten tcp >/dev/null 2>&1 & xpid=$!
+# A free display, picked by Xvfb itself (a fixed number can collide with a
+# test's X server running at the same time).
+Xvfb -displayfd 3 -nolisten tcp 3>"$tmp/display" >/dev/null 2>&1 & xpid=$!
+until [ -s "$tmp/display" ]; do sleep 0.05; done
+display=:$(head -1 "$tmp/display")
 export DISPLAY=$display
-until [ -e "/tmp/.X11-unix/X${display#:}" ]; do sleep 0.05; done
 dunst -config /dev/null >/dev/null 2>&1 & dpid=$!
 trap '"$devtrack" stop >/dev/null 2>&1; kill $dpid $xpid 2>/dev/null; rm -rf "$tmp"' EXIT
 until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
