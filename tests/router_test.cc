@@ -51,7 +51,8 @@ TEST_CASE("the running daemon's verbs are exactly the ones docs/ipc.md documents
   TempHome home;
   RunningDaemon d;
   std::set<std::string> served;
-  for (const auto& v : json::parse(ipc::call("verbs", "{}"))["verbs"]) served.insert(v.get<std::string>());
+  json reply = json::parse(ipc::call("verbs", "{}"));  // held: a range-for over a temporary's member dangles
+  for (const auto& v : reply["verbs"]) served.insert(v.get<std::string>());
   std::set<std::string> documented = documented_verbs();
   CHECK(documented.size() > 15);  // the table was found
   CHECK(served == documented);
