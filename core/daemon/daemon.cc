@@ -1,8 +1,6 @@
 #include "daemon/daemon.h"
 
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -19,6 +17,7 @@
 #include "daemon/end_of_day.h"
 #include "daemon/outbox.h"
 #include "daemon/prompts.h"
+#include "daemon/service_manager.h"
 #include "daemon/surfaces.h"
 #include "daemon/worker_link.h"
 #include "event/bus.h"
@@ -51,23 +50,6 @@ using nlohmann::json;
 namespace devtrack {
 
 namespace {
-
-// The sd_notify datagram protocol, a few lines (no libsystemd needed).
-void notify_service_manager(const std::string& state) {
-  const char* socket_path = std::getenv("NOTIFY_SOCKET");
-  if (!socket_path || !*socket_path) return;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::string p = socket_path;
-  if (p.size() >= sizeof addr.sun_path) return;
-  std::memcpy(addr.sun_path, p.c_str(), p.size());
-  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
-  ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
-           static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size()));
-  ::close(fd);
-}
 
 // Sets environment variables without setenv(): the notify surface spawns
 // programs from its own threads, and setenv() may free or move the array
@@ -133,9 +115,9 @@ class Daemon {
     end_of_day_->schedule();
     watch_signals();
     log::info("daemon", "devtrack daemon {} ready (pid {}, home {})", DEVTRACK_VERSION, ::getpid(), paths::home());
-    notify_service_manager("READY=1\nMAINPID=" + std::to_string(::getpid()));
+    service_ready();
     loop_.run();
-    notify_service_manager("STOPPING=1");
+    service_stopping();
     log::info("daemon", "stopping");
     server_.close();
     host_.stop_all();

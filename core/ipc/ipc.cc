@@ -1,4 +1,5 @@
 #include "ipc/ipc.h"
+#include "ipc/peer.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -106,10 +107,9 @@ std::string call_raw(const std::string& line, std::chrono::milliseconds timeout)
     throw Error("cannot reach the daemon at " + path + ": " + std::strerror(e));
   }
   // Only our own daemon hears what we send (repo paths, session variables).
-  ucred cred{};
-  socklen_t len = sizeof cred;
-  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != ::getuid())
-    throw Error("the process listening on " + path + " runs as uid " + std::to_string(cred.uid) +
+  auto peer = peer_of(fd.get());
+  if (!peer || peer->uid != own_uid())
+    throw Error("the process listening on " + path + " runs as uid " + (peer ? std::to_string(peer->uid) : "?") +
                 ", not as you: not talking to it");
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string out = line + "\n";

@@ -1,6 +1,5 @@
 #include "ipc/server.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include "event/loop.h"
 #include "ipc/ipc.h"
 #include "ipc/line_channel.h"
+#include "ipc/peer.h"
 #include "log/log.h"
 #include "util/error.h"
 #include "util/json_text.h"
@@ -58,16 +58,14 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void start() {
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    int fd = channel_->socket().native_handle();
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != ::getuid()) {
-      log::warn("ipc", "refused a connection from uid {} (pid {}): the socket is private to uid {}", cred.uid,
-                cred.pid, ::getuid());
+    auto peer = peer_of(channel_->socket().native_handle());
+    if (!peer || peer->uid != own_uid()) {
+      log::warn("ipc", "refused a connection from uid {} (pid {}): the socket is private to uid {}",
+                peer ? std::to_string(peer->uid) : "?", peer ? peer->pid : 0, own_uid());
       channel_->send_and_close(error_reply(nullptr, "forbidden", "this daemon belongs to another user"));
       return;
     }
-    pid_ = cred.pid;
+    pid_ = peer->pid;
     arm_idle_timer();
     // The handlers keep the session alive until the channel closes.
     auto self = shared_from_this();
