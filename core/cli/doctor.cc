@@ -38,8 +38,8 @@ void check_program(std::vector<Check>& out, const std::string& name) {
   out.push_back({name, ok, path, ok ? "" : "reinstall DevTrack (scripts/install.sh)"});
 }
 
-int run(const po::variables_map& args) {
-  std::vector<Check> checks;
+// The plugin files found, and each refused one with its reason.
+std::vector<PluginInfo> check_registry(std::vector<Check>& checks) {
   std::vector<PluginInfo> plugins;
   try {
     plugins = load_registry();
@@ -54,47 +54,54 @@ int run(const po::variables_map& args) {
   } catch (const std::exception& e) {
     checks.push_back({"plugin registry", false, e.what(), "reinstall DevTrack (scripts/install.sh)"});
   }
+  return plugins;
+}
+
+// The config, the plugins it enables and what those say of their set-up.
+void check_config(std::vector<Check>& checks, const std::vector<PluginInfo>& plugins) {
   ConfigResult config = load_config(paths::config_file(), plugins);
   std::string config_problems;
   for (const auto& d : config.diagnostics)
     if (d.severity == "error") config_problems += (config_problems.empty() ? "" : "; ") + d.str();
   checks.push_back({"config", config.ok(), config.ok() ? paths::config_file() : config_problems,
                     config.ok() ? "" : "fix it: devtrack config check"});
-  if (config.ok()) {
-    std::string enabled;
-    for (const auto& [id, pc] : config.config.plugins)
-      if (pc.enabled) enabled += (enabled.empty() ? "" : ", ") + id;
-    checks.push_back({"enabled plugins", true, enabled.empty() ? "none" : enabled, ""});
-  }
-  if (config.ok())
-    for (auto& c : local_plugin_checks(plugins, config.config))
-      checks.push_back({c.name, c.ok, c.detail, c.fix, c.warning});
-  check_program(checks, "devtrack-worker");
-  check_program(checks, "devtrack-hook");
+  if (!config.ok()) return;
+  std::string enabled;
+  for (const auto& [id, pc] : config.config.plugins)
+    if (pc.enabled) enabled += (enabled.empty() ? "" : ", ") + id;
+  checks.push_back({"enabled plugins", true, enabled.empty() ? "none" : enabled, ""});
+  for (auto& c : local_plugin_checks(plugins, config.config))
+    checks.push_back({c.name, c.ok, c.detail, c.fix, c.warning});
+}
 
+// The daemon, its socket directory, and the checks of the plugins it runs.
+void check_daemon(std::vector<Check>& checks) {
   bool running = ipc::daemon_running();
   checks.push_back({"daemon", running, running ? "running, socket " + ipc::socket_path() : "not running",
                     running ? "" : "devtrack start"});
-  if (running) {
-    struct stat st;
-    bool private_dir = ::stat(ipc::socket_dir().c_str(), &st) == 0 && (st.st_mode & 077) == 0;
-    checks.push_back({"socket directory", private_dir, ipc::socket_dir(),
-                      private_dir ? "" : "chmod 700 " + ipc::socket_dir()});
-    // The plugins' own checks (tokens, servers...), run where they live.
-    try {
-      auto result = nlohmann::json::parse(daemon_call("doctor"));
-      for (const auto& c : result["checks"]) {
-        auto text = [&](const char* key) {
-          return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : std::string();
-        };
-        checks.push_back({text("name").empty() ? "plugin" : text("name"),
-                          c.contains("ok") && c["ok"].is_boolean() && c["ok"].get<bool>(), text("detail"),
-                          text("fix"), text("severity") == "warning"});
-      }
-    } catch (const std::exception& e) {
-      checks.push_back({"plugin checks", false, e.what(), "devtrack logs"});
+  if (!running) return;
+  struct stat st;
+  bool private_dir = ::stat(ipc::socket_dir().c_str(), &st) == 0 && (st.st_mode & 077) == 0;
+  checks.push_back({"socket directory", private_dir, ipc::socket_dir(),
+                    private_dir ? "" : "chmod 700 " + ipc::socket_dir()});
+  // The plugins' own checks (tokens, servers...), run where they live.
+  try {
+    auto result = nlohmann::json::parse(daemon_call("doctor"));
+    for (const auto& c : result["checks"]) {
+      auto text = [&](const char* key) {
+        return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : std::string();
+      };
+      checks.push_back({text("name").empty() ? "plugin" : text("name"),
+                        c.contains("ok") && c["ok"].is_boolean() && c["ok"].get<bool>(), text("detail"), text("fix"),
+                        text("severity") == "warning"});
     }
+  } catch (const std::exception& e) {
+    checks.push_back({"plugin checks", false, e.what(), "devtrack logs"});
   }
+}
+
+// The outbox and the hook of every watched repository.
+void check_store(std::vector<Check>& checks) {
   try {
     Store store(paths::database());
     auto counts = count_updates_by_state(store);
@@ -109,6 +116,16 @@ int run(const po::variables_map& args) {
   } catch (const std::exception& e) {
     checks.push_back({"database", false, e.what(), "check " + paths::database()});
   }
+}
+
+int run(const po::variables_map& args) {
+  std::vector<Check> checks;
+  auto plugins = check_registry(checks);
+  check_config(checks, plugins);
+  check_program(checks, "devtrack-worker");
+  check_program(checks, "devtrack-hook");
+  check_daemon(checks);
+  check_store(checks);
 
   bool all_ok = true;
   for (const auto& c : checks) all_ok = all_ok && (c.ok || c.warning);
