@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "event/bus.h"
 #include "log/log.h"
@@ -138,6 +139,88 @@ void publish_leased(Bus& bus, json result, const SendLease& lease) {
   bus.publish("tracker.result", result.dump());
 }
 
+// A running tracker plugin's interface, as deliver() calls it.
+struct Tracker {
+  const dt_tracker_v1* table;
+  void* self;
+  std::string id;
+};
+
+// The update as trackers read it (dt_tracker_v1 post / find / amend).
+json tracker_update(const json& job) {
+  const json& body = job["body"];
+  return {{"kind", job.value("kind", "comment")},
+          {"ticket", job["ticket"]},
+          {"body", body.value("text", "")},
+          {"text", body.value("text", "")},
+          {"minutes", body.value("minutes", json(nullptr))},
+          {"status", body.value("status", json(nullptr))},
+          {"commits", body.value("commits", json::array())},
+          {"repo", body.value("repo", json(nullptr))},
+          {"started_at_ms", body.value("answered_at_ms", json(nullptr))},
+          {"idempotency_key", job.value("idempotency_key", "")}};
+}
+
+// Edits the post `remote_id` to say `update`; the outcome goes into result.
+void amend_post(const Tracker& t, const json& update, const std::string& remote_id, json& result) {
+  std::string req = json{{"update", update}, {"remote_id", remote_id}}.dump();
+  StringOut out;
+  dt_status s = t.table->amend(t.self, req.c_str(), &out.out);
+  result["status"] = s == DT_UNSUPPORTED ? "ok" : status_name(s);
+  if (s != DT_OK) {
+    std::string message = failure(out.text).value("message", "");
+    if (s != DT_UNSUPPORTED || !message.empty()) result["message"] = message;
+  }
+}
+
+// Posted before and changed since: edit the post where the tracker can.
+json amend_earlier_post(const Tracker& t, const json& job, const json& update, json result) {
+  std::string remote_id = job["remote_id"];
+  result["remote_id"] = remote_id;
+  if (!t.table->amend) {
+    result["status"] = "ok";
+    result["message"] = t.id + " cannot edit what it posted: the correction stays local";
+    return result;
+  }
+  amend_post(t, update, remote_id, result);
+  return result;
+}
+
+// A workflow move: idempotent by nature (moving to where it is changes nothing).
+json move_ticket(const Tracker& t, const json& job, const json& update, json result) {
+  if (!t.table->transition) {
+    result["status"] = "ok";
+    result["message"] = t.id + " has no workflow transitions";
+    return result;
+  }
+  json request = {{"ticket", job["ticket"]}, {"status", job["body"].value("status", json(nullptr))}, {"update", update}};
+  std::string req = request.dump();
+  StringOut out;
+  dt_status s = t.table->transition(t.self, req.c_str(), &out.out);
+  return outcome(result, s, out.text);
+}
+
+// An earlier attempt may have reached the tracker: looks before posting.
+// The result to publish when it did (or when it could not look: posting
+// blind could double it); nullopt when nothing was found.
+std::optional<json> find_earlier_post(const Tracker& t, const json& job, const json& update, json result) {
+  std::string text = update.dump();
+  StringOut found;
+  dt_status looked = t.table->find(t.self, text.c_str(), &found.out);
+  if (looked == DT_RETRY || looked == DT_AUTH) return outcome(result, looked, found.text);
+  if (looked != DT_OK) return std::nullopt;
+  json f = json::parse(found.text, nullptr, false);
+  result["status"] = "ok";
+  result["remote_id"] = f.is_object() ? f.value("remote_id", "") : "";
+  result["found"] = true;
+  // A day's comment found from an earlier attempt may lack the answers
+  // added since: it gets today's whole text.
+  std::string remote_id = result["remote_id"];
+  if (job["body"].value("aggregate", false) && t.table->amend && !remote_id.empty())
+    amend_post(t, update, remote_id, result);
+  return result;
+}
+
 void deliver(Bus& bus, PluginHost& host, Store& store, const std::string& payload) {
   json job = json::parse(payload, nullptr, false);
   if (!job.is_object() || !job.contains("update_id")) return;
@@ -160,82 +243,21 @@ void deliver(Bus& bus, PluginHost& host, Store& store, const std::string& payloa
     bus.publish("tracker.result", result.dump());
     return;
   }
-  auto* tracker = static_cast<const dt_tracker_v1*>(iface.table);
-  const json& body = job["body"];
-  json update = {{"kind", job.value("kind", "comment")},
-                 {"ticket", job["ticket"]},
-                 {"body", body.value("text", "")},
-                 {"text", body.value("text", "")},
-                 {"minutes", body.value("minutes", json(nullptr))},
-                 {"status", body.value("status", json(nullptr))},
-                 {"commits", body.value("commits", json::array())},
-                 {"repo", body.value("repo", json(nullptr))},
-                 {"started_at_ms", body.value("answered_at_ms", json(nullptr))},
-                 {"idempotency_key", job.value("idempotency_key", "")}};
-  std::string text = update.dump();
-  // Posted before and changed since: edit the post where the tracker can.
-  if (!job.value("remote_id", "").empty()) {
-    std::string remote_id = job["remote_id"];
-    result["remote_id"] = remote_id;
-    if (!tracker->amend) {
-      result["status"] = "ok";
-      result["message"] = plugin + " cannot edit what it posted: the correction stays local";
-    } else {
-      json request = {{"update", update}, {"remote_id", remote_id}};
-      std::string req = request.dump();
-      StringOut out;
-      dt_status s = tracker->amend(iface.self, req.c_str(), &out.out);
-      result["status"] = s == DT_UNSUPPORTED ? "ok" : status_name(s);
-      if (s != DT_OK) result["message"] = failure(out.text).value("message", "");
-    }
-    bus.publish("tracker.result", result.dump());
-    return;
-  }
-  // A workflow move: idempotent by nature (moving to where it is changes nothing).
-  if (job.value("kind", "") == "transition") {
-    if (!tracker->transition) {
-      result["status"] = "ok";
-      result["message"] = plugin + " has no workflow transitions";
-      bus.publish("tracker.result", result.dump());
-      return;
-    }
-    json request = {{"ticket", job["ticket"]}, {"status", body.value("status", json(nullptr))}, {"update", update}};
-    std::string req = request.dump();
-    StringOut out;
-    dt_status s = tracker->transition(iface.self, req.c_str(), &out.out);
-    bus.publish("tracker.result", outcome(result, s, out.text).dump());
-    return;
-  }
-  // An earlier attempt may have reached the tracker: look before posting.
-  if (job.value("check_first", false) || job.value("resent", false) || lease.had_other_holder()) {
-    StringOut found;
-    dt_status looked = tracker->find(iface.self, text.c_str(), &found.out);
-    // Could not look (offline, rate limited): posting blind could double it.
-    if (looked == DT_RETRY || looked == DT_AUTH)
-      return bus.publish("tracker.result", outcome(result, looked, found.text).dump());
-    if (looked == DT_OK) {
-      json f = json::parse(found.text, nullptr, false);
-      result["status"] = "ok";
-      result["remote_id"] = f.is_object() ? f.value("remote_id", "") : "";
-      result["found"] = true;
-      // A day's comment found from an earlier attempt may lack the answers
-      // added since: it gets today's whole text.
-      if (body.value("aggregate", false) && tracker->amend && !result["remote_id"].get<std::string>().empty()) {
-        std::string req = json{{"update", update}, {"remote_id", result["remote_id"]}}.dump();
-        StringOut out;
-        dt_status s = tracker->amend(iface.self, req.c_str(), &out.out);
-        result["status"] = s == DT_UNSUPPORTED ? "ok" : status_name(s);
-        if (s != DT_OK && s != DT_UNSUPPORTED) result["message"] = failure(out.text).value("message", "");
-      }
-      bus.publish("tracker.result", result.dump());
-      return;
-    }
-  }
+  Tracker tracker{static_cast<const dt_tracker_v1*>(iface.table), iface.self, plugin};
+  json update = tracker_update(job);
+  if (!job.value("remote_id", "").empty())
+    return bus.publish("tracker.result", amend_earlier_post(tracker, job, update, result).dump());
+  if (job.value("kind", "") == "transition")
+    return bus.publish("tracker.result", move_ticket(tracker, job, update, result).dump());
+  if (job.value("check_first", false) || job.value("resent", false) || lease.had_other_holder())
+    if (auto earlier = find_earlier_post(tracker, job, update, result))
+      return bus.publish("tracker.result", earlier->dump());
   // find() may have taken long (pages): post only while still the holder,
   // and from here the request may be at the server (start_posting).
   if (!lease.start_posting()) return publish_leased(bus, result, lease);
+  std::string text = update.dump();
   StringOut out;
-  dt_status s = tracker->post(iface.self, text.c_str(), &out.out);
+  dt_status s = tracker.table->post(tracker.self, text.c_str(), &out.out);
   bus.publish("tracker.result", outcome(result, s, out.text).dump());
 }
 
