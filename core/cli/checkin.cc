@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "cli/answer_prompts.h"
+#include "checkin/answer.h"
 #include "cli/cli_common.h"
 #include "cli/client_plugin.h"
 #include "cli/command.h"
@@ -157,10 +158,7 @@ class Checkin {
       notify(p.id);
       return nullptr;
     }
-    if (parsed["tickets"].empty() && use_suggestion && !p.suggestion.empty()) {
-      parsed["tickets"] = json::array({json::parse(p.suggestion)});
-      parsed["from_suggestion"] = true;
-    }
+    if (use_suggestion) apply_suggestion(parsed, p.suggestion);
     if (!project.empty()) parsed["project"] = project;
     else if (parsed.contains("ambiguous") && choose_project) {
       std::string chosen = choose_project(parsed["ambiguous"]);
@@ -193,10 +191,7 @@ class Checkin {
       return r->id;
     }, text);
     json parsed = json::parse(parser().parse(text, context(p)));
-    if (parsed["tickets"].empty() && !p.suggestion.empty()) {
-      parsed["tickets"] = json::array({json::parse(p.suggestion)});
-      parsed["from_suggestion"] = true;
-    }
+    apply_suggestion(parsed, p.suggestion);
     route(parsed, json::parse(context(p)).value("slug", ""), nullptr);
     save_parse(p, r->id, text, parsed);
     notify(p.id);
@@ -253,13 +248,8 @@ class Checkin {
 
   // The parse and the outbox rows it makes, in one transaction.
   void save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const json& parsed) {
-    int64_t now = process_clock().now_ms();
-    json context = {{"text", text},
-                    {"commits", view(p)["commits"]},
-                    {"slug", json::parse(this->context(p)).value("slug", "")},
-                    {"answered_at_ms", now}};
-    store_parse_and_updates(store_, response_id, parsed.dump(),
-                            plan_updates(config(), response_id, parsed.dump(), context.dump(), now), now);
+    AnswerContext answered{text, prompt_commits(store_, p.id), json::parse(context(p)).value("slug", "")};
+    devtrack::save_parse(store_, config(), response_id, parsed, answered, process_clock().now_ms());
   }
 
   std::vector<std::string> completions() {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checkin/answer.h"
 #include "config/config.h"
 #include "config/work_hours.h"
 #include "daemon/worker_link.h"
@@ -231,16 +232,8 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   if (slug.empty() && p) slug = git::remote_slug(p->repo);
   json r = json::parse(parse_(text, context_for(p ? p->repo : "", p ? p->branch : "", slug)), nullptr, false);
   if (!r.is_object()) return;
-  if (r["tickets"].empty() && p && !p->suggestion.empty()) {
-    r["tickets"] = json::array({json::parse(p->suggestion)});
-    r["from_suggestion"] = true;
-  }
-  int64_t now = loop_.clock().now_ms();
-  json context = {{"text", text}, {"commits", json::array()}, {"answered_at_ms", now}};
-  for (const auto& c : commits) context["commits"].push_back({{"commit", c.commit}, {"summary", c.summary}});
-  context["slug"] = slug;
-  store_parse_and_updates(store_, response_id, r.dump(),
-                          plan_updates(config_, response_id, r.dump(), dump_text(context), now), now);
+  if (p) apply_suggestion(r, p->suggestion);
+  save_parse(store_, config_, response_id, r, AnswerContext{text, commits, slug}, loop_.clock().now_ms());
 }
 
 void Prompts::resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo) {

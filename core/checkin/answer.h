@@ -1,0 +1,36 @@
+// The answer pipeline, shared by the daemon (answers from surfaces and
+// spooled ones) and the CLI (`devtrack checkin`): after the answer itself
+// is stored, its parse takes the prompt's suggested ticket when it names
+// none, and the parse is stored with the outbox rows it makes, in one
+// transaction.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace devtrack {
+
+class Store;
+struct Config;
+struct PromptCommit;
+
+// What the answer was given about: its text, the prompt's commits and the
+// owner/name that routes a bare #12.
+struct AnswerContext {
+  std::string text;
+  std::vector<PromptCommit> commits;
+  std::string slug;
+};
+
+// `parsed` naming no ticket takes `suggestion` (a ticket's JSON, "" for
+// none), marked "from_suggestion".
+void apply_suggestion(nlohmann::json& parsed, const std::string& suggestion);
+
+// Stores the parse of response `response_id` and plans its updates, in one
+// transaction (store_parse_and_updates).
+void save_parse(Store& store, const Config& config, int64_t response_id, const nlohmann::json& parsed,
+                const AnswerContext& context, int64_t now_ms);
+
+}  // namespace devtrack
