@@ -585,7 +585,12 @@ TEST_CASE("in a real terminal: statuses in words, each recent ticket once, times
   CHECK(a.out.find("in progress") != std::string::npos);
   CHECK(a.out.find("in_progress") == std::string::npos);
   s.commit_and_wait("two");
+  auto list = run("checkin --list");
+  INFO(list.out);
+  CHECK(list.out.find("(pending, asked 08:00)") != std::string::npos);  // not 2026-06-01T08:00:00+00:00
+  CHECK(run("status").out.find("since 08:00)") != std::string::npos);
   REQUIRE(run("checkin --answer '#12 the logout page too, 30m'").status == 0);  // #12 a second time
+  CHECK(run("updates list").out.find(" acme/widgets#12 ") != std::string::npos);  // where the bare #12 goes
   run("ask --no-wait");
   Tmux t(s.home.root());
   t.line(env_line(s.home) + "; devtrack checkin");

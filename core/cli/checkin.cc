@@ -453,7 +453,7 @@ class ContextFeed {
 
 // The lines below about_lines: the assigned tickets, the prompt's state,
 // trackers that refused their credentials.
-std::vector<std::string> tail_lines(Checkin& c, const PromptRow& p, const json& v) {
+std::vector<std::string> tail_lines(Checkin& c, const PromptRow& p) {
   std::vector<std::string> lines;
   if (p.suggestion.empty()) {
     json assigned = c.assigned();
@@ -463,7 +463,8 @@ std::vector<std::string> tail_lines(Checkin& c, const PromptRow& p, const json& 
     if (assigned.size() > 3) lines.push_back("                 and " + std::to_string(assigned.size() - 3) +
                                              " more (devtrack tickets)");
   }
-  if (p.state != "pending") lines.push_back("(" + p.state + " on " + v["created"].get<std::string>() + ")");
+  if (p.state != "pending")
+    lines.push_back("(" + p.state + ", asked " + local_moment(p.created_ms, c.config().settings.timezone) + ")");
   // A tracker that refused its credentials is said where the user looks.
   for (const auto& b : blocked_plugins(c.store()))
     lines.push_back("Note: " + b + " refused the credentials; its updates wait (devtrack doctor).");
@@ -485,7 +486,7 @@ json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s, const json& view)
 bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& asked, int timeout_s) {
   json r;
   {
-    std::vector<std::string> tail = tail_lines(c, asked, c.view(asked));
+    std::vector<std::string> tail = tail_lines(c, asked);
     json view = live_view(c.store(), c.config(), asked, tail);
     json prompt = tty_prompt(c, asked, timeout_s, view);
     ContextFeed feed(c.config(), asked, tail, view);
@@ -553,16 +554,18 @@ int run_checkin(const po::variables_map& args) {
   Checkin& c = *checkin;
   bool json_out = args.count("json") > 0;
   if (args.count("list")) {
+    auto rows = unanswered_prompts(c.store());
     json list = json::array();
-    for (const auto& p : unanswered_prompts(c.store())) list.push_back(c.view(p));
+    for (const auto& p : rows) list.push_back(c.view(p));
     if (json_out) {
       std::cout << list.dump(2) << "\n";
     } else if (list.empty()) {
       std::cout << "nothing to answer\n";
     } else {
-      for (const auto& p : list) {
-        std::cout << "prompt " << p["id"] << " (" << p["state"].get<std::string>() << ", "
-                  << p["created"].get<std::string>() << ")";
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const json& p = list[i];
+        std::cout << "prompt " << p["id"] << " (" << p["state"].get<std::string>() << ", asked "
+                  << local_moment(rows[i].created_ms, c.config().settings.timezone) << ")";
         if (p["repo"].is_string()) std::cout << " " << std::filesystem::path(p["repo"].get<std::string>()).filename().string();
         if (p["branch"].is_string()) std::cout << " (" << p["branch"].get<std::string>() << ")";
         if (!p["commits"].empty()) std::cout << ", " << p["commits"].size() << " commit(s)";

@@ -105,7 +105,15 @@ std::string local_when(int64_t ms, const std::string& timezone) {
   std::string clock = date::format("%H:%M", at);
   if (day == today) return "at " + clock;
   if (day == today + date::days(1)) return "tomorrow at " + clock;
+  if (day == today - date::days(1)) return "yesterday at " + clock;
   return "on " + date::format("%a %e %b", at) + " at " + clock;
+}
+
+std::string local_moment(int64_t ms, const std::string& timezone) {
+  std::string when = local_when(ms, timezone);
+  for (const char* preposition : {"at ", "on "})  // "until 15:42", not "until at 15:42"
+    if (when.rfind(preposition, 0) == 0) return when.substr(3);
+  return when;
 }
 
 std::string local_iso_time(int64_t ms, const std::string& timezone) {

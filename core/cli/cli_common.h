@@ -51,7 +51,11 @@ bool wait_for_daemon(bool running, std::chrono::milliseconds timeout);
 // "2026-11-26T08:30:00+01:00" in the configured or system time zone.
 std::string local_iso_time(int64_t ms, const std::string& timezone = "");
 // The same moment as a person reads it: "at 15:42" today, "tomorrow at
-// 09:00", else "on Thu  3 Dec at 09:00" (local time in `timezone`).
+// 09:00", "yesterday at 17:10", else "on Thu  3 Dec at 09:00" (local time
+// in `timezone`).
 std::string local_when(int64_t ms, const std::string& timezone = "");
+// local_when() after a word like "since" or "until": "15:42", "tomorrow at
+// 09:00", "Thu  3 Dec at 09:00".
+std::string local_moment(int64_t ms, const std::string& timezone = "");
 
 }  // namespace devtrack::cli

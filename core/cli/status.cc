@@ -17,10 +17,7 @@ namespace {
 std::string human_time(const std::string& iso) {
   auto t = parse_utc_time(iso);
   if (!t) return iso;
-  std::string when = local_when(to_ms(*t), load_config_and_plugins().config.settings.timezone);
-  for (const char* preposition : {"at ", "on "})  // "until 15:42", not "until at 15:42"
-    if (when.rfind(preposition, 0) == 0) return when.substr(3);
-  return when;
+  return local_moment(to_ms(*t), load_config_and_plugins().config.settings.timezone);
 }
 
 int run(const po::variables_map& args) {
@@ -36,7 +33,7 @@ int run(const po::variables_map& args) {
     std::cout << s.dump(2) << "\n";
     return kOk;
   }
-  std::cout << "devtrack daemon: running (pid " << s["pid"] << ", since " << s["started_at"].get<std::string>()
+  std::cout << "devtrack daemon: running (pid " << s["pid"] << ", since " << human_time(s["started_at"].get<std::string>())
             << ")\n";
   std::cout << "  home:      " << s["home"].get<std::string>() << "\n";
   if (s["paused"] == true)

@@ -53,6 +53,11 @@ int list(const po::variables_map& args) {
   std::vector<std::vector<std::string>> table = {{"ID", "TRACKER", "TARGET", "KIND", "STATE", "TRIES", "NOTE"}};
   for (const auto& u : rows) {
     json t = json::parse(u.target, nullptr, false);
+    // A bare #12 reads as the repository it goes to (the update's routing).
+    json body = json::parse(u.body, nullptr, false);
+    if (t.is_object() && t.contains("repo") && t["repo"].is_null() && body.is_object() && body.contains("repo") &&
+        body["repo"].is_string() && !body["repo"].get<std::string>().empty())
+      t["repo"] = body["repo"];
     std::string target = t.is_string() ? t.get<std::string>() : ticket_text(t);
     if (target.empty()) target = u.target;
     table.push_back({std::to_string(u.id), u.target_plugin, target, u.kind, u.state, std::to_string(u.attempts),
