@@ -20,6 +20,7 @@
 
 #include "cli/answer_prompts.h"
 #include "checkin/answer.h"
+#include "checkin/prompt_view.h"
 #include "cli/cli_common.h"
 #include "cli/client_plugin.h"
 #include "cli/command.h"
@@ -48,33 +49,6 @@ using nlohmann::json;
 namespace devtrack::cli {
 
 namespace {
-
-// The repository an answer is about: the prompt's (a commit), or the one
-// `devtrack ask` ran in, which it keeps in its trigger's details.
-struct RepoContext {
-  std::string repo, branch, slug;
-};
-
-RepoContext repo_context(Store& store, const PromptRow& p) {
-  RepoContext r{p.repo, p.branch, ""};
-  if (r.repo.empty()) {
-    for (const auto& t : prompt_triggers(store, p.id)) {  // oldest first: the latest ask wins
-      if (t.kind != "manual" || !t.has_details) continue;
-      json d = json::parse(t.details, nullptr, false);
-      if (!d.is_object() || !d.contains("asked_in") || !d["asked_in"].is_object()) continue;
-      const json& in = d["asked_in"];
-      if (!in.contains("repo") || !in["repo"].is_string()) continue;
-      r.repo = in["repo"];
-      r.branch = in.contains("branch") && in["branch"].is_string() ? in["branch"].get<std::string>() : "";
-    }
-    if (r.repo.empty()) return r;
-  } else {
-    for (const auto& c : prompt_commits(store, p.id))
-      if (!c.slug.empty()) r.slug = c.slug;
-  }
-  if (r.slug.empty()) r.slug = git::remote_slug(r.repo);  // the worker has not read the commit yet
-  return r;
-}
 
 // The suggested ticket's title, from the offline cache (null if unknown).
 json suggestion_title(Store& store, const PromptRow& p) {
@@ -341,35 +315,6 @@ class Terminal {
   const dt_surface_v1* surface_ = nullptr;
   void* self_ = nullptr;
 };
-
-// The lines that say what the prompt is about: the repository and its
-// commits (a commit whose subject the worker has not read yet shows its id
-// alone), or for a prompt without commits, the hints.
-std::vector<std::string> about_lines(Store& store, const Config& config, const PromptRow& p) {
-  std::vector<std::string> lines;
-  auto name_of = [](const std::string& repo, const std::string& branch) {
-    return std::filesystem::path(repo).filename().string() + (branch.empty() ? "" : " (" + branch + ")");
-  };
-  if (!p.repo.empty()) {
-    auto commits = prompt_commits(store, p.id);
-    lines.push_back(name_of(p.repo, p.branch) + ": " + std::to_string(commits.size()) + " commit(s)");
-    for (const auto& cm : commits)
-      lines.push_back("  " + cm.commit.substr(0, 8) + " " + (cm.summary.empty() ? "(reading the commit…)" : cm.summary));
-    return lines;
-  }
-  lines.push_back(p.kind == "timer" ? "It has been a while since your last check-in." : "Log what you worked on.");
-  if (RepoContext r = repo_context(store, p); !r.repo.empty())
-    lines.push_back("In " + name_of(r.repo, r.branch) + (r.slug.empty() ? ", no GitHub remote" : " · " + r.slug));
-  std::string projects;
-  for (const auto& pr : config.projects) projects += (projects.empty() ? "" : ", ") + pr.id;
-  if (!projects.empty()) lines.push_back("Projects: " + projects);
-  std::string recent;
-  std::set<std::string> shown;  // one ticket stored twice (other fields) is one ticket to a person
-  for (const auto& t : json::parse(known_tickets(store, 5)))
-    if (shown.insert(ticket_text(t)).second) recent += (recent.empty() ? "" : ", ") + ticket_text(t);
-  if (!recent.empty()) lines.push_back("Recent tickets: " + recent);
-  return lines;
-}
 
 // What the terminal prompt shows that may change while it waits: the lines
 // above (about_lines, then `tail`, which does not change) and the suggestion.

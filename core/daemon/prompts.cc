@@ -3,12 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "checkin/answer.h"
+#include "checkin/prompt_view.h"
 #include "config/config.h"
 #include "config/work_hours.h"
 #include "daemon/worker_link.h"
 #include "event/bus.h"
 #include "event/loop.h"
-#include "git/git_files.h"
 #include "ipc/router.h"
 #include "log/log.h"
 #include "outbox/outbox.h"
@@ -223,17 +223,15 @@ void Prompts::changed(int64_t prompt_id) {
 void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::string& text) {
   if (!parse_) return;
   auto p = get_prompt(store_, prompt_id);
-  // The remote of the prompt's commits routes a bare #12 and names the
-  // project, as in `devtrack checkin`.
-  auto commits = prompt_commits(store_, prompt_id);
-  std::string slug;
-  for (const auto& c : commits)
-    if (!c.slug.empty()) slug = c.slug;
-  if (slug.empty() && p) slug = git::remote_slug(p->repo);
-  json r = json::parse(parse_(text, context_for(p ? p->repo : "", p ? p->branch : "", slug)), nullptr, false);
+  if (!p) return;
+  // The prompt's repository (its commits', or where `devtrack ask` ran)
+  // routes a bare #12 and names the project, as in `devtrack checkin`.
+  RepoContext where = repo_context(store_, *p);
+  json r = json::parse(parse_(text, context_for(where.repo, where.branch, where.slug)), nullptr, false);
   if (!r.is_object()) return;
-  if (p) apply_suggestion(r, p->suggestion);
-  save_parse(store_, config_, response_id, r, AnswerContext{text, commits, slug}, loop_.clock().now_ms());
+  apply_suggestion(r, p->suggestion);
+  save_parse(store_, config_, response_id, r, AnswerContext{text, prompt_commits(store_, prompt_id), where.slug},
+             loop_.clock().now_ms());
 }
 
 void Prompts::resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "checkin/prompt_view.h"
 #include "config/config.h"
 #include "event/bus.h"
 #include "event/loop.h"
@@ -41,22 +42,12 @@ Surfaces::Surfaces(EventLoop& loop, Bus& bus, Store& store, const Config& config
   ingest_spooled_replies();
 }
 
-// What a surface shows: the question, the repository and its commits, the
-// suggested ticket.
+// What a surface shows: the question, what the prompt is about (as the
+// terminal shows it: checkin/prompt_view.h), the suggested ticket.
 std::string Surfaces::prompt_json(int64_t prompt_id) {
   auto p = get_prompt(store_, prompt_id);
   json context = json::array();
-  if (!p->repo.empty()) {
-    std::string head = std::filesystem::path(p->repo).filename().string();
-    if (!p->branch.empty()) head += " (" + p->branch + ")";
-    context.push_back(head);
-  } else {
-    context.push_back(p->kind == "timer" ? "It has been a while since your last check-in."
-                                         : p->kind == "editor" ? "You have been editing for a while."
-                                                               : "Log what you worked on.");
-  }
-  for (const auto& c : prompt_commits(store_, prompt_id))
-    context.push_back(c.commit.substr(0, 8) + " " + (c.summary.empty() ? "(reading the commit…)" : c.summary));
+  for (const auto& line : about_lines(store_, config_, *p)) context.push_back(line);
   json suggestion = nullptr;
   if (!p->suggestion.empty()) suggestion = ticket_text(json::parse(p->suggestion));
   return json{{"id", prompt_id},

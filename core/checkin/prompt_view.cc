@@ -1,0 +1,66 @@
+#include "checkin/prompt_view.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "config/config.h"
+#include "git/git_files.h"
+#include "outbox/outbox.h"
+#include "store/capture_store.h"
+#include "store/prompt_store.h"
+
+using nlohmann::json;
+
+namespace devtrack {
+
+RepoContext repo_context(Store& store, const PromptRow& p) {
+  RepoContext r{p.repo, p.branch, ""};
+  if (r.repo.empty()) {
+    for (const auto& t : prompt_triggers(store, p.id)) {  // oldest first: the latest ask wins
+      if (t.kind != "manual" || !t.has_details) continue;
+      json d = json::parse(t.details, nullptr, false);
+      if (!d.is_object() || !d.contains("asked_in") || !d["asked_in"].is_object()) continue;
+      const json& in = d["asked_in"];
+      if (!in.contains("repo") || !in["repo"].is_string()) continue;
+      r.repo = in["repo"];
+      r.branch = in.contains("branch") && in["branch"].is_string() ? in["branch"].get<std::string>() : "";
+    }
+    if (r.repo.empty()) return r;
+  } else {
+    for (const auto& c : prompt_commits(store, p.id))
+      if (!c.slug.empty()) r.slug = c.slug;
+  }
+  if (r.slug.empty()) r.slug = git::remote_slug(r.repo);  // the worker has not read the commit yet
+  return r;
+}
+
+std::vector<std::string> about_lines(Store& store, const Config& config, const PromptRow& p) {
+  std::vector<std::string> lines;
+  auto name_of = [](const std::string& repo, const std::string& branch) {
+    return std::filesystem::path(repo).filename().string() + (branch.empty() ? "" : " (" + branch + ")");
+  };
+  if (!p.repo.empty()) {
+    auto commits = prompt_commits(store, p.id);
+    lines.push_back(name_of(p.repo, p.branch) + ": " + std::to_string(commits.size()) + " commit(s)");
+    for (const auto& cm : commits)
+      lines.push_back("  " + cm.commit.substr(0, 8) + " " + (cm.summary.empty() ? "(reading the commit…)" : cm.summary));
+    return lines;
+  }
+  lines.push_back(p.kind == "timer"    ? "It has been a while since your last check-in."
+                  : p.kind == "editor" ? "You have been editing for a while."
+                                       : "Log what you worked on.");
+  if (RepoContext r = repo_context(store, p); !r.repo.empty())
+    lines.push_back("In " + name_of(r.repo, r.branch) + (r.slug.empty() ? ", no GitHub remote" : " · " + r.slug));
+  std::string projects;
+  for (const auto& pr : config.projects) projects += (projects.empty() ? "" : ", ") + pr.id;
+  if (!projects.empty()) lines.push_back("Projects: " + projects);
+  std::string recent;
+  std::set<std::string> shown;  // one ticket stored twice (other fields) is one ticket to a person
+  for (const auto& t : json::parse(known_tickets(store, 5)))
+    if (shown.insert(ticket_text(t)).second) recent += (recent.empty() ? "" : ", ") + ticket_text(t);
+  if (!recent.empty()) lines.push_back("Recent tickets: " + recent);
+  return lines;
+}
+
+}  // namespace devtrack
