@@ -606,3 +606,22 @@ TEST_CASE("in a real terminal: statuses in words, each recent ticket once, times
   INFO(later.out << later.err);
   CHECK(later.out.find("comes back at 10:00") != std::string::npos);  // local words, not an ISO time
 }
+
+TEST_CASE("an ask answer the daemon parses (the client died after storing it) is routed by the repository it was asked in") {
+  Setup s;
+  spit(s.home.file("config.yaml"), config_with_github());
+  REQUIRE(run("reload").status == 0);
+  InDir in(s.repo);  // a clone of acme/widgets
+  REQUIRE(run("ask --no-wait").status == 0);
+  REQUIRE(wait_until([&] { return s.waiting().size() == 1; }));
+  set_env("DEVTRACK_FAULTS", "checkin.stored=kill");  // the client dies the moment the answer is stored
+  auto r = run("checkin --answer 'code review of #15'");
+  ::unsetenv("DEVTRACK_FAULTS");
+  REQUIRE(r.status == 128 + SIGKILL);
+  REQUIRE(run("restart").status == 0);  // at start the daemon parses what a client stored and did not
+  REQUIRE(wait_until([&] { return !latest_updates(s.home).empty(); }));
+  auto rows = latest_updates(s.home);
+  REQUIRE(rows.size() == 1);
+  CHECK(json::parse(rows[0].target)["number"] == 15);
+  CHECK(json::parse(rows[0].body)["repo"] == "acme/widgets");  // before: no repository, an update that could only fail
+}
