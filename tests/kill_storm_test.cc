@@ -320,7 +320,7 @@ TEST_CASE("send lease: a live holder keeps it, and a released, expired or gone h
   u.target_plugin = "github";
   u.target = R"({"system": "github", "repo": "acme/widgets", "number": 12})";
   u.kind = "comment";
-  u.state = "queued";
+  u.state = UpdateState::kQueued;
   u.idempotency_key = "devtrack-1-comment-lease";
   REQUIRE(queue_update(store, u, 1000));
   int64_t id = list_updates(store)[0].id;

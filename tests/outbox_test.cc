@@ -207,7 +207,7 @@ void answer_12(Store& store, const std::string& text, int64_t now_ms) {
   u.target_plugin = "github";
   u.target = R"({"number":12,"repo":"acme/widgets","system":"github"})";
   u.kind = "comment";
-  u.state = "queued";
+  u.state = UpdateState::kQueued;
   u.next_attempt_ms = now_ms;
   u.body = json{{"text", text}}.dump();
   u.idempotency_key = "devtrack-" + std::to_string(rid) + "-comment-test";
@@ -242,15 +242,15 @@ TEST_CASE("daily aggregate: an answer that arrives while the comment is being se
   answer_12(store, "second", 6000);  // the worker is posting "first" alone
   mark_sent(store, due[0].id, "1000", 7000);
   auto agg = get_update(store, due[0].id);
-  CHECK(agg->state == "queued");  // not sent: "second" is not on GitHub yet
+  CHECK(agg->state == UpdateState::kQueued);  // not sent: "second" is not on GitHub yet
   CHECK(agg->remote_id == "1000");  // so the worker amends the comment
   due = due_updates(store, 8000);
   REQUIRE(due.size() == 1);
   CHECK(text_of(due[0]) == "- first\n- second");
   mark_sending(store, due[0].id, 8000);
   mark_sent(store, due[0].id, "1000", 9000);
-  CHECK(get_update(store, due[0].id)->state == "sent");
-  for (const auto& p : parts_of(store, due[0].id)) CHECK(p.state == "sent");
+  CHECK(get_update(store, due[0].id)->state == UpdateState::kSent);
+  for (const auto& p : parts_of(store, due[0].id)) CHECK(p.state == UpdateState::kSent);
 }
 
 TEST_CASE("daily aggregate: a new answer after the comment was sent queues an amend of it") {
@@ -262,7 +262,7 @@ TEST_CASE("daily aggregate: a new answer after the comment was sent queues an am
   mark_sent(store, due[0].id, "1000", 6000);
   answer_12(store, "second", 7000);
   auto agg = get_update(store, due[0].id);
-  CHECK(agg->state == "queued");
+  CHECK(agg->state == UpdateState::kQueued);
   CHECK(agg->remote_id == "1000");
   CHECK(text_of(*agg) == "- first\n- second");
 }
@@ -278,17 +278,17 @@ TEST_CASE("daily aggregate: dropping the day's comment drops its unsent answers,
   // A part the user removed in a summary edit stays removed through a retry.
   auto parts = parts_of(store, id);
   REQUIRE(parts.size() == 2);
-  mark_state(store, parts[1].id, "dropped", "", 2500);
+  mark_state(store, parts[1].id, UpdateState::kDropped, "", 2500);
   CHECK(text_of(*get_update(store, id)) == "first");  // one answer reads as in each mode
 
-  mark_state(store, id, "dropped", "", 3000);
-  CHECK(get_update(store, id)->state == "dropped");
-  CHECK(get_update(store, parts[0].id)->state == "dropped");  // not left queued behind a dropped comment
+  mark_state(store, id, UpdateState::kDropped, "", 3000);
+  CHECK(get_update(store, id)->state == UpdateState::kDropped);
+  CHECK(get_update(store, parts[0].id)->state == UpdateState::kDropped);  // not left queued behind a dropped comment
   CHECK(due_updates(store, 10'000).empty());
   answer_12(store, "third", 4000);  // a later answer of the day does not bring back the dropped ones
   CHECK(text_of(*get_update(store, id)) == "third");
-  mark_state(store, id, "queued", "", 5000);
-  CHECK(get_update(store, parts[0].id)->state == "queued");
-  CHECK(get_update(store, parts[1].id)->state == "dropped");
+  mark_state(store, id, UpdateState::kQueued, "", 5000);
+  CHECK(get_update(store, parts[0].id)->state == UpdateState::kQueued);
+  CHECK(get_update(store, parts[1].id)->state == UpdateState::kDropped);
   CHECK(text_of(*get_update(store, id)) == "- first\n- third");
 }

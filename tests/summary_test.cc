@@ -42,7 +42,7 @@ int64_t seed(Store& store, int64_t at_ms, const std::string& state, const std::s
   p.kind = "manual";
   p.created_ms = at_ms;
   int64_t prompt = create_prompt(store, p);
-  int64_t response = record_response(store, prompt, state, text, at_ms);
+  int64_t response = record_response(store, prompt, prompt_state_of(state), text, at_ms);
   if (!parsed.is_null()) set_parsed(store, response, parsed.dump());
   return response;
 }
@@ -641,7 +641,7 @@ UpdateRow held_comment(const json& ticket, const std::string& text, int64_t resp
   u.target_plugin = "github";
   u.target = ticket.dump();
   u.kind = "comment";
-  u.state = "held";
+  u.state = UpdateState::kHeld;
   u.next_attempt_ms = now_ms;
   u.body = json{{"text", text}}.dump();
   u.idempotency_key = "test-" + std::to_string(response_id);
@@ -721,8 +721,8 @@ TEST_CASE("summary edits are applied while another connection writes instead of 
   REQUIRE(u12.size() == 1);
   REQUIRE(u15.size() == 1);
   CHECK(json::parse(u12[0].body)["text"] == "fixed the login for SSO users, 30m");
-  CHECK(u12[0].state == "queued");
-  CHECK(u15[0].state == "dropped");
+  CHECK(u12[0].state == UpdateState::kQueued);
+  CHECK(u15[0].state == UpdateState::kDropped);
 }
 
 TEST_CASE("summary --edit confirmed with y in a terminal: the reword and the fill-in reach the tracker and the deletion does not") {
@@ -815,7 +815,7 @@ TEST_CASE("an answer whose parse named no project counts for its repository's pr
       int64_t trigger = record_commit(store, t);
       attach_trigger(store, trigger, prompt);
       if (!slug.empty()) merge_details(store, trigger, json{{"summary", "work"}, {"slug", slug}}.dump());
-      int64_t response = record_response(store, prompt, "answered", "worked, " + std::to_string(minutes) + "m", at(utc));
+      int64_t response = record_response(store, prompt, PromptState::kAnswered, "worked, " + std::to_string(minutes) + "m", at(utc));
       set_parsed(store, response, json{{"tickets", json::array()}, {"duration_minutes", minutes}}.dump());
     };
     answer("2026-06-01T09:00:00Z", "/home/me/code/widgets", "acme/widgets", 30);  // by the commit's remote

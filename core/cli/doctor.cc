@@ -105,7 +105,7 @@ void check_store(std::vector<Check>& checks) {
   try {
     Store store(paths::database());
     auto counts = count_updates_by_state(store);
-    int64_t blocked = counts["blocked"], failed = counts["failed"];
+    int64_t blocked = counts[UpdateState::kBlocked], failed = counts[UpdateState::kFailed];
     checks.push_back({"outbox", blocked == 0 && failed == 0,
                       std::to_string(blocked) + " blocked, " + std::to_string(failed) + " failed update(s)",
                       blocked || failed ? "devtrack updates list; fix the cause, then devtrack updates retry ID" : ""});

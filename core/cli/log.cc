@@ -26,9 +26,9 @@ nlohmann::json response_json(Store* store, int64_t trigger_id) {
   nlohmann::json parsed = nlohmann::json::parse(r->parsed.empty() ? "{}" : r->parsed, nullptr, false);
   if (!parsed.is_object()) parsed = nlohmann::json::object();
   auto field = [&](const char* k) { return parsed.contains(k) ? parsed[k] : nlohmann::json(nullptr); };
-  return {{"state", r->state},
+  return {{"state", to_text(r->state)},
           {"at", local_iso_time(r->at_ms)},
-          {"text", r->state == "answered" ? nlohmann::json(r->raw_text) : nlohmann::json(nullptr)},
+          {"text", r->state == PromptState::kAnswered ? nlohmann::json(r->raw_text) : nlohmann::json(nullptr)},
           {"tickets", parsed.contains("tickets") ? parsed["tickets"] : nlohmann::json::array()},
           {"project", field("project")},
           {"duration_minutes", field("duration_minutes")},
@@ -97,8 +97,8 @@ int run(const po::variables_map& args) {
     if (!summary.empty()) std::cout << "  " << summary;
     std::cout << "\n";
     if (auto r = store_ptr ? response_for_trigger(*store_ptr, t.id) : std::nullopt) {
-      if (r->state == "answered") std::cout << "    answered: " << r->raw_text << "\n";
-      else std::cout << "    " << r->state << "\n";
+      if (r->state == PromptState::kAnswered) std::cout << "    answered: " << r->raw_text << "\n";
+      else std::cout << "    " << to_text(r->state) << "\n";
     }
   }
   return kOk;

@@ -68,7 +68,7 @@ int queue_email(Store& store, const Config& config, const std::string& date, con
     u.target_plugin = "email";
     u.target = json(to).dump();
     u.kind = "email";
-    u.state = "queued";
+    u.state = UpdateState::kQueued;
     u.next_attempt_ms = now_ms;
     u.body = json{{"date", date}, {"markdown", markdown}}.dump();
     u.idempotency_key = "email:" + date + ":" + to + ":" + hash;

@@ -29,9 +29,9 @@ json row_json(const UpdateRow& u) {
           {"target", target},
           {"ticket", mail ? json(nullptr) : target},
           {"kind", u.kind},
-          {"state", u.state},
+          {"state", to_text(u.state)},
           {"attempts", u.attempts},
-          {"next_attempt", u.state == "queued" ? json(local_iso_time(u.next_attempt_ms)) : json(nullptr)},
+          {"next_attempt", u.state == UpdateState::kQueued ? json(local_iso_time(u.next_attempt_ms)) : json(nullptr)},
           {"remote_id", u.remote_id.empty() ? json(nullptr) : json(u.remote_id)},
           {"last_error", u.last_error.empty() ? json(nullptr) : json(u.last_error)},
           {"idempotency_key", u.idempotency_key}};
@@ -60,8 +60,8 @@ int list(const po::variables_map& args) {
       t["repo"] = body["repo"];
     std::string target = t.is_string() ? t.get<std::string>() : ticket_text(t);
     if (target.empty()) target = u.target;
-    table.push_back({std::to_string(u.id), u.target_plugin, target, u.kind, u.state, std::to_string(u.attempts),
-                     u.state == "sent" ? (u.remote_id.empty() ? "posted" : "posted as " + u.remote_id)
+    table.push_back({std::to_string(u.id), u.target_plugin, target, u.kind, to_text(u.state), std::to_string(u.attempts),
+                     u.state == UpdateState::kSent ? (u.remote_id.empty() ? "posted" : "posted as " + u.remote_id)
                                        : u.last_error});
   }
   print_table(table);
@@ -87,9 +87,9 @@ UpdateRow require(Store& store, int64_t id) {
 int retry(const po::variables_map& args) {
   Store store(paths::database());
   UpdateRow u = require(store, id_arg(args));
-  if (u.state == "sent" || u.state == "sending") throw Error("update " + std::to_string(u.id) + " is " + u.state);
+  if (u.state == UpdateState::kSent || u.state == UpdateState::kSending) throw Error("update " + std::to_string(u.id) + " is " + to_text(u.state));
   SQLite::Transaction tx(store.db(), SQLite::TransactionBehavior::IMMEDIATE);  // a day's comment and its answers
-  mark_state(store, u.id, "queued", "", process_clock().now_ms());
+  mark_state(store, u.id, UpdateState::kQueued, "", process_clock().now_ms());
   tx.commit();
   tell_daemon_updates_changed();
   std::cout << "update " << u.id << " queued again\n";
@@ -99,9 +99,9 @@ int retry(const po::variables_map& args) {
 int drop(const po::variables_map& args) {
   Store store(paths::database());
   UpdateRow u = require(store, id_arg(args));
-  if (u.state == "sent") throw Error("update " + std::to_string(u.id) + " was sent already");
+  if (u.state == UpdateState::kSent) throw Error("update " + std::to_string(u.id) + " was sent already");
   SQLite::Transaction tx(store.db(), SQLite::TransactionBehavior::IMMEDIATE);  // a day's comment and its answers
-  mark_state(store, u.id, "dropped", "", process_clock().now_ms());
+  mark_state(store, u.id, UpdateState::kDropped, "", process_clock().now_ms());
   tx.commit();
   tell_daemon_updates_changed();
   std::cout << "update " << u.id << " dropped\n";
@@ -116,12 +116,12 @@ int sync(const po::variables_map& args) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(args["wait"].as<int>());
   while (std::chrono::steady_clock::now() < deadline) {
     int64_t due = next_due_ms(store);
-    bool busy = count_updates_by_state(store)["sending"] > 0 || (due && due <= process_clock().now_ms());
+    bool busy = count_updates_by_state(store)[UpdateState::kSending] > 0 || (due && due <= process_clock().now_ms());
     if (!busy) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   auto counts = count_updates_by_state(store);
-  int64_t waiting = counts["queued"] + counts["sending"], stuck = counts["failed"] + counts["blocked"];
+  int64_t waiting = counts[UpdateState::kQueued] + counts[UpdateState::kSending], stuck = counts[UpdateState::kFailed] + counts[UpdateState::kBlocked];
   if (!waiting && !stuck) std::cout << "all sent\n";
   if (waiting) std::cout << waiting << " update(s) still waiting\n";
   if (stuck) std::cout << stuck << " update(s) failed or blocked\n";

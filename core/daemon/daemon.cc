@@ -395,7 +395,8 @@ class Daemon {
 
   // Outbox rows by state, and the trackers whose updates are blocked.
   json outbox_counts() {
-    json counts = count_updates_by_state(store_);
+    json counts = json::object();
+    for (const auto& [state, n] : count_updates_by_state(store_)) counts[to_text(state)] = n;
     json blocked = blocked_plugins(store_);
     return {{"by_state", counts}, {"blocked_trackers", blocked}, {"allow_http", config_.network.allow_http}};
   }

@@ -61,7 +61,7 @@ std::string Surfaces::prompt_json(int64_t prompt_id) {
 
 void Surfaces::show(int64_t prompt_id) {
   auto p = get_prompt(store_, prompt_id);
-  if (!p || p->state != "pending") return;
+  if (!p || p->state != PromptState::kPending) return;
   for (const auto& id : config_.prompt.surfaces) {
     auto iface = host_.interface(id, DEVTRACK_SURFACE_V1);
     if (!iface.table) return;  // a client surface (tty): the prompt waits for devtrack checkin
@@ -94,7 +94,7 @@ void Surfaces::update(int64_t prompt_id) {
   auto shown = shown_by_.find(prompt_id);
   if (shown == shown_by_.end()) return;
   auto p = get_prompt(store_, prompt_id);
-  if (!p || p->state != "pending") {
+  if (!p || p->state != PromptState::kPending) {
     shown_by_.erase(shown);
     return;
   }
@@ -135,12 +135,12 @@ void Surfaces::on_reply(const std::string& topic, const std::string& origin, con
   reply.origin = origin;
   if (topic == "prompt.answer") {
     if (!r.contains("text") || !r["text"].is_string() || r["text"].get<std::string>().empty()) return;
-    reply.state = "answered";
+    reply.state = PromptState::kAnswered;
     reply.text = sdk::to_valid_utf8(r["text"].get<std::string>());
   } else if (topic == "prompt.skip") {
-    reply.state = "skipped";
+    reply.state = PromptState::kSkipped;
   } else {
-    reply.state = "deferred";
+    reply.state = PromptState::kDeferred;
     reply.defer_s = config_.prompt.defer.count();
     if (r.contains("seconds") && r["seconds"].is_number_integer()) reply.defer_s = r["seconds"];
     reply.defer_s = std::clamp<int64_t>(reply.defer_s, 1, kMaxDuration.count());
@@ -154,11 +154,11 @@ void Surfaces::on_reply(const std::string& topic, const std::string& origin, con
 void Surfaces::store_reply(Reply reply) {
   try {
     auto p = get_prompt(store_, reply.prompt_id);
-    if (p && (p->state == "pending" || p->state == "expired")) {  // else settled elsewhere meanwhile
+    if (p && (p->state == PromptState::kPending || p->state == PromptState::kExpired)) {  // else settled elsewhere meanwhile
       int64_t now = loop_.clock().now_ms();
       record_response(store_, reply.prompt_id, reply.state, reply.text, now,
-                      reply.state == "deferred" ? now + reply.defer_s * 1000 : 0);
-      log::info("surfaces", "prompt {}: {} through {}", reply.prompt_id, reply.state, reply.origin.substr(7));
+                      reply.state == PromptState::kDeferred ? now + reply.defer_s * 1000 : 0);
+      log::info("surfaces", "prompt {}: {} through {}", reply.prompt_id, to_text(reply.state), reply.origin.substr(7));
     }
   } catch (const std::exception& e) {
     log::error("surfaces", "cannot store the reply to prompt {} yet: {}; kept and tried again", reply.prompt_id,
@@ -179,7 +179,7 @@ void Surfaces::spool_reply(Reply& reply) {
     paths::ensure_private_dir(dir);
     std::string file = dir + "/" + std::to_string(loop_.clock().now_ms()) + "-" + std::to_string(reply.prompt_id) +
                        ".json";
-    json j = {{"prompt_id", reply.prompt_id}, {"state", reply.state}, {"text", reply.text},
+    json j = {{"prompt_id", reply.prompt_id}, {"state", to_text(reply.state)}, {"text", reply.text},
               {"defer_s", reply.defer_s},     {"origin", reply.origin}};
     paths::write_file_atomic(file, dump_text(j));
     reply.spool_file = file;
@@ -189,6 +189,13 @@ void Surfaces::spool_reply(Reply& reply) {
   }
 }
 
+namespace {
+bool is_reply_state(const std::string& text) {
+  return text == to_text(PromptState::kAnswered) || text == to_text(PromptState::kSkipped) ||
+         text == to_text(PromptState::kDeferred);
+}
+}  // namespace
+
 // Replies spooled by a daemon that stopped before the database took them.
 void Surfaces::ingest_spooled_replies() {
   std::error_code ec;
@@ -197,7 +204,7 @@ void Surfaces::ingest_spooled_replies() {
     if (it->path().extension() != ".json") continue;
     json j = json::parse(paths::read_file(it->path().string()), nullptr, false);
     if (!j.is_object() || !j.contains("prompt_id") || !j["prompt_id"].is_number_integer() || !j.contains("state") ||
-        !j["state"].is_string()) {
+        !j["state"].is_string() || !is_reply_state(j["state"].get<std::string>())) {
       log::warn("surfaces", "the spooled reply {} cannot be read; kept as .bad", it->path().string());
       std::error_code rec;
       std::filesystem::rename(it->path(), std::filesystem::path(it->path()).replace_extension(".bad"), rec);
@@ -205,7 +212,7 @@ void Surfaces::ingest_spooled_replies() {
     }
     Reply reply;
     reply.prompt_id = j["prompt_id"];
-    reply.state = j["state"];
+    reply.state = prompt_state_of(j["state"].get<std::string>());
     reply.text = j.contains("text") && j["text"].is_string() ? j["text"].get<std::string>() : "";
     reply.defer_s = j.contains("defer_s") && j["defer_s"].is_number_integer() ? j["defer_s"].get<int64_t>() : 0;
     reply.origin = j.contains("origin") && j["origin"].is_string() ? j["origin"].get<std::string>() : "plugin:?";

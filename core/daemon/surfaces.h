@@ -14,6 +14,8 @@
 #include <map>
 #include <string>
 
+#include "store/states.h"
+
 namespace devtrack {
 
 class Bus;
@@ -32,7 +34,7 @@ class Surfaces {
   // A surface's reply as it is stored.
   struct Reply {
     int64_t prompt_id = 0;
-    std::string state;  // answered | skipped | deferred
+    PromptState state = PromptState::kAnswered;  // answered | skipped | deferred
     std::string text;
     int64_t defer_s = 0;
     std::string origin;

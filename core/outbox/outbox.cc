@@ -80,7 +80,7 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
       u.target_plugin = plugin;
       u.target = ticket.dump();
       u.kind = kind;
-      u.state = held ? "held" : "queued";
+      u.state = held ? UpdateState::kHeld : UpdateState::kQueued;
       u.next_attempt_ms = now_ms + config.tracker.grace.count() * 1000;
       json body = {{"text", text},
                    {"minutes", parsed.value("duration_minutes", json(nullptr))},

@@ -40,7 +40,7 @@ UpdateRow row_from(SQLite::Statement& q) {
   u.target_plugin = q.getColumn(2).getString();
   u.target = q.getColumn(3).getString();
   u.kind = q.getColumn(4).getString();
-  u.state = q.getColumn(5).getString();
+  u.state = update_state_of(q.getColumn(5).getString());
   u.body = q.getColumn(6).getString();
   u.attempts = q.getColumn(7).getInt();
   u.next_attempt_ms = q.getColumn(8).getInt64();
@@ -69,7 +69,7 @@ int insert_row(SQLite::Statement& insert, const UpdateRow& u, int64_t response_i
   insert.bind(2, u.target_plugin);
   insert.bind(3, u.target);
   insert.bind(4, u.kind);
-  insert.bind(5, u.state);
+  insert.bind(5, to_text(u.state));
   insert.bind(6, u.body);
   insert.bind(7, static_cast<int64_t>(u.next_attempt_ms));
   insert.bind(8, u.idempotency_key);
@@ -132,30 +132,30 @@ void sync_aggregate(Store& store, int64_t agg_id, int64_t now_ms) {
   auto agg = get_update(store, agg_id);
   if (!agg) return;
   auto parts = parts_of(store, agg_id);
-  std::string state = agg->state;
+  UpdateState state = agg->state;
   int64_t next = agg->next_attempt_ms;
   bool queued_part = false;
   int64_t part_next = 0;
   for (const auto& p : parts)
-    if (p.state == "queued") {
+    if (p.state == UpdateState::kQueued) {
       queued_part = true;
       part_next = std::max(part_next, p.next_attempt_ms);
     }
   std::string body = parts.empty() ? agg->body : render_aggregate(parts);
   bool changed = body != agg->body;
   if (parts.empty()) {
-    if (state != "sent" && state != "sending") state = "dropped";
-  } else if (state == "sending") {
+    if (state != UpdateState::kSent && state != UpdateState::kSending) state = UpdateState::kDropped;
+  } else if (state == UpdateState::kSending) {
     // The worker has the old text: the rev tells mark_sent to amend.
-  } else if (state == "held") {
-    if (queued_part) state = "queued", next = part_next;
-  } else if (state == "queued") {
+  } else if (state == UpdateState::kHeld) {
+    if (queued_part) state = UpdateState::kQueued, next = part_next;
+  } else if (state == UpdateState::kQueued) {
     if (queued_part) next = part_next;
-  } else if (state == "sent" && (changed || queued_part)) {  // amended
-    state = "queued";
+  } else if (state == UpdateState::kSent && (changed || queued_part)) {  // amended
+    state = UpdateState::kQueued;
     next = std::max(part_next, now_ms);
-  } else if (state != "sent" && queued_part) {  // failed, dropped, blocked: a new answer tries again
-    state = "queued";
+  } else if (state != UpdateState::kSent && queued_part) {  // failed, dropped, blocked: a new answer tries again
+    state = UpdateState::kQueued;
     next = part_next;
   }
   if (!changed && state == agg->state && next == agg->next_attempt_ms) return;
@@ -165,7 +165,7 @@ void sync_aggregate(Store& store, int64_t agg_id, int64_t now_ms) {
                       // An amend is a new delivery: its retries are counted afresh.
                       "attempts = CASE WHEN state = 'sent' THEN 0 ELSE attempts END WHERE id = ?");
   q.bind(1, body);
-  q.bind(2, state);
+  q.bind(2, to_text(state));
   q.bind(3, static_cast<int64_t>(next));
   q.bind(4, static_cast<int64_t>(now_ms));
   q.bind(5, body);
@@ -216,10 +216,10 @@ void sync_aggregate_of(Store& store, int64_t part_id, int64_t now_ms) {
 // A day's comment carries its parts: dropping it drops the answers not yet
 // sent (marked, so that retrying it brings back those, and not the ones a
 // summary edit removed); queuing it again brings them back.
-void carry_parts(Store& store, int64_t agg_id, const std::string& state, int64_t now_ms) {
+void carry_parts(Store& store, int64_t agg_id, UpdateState state, int64_t now_ms) {
   const std::string mark = "dropped with update " + std::to_string(agg_id);
   SQLite::Statement q(store.db(),
-                      state == "dropped"
+                      state == UpdateState::kDropped
                           ? "UPDATE updates SET state = 'dropped', last_error = ?1, updated_ms = ?2 "
                             "WHERE aggregate_id = ?3 AND state NOT IN ('sent', 'dropped')"
                           : "UPDATE updates SET state = 'queued', last_error = NULL, updated_ms = ?2, "
@@ -227,7 +227,7 @@ void carry_parts(Store& store, int64_t agg_id, const std::string& state, int64_t
   q.bind(1, mark);
   q.bind(2, static_cast<int64_t>(now_ms));
   q.bind(3, static_cast<int64_t>(agg_id));
-  if (q.exec() > 0 && state == "queued") sync_aggregate(store, agg_id, now_ms);
+  if (q.exec() > 0 && state == UpdateState::kQueued) sync_aggregate(store, agg_id, now_ms);
 }
 
 }  // namespace
@@ -289,17 +289,51 @@ bool queue_update(Store& store, const UpdateRow& u, int64_t now_ms) {
   return insert_row(insert, u, u.response_id, now_ms) == 1;
 }
 
-void revise_update(Store& store, int64_t id, const std::string& body, const std::string& state, int64_t next_ms,
+namespace {
+
+void revise_update(Store& store, int64_t id, const std::string& body, UpdateState state, int64_t next_ms,
                    int64_t now_ms) {
   SQLite::Statement q(store.db(),
                       "UPDATE updates SET body = ?, state = ?, next_attempt_ms = ?, updated_ms = ? WHERE id = ?");
   q.bind(1, body);
-  q.bind(2, state);
+  q.bind(2, to_text(state));
   q.bind(3, static_cast<int64_t>(next_ms));
   q.bind(4, static_cast<int64_t>(now_ms));
   q.bind(5, static_cast<int64_t>(id));
   q.exec();
   sync_aggregate_of(store, id, now_ms);
+}
+
+}  // namespace
+
+bool is_unsent(UpdateState state) {
+  return state != UpdateState::kSent && state != UpdateState::kSending && state != UpdateState::kDropped;
+}
+
+bool apply_summary_revision(Store& store, const UpdateRow& u, const SummaryRevision& r, int64_t now_ms) {
+  UpdateState state = u.state;
+  std::string body = r.body.value_or(u.body);
+  int64_t next = u.next_attempt_ms;
+  if (r.edited) {
+    if (state == UpdateState::kSent) state = UpdateState::kQueued;  // keeps its remote id: amended
+    if (state == UpdateState::kQueued) next = now_ms;
+  }
+  bool released = false;
+  if (r.release && state == UpdateState::kHeld) {
+    state = UpdateState::kQueued;
+    next = now_ms;
+    released = true;
+  } else if (r.release && state == UpdateState::kQueued) {
+    next = now_ms;
+  }
+  if (state != u.state || body != u.body || next != u.next_attempt_ms) revise_update(store, u.id, body, state, next, now_ms);
+  return released;
+}
+
+bool drop_unless_sent(Store& store, const UpdateRow& u, int64_t now_ms) {
+  if (!is_unsent(u.state)) return false;
+  mark_state(store, u.id, UpdateState::kDropped, "", now_ms);
+  return true;
 }
 
 std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id) {
@@ -308,10 +342,10 @@ std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id) {
   return rows(q);
 }
 
-std::map<std::string, int64_t> count_updates_by_state(Store& store) {
+std::map<UpdateState, int64_t> count_updates_by_state(Store& store) {
   SQLite::Statement q(store.db(), "SELECT state, count(*) FROM updates WHERE aggregate_id IS NULL GROUP BY state");
-  std::map<std::string, int64_t> out;
-  while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+  std::map<UpdateState, int64_t> out;
+  while (q.executeStep()) out[update_state_of(q.getColumn(0).getString())] = q.getColumn(1).getInt64();
   return out;
 }
 
@@ -390,7 +424,7 @@ void mark_sent(Store& store, int64_t id, const std::string& remote_id, int64_t n
                       "UPDATE updates SET state = ?1, remote_id = ?2, last_error = NULL, updated_ms = ?3, "
                       "next_attempt_ms = CASE WHEN ?1 = 'queued' THEN ?3 ELSE next_attempt_ms END, "
                       "attempts = CASE WHEN ?1 = 'queued' THEN 0 ELSE attempts END WHERE id = ?4");
-  q.bind(1, std::string(dirty ? "queued" : "sent"));
+  q.bind(1, to_text(dirty ? UpdateState::kQueued : UpdateState::kSent));
   q.bind(2, remote_id);
   q.bind(3, static_cast<int64_t>(now_ms));
   q.bind(4, static_cast<int64_t>(id));
@@ -418,18 +452,18 @@ void mark_retry(Store& store, int64_t id, int64_t next_ms, const std::string& er
   q.exec();
 }
 
-void mark_state(Store& store, int64_t id, const std::string& state, const std::string& error, int64_t now_ms) {
+void mark_state(Store& store, int64_t id, UpdateState state, const std::string& error, int64_t now_ms) {
   SQLite::Statement q(store.db(),
                       "UPDATE updates SET state = ?, last_error = NULLIF(?, ''), updated_ms = ?, "
                       "next_attempt_ms = CASE WHEN ? = 'queued' THEN ? ELSE next_attempt_ms END WHERE id = ?");
-  q.bind(1, state);
+  q.bind(1, to_text(state));
   q.bind(2, error);
   q.bind(3, static_cast<int64_t>(now_ms));
-  q.bind(4, state);
+  q.bind(4, to_text(state));
   q.bind(5, static_cast<int64_t>(now_ms));
   q.bind(6, static_cast<int64_t>(id));
   q.exec();
-  if (state == "dropped" || state == "queued") carry_parts(store, id, state, now_ms);
+  if (state == UpdateState::kDropped || state == UpdateState::kQueued) carry_parts(store, id, state, now_ms);
   sync_aggregate_of(store, id, now_ms);
 }
 
@@ -514,7 +548,7 @@ bool lease_holder_alive(const std::string& holder) {
 LeaseTry try_lease(Store& store, int64_t id, const std::string& holder, int64_t now_ms, int64_t until_ms) {
   SQLite::Statement read(store.db(), "SELECT state, ifnull(lease_owner, ''), lease_until_ms FROM updates WHERE id = ?");
   read.bind(1, static_cast<int64_t>(id));
-  if (!read.executeStep() || read.getColumn(0).getString() != "sending") return {};
+  if (!read.executeStep() || update_state_of(read.getColumn(0).getString()) != UpdateState::kSending) return {};
   std::string owner = read.getColumn(1).getString();
   int64_t owner_until = read.getColumn(2).getInt64();
   read.reset();  // ends the read transaction: WAL cannot upgrade it to a write

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "store/states.h"
+
 namespace devtrack {
 
 class Store;
@@ -22,7 +24,7 @@ struct UpdateRow {
   std::string target_plugin;
   std::string target;  // JSON: a ticket or a recipient
   std::string kind;    // comment | worklog | transition | email
-  std::string state;
+  UpdateState state = UpdateState::kQueued;
   std::string body;    // JSON: what to post
   int attempts = 0;
   int64_t next_attempt_ms = 0;
@@ -49,10 +51,23 @@ void store_parse_and_updates(Store& store, int64_t response_id, const std::strin
 // A row without a response (an e-mail of the summary). False if a row with
 // its idempotency key exists already (nothing is written then).
 bool queue_update(Store& store, const UpdateRow& update, int64_t now_ms);
-// The summary's changes to a row: its text, its state (held -> queued when
-// released, dropped when the user deleted it) and when it is due.
-void revise_update(Store& store, int64_t id, const std::string& body, const std::string& state, int64_t next_ms,
-                   int64_t now_ms);
+// The end-of-day summary's changes to a row, and the state changes they
+// make, decided here with the outbox's others: a new body (`edited`: the
+// user's words; a sent row goes back to queued to be amended, keeping its
+// remote id, and a queued one is due now) and the release (held -> queued,
+// due now; a queued row is due now). Returns true if it released a held
+// row. Writes nothing when nothing changes.
+struct SummaryRevision {
+  std::optional<std::string> body;
+  bool edited = false;
+  bool release = false;
+};
+bool apply_summary_revision(Store& store, const UpdateRow& row, const SummaryRevision& revision, int64_t now_ms);
+// A row whose answer the summary deleted: dropped unless it went out (or
+// is going out) already. Returns true if it dropped it.
+bool drop_unless_sent(Store& store, const UpdateRow& row, int64_t now_ms);
+// Not sent, not being sent, not dropped.
+bool is_unsent(UpdateState state);
 std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id);
 // The parts of an aggregate, in answer order.
 std::vector<UpdateRow> parts_of(Store& store, int64_t aggregate_id);
@@ -62,7 +77,7 @@ std::string device_id(Store& store);
 // The rows that are delivered (not the parts of an aggregate), oldest first.
 std::vector<UpdateRow> list_updates(Store& store, int limit = 200);
 // How many rows are in each state (states without rows are absent).
-std::map<std::string, int64_t> count_updates_by_state(Store& store);
+std::map<UpdateState, int64_t> count_updates_by_state(Store& store);
 // The plugins with blocked rows (their credentials were refused).
 std::vector<std::string> blocked_plugins(Store& store);
 std::optional<UpdateRow> get_update(Store& store, int64_t id);
@@ -83,7 +98,7 @@ void mark_retry(Store& store, int64_t id, int64_t next_ms, const std::string& er
 // along: dropped, its unsent answers are dropped with it; queued again,
 // those come back. Two statements: callers that need it atomic hold a
 // transaction.
-void mark_state(Store& store, int64_t id, const std::string& state, const std::string& error, int64_t now_ms);
+void mark_state(Store& store, int64_t id, UpdateState state, const std::string& error, int64_t now_ms);
 // Every queued/sending row of a plugin -> blocked (its credentials failed).
 void block_plugin(Store& store, const std::string& plugin, const std::string& error, int64_t now_ms);
 // Rows left `sending` by a crash: back to queued, due now (the tracker's

@@ -18,7 +18,7 @@ PromptRow prompt_from(SQLite::Statement& q) {
   PromptRow p;
   p.id = q.getColumn(0).getInt64();
   p.kind = q.getColumn(1).getString();
-  p.state = q.getColumn(2).getString();
+  p.state = prompt_state_of(q.getColumn(2).getString());
   p.repo = q.getColumn(3).getString();
   p.branch = q.getColumn(4).getString();
   p.suggestion = q.getColumn(5).getString();
@@ -32,7 +32,7 @@ constexpr const char* kResponseColumns =
     "SELECT id, ifnull(prompt_id, 0), state, at_ms, ifnull(raw_text, ''), ifnull(parsed, '') FROM responses";
 
 ResponseRow response_from(SQLite::Statement& q) {
-  return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+  return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), prompt_state_of(q.getColumn(2).getString()),
           q.getColumn(3).getInt64(), q.getColumn(4).getString(), q.getColumn(5).getString()};
 }
 
@@ -98,15 +98,15 @@ std::vector<PromptRow> unanswered_prompts(Store& store, int limit) {
   return out;
 }
 
-std::vector<PromptRow> prompts_in_state(Store& store, const std::string& state) {
+std::vector<PromptRow> prompts_in_state(Store& store, PromptState state) {
   SQLite::Statement q(store.db(), std::string(kPromptColumns) + " WHERE state = ? ORDER BY id");
-  q.bind(1, state);
+  q.bind(1, to_text(state));
   std::vector<PromptRow> out;
   while (q.executeStep()) out.push_back(prompt_from(q));
   return out;
 }
 
-int64_t record_response(Store& store, int64_t prompt_id, const std::string& state, const std::string& raw_text,
+int64_t record_response(Store& store, int64_t prompt_id, PromptState state, const std::string& raw_text,
                         int64_t now_ms, int64_t due_ms) {
   SQLite::Transaction tx(store.db());
   SQLite::Statement r(store.db(),
@@ -114,14 +114,14 @@ int64_t record_response(Store& store, int64_t prompt_id, const std::string& stat
                       "(?, (SELECT min(id) FROM triggers WHERE prompt_id = ?), ?, ?, ?)");
   r.bind(1, static_cast<int64_t>(prompt_id));
   r.bind(2, static_cast<int64_t>(prompt_id));
-  r.bind(3, state);
+  r.bind(3, to_text(state));
   r.bind(4, static_cast<int64_t>(now_ms));
-  if (state == "answered") r.bind(5, raw_text);
+  if (state == PromptState::kAnswered) r.bind(5, raw_text);
   else r.bind(5);
   r.exec();
   int64_t id = store.db().getLastInsertRowid();
   SQLite::Statement p(store.db(), "UPDATE prompts SET state = ?, due_ms = NULLIF(?, 0), updated_ms = ? WHERE id = ?");
-  p.bind(1, state);
+  p.bind(1, to_text(state));
   p.bind(2, static_cast<int64_t>(due_ms));
   p.bind(3, static_cast<int64_t>(now_ms));
   p.bind(4, static_cast<int64_t>(prompt_id));
@@ -145,9 +145,9 @@ void set_parsed(Store& store, int64_t response_id, const std::string& parsed_jso
   q.exec();
 }
 
-void set_prompt_state(Store& store, int64_t prompt_id, const std::string& state, int64_t now_ms) {
+void set_prompt_state(Store& store, int64_t prompt_id, PromptState state, int64_t now_ms) {
   SQLite::Statement q(store.db(), "UPDATE prompts SET state = ?, updated_ms = ? WHERE id = ?");
-  q.bind(1, state);
+  q.bind(1, to_text(state));
   q.bind(2, static_cast<int64_t>(now_ms));
   q.bind(3, static_cast<int64_t>(prompt_id));
   q.exec();

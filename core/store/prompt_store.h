@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/capture_store.h"
+#include "store/states.h"
 
 namespace devtrack {
 
@@ -16,7 +17,9 @@ class Store;
 
 struct PromptRow {
   int64_t id = 0;
-  std::string kind, state, repo, branch;
+  std::string kind;
+  PromptState state = PromptState::kPending;
+  std::string repo, branch;
   std::string suggestion;  // JSON ticket text, "" for none
   int64_t due_ms = 0;
   int64_t created_ms = 0, updated_ms = 0;
@@ -25,7 +28,7 @@ struct PromptRow {
 struct ResponseRow {
   int64_t id = 0;
   int64_t prompt_id = 0;
-  std::string state;  // answered | skipped | deferred | expired
+  PromptState state = PromptState::kAnswered;  // never kPending
   int64_t at_ms = 0;
   std::string raw_text;
   std::string parsed;  // JSON, "" until parsed
@@ -41,16 +44,16 @@ std::optional<PromptRow> prompt_of_trigger(Store& store, int64_t trigger_id);
 void set_suggestion(Store& store, int64_t prompt_id, const std::string& ticket_json);
 // Prompts that want an answer, oldest first; skipped ones after the rest.
 std::vector<PromptRow> unanswered_prompts(Store& store, int limit = 50);
-std::vector<PromptRow> prompts_in_state(Store& store, const std::string& state);
+std::vector<PromptRow> prompts_in_state(Store& store, PromptState state);
 
 // In one transaction: the response row and the prompt's new state. Returns
 // the response id. `due_ms` only for deferred.
-int64_t record_response(Store& store, int64_t prompt_id, const std::string& state, const std::string& raw_text,
+int64_t record_response(Store& store, int64_t prompt_id, PromptState state, const std::string& raw_text,
                         int64_t now_ms, int64_t due_ms = 0);
 // Changes an answered prompt's text (a correction); parsed is cleared.
 void correct_response(Store& store, int64_t response_id, const std::string& raw_text, int64_t now_ms);
 void set_parsed(Store& store, int64_t response_id, const std::string& parsed_json);
-void set_prompt_state(Store& store, int64_t prompt_id, const std::string& state, int64_t now_ms);
+void set_prompt_state(Store& store, int64_t prompt_id, PromptState state, int64_t now_ms);
 
 std::optional<ResponseRow> latest_response(Store& store, int64_t prompt_id);
 std::optional<ResponseRow> response_for_trigger(Store& store, int64_t trigger_id);

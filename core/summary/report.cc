@@ -47,7 +47,7 @@ std::string report_json(Store& store, const Config& config, const std::string& f
   int64_t total = 0;
   AnswerProjects projects(store, config, first.start_ms, last.end_ms);
   for (const auto& r : final_responses(store, first.start_ms, last.end_ms)) {
-    if (r.state != "answered") continue;
+    if (r.state != PromptState::kAnswered) continue;
     json parsed = json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
     if (!parsed.is_object()) continue;
     json tickets = kept_tickets(parsed);

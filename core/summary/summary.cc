@@ -212,86 +212,106 @@ LocalDay local_day(const std::string& spec, const std::string& timezone, int64_t
           duration_cast<milliseconds>(end.time_since_epoch()).count()};
 }
 
+namespace {
+
+// What the day's summary is built from, read once: the zone, every
+// tracker's assigned list (for titles) and which project each answer is in.
+struct DayContext {
+  Store& store;
+  const date::time_zone* zone;
+  json assigned = json::array();
+  AnswerProjects projects;
+  int64_t now_ms;
+};
+
+json unanswered_entry(const DayContext& c, const ResponseRow& r, const json& commits) {
+  auto p = get_prompt(c.store, r.prompt_id);
+  return {{"prompt_id", r.prompt_id},
+          {"response_id", r.id},
+          {"state", to_text(r.state)},
+          {"time", local_hhmm(c.zone, r.at_ms)},
+          {"kind", p ? p->kind : ""},
+          {"repo", p ? p->repo : ""},
+          {"branch", p ? p->branch : ""},
+          {"suggestion", p && !p->suggestion.empty() ? json::parse(p->suggestion) : json()},
+          {"commits", commits}};
+}
+
+// One answer under one of its tickets: the text it posts (or its commits'
+// subjects when accepted with Enter) and its updates to that ticket.
+void add_answer_to_ticket(const DayContext& c, const ResponseRow& r, const json& parsed, const json& commits,
+                          const std::vector<UpdateRow>& rows, const json& ticket, json& project) {
+  json minutes = parsed.value("duration_minutes", json(nullptr));
+  json& t = find_or_add(project["tickets"], "ticket", ticket,
+                        {{"ticket", ticket},
+                         {"text", ticket.is_null() ? json(nullptr) : json(ticket_text(shown_ticket(ticket, rows)))},
+                         {"title", ticket.is_null() ? json(nullptr) : ticket_title(c.store, ticket, c.assigned, c.now_ms)},
+                         {"minutes", 0},
+                         {"status", nullptr},
+                         {"answers", json::array()}});
+  if (minutes.is_number()) t["minutes"] = t["minutes"].get<int64_t>() + minutes.get<int64_t>();
+  if (parsed.contains("status") && parsed["status"].is_string()) t["status"] = parsed["status"];
+  json updates = json::array();
+  for (const auto& u : rows)
+    if (json::parse(u.target, nullptr, false) == ticket)
+      updates.push_back({{"id", u.id}, {"kind", u.kind}, {"state", to_text(u.state)}, {"plugin", u.target_plugin}});
+  std::string text = ticket.is_null() ? r.raw_text : update_text(rows, ticket, r.raw_text);
+  bool accepted = blank(text);  // Enter on the suggestion: nothing typed, nothing edited since
+  t["answers"].push_back({{"response_id", r.id},
+                          {"prompt_id", r.prompt_id},
+                          {"time", local_hhmm(c.zone, r.at_ms)},
+                          {"text", accepted ? accepted_line(t, commits) : text},
+                          {"typed", r.raw_text},
+                          {"accepted", accepted},
+                          {"minutes", minutes},
+                          {"status", parsed.value("status", json(nullptr))},
+                          {"commits", commits},
+                          {"updates", updates}});
+}
+
+// An answer into its project and tickets; the minutes it adds to the day.
+int64_t add_answer(DayContext& c, const ResponseRow& r, const json& commits, json& out) {
+  json parsed = json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
+  if (!parsed.is_object()) parsed = json::object();
+  json tickets = kept_tickets(parsed);
+  if (tickets.empty()) {  // deleted in an earlier edit: not counted, not offered again
+    out["removed"].push_back({{"response_id", r.id},
+                              {"prompt_id", r.prompt_id},
+                              {"time", local_hhmm(c.zone, r.at_ms)},
+                              {"typed", r.raw_text}});
+    return 0;
+  }
+  json minutes = parsed.value("duration_minutes", json(nullptr));
+  out["answers"] = out["answers"].get<int>() + 1;
+  std::string project_name = c.projects.of(r.id, parsed);
+  json project_id = project_name.empty() ? json(nullptr) : json(project_name);
+  json& project = find_or_add(out["projects"], "project", project_id,
+                              {{"project", project_id}, {"minutes", 0}, {"tickets", json::array()}});
+  if (minutes.is_number()) project["minutes"] = project["minutes"].get<int64_t>() + minutes.get<int64_t>();
+  auto rows = updates_of_response(c.store, r.id);
+  for (const auto& ticket : tickets) add_answer_to_ticket(c, r, parsed, commits, rows, ticket, project);
+  return minutes.is_number() ? minutes.get<int64_t>() : 0;
+}
+
+}  // namespace
+
 std::string day_summary_json(Store& store, const Config& config, const LocalDay& day, int64_t now_ms) {
-  const date::time_zone* zone = configured_zone(config.settings.timezone);
+  DayContext c{store, configured_zone(config.settings.timezone), json::array(),
+               AnswerProjects(store, config, day.start_ms, day.end_ms), now_ms};
   std::vector<std::string> trackers;
   for (const auto& [id, p] : config.plugins) trackers.push_back(id);
-  json assigned = json::array();  // every tracker's list, parsed once for all the day's tickets
-  for (const auto& list : assigned_lists(store, trackers, now_ms))
-    for (auto& t : json::parse(list.tickets_json)) assigned.push_back(std::move(t));
+  for (const auto& list : assigned_lists(store, trackers, now_ms))  // parsed once for all the day's tickets
+    for (auto& t : json::parse(list.tickets_json)) c.assigned.push_back(std::move(t));
 
-  json out = {{"date", day.date},
-              {"timezone", zone->name()},
-              {"total_minutes", 0},
-              {"answers", 0},
-              {"commits", 0},
-              {"projects", json::array()},
-              {"unanswered", json::array()}};
+  json out = {{"date", day.date},         {"timezone", c.zone->name()},  {"total_minutes", 0},
+              {"answers", 0},             {"commits", 0},                {"projects", json::array()},
+              {"unanswered", json::array()}, {"removed", json::array()}};
   int64_t total = 0;
-  AnswerProjects projects(store, config, day.start_ms, day.end_ms);
-  out["removed"] = json::array();
   for (const auto& r : final_responses(store, day.start_ms, day.end_ms)) {
     json commits = prompt_commits_json(store, r.prompt_id);
     out["commits"] = out["commits"].get<int>() + static_cast<int>(commits.size());
-    if (r.state != "answered") {
-      auto p = get_prompt(store, r.prompt_id);
-      out["unanswered"].push_back({{"prompt_id", r.prompt_id},
-                                   {"response_id", r.id},
-                                   {"state", r.state},
-                                   {"time", local_hhmm(zone, r.at_ms)},
-                                   {"kind", p ? p->kind : ""},
-                                   {"repo", p ? p->repo : ""},
-                                   {"branch", p ? p->branch : ""},
-                                   {"suggestion", p && !p->suggestion.empty() ? json::parse(p->suggestion) : json()},
-                                   {"commits", commits}});
-      continue;
-    }
-    json parsed = json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
-    if (!parsed.is_object()) parsed = json::object();
-    json tickets = kept_tickets(parsed);
-    if (tickets.empty()) {  // deleted in an earlier edit: not counted, not offered again
-      out["removed"].push_back({{"response_id", r.id},
-                                {"prompt_id", r.prompt_id},
-                                {"time", local_hhmm(zone, r.at_ms)},
-                                {"typed", r.raw_text}});
-      continue;
-    }
-    json minutes = parsed.value("duration_minutes", json(nullptr));
-    if (minutes.is_number()) total += minutes.get<int64_t>();
-    out["answers"] = out["answers"].get<int>() + 1;
-    std::string project_name = projects.of(r.id, parsed);
-    json project_id = project_name.empty() ? json(nullptr) : json(project_name);
-    json& project = find_or_add(out["projects"], "project", project_id,
-                                {{"project", project_id}, {"minutes", 0}, {"tickets", json::array()}});
-    if (minutes.is_number()) project["minutes"] = project["minutes"].get<int64_t>() + minutes.get<int64_t>();
-    auto rows = updates_of_response(store, r.id);
-    for (const auto& ticket : tickets) {
-      json& t = find_or_add(project["tickets"], "ticket", ticket,
-                            {{"ticket", ticket},
-                             {"text", ticket.is_null() ? json(nullptr) : json(ticket_text(shown_ticket(ticket, rows)))},
-                             {"title", ticket.is_null() ? json(nullptr) : ticket_title(store, ticket, assigned, now_ms)},
-                             {"minutes", 0},
-                             {"status", nullptr},
-                             {"answers", json::array()}});
-      if (minutes.is_number()) t["minutes"] = t["minutes"].get<int64_t>() + minutes.get<int64_t>();
-      if (parsed.contains("status") && parsed["status"].is_string()) t["status"] = parsed["status"];
-      json updates = json::array();
-      for (const auto& u : rows)
-        if (json::parse(u.target, nullptr, false) == ticket)
-          updates.push_back({{"id", u.id}, {"kind", u.kind}, {"state", u.state}, {"plugin", u.target_plugin}});
-      std::string text = ticket.is_null() ? r.raw_text : update_text(rows, ticket, r.raw_text);
-      bool accepted = blank(text);  // Enter on the suggestion: nothing typed, nothing edited since
-      t["answers"].push_back({{"response_id", r.id},
-                              {"prompt_id", r.prompt_id},
-                              {"time", local_hhmm(zone, r.at_ms)},
-                              {"text", accepted ? accepted_line(t, commits) : text},
-                              {"typed", r.raw_text},
-                              {"accepted", accepted},
-                              {"minutes", minutes},
-                              {"status", parsed.value("status", json(nullptr))},
-                              {"commits", commits},
-                              {"updates", updates}});
-    }
+    if (r.state != PromptState::kAnswered) out["unanswered"].push_back(unanswered_entry(c, r, commits));
+    else total += add_answer(c, r, commits, out);
   }
   out["total_minutes"] = total;
   return out.dump();

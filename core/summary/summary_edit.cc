@@ -128,13 +128,34 @@ std::string without_markers(const std::string& line) {
 
 }  // namespace
 
-SummaryEdits map_summary_edits(const std::string& summary_json, const std::string& edited) {
-  json summary = json::parse(summary_json);
+namespace {
+
+// The edited file read back: each answer line and each filled-in prompt,
+// with the continuation lines that belong to it.
+struct EditedFile {
+  std::vector<Item> answers, fills;
+};
+
+// The indented lines after lines[*i] go with it (commit lines are
+// information only); for a prompt, only what follows "Answer:".
+void take_continuation(const std::vector<std::string>& lines, size_t* i, bool is_answer, Item* item) {
+  bool answer_started = is_answer;
+  while (*i + 1 < lines.size() && !lines[*i + 1].empty() && (lines[*i + 1][0] == ' ' || lines[*i + 1][0] == '\t')) {
+    std::string t = trim(lines[++*i]);
+    if (t.empty() || is_commit_line(t)) continue;
+    if (!is_answer && t.rfind("Answer:", 0) == 0) {
+      t = trim(t.substr(7));
+      answer_started = true;
+    }
+    if (!answer_started) continue;
+    if (!t.empty()) item->text += (item->text.empty() ? "" : " ") + t;
+  }
+}
+
+EditedFile read_edited(const std::string& summary_json, const std::string& edited, SummaryEdits& out) {
   std::set<std::string> known_lines;
   for (const auto& l : split(summary_markdown(summary_json), '\n')) known_lines.insert(trim(l));
-
-  SummaryEdits out;
-  std::vector<Item> answers, fills;
+  EditedFile file;
   std::vector<std::string> lines = split(edited, '\n');
   json ticket;
   bool in_ticket = false;
@@ -160,29 +181,19 @@ SummaryEdits map_summary_edits(const std::string& summary_json, const std::strin
         out.unmapped.push_back(where(i + 1) + t + "  (outside any answer: write it into an answer's line)");
       continue;
     }
-    Item item;
-    item.line = static_cast<int>(i + 1);
-    item.id = marker_id;
-    item.ticket = ticket;
-    item.in_ticket = in_ticket;
-    if (is_answer) item.text = answer_text;
-    // Continuation lines are indented; commit lines are information only.
-    bool answer_started = is_answer;
-    while (i + 1 < lines.size() && !lines[i + 1].empty() && (lines[i + 1][0] == ' ' || lines[i + 1][0] == '\t')) {
-      std::string t = trim(lines[++i]);
-      if (t.empty() || is_commit_line(t)) continue;
-      if (!is_answer && t.rfind("Answer:", 0) == 0) {
-        t = trim(t.substr(7));
-        answer_started = true;
-      }
-      if (!answer_started) continue;
-      if (!t.empty()) item.text += (item.text.empty() ? "" : " ") + t;
-    }
-    (is_answer ? answers : fills).push_back(item);
+    Item item{marker_id, ticket, in_ticket, is_answer ? answer_text : "", static_cast<int>(i + 1)};
+    take_continuation(lines, &i, is_answer, &item);
+    (is_answer ? file.answers : file.fills).push_back(item);
   }
+  return file;
+}
 
-  // Compare with what the summary showed.
-  std::set<std::pair<int64_t, std::string>> matched;
+using AnswerKey = std::pair<int64_t, std::string>;  // response id, ticket JSON
+
+// Each answer the summary showed against the edited file: kept, reworded,
+// emptied or deleted (removed), or moved to another ticket (refused).
+std::set<AnswerKey> compare_answers(const json& summary, const std::vector<Item>& answers, SummaryEdits& out) {
+  std::set<AnswerKey> matched;
   for (const auto& p : summary["projects"])
     for (const auto& t : p["tickets"])
       for (const auto& a : t["answers"]) {
@@ -214,9 +225,14 @@ SummaryEdits map_summary_edits(const std::string& summary_json, const std::strin
           out.removals.push_back(e);
         }
       }
-  std::set<std::pair<int64_t, std::string>> seen;
+  return matched;
+}
+
+// Answer lines that match nothing the summary showed, or appear twice.
+void report_strays(const std::vector<Item>& answers, const std::set<AnswerKey>& matched, SummaryEdits& out) {
+  std::set<AnswerKey> seen;
   for (const auto& it : answers) {
-    std::pair<int64_t, std::string> key{it.id, it.ticket.dump()};
+    AnswerKey key{it.id, it.ticket.dump()};
     if (!it.in_ticket)
       out.unmapped.push_back(where(it.line) + "answer " + std::to_string(it.id) + " is outside a ticket section");
     else if (!matched.count(key))
@@ -226,6 +242,9 @@ SummaryEdits map_summary_edits(const std::string& summary_json, const std::strin
       out.unmapped.push_back(where(it.line) + "answer " + std::to_string(it.id) +
                              " appears twice; the first copy counts");
   }
+}
+
+void map_fills(const json& summary, const std::vector<Item>& fills, SummaryEdits& out) {
   std::set<int64_t> unanswered;
   for (const auto& u : summary["unanswered"]) unanswered.insert(u["prompt_id"].get<int64_t>());
   for (const auto& f : fills) {
@@ -236,6 +255,16 @@ SummaryEdits map_summary_edits(const std::string& summary_json, const std::strin
       unanswered.erase(f.id);  // filled once
     }
   }
+}
+
+}  // namespace
+
+SummaryEdits map_summary_edits(const std::string& summary_json, const std::string& edited) {
+  json summary = json::parse(summary_json);
+  SummaryEdits out;
+  EditedFile file = read_edited(summary_json, edited, out);
+  report_strays(file.answers, compare_answers(summary, file.answers, out), out);
+  map_fills(summary, file.fills, out);
   return out;
 }
 
@@ -268,48 +297,35 @@ void record_removal(Store& store, int64_t response_id, int64_t prompt_id, const 
   set_parsed(store, response_id, parsed.dump());
 }
 
-bool unsent(const std::string& state) { return state != "sent" && state != "sending" && state != "dropped"; }
-
 // A deleted answer's row: dropped unless it went out already.
 void drop_row(Store& store, const UpdateRow& u, PushCounts& counts, int64_t now_ms) {
-  if (unsent(u.state)) {
-    mark_state(store, u.id, "dropped", "", now_ms);
-    ++counts.dropped;
-  } else if (u.state != "dropped") {
-    ++counts.posted;
-  }
+  if (drop_unless_sent(store, u, now_ms)) ++counts.dropped;
+  else if (u.state != UpdateState::kDropped) ++counts.posted;
 }
 
 // What the summary does to one kept row: the edited text (`edit`, or
 // nullptr), else for an answer accepted with Enter the commits' subjects
 // (`accepted`, "" otherwise) in place of an empty text; then the release.
+// The state change that follows is the store's (summary_revision).
 void revise_row(Store& store, const UpdateRow& u, const std::string* edit, const std::string& accepted, bool release,
                 PushCounts& counts, int64_t now_ms) {
-  std::string state = u.state, body = u.body;
-  int64_t next = u.next_attempt_ms;
+  SummaryRevision r;
+  r.release = release;
   json b = json::parse(u.body, nullptr, false);
   if (!b.is_object()) b = json::object();
   bool empty_text = !b.contains("text") || !b["text"].is_string() || b["text"].get<std::string>().empty();
   if (edit && u.kind == "comment") {
     b["text"] = *edit;
     b.erase("accepted");  // the words are the user's now
-    body = b.dump();
-    if (state == "sent") state = "queued";  // keeps its remote id: amended
-    if (state == "queued") next = now_ms;
+    r.body = b.dump();
+    r.edited = true;
     ++counts.edited;
-  } else if (!accepted.empty() && u.kind == "comment" && unsent(state) && (empty_text || b.value("accepted", false))) {
+  } else if (!accepted.empty() && u.kind == "comment" && is_unsent(u.state) &&
+             (empty_text || b.value("accepted", false))) {
     b["text"] = accepted;
-    body = b.dump();
+    r.body = b.dump();
   }
-  if (release && state == "held") {
-    state = "queued";
-    next = now_ms;
-    ++counts.released;
-  } else if (release && state == "queued") {
-    next = now_ms;
-  }
-  if (state != u.state || body != u.body || next != u.next_attempt_ms)
-    revise_update(store, u.id, body, state, next, now_ms);
+  if (apply_summary_revision(store, u, r, now_ms)) ++counts.released;
 }
 
 }  // namespace

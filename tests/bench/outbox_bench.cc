@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   p.kind = "manual";
   p.created_ms = 1;
   int64_t prompt = create_prompt(store, p);
-  int64_t response = record_response(store, prompt, "answered", "bench", 1);
+  int64_t response = record_response(store, prompt, PromptState::kAnswered, "bench", 1);
   json tickets = json::array();
   for (int i = 1; i <= n; ++i) tickets.push_back({{"system", "github"}, {"repo", "acme/widgets"}, {"number", i}});
   json parsed = {{"tickets", tickets}, {"duration_minutes", 30}, {"status", "done"}, {"project", nullptr}};
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   int rc = std::system((devtrack + " sync --wait 600 >/dev/null").c_str());
   double drain_s = std::chrono::duration<double>(Clock::now() - t1).count();
   int sent = 0;
-  for (const auto& u : list_updates(store, n + 10)) sent += u.state == "sent";
+  for (const auto& u : list_updates(store, n + 10)) sent += u.state == UpdateState::kSent;
   std::system((devtrack + " stop >/dev/null").c_str());
   std::filesystem::remove_all(root);
   std::printf("%d %.1f %.2f %.2f %d\n", n, queue_us, drain_s, drain_s * 1000 / n, rc == 0 ? sent : -sent);
