@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "daemon/worker_link.h"
+#include "daemon/worker_jobs.h"
 #include "event/bus.h"
 #include "event/loop.h"
 #include "git/git_files.h"
@@ -21,7 +21,7 @@ using nlohmann::json;
 
 namespace devtrack {
 
-Capture::Capture(EventLoop& loop, Bus& bus, Store& store, WorkerLink& worker)
+Capture::Capture(EventLoop& loop, Bus& bus, Store& store, WorkerJobs& worker)
     : loop_(loop), bus_(bus), store_(store), worker_(worker), watcher_(loop) {
   bus_.subscribe("trigger.details", [this](const Event& e) { on_details(e.payload); }, "capture");
 }

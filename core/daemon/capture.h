@@ -21,12 +21,12 @@ namespace devtrack {
 class Bus;
 class EventLoop;
 class Store;
-class WorkerLink;
+class WorkerJobs;
 struct Repo;
 
 class Capture {
  public:
-  Capture(EventLoop& loop, Bus& bus, Store& store, WorkerLink& worker);
+  Capture(EventLoop& loop, Bus& bus, Store& store, WorkerJobs& worker);
 
   // [loop] Ingests the spool, reads each repo's reflog since the last
   // commit seen, and starts watching every repo.
@@ -60,7 +60,7 @@ class Capture {
   EventLoop& loop_;
   Bus& bus_;
   Store& store_;
-  WorkerLink& worker_;
+  WorkerJobs& worker_;
   FileWatcher watcher_;
   std::map<std::string, FileWatcher::WatchId> watches_;  // repo path -> watch
   bool spool_retry_ = false;

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/worker_link.h"
+#include "daemon/worker_jobs.h"
 #include "event/bus.h"
 #include "event/loop.h"
 #include "ipc/router.h"
@@ -16,7 +16,7 @@ using nlohmann::json;
 
 namespace devtrack {
 
-Outbox::Outbox(EventLoop& loop, Bus& bus, Store& store, WorkerLink& worker)
+Outbox::Outbox(EventLoop& loop, Bus& bus, Store& store, WorkerJobs& worker)
     : loop_(loop), bus_(bus), store_(store), worker_(worker) {
   bus_.subscribe("tracker.result", [this](const Event& e) { on_result(e.payload); }, "outbox");
 }
@@ -97,12 +97,30 @@ void Outbox::deliver_due() {
   schedule();
 }
 
+// A result the database cannot record yet (busy past its timeout, a full
+// disk) is kept and applied again later, never dropped: until then its row
+// stays `sending`, which is handed out to no one, and a restart in between
+// has the tracker's find() look for the post before any new attempt.
 void Outbox::on_result(const std::string& payload) {
   json r = json::parse(payload, nullptr, false);
-  if (!r.is_object() || !r.contains("update_id")) return;
+  if (!r.is_object() || !r.contains("update_id") || !r["update_id"].is_number_integer()) {
+    log::warn("outbox", "ignoring a malformed tracker.result");
+    return;
+  }
   int64_t id = r["update_id"];
   in_flight_.erase(id);
   worker_.done("tracker.deliver", id);
+  try {
+    apply_result(id, r);
+    schedule();
+  } catch (const std::exception& e) {
+    log::error("outbox", "cannot record the result of update {} yet: {}; trying again in {} s", id, e.what(),
+               kResultRetry.count());
+    loop_.call_at(add_saturating(loop_.clock().now(), kResultRetry), [this, payload] { on_result(payload); });
+  }
+}
+
+void Outbox::apply_result(int64_t id, const json& r) {
   auto u = get_update(store_, id);
   if (!u) return;
   int64_t now = loop_.clock().now_ms();
@@ -122,13 +140,14 @@ void Outbox::on_result(const std::string& payload) {
     block_plugin(store_, u->target_plugin, message, now);
     log::error("outbox", "{} refused the credentials: its updates are blocked until fixed ({})", u->target_plugin,
                message);
-    bus_.publish("tracker.update.failed", json{{"update_id", id}, {"state", "blocked"}, {"message", message}}.dump());
+    bus_.publish("tracker.update.failed",
+                 json{{"update_id", id}, {"state", to_text(UpdateState::kBlocked)}, {"message", message}}.dump());
   } else {
-    mark_state(store_, id, "failed", message, now);
+    mark_state(store_, id, UpdateState::kFailed, message, now);
     log::error("outbox", "update {} to {} failed: {}", id, u->target_plugin, message);
-    bus_.publish("tracker.update.failed", json{{"update_id", id}, {"state", "failed"}, {"message", message}}.dump());
+    bus_.publish("tracker.update.failed",
+                 json{{"update_id", id}, {"state", to_text(UpdateState::kFailed)}, {"message", message}}.dump());
   }
-  schedule();
 }
 
 }  // namespace devtrack

@@ -5,7 +5,9 @@
 // find() has looked for it, so nothing is posted twice.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <random>
 #include <set>
 
@@ -18,11 +20,11 @@ namespace devtrack {
 class Bus;
 class EventLoop;
 class Store;
-class WorkerLink;
+class WorkerJobs;
 
 class Outbox {
  public:
-  Outbox(EventLoop& loop, Bus& bus, Store& store, WorkerLink& worker);
+  Outbox(EventLoop& loop, Bus& bus, Store& store, WorkerJobs& worker);
   void start();           // [loop] after a restart: interrupted rows back to queued
   void changed();         // [loop] rows were queued, retried or dropped
   int sync();             // [loop] everything queued is due now; returns how many
@@ -32,11 +34,13 @@ class Outbox {
   void schedule();
   void deliver_due();
   void on_result(const std::string& payload);
+  void apply_result(int64_t id, const nlohmann::json& result);
+  static constexpr std::chrono::seconds kResultRetry{5};
 
   EventLoop& loop_;
   Bus& bus_;
   Store& store_;
-  WorkerLink& worker_;
+  WorkerJobs& worker_;
   uint64_t timer_ = 0;
   std::set<int64_t> in_flight_;
   std::mt19937_64 random_{std::random_device{}()};

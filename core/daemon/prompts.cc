@@ -6,7 +6,7 @@
 #include "checkin/prompt_view.h"
 #include "config/config.h"
 #include "config/work_hours.h"
-#include "daemon/worker_link.h"
+#include "daemon/worker_jobs.h"
 #include "event/bus.h"
 #include "event/loop.h"
 #include "ipc/router.h"
@@ -25,7 +25,7 @@ using nlohmann::json;
 
 namespace devtrack {
 
-Prompts::Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse, WorkerLink* worker)
+Prompts::Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse, WorkerJobs* worker)
     : loop_(loop), bus_(bus), store_(store), config_(config), parse_(std::move(parse)), worker_(worker) {
   bus_.subscribe("tracker.resolved", [this](const Event& e) { on_resolved(e.payload); }, "prompts");
   bus_.subscribe("tracker.assigned.done", [this](const Event& e) { on_assigned(e.payload); }, "prompts");
@@ -37,7 +37,7 @@ Prompts::Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, 
 
 void Prompts::start() {
   update_pending_marker(store_, paths::home());
-  for (const char* state : {"pending", "deferred"})
+  for (PromptState state : {PromptState::kPending, PromptState::kDeferred})
     for (const auto& p : prompts_in_state(store_, state)) schedule(p);
   for (const auto& r : unparsed_answers(store_)) parse_answer(r.id, r.prompt_id, r.raw_text);
   open_prompts_for_orphaned_triggers();
@@ -100,7 +100,7 @@ void Prompts::on_trigger(const std::string& kind, const std::string& payload) {
   }
   p.id = create_prompt(store_, p);
   if (trigger_id) attach_trigger(store_, trigger_id, p.id);
-  p.state = "pending";
+  p.state = PromptState::kPending;
   log::info("prompts", "prompt {} opened ({}{})", p.id, kind, repo.empty() ? "" : " in " + repo);
   schedule(p);
   request(p.id);
@@ -110,7 +110,7 @@ void Prompts::on_details(const std::string& payload) {
   json d = json::parse(payload, nullptr, false);
   if (!d.is_object() || !d.contains("details") || !d["details"].is_object()) return;
   auto p = prompt_of_trigger(store_, d.value("trigger_id", int64_t{0}));
-  if (!p || p->state != "pending") return;
+  if (!p || p->state != PromptState::kPending) return;
   const json& details = d["details"];
   // The worker sends "slug": null for a repository without a usable remote.
   std::string slug = details.contains("slug") && details["slug"].is_string() ? details["slug"].get<std::string>() : "";
@@ -138,26 +138,26 @@ void Prompts::schedule(const PromptRow& p) {
     timers_.erase(it);
   }
   int64_t id = p.id;
-  if (p.state == "pending") {
+  if (p.state == PromptState::kPending) {
     int64_t due = p.created_ms + config_.prompt.timeout.count() * 1000;
     timers_[id] = loop_.call_at(from_ms(due), [this, id] {
       timers_.erase(id);
       auto now = get_prompt(store_, id);
-      if (!now || now->state != "pending") return;
-      record_response(store_, id, "expired", "", loop_.clock().now_ms());
+      if (!now || now->state != PromptState::kPending) return;
+      record_response(store_, id, PromptState::kExpired, "", loop_.clock().now_ms());
       log::info("prompts", "prompt {} expired unanswered (devtrack checkin still takes it)", id);
       update_pending_marker(store_, paths::home());
       bus_.publish("prompt.expired", json{{"prompt_id", id}}.dump());
     });
-  } else if (p.state == "deferred") {
+  } else if (p.state == PromptState::kDeferred) {
     timers_[id] = loop_.call_at(from_ms(p.due_ms), [this, id] {
       timers_.erase(id);
       auto now = get_prompt(store_, id);
-      if (!now || now->state != "deferred") return;
+      if (!now || now->state != PromptState::kDeferred) return;
       int64_t t = loop_.clock().now_ms();
-      set_prompt_state(store_, id, "pending", t);
+      set_prompt_state(store_, id, PromptState::kPending, t);
       PromptRow again = *now;
-      again.state = "pending";
+      again.state = PromptState::kPending;
       again.created_ms = t;  // a fresh timeout from now
       log::info("prompts", "deferred prompt {} is back", id);
       schedule(again);
@@ -203,7 +203,7 @@ void Prompts::changed(int64_t prompt_id) {
   auto p = get_prompt(store_, prompt_id);
   if (!p) return;
   schedule(*p);
-  if (p->state == "answered") {
+  if (p->state == PromptState::kAnswered) {
     auto r = latest_response(store_, prompt_id);
     if (r && r->parsed.empty()) parse_answer(r->id, prompt_id, r->raw_text);
     json event = {{"prompt_id", prompt_id}, {"response_id", r ? r->id : 0}};
@@ -213,9 +213,9 @@ void Prompts::changed(int64_t prompt_id) {
       event["parsed"] = json::parse(again && !again->parsed.empty() ? again->parsed : "null", nullptr, false);
       bus_.publish("activity.recorded", event.dump());
     }
-  } else if (p->state == "skipped") {
+  } else if (p->state == PromptState::kSkipped) {
     bus_.publish("prompt.skip", json{{"prompt_id", prompt_id}}.dump());
-  } else if (p->state == "deferred") {
+  } else if (p->state == PromptState::kDeferred) {
     bus_.publish("prompt.defer", json{{"prompt_id", prompt_id}, {"due_ms", p->due_ms}}.dump());
   }
 }

@@ -21,7 +21,7 @@ namespace devtrack {
 class Bus;
 class EventLoop;
 class Store;
-class WorkerLink;
+class WorkerJobs;
 struct Config;
 struct PromptRow;
 
@@ -30,7 +30,7 @@ class Prompts {
   // Parses text with the running parser plugin: result JSON, or "".
   using ParseFn = std::function<std::string(const std::string& text, const std::string& context_json)>;
 
-  Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse, WorkerLink* worker = nullptr);
+  Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, ParseFn parse, WorkerJobs* worker = nullptr);
 
   // [loop] Expires overdue prompts, schedules timeouts and returns, parses
   // answers stored while the daemon was down.
@@ -66,7 +66,7 @@ class Prompts {
   Store& store_;
   const Config& config_;
   ParseFn parse_;
-  WorkerLink* worker_;
+  WorkerJobs* worker_;
   std::map<int64_t, uint64_t> timers_;  // prompt id -> its expiry or return timer
   std::vector<std::string> trackers_;
 };

@@ -1,12 +1,5 @@
 #include "daemon/worker_link.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <cstring>
@@ -17,8 +10,7 @@
 #include "event/loop.h"
 #include "ipc/line_channel.h"
 #include "log/log.h"
-
-extern char** environ;
+#include "util/process.h"
 
 namespace asio = boost::asio;
 using nlohmann::json;
@@ -83,7 +75,7 @@ struct WorkerLink::Impl {
 
   std::shared_ptr<LineChannel> pipe;  // to the running worker
   uint64_t next_seq = 0;
-  pid_t pid = 0;
+  int pid = 0;
   bool restart_scheduled = false;
   bool stopping = false;
   int crashes = 0;
@@ -92,27 +84,15 @@ struct WorkerLink::Impl {
 
   void start() {
     if (pid || stopping) return;
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-      log::error("worker", "cannot create the worker's socketpair: {}", std::strerror(errno));
-      return;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 3);  // clears CLOEXEC on fd 3
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    std::string idle = std::to_string(idle_timeout.count());
-    const char* argv[] = {program.c_str(), "--bus-fd", "3", "--idle-timeout", idle.c_str(), nullptr};
-    int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, const_cast<char**>(argv), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    if (rc != 0) {
-      ::close(fds[0]);
-      pid = 0;
-      log::error("worker", "cannot start {}: {}", program, std::strerror(rc));
+    std::string error;
+    auto child = spawn_with_socket({program, "--bus-fd", "3", "--idle-timeout", std::to_string(idle_timeout.count())},
+                                   &error);
+    if (!child) {
+      log::error("worker", "{}", error);
       schedule_restart();
       return;
     }
+    pid = child->pid;
     hello = false;
     worker_topics.clear();
     // A job that went to a worker which then died may have had its effect:
@@ -126,7 +106,7 @@ struct WorkerLink::Impl {
       job.sent = false;
     }
     pipe = std::make_shared<LineChannel>(
-        asio::local::stream_protocol::socket(io, asio::local::stream_protocol(), fds[0]), kMaxLine);
+        asio::local::stream_protocol::socket(io, asio::local::stream_protocol(), child->socket_fd), kMaxLine);
     log::info("worker", "started devtrack-worker (pid {})", pid);
     pipe->start({[this](const std::string& line) { on_line(line); }, [this] { on_oversized(); },
                  [this] { on_closed(); }});
@@ -206,19 +186,15 @@ struct WorkerLink::Impl {
   void on_closed() {
     pipe.reset();
     hello = false;
-    pid_t child = pid;
+    int child = pid;
     pid = 0;
-    int status = 0;
     // The worker closes its end only as it exits: this wait is short.
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (clean) {
+    ChildExit ended = wait_child(child);
+    if (ended.clean) {
       last_exit = "idle";
       log::info("worker", "devtrack-worker (pid {}) exited after its idle time", child);
     } else {
-      last_exit = WIFSIGNALED(status) ? "crashed (signal " + std::to_string(WTERMSIG(status)) + ")"
-                                      : "failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")";
+      last_exit = (ended.text.rfind("signal", 0) == 0 ? "crashed (" : "failed (") + ended.text + ")";
       ++crashes;
       log::error("worker", "devtrack-worker (pid {}) {}; {} job(s) kept for the restart", child, last_exit,
                  jobs.size());
@@ -226,7 +202,7 @@ struct WorkerLink::Impl {
     // SIGKILL comes from outside (a user, a service manager stopping it, a
     // test's kill storm), not from the job: it does not count against the
     // job in flight, or updates would fail for what happened to the worker.
-    if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) count_deaths();
+    if (!ended.killed_hard) count_deaths();
     if (stopping || jobs.empty()) return;
     // Jobs left behind, after a crash or a clean exit alike: a worker that
     // exits at once on some job must not be restarted in a tight loop.
@@ -293,10 +269,7 @@ WorkerLink::Status WorkerLink::status() const {
 void WorkerLink::stop() {
   impl_->stopping = true;
   if (!impl_->pid) return;
-  ::kill(impl_->pid, SIGTERM);
-  int status;
-  while (::waitpid(impl_->pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  stop_child(impl_->pid);
   impl_->pid = 0;
   if (impl_->pipe) impl_->pipe->close();
   impl_->pipe.reset();

@@ -12,25 +12,26 @@
 #include <set>
 #include <string>
 
+#include "daemon/worker_jobs.h"
+
 namespace devtrack {
 
 class Bus;
 class EventLoop;
 
-class WorkerLink {
+class WorkerLink : public WorkerJobs {
  public:
   WorkerLink(EventLoop& loop, Bus& bus, std::string worker_program, std::chrono::seconds idle_timeout);
   ~WorkerLink();
 
   // [loop] Queues a job (payload holds an integer "trigger_id" or
-  // "update_id" that names it) and
-  // starts the worker if it is not running.
-  void send(const std::string& topic, const std::string& payload);
+  // "update_id" that names it) and starts the worker if it is not running.
+  void send(const std::string& topic, const std::string& payload) override;
   // [loop] The config changed: a running worker restarts its plugins with
   // it (in order, after the jobs it has); one not running reads it anyway.
   void reload();
   // [loop] The job's result arrived: forget it.
-  void done(const std::string& topic, int64_t key);
+  void done(const std::string& topic, int64_t key) override;
 
   struct Status {
     bool running = false;

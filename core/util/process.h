@@ -1,7 +1,10 @@
-// Running helper programs (POSIX posix_spawn; a Windows twin goes beside it).
+// Running helper programs: the POSIX one (posix_spawn, poll) is
+// process_posix.cc; a Windows twin goes beside it.
 // Boost.Process would do it too, but costs a linked Boost.Filesystem and its
 // templates in the lean `devtrack` binary for one call.
 #pragma once
+
+#include <optional>
 
 #include <chrono>
 #include <cstddef>
@@ -48,5 +51,26 @@ BoundedResult run_bounded(const std::vector<std::string>& argv, std::chrono::mil
 // Starts argv as a daemon: a new session, stdin from /dev/null, stdout and
 // stderr appended to `log_file`. Returns the pid, or -1 (`error` says why).
 int spawn_detached(const std::vector<std::string>& argv, const std::string& log_file, std::string* error);
+
+// A child joined to its parent by a stream socket: the child's end is its
+// fd 3, its stdin is /dev/null, stdout and stderr are inherited. The
+// parent owns `socket_fd` (close-on-exec). nullopt if it could not start
+// (`error` says why).
+struct ChildWithSocket {
+  int pid = 0;
+  int socket_fd = -1;
+};
+std::optional<ChildWithSocket> spawn_with_socket(const std::vector<std::string>& argv, std::string* error);
+
+// How a child ended, read by wait_child().
+struct ChildExit {
+  bool clean = false;        // exited with status 0
+  bool killed_hard = false;  // SIGKILL: from outside (a user, a service manager), not from its work
+  std::string text;          // "exit status 3", "signal 13"
+};
+// Waits for the child to end (it has closed its end, or was told to stop).
+ChildExit wait_child(int pid);
+// Asks the child to stop (SIGTERM) and waits for it.
+void stop_child(int pid);
 
 }  // namespace devtrack

@@ -219,3 +219,50 @@ BoundedResult run_bounded(const std::vector<std::string>& argv, std::chrono::mil
 }
 
 }  // namespace devtrack
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+namespace devtrack {
+
+std::optional<ChildWithSocket> spawn_with_socket(const std::vector<std::string>& argv, std::string* error) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    if (error) *error = std::string("cannot create a socketpair: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 3);  // clears CLOEXEC on fd 3
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  auto args = c_args(argv);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    if (error) *error = "cannot start " + argv[0] + ": " + std::strerror(rc);
+    return std::nullopt;
+  }
+  return ChildWithSocket{pid, fds[0]};
+}
+
+ChildExit wait_child(int pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ChildExit e;
+  e.clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  e.killed_hard = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  e.text = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                               : "exit status " + std::to_string(WEXITSTATUS(status));
+  return e;
+}
+
+void stop_child(int pid) {
+  ::kill(pid, SIGTERM);
+  wait_child(pid);
+}
+
+}  // namespace devtrack

@@ -1,0 +1,145 @@
+// The outbox's pure functions, called directly: what an answer turns into
+// (plan_updates), how a ticket reads, what Enter on a suggestion says, and
+// the one retry policy. No process, no database.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "outbox/outbox.h"
+
+using namespace devtrack;
+using nlohmann::json;
+
+namespace {
+
+// Midday 2026-06-01 UTC.
+constexpr int64_t kNoon = 1'780'315'200'000;
+
+Config trackers_config() {
+  Config c;
+  c.settings.timezone = "UTC";
+  c.tracker.grace = std::chrono::seconds(60);
+  c.plugins["github"] = {true, false, "{}"};
+  c.plugins["jira"] = {true, false, R"({"worklogs": true, "transitions": {"done": "Done"}})"};
+  c.plugins["trello"] = {false, false, "{}"};
+  return c;
+}
+
+json gh(int number, const std::string& repo = "acme/widgets") {
+  return {{"system", "github"}, {"repo", repo}, {"number", number}};
+}
+json jira(const std::string& key) { return {{"system", "jira"}, {"key", key}}; }
+
+std::vector<UpdateRow> plan(const Config& c, const json& parsed, const json& context = json::object()) {
+  return plan_updates(c, 7, parsed.dump(), context.dump(), kNoon);
+}
+
+}  // namespace
+
+TEST_CASE("plan_updates: one comment per ticket of an enabled tracker, due after the grace") {
+  Config c = trackers_config();
+  c.tracker.comments = "each";
+  auto rows = plan(c, {{"tickets", {gh(12), jira("PRX-1"), {{"system", "trello"}, {"card", "abc"}}}}},
+                   {{"text", "fixed the login"}});
+  REQUIRE(rows.size() == 2);  // trello is disabled: nothing planned for it
+  CHECK(rows[0].target_plugin == "github");
+  CHECK(rows[0].kind == "comment");
+  CHECK(rows[0].state == UpdateState::kQueued);
+  CHECK(rows[0].next_attempt_ms == kNoon + 60'000);
+  CHECK(json::parse(rows[0].body)["text"] == "fixed the login");
+  CHECK(rows[0].aggregate.empty());  // "each": no day's comment
+  CHECK(rows[1].target_plugin == "jira");
+  CHECK(rows[0].idempotency_key != rows[1].idempotency_key);
+  CHECK(rows[0].idempotency_key.rfind("devtrack-7-comment-", 0) == 0);
+}
+
+TEST_CASE("plan_updates: the same answer plans the same keys, so a correction updates its rows") {
+  Config c = trackers_config();
+  json parsed = {{"tickets", {gh(12)}}};
+  auto first = plan(c, parsed, {{"text", "a"}});
+  auto again = plan(c, parsed, {{"text", "b, corrected"}});
+  REQUIRE(first.size() == 1);
+  REQUIRE(again.size() == 1);
+  CHECK(first[0].idempotency_key == again[0].idempotency_key);
+  CHECK(plan_updates(c, 8, parsed.dump(), "{}", kNoon)[0].idempotency_key != first[0].idempotency_key);
+}
+
+TEST_CASE("plan_updates: a worklog for a duration and a transition for a mapped status, where the tracker wants them") {
+  Config c = trackers_config();
+  auto rows = plan(c, {{"tickets", {jira("PRX-1"), gh(3)}}, {"duration_minutes", 90}, {"status", "done"}});
+  std::vector<std::string> kinds;
+  for (const auto& u : rows) kinds.push_back(u.target_plugin + ":" + u.kind);
+  // GitHub has neither option on: its comment only.
+  CHECK(kinds == std::vector<std::string>{"jira:comment", "jira:worklog", "jira:transition", "github:comment"});
+  CHECK(json::parse(rows[1].body)["minutes"] == 90);
+  // A status the tracker does not map moves nothing.
+  CHECK(plan(c, {{"tickets", {jira("PRX-1")}}, {"status", "blocked"}}).size() == 1);
+}
+
+TEST_CASE("plan_updates: end-of-day mode holds every row for the summary") {
+  Config c = trackers_config();
+  c.tracker.mode = "end-of-day";
+  for (const auto& u : plan(c, {{"tickets", {gh(1), jira("PRX-2")}}, {"duration_minutes", 5}}))
+    CHECK(u.state == UpdateState::kHeld);
+}
+
+TEST_CASE("plan_updates: daily comments are parts of the ticket's comment of the local day") {
+  Config c = trackers_config();
+  c.settings.timezone = "Asia/Tokyo";  // 21:00 there: still 2026-06-01
+  auto rows = plan(c, {{"tickets", {gh(12)}}}, {{"answered_at_ms", kNoon}});
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].aggregate == "acme/widgets#12:2026-06-01");
+  c.settings.timezone = "Pacific/Kiritimati";  // UTC+14: already the 2nd
+  CHECK(plan(c, {{"tickets", {gh(12)}}}, {{"answered_at_ms", kNoon}})[0].aggregate == "acme/widgets#12:2026-06-02");
+}
+
+TEST_CASE("plan_updates: a ticket without a repository takes the project's, else the commits' remote") {
+  Config c = trackers_config();
+  c.projects.push_back({"billing", "Billing", {}, {}, "acme/billing", {}, ""});
+  json bare = {{"system", "github"}, {"number", 4}};
+  CHECK(json::parse(plan(c, {{"tickets", {bare}}}, {{"slug", "acme/widgets"}})[0].body)["repo"] == "acme/widgets");
+  CHECK(json::parse(plan(c, {{"tickets", {bare}}, {"project", "billing"}}, {{"slug", "acme/widgets"}})[0].body)["repo"] ==
+        "acme/billing");
+}
+
+TEST_CASE("plan_updates: Enter on the suggestion posts the commits' subjects, marked accepted") {
+  Config c = trackers_config();
+  json commits = json::array({{{"commit", "e7e9fce0123"}, {"summary", "Fix the redirect"}}, {{"commit", "abcdef9"}}});
+  auto rows = plan(c, {{"tickets", {gh(12)}}}, {{"text", "  "}, {"commits", commits}});
+  json body = json::parse(rows.at(0).body);
+  CHECK(body["text"] == "e7e9fce Fix the redirect; abcdef9");
+  CHECK(body["accepted"] == true);
+  CHECK_FALSE(json::parse(plan(c, {{"tickets", {gh(12)}}}, {{"text", "typed"}})[0].body).contains("accepted"));
+}
+
+TEST_CASE("plan_updates: what is not a parse plans nothing") {
+  Config c = trackers_config();
+  CHECK(plan_updates(c, 1, "not json", "{}", kNoon).empty());
+  CHECK(plan_updates(c, 1, R"({"tickets": "#12"})", "{}", kNoon).empty());
+  CHECK(plan_updates(c, 1, R"({"tickets": [12, {"system": 3}, {}]})", "[]", kNoon).empty());
+}
+
+TEST_CASE("ticket_text: how each tracker's ticket reads, and nothing for what is none") {
+  CHECK(ticket_text(gh(12)) == "acme/widgets#12");
+  CHECK(ticket_text({{"system", "github"}, {"number", 3}}) == "#3");
+  CHECK(ticket_text(jira("PRX-123")) == "PRX-123");
+  CHECK(ticket_text({{"system", "trello"}, {"card", "abc"}}) == "trello:abc");
+  CHECK(ticket_text(json("#12")).empty());
+  CHECK(ticket_text({{"system", "gitea"}}).empty());
+}
+
+TEST_CASE("retry_delay_ms: full jitter under a doubling ceiling, capped at an hour, never before Retry-After") {
+  CHECK(retry_delay_ms(1, 0, 0.0) == 0);
+  CHECK(retry_delay_ms(1, 0, 0.999) < 30'000);
+  CHECK(retry_delay_ms(2, 0, 0.999) < 60'000);
+  CHECK(retry_delay_ms(2, 0, 0.999) >= 59'000);
+  CHECK(retry_delay_ms(8, 0, 0.999) < 3'600'000);  // 30 s << 7 would pass the hour
+  CHECK(retry_delay_ms(8, 0, 0.999) > 3'500'000);
+  CHECK(retry_delay_ms(1000, 0, 0.5) == 1'800'000);  // no shift overflow for a huge attempt
+  CHECK(retry_delay_ms(0, 0, 0.5) == 15'000);
+  CHECK(retry_delay_ms(1, 120, 0.1) == 120'000);  // the server's Retry-After wins
+  CHECK(retry_delay_ms(1, -5, 0.0) == 0);
+  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt)
+    CHECK(retry_delay_ms(attempt, 0, 0.5) <= retry_delay_ms(attempt + 1, 0, 0.5));
+}
