@@ -1,19 +1,15 @@
 #include "event/loop.h"
 
-#include <sys/timerfd.h>
-#include <unistd.h>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <mutex>
 #include <unordered_map>
 
+#include "event/wall_alarm.h"
 #include "log/log.h"
-#include "util/error.h"
 
 namespace asio = boost::asio;
 
@@ -37,21 +33,18 @@ void run_guarded(const char* what, const std::function<void()>& fn) {
 
 }  // namespace
 
-// Wall-clock timers use one timerfd on CLOCK_REALTIME with an absolute
-// deadline: unlike a monotonic timer it fires on wake after a suspend, and
-// TFD_TIMER_CANCEL_ON_SET wakes us when the system time is changed. (Linux;
-// other systems get their own file behind this same interface.)
+// Wall-clock timers share one WallAlarm (wall_alarm.h) set to the earliest
+// deadline: it fires on wake after a suspend and when the time is changed.
 struct EventLoop::Impl {
   using Entry = std::pair<TimerId, std::function<void()>>;
 
   explicit Impl(int pool_threads)
-      : guard(io.get_executor()), pool(static_cast<size_t>(pool_threads)), timer_fd(io) {}
+      : guard(io.get_executor()), pool(static_cast<size_t>(pool_threads)) {}
 
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> guard;
   asio::thread_pool pool;
-  asio::posix::stream_descriptor timer_fd;
-  bool fd_waiting = false;
+  std::unique_ptr<WallAlarm> alarm;  // none with a manual clock: advance() drives the timers
 
   mutable std::mutex mu;  // guards the timer tables
   std::multimap<TimePoint, Entry> timers;
@@ -64,9 +57,7 @@ EventLoop::EventLoop(Clock& clock, int pool_threads)
   if (auto* manual = dynamic_cast<ManualClock*>(&clock_)) {
     manual->on_change([this] { post([this] { fire_due_timers(); }); });
   } else {
-    int fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (fd < 0) throw Error("cannot create a timer (timerfd_create failed)");
-    impl_->timer_fd.assign(fd);
+    impl_->alarm = std::make_unique<WallAlarm>(impl_->io, [this] { fire_due_timers(); });
   }
 }
 
@@ -104,7 +95,7 @@ size_t EventLoop::pending_timers() const {
   return impl_->timers.size();
 }
 
-// [loop thread] Runs every due timer, then arms the timerfd for the next.
+// [loop thread] Runs every due timer, then sets the alarm for the next.
 void EventLoop::fire_due_timers() {
   while (true) {
     std::function<void()> fn;
@@ -118,35 +109,17 @@ void EventLoop::fire_due_timers() {
     }
     run_guarded("timer", fn);
   }
-  arm_timer_fd();
+  arm_alarm();
 }
 
-void EventLoop::arm_timer_fd() {
-  if (!impl_->timer_fd.is_open()) return;  // manual clock: advance() drives timers
-  itimerspec spec{};
+void EventLoop::arm_alarm() {
+  if (!impl_->alarm) return;
+  std::optional<TimePoint> next;
   {
     std::lock_guard lock(impl_->mu);
-    if (!impl_->timers.empty()) {
-      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    impl_->timers.begin()->first.time_since_epoch())
-                    .count();
-      if (ns <= 0) ns = 1;  // zero would disarm
-      spec.it_value.tv_sec = ns / 1'000'000'000;
-      spec.it_value.tv_nsec = ns % 1'000'000'000;
-    }
+    if (!impl_->timers.empty()) next = impl_->timers.begin()->first;
   }
-  timerfd_settime(impl_->timer_fd.native_handle(), TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &spec,
-                  nullptr);
-  if (impl_->fd_waiting) return;
-  impl_->fd_waiting = true;
-  impl_->timer_fd.async_wait(asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
-    impl_->fd_waiting = false;
-    if (ec == asio::error::operation_aborted) return;
-    uint64_t expirations;
-    // ECANCELED here means the system time was changed: re-check all the same.
-    (void)::read(impl_->timer_fd.native_handle(), &expirations, sizeof expirations);
-    fire_due_timers();
-  });
+  impl_->alarm->arm(next);
 }
 
 void EventLoop::run_blocking(std::function<void()> work, std::function<void()> done) {

@@ -60,7 +60,7 @@ class EventLoop {
 
  private:
   void fire_due_timers();
-  void arm_timer_fd();
+  void arm_alarm();
 
   struct Impl;
   Clock& clock_;

@@ -1,8 +1,5 @@
 #include "ipc/server.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -198,7 +195,7 @@ void Server::listen(const std::string& path) {
   impl_->path = path;
   impl_->acceptor.open(local());
   impl_->acceptor.bind(local::endpoint(path));
-  ::chmod(path.c_str(), 0600);
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   impl_->acceptor.listen();
   impl_->accept();
 }

@@ -1,15 +1,11 @@
+// The portable part of the paths: where things live below the home and the
+// install prefix. Files and the running executable: paths_posix.cc.
 #include "util/paths.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -53,14 +49,6 @@ std::string database() { return home() + "/devtrack.db"; }
 std::string cache_dir() { return home() + "/cache"; }
 std::string user_plugin_dir() { return home() + "/plugins"; }
 
-std::string executable_dir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw Error("cannot find the running executable (/proc/self/exe)");
-  buf[n] = '\0';
-  return fs::path(buf).parent_path().string();
-}
-
 std::string install_prefix() {
   fs::path dir = executable_dir();
   // bin/devtrack or libexec/devtrack/devtrack-worker: the prefix is above.
@@ -85,58 +73,10 @@ std::vector<PluginDir> plugin_search_path() {
 
 std::string helper(const std::string& name) {
   std::string beside = executable_dir() + "/" + name;
-  if (access(beside.c_str(), X_OK) == 0) return beside;
-  return install_prefix() + "/" DEVTRACK_HELPER_REL "/" + name;
-}
-
-void ensure_private_dir(const std::string& path) {
   std::error_code ec;
-  fs::create_directories(path, ec);
-  if (ec) throw Error("cannot create directory " + path + ": " + ec.message());
-  // Only newly made dirs would get the umask's mode; set it on the leaf.
-  if (chmod(path.c_str(), 0700) != 0 && errno != EPERM)
-    throw Error("cannot set mode 0700 on " + path + ": " + std::strerror(errno));
-}
-
-void write_file_atomic(const std::string& given, const std::string& content, unsigned mode) {
-  // A symlinked file (config.yaml kept in a dotfiles repository) stays a
-  // symlink: the file it points to is the one replaced.
-  std::error_code lec;
-  std::string path = fs::is_symlink(given, lec) ? fs::canonical(given, lec).string() : given;
-  if (lec || path.empty()) path = given;
-  static std::atomic<unsigned> counter{0};
-  std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) throw Error("cannot write " + path + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error("cannot write " + path + ": " + std::strerror(e));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    throw Error("cannot write " + path + ": " + std::strerror(e));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    throw Error("cannot replace " + path + ": " + std::strerror(e));
-  }
-  // The rename is durable only once the directory entry is on disk.
-  std::string dir = fs::path(path).parent_path().string();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (fs::is_regular_file(beside, ec) && (fs::status(beside, ec).permissions() & fs::perms::owner_exec) != fs::perms::none)
+    return beside;
+  return install_prefix() + "/" DEVTRACK_HELPER_REL "/" + name;
 }
 
 std::string read_file(const std::string& path) {
