@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "config/host_settings.h"
 #include "plugin/registry.h"
 #include "test_support.h"
 
@@ -46,6 +47,26 @@ TEST_CASE("the default config passes with no diagnostics against the bundled plu
   CHECK(r.config.tracker.mode == "immediate");
   CHECK(r.config.plugin_enabled("git"));
   CHECK(r.config.plugin_enabled("timer"));
+}
+
+TEST_CASE("the host settings table: every setting's default is what a default Config holds, and reads back as it") {
+  Config defaults;
+  for (const auto& s : host_settings()) {
+    INFO(s.section << "." << s.key);
+    CHECK(s.shown(defaults) == s.default_yaml);
+    CHECK(std::string(s.meaning).size() > 0);
+    // Written as the table says, a value reads back to what it shows.
+    std::string value = *s.default_yaml ? s.default_yaml : s.example;
+    if (std::string(s.type) == "path") continue;  // must name an existing file
+    auto r = check(std::string(s.section) + ":\n  " + s.key + ": " + value + "\n");
+    for (const auto& d : r.diagnostics) INFO(d.str());
+    CHECK(r.ok());
+    if (*s.default_yaml) CHECK(s.shown(r.config) == s.default_yaml);
+    else CHECK(s.shown(r.config) == s.example);
+  }
+  // Each section's keys come from the table: an unknown one is refused with its neighbours as suggestions.
+  CHECK_THAT(only(check("prompt:\n  timeuot: 5m\n")), Catch::Contains("unknown key 'prompt.timeuot'") &&
+                                                        Catch::Contains("did you mean 'timeout'"));
 }
 
 TEST_CASE("an empty file means the defaults") {

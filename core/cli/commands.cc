@@ -3,7 +3,7 @@
 namespace devtrack::cli {
 
 extern const Command kPluginsList, kPluginsInfo, kPluginsEnable, kPluginsDisable;
-extern const Command kConfigInit, kConfigCheck, kConfigPath;
+extern const Command kConfigInit, kConfigCheck, kConfigPath, kConfigReference;
 extern const Command kDaemon, kStart, kStop, kRestart, kStatus, kPause, kResume, kSetInterval, kReload;
 extern const Command kReposAdd, kReposRemove, kReposList, kLog, kDoctor, kParse, kCheckin, kAsk;
 extern const Command kLogs, kGc, kCompletion, kShellInit, kVersion;
@@ -15,7 +15,7 @@ const std::vector<const Command*>& commands() {
       &kCheckin, &kAsk, &kStatus, &kStart,       &kStop,         &kRestart,        &kPause,       &kResume,
       &kSetInterval, &kReload, &kSync, &kUpdatesList, &kUpdatesRetry, &kUpdatesDrop, &kTickets, &kSummary, &kReport, &kHeartbeat, &kSession, &kParse, &kReposAdd,     &kReposRemove,    &kReposList,   &kLog,
       &kPluginsList, &kPluginsInfo, &kPluginsEnable, &kPluginsDisable, &kConfigInit, &kConfigCheck,
-      &kConfigPath, &kSecretSet, &kSecretList, &kSecretRemove, &kDoctor,     &kLogs,         &kGc,             &kDaemon,      &kCompletion, &kShellInit,
+      &kConfigPath, &kConfigReference, &kSecretSet, &kSecretList, &kSecretRemove, &kDoctor,     &kLogs,         &kGc,             &kDaemon,      &kCompletion, &kShellInit,
       &kVersion,
   };
   return all;

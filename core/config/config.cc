@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "config/host_settings.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -72,18 +73,16 @@ class Checker {
   void check_document(const YAML::Node& root) {
     if (root.IsNull()) return;  // an empty file: all defaults
     if (!root.IsMap()) return error(root, "the config must be a map of sections (settings, prompt, ...)");
-    check_keys(root, "", {"settings", "prompt", "tracker", "logging", "worker", "network", "projects", "plugins"});
+    std::vector<std::string> sections;
+    for (const auto& section : host_sections()) sections.push_back(section.name);
+    sections.insert(sections.end(), {"projects", "plugins"});
+    check_keys(root, "", sections);
     for (auto it = root.begin(); it != root.end(); ++it) {
       std::string key = it->first.as<std::string>("");
       const YAML::Node v = it->second;  // a copy: it-> is a proxy temporary
-      if (key == "settings") check_settings(v);
-      else if (key == "prompt") check_prompt(v);
-      else if (key == "tracker") check_tracker(v);
-      else if (key == "logging") check_logging(v);
-      else if (key == "worker") check_worker(v);
-      else if (key == "network") check_network(v);
-      else if (key == "projects") check_projects(v);
+      if (key == "projects") check_projects(v);
       else if (key == "plugins") check_plugins(v);
+      else if (is_host_section(key)) check_host_section(key, v);
     }
   }
 
@@ -129,21 +128,24 @@ class Checker {
     return n.Scalar();
   }
 
-  void read_bool(const YAML::Node& n, const std::string& what, bool& out) {
+  bool read_bool(const YAML::Node& n, const std::string& what, bool& out) {
     auto s = scalar(n, what);
-    if (!s) return;
+    if (!s) return false;
     if (*s == "true" || *s == "yes" || *s == "on") out = true;
     else if (*s == "false" || *s == "no" || *s == "off") out = false;
-    else error(n, what + " must be true or false, not '" + *s + "'");
+    else return error(n, what + " must be true or false, not '" + *s + "'"), false;
+    return true;
   }
 
-  void read_duration(const YAML::Node& n, const std::string& what, std::chrono::seconds& out) {
+  bool read_duration(const YAML::Node& n, const std::string& what, std::chrono::seconds& out) {
     auto s = scalar(n, what);
-    if (!s) return;
+    if (!s) return false;
     auto d = parse_duration(*s);
-    if (!d || d->count() <= 0) return error(n, what + " must be a duration like 90s, 15m, 3h or 1h30m, not '" + *s + "'");
-    if (auto range = duration_range_error(what, *d); !range.empty()) return error(n, range);
+    if (!d || d->count() <= 0)
+      return error(n, what + " must be a duration like 90s, 15m, 3h or 1h30m, not '" + *s + "'"), false;
+    if (auto range = duration_range_error(what, *d); !range.empty()) return error(n, range), false;
     out = *d;
+    return true;
   }
 
   std::optional<int> minute_of_day(const YAML::Node& n, const std::string& what, const std::string& text) {
@@ -171,131 +173,109 @@ class Checker {
     return out;
   }
 
-  // ---- sections ----
-  void check_settings(const YAML::Node& s) {
-    if (!is_map(s, "settings")) return;
-    check_keys(s, "settings.", {"prompt_interval", "summary_time", "timezone", "work_hours", "work_days"});
-    auto& out = config_.settings;
-    if (auto n = s["prompt_interval"]) read_duration(n, "settings.prompt_interval", out.prompt_interval);
-    if (auto n = s["summary_time"]) {
-      if (auto v = scalar(n, "settings.summary_time"))
-        if (auto m = minute_of_day(n, "settings.summary_time", *v)) out.summary_minute = *m;
-    }
-    if (auto n = s["timezone"]) {
-      if (auto v = scalar(n, "settings.timezone")) {
-        try {
-          date::locate_zone(*v);
-          out.timezone = *v;
-        } catch (const std::exception&) {
-          error(n, "settings.timezone '" + *v + "' is not a known IANA time zone (like Europe/Berlin)");
-        }
-      }
-    }
-    if (auto n = s["work_hours"]) {
-      if (auto v = scalar(n, "settings.work_hours")) {
-        auto parts = split(*v, '-');
-        std::optional<int> a, b;
-        if (parts.size() == 2) {
-          a = minute_of_day(n, "settings.work_hours start", parts[0]);
-          b = minute_of_day(n, "settings.work_hours end", parts[1]);
-        } else {
-          error(n, "settings.work_hours must look like \"09:00-18:00\", not '" + *v + "'");
-        }
-        if (a && b) {
-          if (*a >= *b) error(n, "settings.work_hours must end after it starts");
-          else {
-            out.work_start_minute = *a;
-            out.work_end_minute = *b;
-          }
-        }
-      }
-    }
-    if (auto n = s["work_days"]) {
-      std::array<bool, 7> days{};
-      for (const auto& d : string_list(n, "settings.work_days")) {
-        auto it = std::find(kDays.begin(), kDays.end(), d);
-        if (it == kDays.end()) error(n, "settings.work_days: unknown day '" + d + "'" + did_you_mean(d, kDays) +
-                                            "; use mon, tue, wed, thu, fri, sat, sun");
-        else days[it - kDays.begin()] = true;
-      }
-      out.work_days = days;
+  // ---- the host's sections, by the table (host_settings.h) ----
+  static bool is_host_section(const std::string& name) {
+    for (const auto& section : host_sections())
+      if (name == section.name) return true;
+    return false;
+  }
+
+  void check_host_section(const std::string& name, const YAML::Node& node) {
+    if (!is_map(node, name)) return;
+    check_keys(node, name + ".", host_setting_keys(name));
+    for (const auto& s : host_settings()) {
+      if (name != s.section) continue;
+      const YAML::Node n = node[s.key];
+      if (!n) continue;
+      SettingValue v;
+      if (!read_setting(n, s, v)) continue;
+      s.apply(config_, v);
+      if (s.warn_when_on && v.flag) warning(n, s.warn_when_on);
     }
   }
 
-  void check_prompt(const YAML::Node& p) {
-    if (!is_map(p, "prompt")) return;
-    check_keys(p, "prompt.", {"surfaces", "inline", "inline_timeout", "timeout", "defer"});
-    auto& out = config_.prompt;
-    if (auto n = p["surfaces"]) {
-      out.surfaces = string_list(n, "prompt.surfaces");
-      for (const auto& id : out.surfaces) {
-        const PluginInfo* info = find(id);
-        if (!info) warning(n, "prompt.surfaces: no surface plugin '" + id + "' is installed" + did_you_mean(id, ids("surface")));
-        else if (info->kind != "surface") error(n, "prompt.surfaces: '" + id + "' is a " + info->kind + " plugin, not a surface");
-      }
+  bool read_setting(const YAML::Node& n, const HostSetting& s, SettingValue& v) {
+    const std::string what = std::string(s.section) + "." + s.key, type = s.type;
+    if (type == "duration") return read_duration(n, what, v.seconds);
+    if (type == "bool") return read_bool(n, what, v.flag);
+    if (type == "days") return read_days(n, what, v.days);
+    if (type == "surfaces") return read_surfaces(n, what, v.list);
+    auto text = scalar(n, what);
+    if (!text) return false;
+    v.text = *text;
+    if (type == "time") {
+      auto m = minute_of_day(n, what, *text);
+      return m && (v.minute = *m, true);
     }
-    if (auto n = p["inline"]) read_bool(n, "prompt.inline", out.inline_prompt);
-    if (auto n = p["inline_timeout"]) read_duration(n, "prompt.inline_timeout", out.inline_timeout);
-    if (auto n = p["timeout"]) read_duration(n, "prompt.timeout", out.timeout);
-    if (auto n = p["defer"]) read_duration(n, "prompt.defer", out.defer);
+    if (type == "time-range") return read_time_range(n, what, *text, v);
+    if (type == "zone") return read_zone(n, what, *text);
+    if (type == "path") return read_existing_file(n, what, *text);
+    if (type == "enum") {
+      std::vector<std::string> choices(s.choices.begin(), s.choices.end());
+      if (std::find(choices.begin(), choices.end(), *text) != choices.end()) return true;
+      std::string last = choices.back();
+      std::vector<std::string> rest(choices.begin(), choices.end() - 1);
+      error(n, what + " must be " + (rest.empty() ? "" : join(rest, ", ") + " or ") + last + ", not '" + *text + "'" +
+                   did_you_mean(*text, choices));
+      return false;
+    }
+    return true;
   }
 
-  void check_tracker(const YAML::Node& t) {
-    if (!is_map(t, "tracker")) return;
-    check_keys(t, "tracker.", {"mode", "grace", "comments"});
-    if (auto n = t["mode"]) {
-      if (auto v = scalar(n, "tracker.mode")) {
-        if (*v == "immediate" || *v == "end-of-day") config_.tracker.mode = *v;
-        else error(n, "tracker.mode must be immediate or end-of-day, not '" + *v + "'" +
-                          did_you_mean(*v, {"immediate", "end-of-day"}));
-      }
+  bool read_time_range(const YAML::Node& n, const std::string& what, const std::string& text, SettingValue& v) {
+    auto parts = split(text, '-');
+    if (parts.size() != 2) {
+      error(n, what + " must look like \"09:00-18:00\", not '" + text + "'");
+      return false;
     }
-    if (auto n = t["grace"]) read_duration(n, "tracker.grace", config_.tracker.grace);
-    if (auto n = t["comments"]) {
-      if (auto v = scalar(n, "tracker.comments")) {
-        if (*v == "daily" || *v == "each") config_.tracker.comments = *v;
-        else error(n, "tracker.comments must be daily or each, not '" + *v + "'" + did_you_mean(*v, {"daily", "each"}));
-      }
+    auto a = minute_of_day(n, what + " start", parts[0]);
+    auto b = minute_of_day(n, what + " end", parts[1]);
+    if (!a || !b) return false;
+    if (*a >= *b) {
+      error(n, what + " must end after it starts");
+      return false;
+    }
+    v.minute = *a;
+    v.end_minute = *b;
+    return true;
+  }
+
+  bool read_days(const YAML::Node& n, const std::string& what, std::array<bool, 7>& days) {
+    for (const auto& d : string_list(n, what)) {
+      auto it = std::find(kDays.begin(), kDays.end(), d);
+      if (it == kDays.end())
+        error(n, what + ": unknown day '" + d + "'" + did_you_mean(d, kDays) + "; use mon, tue, wed, thu, fri, sat, sun");
+      else days[it - kDays.begin()] = true;
+    }
+    return true;
+  }
+
+  bool read_zone(const YAML::Node& n, const std::string& what, const std::string& zone) {
+    try {
+      date::locate_zone(zone);
+      return true;
+    } catch (const std::exception&) {
+      error(n, what + " '" + zone + "' is not a known IANA time zone (like Europe/Berlin)");
+      return false;
     }
   }
 
-  void check_logging(const YAML::Node& l) {
-    if (!is_map(l, "logging")) return;
-    check_keys(l, "logging.", {"level", "content", "retention"});
-    if (auto n = l["level"]) {
-      if (auto v = scalar(n, "logging.level")) {
-        std::vector<std::string> levels = {"debug", "info", "warn", "error"};
-        if (std::find(levels.begin(), levels.end(), *v) == levels.end())
-          error(n, "logging.level must be debug, info, warn or error, not '" + *v + "'" + did_you_mean(*v, levels));
-        else config_.logging.level = *v;
-      }
-    }
-    if (auto n = l["content"]) read_bool(n, "logging.content", config_.logging.content);
-    if (auto n = l["retention"]) read_duration(n, "logging.retention", config_.logging.retention);
+  bool read_existing_file(const YAML::Node& n, const std::string& what, const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec)) return true;
+    error(n, what + ": no file " + path);
+    return false;
   }
 
-  void check_worker(const YAML::Node& w) {
-    if (!is_map(w, "worker")) return;
-    check_keys(w, "worker.", {"idle_timeout"});
-    if (auto n = w["idle_timeout"]) read_duration(n, "worker.idle_timeout", config_.worker.idle_timeout);
-  }
-
-  void check_network(const YAML::Node& n) {
-    if (!is_map(n, "network")) return;
-    check_keys(n, "network.", {"ca_file", "allow_http", "timeout"});
-    if (auto v = n["ca_file"]) {
-      if (auto path = scalar(v, "network.ca_file")) {
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(*path, ec)) error(v, "network.ca_file: no file " + *path);
-        else config_.network.ca_file = *path;
-      }
+  // Surface plugin ids: one not installed is a warning, one of another kind an error.
+  bool read_surfaces(const YAML::Node& n, const std::string& what, std::vector<std::string>& ids_out) {
+    ids_out = string_list(n, what);
+    for (const auto& id : ids_out) {
+      const PluginInfo* info = find(id);
+      if (!info) warning(n, what + ": no surface plugin '" + id + "' is installed" + did_you_mean(id, ids("surface")));
+      else if (info->kind != "surface") error(n, what + ": '" + id + "' is a " + info->kind + " plugin, not a surface");
     }
-    if (auto v = n["allow_http"]) {
-      read_bool(v, "network.allow_http", config_.network.allow_http);
-      if (config_.network.allow_http)
-        warning(v, "network.allow_http is on: trackers may be reached over plain, unencrypted HTTP");
-    }
-    if (auto v = n["timeout"]) read_duration(v, "network.timeout", config_.network.timeout);
+    return true;
   }
 
   void check_projects(const YAML::Node& list) {

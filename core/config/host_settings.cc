@@ -1,0 +1,189 @@
+#include "config/host_settings.h"
+
+#include "config/config.h"
+#include "util/duration.h"
+#include "util/strings.h"
+
+namespace devtrack {
+
+namespace {
+
+const char* const kDayNames[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+std::string hhmm(int minute) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
+  return buf;
+}
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+std::string yes_no(bool b) { return b ? "true" : "false"; }
+std::string flow_list(const std::vector<std::string>& items) { return "[" + join(items, ", ") + "]"; }
+std::string days_of(const std::array<bool, 7>& days) {
+  std::vector<std::string> names;
+  for (int d = 0; d < 7; ++d)
+    if (days[d]) names.push_back(kDayNames[d]);
+  return flow_list(names);
+}
+
+// Captureless lambdas for the table: each setting's write and read.
+#define DURATION(field)                                               \
+  [](Config& c, const SettingValue& v) { c.field = v.seconds; },      \
+  [](const Config& c) { return format_duration(c.field); }
+#define FLAG(field)                                                   \
+  [](Config& c, const SettingValue& v) { c.field = v.flag; },         \
+  [](const Config& c) { return yes_no(c.field); }
+#define TEXT(field)                                                   \
+  [](Config& c, const SettingValue& v) { c.field = v.text; },         \
+  [](const Config& c) { return std::string(c.field); }
+
+}  // namespace
+
+const std::vector<HostSection>& host_sections() {
+  static const std::vector<HostSection> sections = {
+      {"settings", ""},
+      {"prompt", ""},
+      {"tracker", ""},
+      {"logging", ""},
+      {"worker", "devtrack-worker (network and libgit2 plugins) exits after this long idle."},
+      {"network", ""},
+  };
+  return sections;
+}
+
+const std::vector<HostSetting>& host_settings() {
+  static const std::vector<HostSetting> table = {
+      {"settings", "prompt_interval", "duration", "3h", "",
+       "How long after the last answer DevTrack asks again (inside work hours).",
+       "ask again this long after the last answer, inside work hours", "", {}, DURATION(settings.prompt_interval)},
+      {"settings", "summary_time", "time", "\"17:00\"", "", "When the end-of-day summary is ready.",
+       "on work days at this time the day's summary becomes due: `devtrack status`, `devtrack checkin`, "
+       "`$DEVTRACK_HOME/summary-due` and the `summary.due` event say so",
+       "", {},
+       [](Config& c, const SettingValue& v) { c.settings.summary_minute = v.minute; },
+       [](const Config& c) { return quoted(hhmm(c.settings.summary_minute)); }},
+      {"settings", "timezone", "zone", "", "Europe/Berlin", "An IANA time zone; default: the system's.",
+       "e.g. `Europe/Berlin`; checked against the system's tzdata", "the system's", {}, TEXT(settings.timezone)},
+      {"settings", "work_hours", "time-range", "\"09:00-18:00\"", "", "", "no timer prompts outside", "", {},
+       [](Config& c, const SettingValue& v) {
+         c.settings.work_start_minute = v.minute;
+         c.settings.work_end_minute = v.end_minute;
+       },
+       [](const Config& c) {
+         return quoted(hhmm(c.settings.work_start_minute) + "-" + hhmm(c.settings.work_end_minute));
+       }},
+      {"settings", "work_days", "days", "[mon, tue, wed, thu, fri]", "", "",
+       "the days with work hours: timer prompts and the summary only on these", "", {},
+       [](Config& c, const SettingValue& v) { c.settings.work_days = v.days; },
+       [](const Config& c) { return days_of(c.settings.work_days); }},
+
+      {"prompt", "surfaces", "surfaces", "[notify, tty]", "",
+       "Where to ask when no terminal asks inline, in order: notify = a desktop\n"
+       "notification (quiet where there is no desktop); tty = pending until\n`devtrack checkin`.",
+       "where to ask, in order, when no terminal asks inline; the first available daemon surface shows the "
+       "prompt, `tty` means \"wait for `devtrack checkin`\"",
+       "", {},
+       [](Config& c, const SettingValue& v) { c.prompt.surfaces = v.list; },
+       [](const Config& c) { return flow_list(c.prompt.surfaces); }},
+      {"prompt", "inline", "bool", "true", "", "Ask inside `git commit` when it runs in a terminal.",
+       "ask inside `git commit` when it runs in a terminal", "", {}, FLAG(prompt.inline_prompt)},
+      {"prompt", "inline_timeout", "duration", "15s", "", "Then leave the prompt pending for `devtrack checkin`.",
+       "then the prompt stays pending for `devtrack checkin`; typing stops the clock", "", {},
+       DURATION(prompt.inline_timeout)},
+      {"prompt", "timeout", "duration", "10m", "", "Unanswered prompts are recorded as expired after this.",
+       "unanswered prompts are recorded as expired", "", {}, DURATION(prompt.timeout)},
+      {"prompt", "defer", "duration", "30m", "", "\"Later\" asks again after this.", "\"later\" asks again after this",
+       "", {}, DURATION(prompt.defer)},
+
+      {"tracker", "mode", "enum", "immediate", "",
+       "immediate: post after `grace`; end-of-day: post when the summary is confirmed.",
+       "post after `grace`, or hold (`held`) until `devtrack summary --edit` is confirmed or `--push`ed", "",
+       {"immediate", "end-of-day"}, TEXT(tracker.mode)},
+      {"tracker", "grace", "duration", "1m", "", "", "wait before posting, so a typo can still be fixed", "", {},
+       DURATION(tracker.grace)},
+      {"tracker", "comments", "enum", "daily", "",
+       "daily: one comment per ticket and day, amended as the day's answers\narrive; each: one comment per answer.",
+       "`daily`: one comment per ticket, per local day (`settings.timezone`), per device, amended (edited) as "
+       "that day's answers arrive, one line per answer in order (`devtrack updates drop ID` of the day's comment "
+       "drops its unsent answers too; `updates retry ID` brings them back); `each`: one comment per answer",
+       "", {"daily", "each"}, TEXT(tracker.comments)},
+
+      {"logging", "level", "enum", "info", "", "", "the daemon's and worker's log level", "",
+       {"debug", "info", "warn", "error"}, TEXT(logging.level)},
+      {"logging", "content", "bool", "false", "", "Log commit messages and answers too (off: they never reach the logs).",
+       "also log commit messages and answers", "", {}, FLAG(logging.content)},
+      {"logging", "retention", "duration", "30d", "", "`devtrack gc` removes log lines older than this.",
+       "`devtrack gc` removes older log lines", "", {}, DURATION(logging.retention)},
+
+      {"worker", "idle_timeout", "duration", "1m", "", "",
+       "`devtrack-worker` exits after this long without work; the daemon starts it again on demand", "", {},
+       DURATION(worker.idle_timeout)},
+
+      {"network", "ca_file", "path", "", "/etc/ssl/private-ca.pem",
+       "Extra CA certificates (PEM) for a private server.", "extra CA certificates (PEM) for a private server",
+       "the system's CAs", {}, TEXT(network.ca_file)},
+      {"network", "allow_http", "bool", "false", "", "Plain HTTP beyond loopback addresses (HTTPS is always verified).",
+       "plain HTTP beyond loopback addresses (127.0.0.0/8, ::1, localhost); `config check` warns when on", "", {},
+       FLAG(network.allow_http), "network.allow_http is on: trackers may be reached over plain, unencrypted HTTP"},
+      {"network", "timeout", "duration", "30s", "", "Per request.", "per request", "", {}, DURATION(network.timeout)},
+  };
+  return table;
+}
+
+#undef DURATION
+#undef FLAG
+#undef TEXT
+
+std::vector<std::string> host_setting_keys(const std::string& section) {
+  std::vector<std::string> keys;
+  for (const auto& s : host_settings())
+    if (section == s.section) keys.push_back(s.key);
+  return keys;
+}
+
+namespace {
+
+std::string type_doc(const HostSetting& s) {
+  std::string type = s.type;
+  if (type == "enum") {
+    std::vector<std::string> choices;
+    for (const char* c : s.choices) choices.push_back(std::string("`") + c + "`");
+    return join(choices, " \\| ");
+  }
+  if (type == "time") return "time";
+  if (type == "time-range") return "`\"HH:MM-HH:MM\"`";
+  if (type == "days") return "list of `mon`..`sun`";
+  if (type == "zone") return "IANA zone";
+  if (type == "surfaces") return "list of surface plugin ids";
+  return type;
+}
+
+}  // namespace
+
+std::string host_settings_markdown(const std::string& section) {
+  std::string md = "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& s : host_settings()) {
+    if (section != s.section) continue;
+    std::string def = *s.default_doc ? s.default_doc : std::string("`") + s.default_yaml + "`";
+    md += std::string("| `") + s.key + "` | " + type_doc(s) + " | " + def + " | " + s.meaning + " |\n";
+  }
+  return md;
+}
+
+std::string host_settings_yaml() {
+  std::string yaml;
+  for (const auto& section : host_sections()) {
+    if (!yaml.empty()) yaml += "\n";
+    if (*section.comment) yaml += std::string("# ") + section.comment + "\n";
+    yaml += std::string(section.name) + ":\n";
+    for (const auto& s : host_settings()) {
+      if (std::string(section.name) != s.section) continue;
+      if (*s.comment)
+        for (const auto& line : split(s.comment, '\n')) yaml += "  # " + line + "\n";
+      if (*s.default_yaml) yaml += std::string("  ") + s.key + ": " + s.default_yaml + "\n";
+      else yaml += std::string("  # ") + s.key + ": " + s.example + "\n";
+    }
+  }
+  return yaml;
+}
+
+}  // namespace devtrack
