@@ -12,7 +12,7 @@ DEVTRACK_BUILD_DEPS=(
   bash-completion  # runtime: loads the installed tab completions (nothing else does)
 )
 DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux dbus gnome-keyring libsecret-tools curl openssl chromium
-  dunst libnotify-bin xvfb xauth neovim vim)
+  dunst libnotify-bin xvfb xauth neovim vim python3)
 
 # Installs the named Debian packages that are missing.
 install_pkgs() {

@@ -341,7 +341,7 @@ TEST_CASE("kill -9 right after the answer is stored keeps it, the daemon parses 
   Setup s;
   s.commit_and_wait("crashy");
   run("stop");
-  set_env("DEVTRACK_FAULTS", "checkin.stored=kill");  // the fault point in core/cli/checkin.cc
+  set_env("DEVTRACK_FAULTS", "checkin.stored=kill");  // the fault point in core/cli/checkin_session.cc
   auto r = run("checkin --answer 'BILL-9 kept even if killed, 10m'");
   ::unsetenv("DEVTRACK_FAULTS");
   CHECK(r.status == 128 + SIGKILL);  // killed, as the shell reports it

@@ -78,49 +78,62 @@ bool is_loopback_host(const std::string& host) {
   return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
-dt_status http_request(const HttpSettings& settings, const std::string& request_json, std::string* out) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  json req = json::parse(request_json, nullptr, false);
-  if (!req.is_object() || !req.contains("url") || !req["url"].is_string()) {
-    *out = "the request needs a \"url\"";
+namespace {
+
+// Only http(s), and plain HTTP only to loopback unless network.allow_http.
+dt_status check_url(const HttpSettings& settings, const std::string& url, std::string* out) {
+  if (url.rfind("https://", 0) == 0) return DT_OK;
+  if (url.rfind("http://", 0) != 0) {
+    *out = "only http(s) URLs are allowed: " + loggable(url);
     return DT_INVALID;
   }
-  std::string url = req["url"];
-  std::string method = req.value("method", "GET");
-  bool https = url.rfind("https://", 0) == 0;
-  if (!https) {
-    if (url.rfind("http://", 0) != 0) {
-      *out = "only http(s) URLs are allowed: " + loggable(url);
-      return DT_INVALID;
-    }
-    if (!settings.allow_http && !is_loopback_host(host_of(url))) {
-      *out = "plain HTTP to " + host_of(url) +
-                        " is refused: use https, or set network.allow_http: true (shown by devtrack status)";
-      return DT_PERMANENT;
-    }
+  if (!settings.allow_http && !is_loopback_host(host_of(url))) {
+    *out = "plain HTTP to " + host_of(url) +
+           " is refused: use https, or set network.allow_http: true (shown by devtrack status)";
+    return DT_PERMANENT;
   }
-  CURL* curl = curl_easy_init();
-  if (!curl) {
-    *out = "cannot initialise libcurl";
-    return DT_RETRY;
-  }
-  Collected c;
-  c.limit = settings.max_response_bytes;
+  return DT_OK;
+}
+
+// What a request holds for the time of its transfer: libcurl keeps
+// pointers to these strings. The credentials are resolved secrets: no
+// copy is left in freed memory.
+struct Transfer {
+  std::string url, method, body, user, password;
   curl_slist* headers = nullptr;
+  Collected collected;
+  ~Transfer() {
+    curl_slist_free_all(headers);
+    explicit_bzero(password.data(), password.size());
+    explicit_bzero(user.data(), user.size());
+  }
+};
+
+void set_request(CURL* curl, const json& req, Transfer& t) {
   if (req.contains("headers") && req["headers"].is_object())
     for (const auto& [k, v] : req["headers"].items())
-      if (v.is_string()) headers = curl_slist_append(headers, (k + ": " + v.get<std::string>()).c_str());
-  std::string body = req.contains("body") && req["body"].is_string() ? req["body"].get<std::string>() : "";
-  long timeout = req.value("timeout_s", static_cast<long>(settings.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  if (method != "GET" && method != "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+      if (v.is_string()) t.headers = curl_slist_append(t.headers, (k + ": " + v.get<std::string>()).c_str());
+  t.body = req.contains("body") && req["body"].is_string() ? req["body"].get<std::string>() : "";
+  curl_easy_setopt(curl, CURLOPT_URL, t.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, t.method.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, t.headers);
+  if (t.method != "GET" && t.method != "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, t.body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(t.body.size()));
   }
-  if (method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  if (t.method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  // Basic auth by libcurl (it encodes; the password is a secret the plugin
+  // resolved and is in the log redaction).
+  if (req.contains("basic_auth") && req["basic_auth"].is_object()) {
+    t.user = req["basic_auth"].value("user", "");
+    t.password = req["basic_auth"].value("password", "");
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(curl, CURLOPT_USERNAME, t.user.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, t.password.c_str());
+  }
+}
+
+void set_transport(CURL* curl, const HttpSettings& settings, long timeout, Collected* c) {
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -129,33 +142,45 @@ dt_status http_request(const HttpSettings& settings, const std::string& request_
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, c);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &c);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "devtrack/" DEVTRACK_VERSION);
-  // Basic auth by libcurl (it encodes; the password is a secret the plugin
-  // resolved and is in the log redaction).
-  std::string user, password;
-  if (req.contains("basic_auth") && req["basic_auth"].is_object()) {
-    user = req["basic_auth"].value("user", "");
-    password = req["basic_auth"].value("password", "");
-    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(curl, CURLOPT_USERNAME, user.c_str());
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, password.c_str());
+}
+
+}  // namespace
+
+dt_status http_request(const HttpSettings& settings, const std::string& request_json, std::string* out) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  json req = json::parse(request_json, nullptr, false);
+  if (!req.is_object() || !req.contains("url") || !req["url"].is_string()) {
+    *out = "the request needs a \"url\"";
+    return DT_INVALID;
   }
+  Transfer t;
+  t.url = req["url"];
+  t.method = req.value("method", "GET");
+  if (dt_status st = check_url(settings, t.url, out); st != DT_OK) return st;
+  CURL* curl = curl_easy_init();
+  if (!curl) {
+    *out = "cannot initialise libcurl";
+    return DT_RETRY;
+  }
+  t.collected.limit = settings.max_response_bytes;
+  set_request(curl, req, t);
+  set_transport(curl, settings, req.value("timeout_s", static_cast<long>(settings.timeout.count())), &t.collected);
   auto start = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
-  // The credentials were resolved secrets: leave no copy in freed memory.
-  explicit_bzero(password.data(), password.size());
-  explicit_bzero(user.data(), user.size());
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  if (c.too_large) {
-    *out = "the response from " + loggable(url) + " is larger than " +
-                      std::to_string(settings.max_response_bytes) + " bytes";
+  const std::string& url = t.url;
+  const std::string& method = t.method;
+  if (t.collected.too_large) {
+    *out = "the response from " + loggable(url) + " is larger than " + std::to_string(settings.max_response_bytes) +
+           " bytes";
     return DT_PERMANENT;
   }
   if (rc != CURLE_OK) {
@@ -167,8 +192,8 @@ dt_status http_request(const HttpSettings& settings, const std::string& request_
     return tls ? DT_PERMANENT : DT_RETRY;
   }
   log::debug("http", "{} {} -> {} in {} ms", method, loggable(url), status, ms);
-  *out = json{{"status", status}, {"headers", c.headers}, {"body", c.body}}.dump(-1, ' ', false,
-                                                                                  json::error_handler_t::replace);
+  *out = json{{"status", status}, {"headers", t.collected.headers}, {"body", t.collected.body}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
   return DT_OK;
 }
 

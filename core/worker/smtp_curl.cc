@@ -69,53 +69,17 @@ dt_status status_of(CURLcode rc, long reply) {
   return DT_RETRY;  // connect, DNS, timeouts, 4xx: later
 }
 
-}  // namespace
-
-dt_status smtp_send(const HttpSettings& settings, const std::string& request_json, std::string* out) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  json req = json::parse(request_json, nullptr, false);
+// The request's fields that must be there and be one line; "" when fine.
+std::string request_problem(const json& req) {
   if (!req.is_object() || !req.contains("host") || !req.contains("from") || !req.contains("rcpt") ||
-      !req["rcpt"].is_array() || req["rcpt"].empty() || !req.contains("text")) {
-    *out = "the SMTP request needs host, from, rcpt and text";
-    return DT_INVALID;
-  }
+      !req["rcpt"].is_array() || req["rcpt"].empty() || !req.contains("text"))
+    return "the SMTP request needs host, from, rcpt and text";
   for (const char* field : {"from", "subject", "message_id"})
-    if (!one_line(req.value(field, ""))) {
-      *out = std::string(field) + " must be one line";
-      return DT_INVALID;
-    }
-  std::string host = req.value("host", ""), tls = req.value("tls", "starttls");
-  int port = req.value("port", tls == "implicit" ? 465 : 587);
-  if (tls != "starttls" && tls != "implicit" && tls != "none") {
-    *out = "tls is starttls, implicit or none, not " + tls;
-    return DT_INVALID;
-  }
-  if (tls == "none" && !is_loopback_host(host) && !req.value("allow_plain", false)) {
-    *out = "plain SMTP to " + host + " is refused: use tls: starttls or implicit (or allow_plain: true)";
-    return DT_PERMANENT;
-  }
-  std::string password;
-  if (!req.value("password", "").empty()) {
-    std::string error;
-    auto p = resolve_secret(req["password"].get<std::string>(), &error);
-    if (!p) {
-      *out = "the SMTP password is not available: " + error;
-      return DT_AUTH;
-    }
-    password = std::move(*p);
-  }
-  CURL* curl = curl_easy_init();
-  if (!curl) {
-    *out = "cannot initialise libcurl";
-    return DT_RETRY;
-  }
-  std::string url = std::string(tls == "implicit" ? "smtps://" : "smtp://") +
-                    (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
-  std::string from = "<" + req["from"].get<std::string>() + ">";
-  curl_slist* rcpt = nullptr;
-  for (const auto& r : req["rcpt"])
-    if (r.is_string()) rcpt = curl_slist_append(rcpt, ("<" + r.get<std::string>() + ">").c_str());
+    if (!one_line(req.value(field, ""))) return std::string(field) + " must be one line";
+  return "";
+}
+
+curl_slist* message_headers(const json& req) {
   curl_slist* headers = nullptr;
   int64_t now_ms = req.value("date_ms", int64_t{0});
   if (!now_ms) now_ms = static_cast<int64_t>(::time(nullptr)) * 1000;
@@ -128,29 +92,70 @@ dt_status smtp_send(const HttpSettings& settings, const std::string& request_jso
   headers = curl_slist_append(headers, ("Subject: " + encoded_word(req.value("subject", ""))).c_str());
   if (!req.value("message_id", "").empty())
     headers = curl_slist_append(headers, ("Message-ID: <" + req["message_id"].get<std::string>() + ">").c_str());
-  // multipart/alternative: the text first, the HTML (preferred) last.
+  return headers;
+}
+
+void add_text_part(curl_mime* mime, const std::string& text, const char* type) {
+  curl_mimepart* part = curl_mime_addpart(mime);
+  curl_mime_data(part, text.c_str(), text.size());
+  curl_mime_type(part, type);
+  curl_mime_encoder(part, "quoted-printable");
+}
+
+// multipart/alternative: the text first, the HTML (preferred) last.
+curl_mime* message_body(CURL* curl, const json& req) {
   curl_mime* mime = curl_mime_init(curl);
   curl_mime* alt = curl_mime_init(curl);
-  std::string text = req.value("text", ""), html = req.value("html", "");
-  curl_mimepart* part = curl_mime_addpart(alt);
-  curl_mime_data(part, text.c_str(), text.size());
-  curl_mime_type(part, "text/plain; charset=utf-8");
-  curl_mime_encoder(part, "quoted-printable");
-  if (!html.empty()) {
-    part = curl_mime_addpart(alt);
-    curl_mime_data(part, html.c_str(), html.size());
-    curl_mime_type(part, "text/html; charset=utf-8");
-    curl_mime_encoder(part, "quoted-printable");
-  }
-  part = curl_mime_addpart(mime);
+  add_text_part(alt, req.value("text", ""), "text/plain; charset=utf-8");
+  std::string html = req.value("html", "");
+  if (!html.empty()) add_text_part(alt, html, "text/html; charset=utf-8");
+  curl_mimepart* part = curl_mime_addpart(mime);
   curl_mime_subparts(part, alt);
   curl_mime_type(part, "multipart/alternative");
+  return mime;
+}
+
+// Where and how to connect, checked: the TLS mode, the port it implies,
+// and plain SMTP only to loopback unless the request opts in.
+struct Endpoint {
+  std::string host, tls;
+  int port = 0;
+  std::string url() const {
+    return std::string(tls == "implicit" ? "smtps://" : "smtp://") +
+           (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
+};
+
+dt_status endpoint_of(const json& req, Endpoint* e, std::string* out) {
+  e->host = req.value("host", "");
+  e->tls = req.value("tls", "starttls");
+  e->port = req.value("port", e->tls == "implicit" ? 465 : 587);
+  if (e->tls != "starttls" && e->tls != "implicit" && e->tls != "none") {
+    *out = "tls is starttls, implicit or none, not " + e->tls;
+    return DT_INVALID;
+  }
+  if (e->tls == "none" && !is_loopback_host(e->host) && !req.value("allow_plain", false)) {
+    *out = "plain SMTP to " + e->host + " is refused: use tls: starttls or implicit (or allow_plain: true)";
+    return DT_PERMANENT;
+  }
+  return DT_OK;
+}
+
+// One transfer of the message; `password` is the resolved secret.
+CURLcode transfer(CURL* curl, const HttpSettings& settings, const json& req, const Endpoint& e,
+                  const std::string& password, long* reply) {
+  std::string url = e.url(), from = "<" + req["from"].get<std::string>() + ">";
+  curl_slist* rcpt = nullptr;
+  for (const auto& r : req["rcpt"])
+    if (r.is_string()) rcpt = curl_slist_append(rcpt, ("<" + r.get<std::string>() + ">").c_str());
+  curl_slist* headers = message_headers(req);
+  curl_mime* mime = message_body(curl, req);
   std::string ca_file = req.value("ca_file", "");
   if (ca_file.empty()) ca_file = settings.ca_file;
   long timeout = static_cast<long>(settings.timeout.count());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(curl, CURLOPT_USE_SSL, tls == "none" ? CURLUSESSL_NONE : CURLUSESSL_ALL);
+  curl_easy_setopt(curl, CURLOPT_USE_SSL, e.tls == "none" ? CURLUSESSL_NONE : CURLUSESSL_ALL);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
@@ -166,20 +171,52 @@ dt_status smtp_send(const HttpSettings& settings, const std::string& request_jso
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   CURLcode rc = curl_easy_perform(curl);
-  long reply = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, reply);
   curl_slist_free_all(rcpt);
   curl_slist_free_all(headers);
   curl_mime_free(mime);
+  return rc;
+}
+
+}  // namespace
+
+dt_status smtp_send(const HttpSettings& settings, const std::string& request_json, std::string* out) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  json req = json::parse(request_json, nullptr, false);
+  if (std::string problem = request_problem(req); !problem.empty()) {
+    *out = problem;
+    return DT_INVALID;
+  }
+  Endpoint e;
+  if (dt_status st = endpoint_of(req, &e, out); st != DT_OK) return st;
+  std::string password;
+  if (!req.value("password", "").empty()) {
+    std::string error;
+    auto p = resolve_secret(req["password"].get<std::string>(), &error);
+    if (!p) {
+      *out = "the SMTP password is not available: " + error;
+      return DT_AUTH;
+    }
+    password = std::move(*p);
+  }
+  CURL* curl = curl_easy_init();
+  if (!curl) {
+    *out = "cannot initialise libcurl";
+    return DT_RETRY;
+  }
+  long reply = 0;
+  CURLcode rc = transfer(curl, settings, req, e, password, &reply);
   curl_easy_cleanup(curl);
   explicit_bzero(password.data(), password.size());  // a resolved secret: no copy left in freed memory
   if (rc == CURLE_OK) {
-    log::info("smtp", "sent a message through {}:{} to {} recipient(s)", host, port, req["rcpt"].size());
+    log::info("smtp", "sent a message through {}:{} to {} recipient(s)", e.host, e.port, req["rcpt"].size());
     return DT_OK;
   }
   std::string why = curl_easy_strerror(rc);
-  log::warn("smtp", "{}:{}: {} (reply {})", host, port, why, reply);
-  *out = "SMTP " + host + ":" + std::to_string(port) + ": " + why + (reply ? " (server reply " + std::to_string(reply) + ")" : "") +
+  log::warn("smtp", "{}:{}: {} (reply {})", e.host, e.port, why, reply);
+  *out = "SMTP " + e.host + ":" + std::to_string(e.port) + ": " + why +
+         (reply ? " (server reply " + std::to_string(reply) + ")" : "") +
          (rc == CURLE_PEER_FAILED_VERIFICATION ? " (the server's certificate is not trusted: see ca_file)" : "");
   return status_of(rc, reply);
 }

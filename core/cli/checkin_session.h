@@ -1,0 +1,94 @@
+// The client's side of a check-in, shared by `devtrack checkin` and the
+// commands that answer prompts (the summary's fill-ins): the answer stored
+// before anything else, then parsed here by the parser plugin, routed, and
+// saved with its outbox rows in one transaction (checkin/answer.h); then
+// the daemon is told. The terminal prompt is checkin_terminal.h.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "store/prompt_store.h"
+#include "store/store.h"
+
+namespace devtrack::cli {
+
+class ParserSession;
+
+class Checkin {
+ public:
+  // Reads the config and the plugins, opens the store.
+  Checkin();
+  ~Checkin();
+
+  Store& store() { return store_; }
+  const Config& config() { return loaded_.config; }
+
+  // The prompt to answer: --id, or the oldest waiting one.
+  PromptRow pick(const po::variables_map& args);
+
+  nlohmann::json view(const PromptRow& p);
+
+  nlohmann::json suggestion_title(const PromptRow& p);
+
+  std::string context(const PromptRow& p);
+
+  ParserSession& parser();
+
+  // Stores the raw text first, then the parse. `choose_project` resolves an
+  // ambiguous project (a follow-up question), or returns "".
+  // Picks the repository of a GitHub ticket that names none, given the
+  // candidates ("owner/name"); "" keeps the text only.
+  using ChooseRepo = std::function<std::string(const nlohmann::json& ticket, const std::vector<std::string>& repos)>;
+
+  nlohmann::json answer(const PromptRow& p, const std::string& typed, bool use_suggestion, const std::string& project,
+              const std::function<std::string(const nlohmann::json& ambiguous)>& choose_project,
+              const ChooseRepo& choose_repo = nullptr);
+
+  void respond(const PromptRow& p, PromptState state, int64_t due_ms = 0);
+
+  void correct(const PromptRow& p, const std::string& typed);
+
+  // A GitHub ticket without owner/name goes to the project's repository,
+  // else the context's remote (as plan_updates picks it). When there is
+  // neither, its update could only fail later, out of sight: the user picks
+  // a repository now, or keeps the text only (the ticket moves to
+  // "unrouted": recorded, posted nowhere).
+  void route(nlohmann::json& parsed, const std::string& slug, const ChooseRepo& choose);
+
+  // Where a ticket without a repository can go: the projects' GitHub
+  // repositories, then the watched repositories' origin remotes.
+  std::vector<std::string> route_choices();
+
+  // The parse and the outbox rows it makes, in one transaction.
+  void save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const nlohmann::json& parsed);
+
+  std::vector<std::string> completions();
+
+  // The open tickets assigned to the user (cached by the worker), as hints.
+  nlohmann::json assigned();
+
+  static void print_recorded(int64_t id, const nlohmann::json& parsed);
+
+ private:
+  // The write that must not be lost. On failure (a full disk...) the user
+  // gets their text back with the reason, so nothing typed is lost.
+  int64_t store_first(const std::function<int64_t()>& write, const std::string& text);
+
+  void notify(int64_t prompt_id);
+
+  Loaded loaded_;
+  Store store_;
+  std::unique_ptr<ParserSession> parser_;
+};
+
+// The suggested ticket's title, from the offline cache (null if unknown).
+nlohmann::json suggestion_title(Store& store, const PromptRow& p);
+
+}  // namespace devtrack::cli

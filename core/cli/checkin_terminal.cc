@@ -1,0 +1,211 @@
+#include "cli/checkin_terminal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "checkin/prompt_view.h"
+#include "cli/checkin_session.h"
+#include "outbox/outbox.h"
+#include "plugin/registry.h"
+#include "plugin/string_out.h"
+#include "store/outbox_store.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/paths.h"
+
+using nlohmann::json;
+
+namespace devtrack::cli {
+
+Terminal::Terminal(const std::vector<PluginInfo>& plugins)
+    : plugin_(require_plugin(plugins, "tty"), "{}", "the tty surface") {
+  surface_ = static_cast<const dt_surface_v1*>(plugin_.table(DEVTRACK_SURFACE_V1));
+  self_ = plugin_.self();
+  if (!surface_->available(self_)) throw Error("no terminal to ask in: use --answer, --skip or --defer");
+}
+
+json Terminal::show(const json& prompt) {
+  StringOut out;
+  std::string text = prompt.dump();
+  if (surface_->show(self_, text.c_str(), &out.out) != DT_OK) throw Error("the terminal prompt failed: " + out.text);
+  return json::parse(out.text);
+}
+
+namespace {
+
+
+// What the terminal prompt shows that may change while it waits: the lines
+// above (about_lines, then `tail`, which does not change) and the suggestion.
+json live_view(Store& store, const Config& config, const PromptRow& p, const std::vector<std::string>& tail) {
+  json lines = json::array();
+  for (const auto& l : about_lines(store, config, p)) lines.push_back(l);
+  for (const auto& l : tail) lines.push_back(l);
+  json title = suggestion_title(store, p);
+  return {{"context", lines},
+          {"suggestion", p.suggestion.empty() ? json(nullptr)
+                                              : json(ticket_text(json::parse(p.suggestion)) +
+                                                     (title.is_string() ? " — " + title.get<std::string>() : ""))}};
+}
+
+// Keeps a terminal prompt up to date while it waits for the user: with a
+// cold worker the commit's subject (and a suggestion from its message, and
+// the ticket's title) arrive after the prompt is shown. A thread polls the
+// store on a connection of its own and writes each changed view as a line
+// to a pipe that the tty plugin reads (its "refresh_fd") and redraws from.
+class ContextFeed {
+ public:
+  ContextFeed(const Config& config, const PromptRow& p, std::vector<std::string> tail, json shown)
+      : config_(config), prompt_(p), tail_(std::move(tail)), last_(std::move(shown)) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return;  // no updates, the prompt works as before
+    read_fd_ = fds[0];
+    write_fd_ = fds[1];
+    // Never block on a full pipe (a prompt that does not read it).
+    ::fcntl(write_fd_, F_SETFL, ::fcntl(write_fd_, F_GETFL) | O_NONBLOCK);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~ContextFeed() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (read_fd_ >= 0) ::close(read_fd_);
+    if (write_fd_ >= 0) ::close(write_fd_);
+  }
+  ContextFeed(const ContextFeed&) = delete;
+  ContextFeed& operator=(const ContextFeed&) = delete;
+
+  int fd() const { return read_fd_; }
+
+ private:
+  void run() {
+    try {
+      Store store(paths::database());
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (!wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; })) {
+        lock.unlock();
+        send_if_changed(store);
+        lock.lock();
+      }
+    } catch (const std::exception&) {
+      // The store is busy or gone: the prompt goes on as it was drawn.
+    }
+  }
+
+  void send_if_changed(Store& store) {
+    auto now = get_prompt(store, prompt_.id);
+    if (!now) return;
+    json view = live_view(store, config_, *now, tail_);
+    if (view == last_) return;
+    std::string line = view.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    if (::write(write_fd_, line.data(), line.size()) == static_cast<ssize_t>(line.size())) last_ = std::move(view);
+  }
+
+  const Config& config_;
+  PromptRow prompt_;
+  std::vector<std::string> tail_;
+  json last_;
+  int read_fd_ = -1, write_fd_ = -1;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// The lines below about_lines: the assigned tickets, the prompt's state,
+// trackers that refused their credentials.
+std::vector<std::string> tail_lines(Checkin& c, const PromptRow& p) {
+  std::vector<std::string> lines;
+  if (p.suggestion.empty()) {
+    json assigned = c.assigned();
+    for (size_t i = 0; i < assigned.size() && i < 3; ++i)
+      lines.push_back((i == 0 ? "Assigned to you: " : "                 ") + ticket_text(assigned[i]["ticket"]) + " " +
+                      assigned[i].value("title", ""));
+    if (assigned.size() > 3) lines.push_back("                 and " + std::to_string(assigned.size() - 3) +
+                                             " more (devtrack tickets)");
+  }
+  if (p.state != PromptState::kPending)
+    lines.push_back("(" + std::string(to_text(p.state)) + ", asked " + local_moment(p.created_ms, c.config().settings.timezone) + ")");
+  // A tracker that refused its credentials is said where the user looks.
+  for (const auto& b : blocked_plugins(c.store()))
+    lines.push_back("Note: " + b + " refused the credentials; its updates wait (devtrack doctor).");
+  return lines;
+}
+
+json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s, const json& view) {
+  return {{"id", p.id},
+          {"question", "What did you work on?"},
+          {"context", view["context"]},
+          {"suggestion", view["suggestion"]},
+          {"completions", c.completions()},
+          {"defer_s", c.config().prompt.defer.count()},
+          {"timeout_s", timeout_s},
+          {"history_file", paths::home() + "/history"}};
+}
+
+}  // namespace
+
+bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& asked, int timeout_s) {
+  json r;
+  {
+    std::vector<std::string> tail = tail_lines(c, asked);
+    json view = live_view(c.store(), c.config(), asked, tail);
+    json prompt = tty_prompt(c, asked, timeout_s, view);
+    ContextFeed feed(c.config(), asked, tail, view);
+    if (feed.fd() >= 0) prompt["refresh_fd"] = feed.fd();
+    r = term.show(prompt);
+  }
+  // The suggestion may have come while the prompt waited (from the commit's
+  // message): Enter accepted what was shown.
+  PromptRow p = get_prompt(c.store(), asked.id).value_or(asked);
+  std::string action = r.value("action", "");
+  // Whoever answered is at the terminal: follow-up questions do not time out.
+  auto choose = [&](const json& ambiguous) -> std::string {
+    json choices = json::array();
+    for (const auto& id : ambiguous) choices.push_back(id);
+    json pick = term.show({{"question", "Which project?"}, {"choices", choices}, {"timeout_s", 0}});
+    if (pick.value("action", "") != "choice") return "";
+    return ambiguous[pick["index"].get<size_t>()];
+  };
+  auto choose_repo = [&](const json& ticket, const std::vector<std::string>& repos) -> std::string {
+    std::string name = ticket_text(ticket);
+    if (repos.empty()) {
+      std::cout << name << " names no repository, so nothing goes to GitHub for it (write owner/name" << name
+                << ", or set projects[].github)\n";
+      return "";
+    }
+    json choices = json::array();
+    for (const auto& repo : repos) choices.push_back(repo + name);
+    choices.push_back("keep the text only (nothing goes to GitHub for " + name + ")");
+    json pick = term.show({{"question", name + " names no repository, so it cannot go to GitHub. Which one?"},
+                           {"choices", choices},
+                           {"timeout_s", 0}});
+    if (pick.value("action", "") != "choice" || pick["index"].get<size_t>() >= repos.size()) return "";
+    return repos[pick["index"].get<size_t>()];
+  };
+  if (action == "accept") {
+    Checkin::print_recorded(p.id, c.answer(p, "", true, "", choose, choose_repo));
+  } else if (action == "answer") {
+    Checkin::print_recorded(p.id, c.answer(p, r["text"], !r.value("suggestion_cleared", false), "", choose, choose_repo));
+  } else if (action == "skip") {
+    c.respond(p, PromptState::kSkipped);
+    std::cout << "skipped (it comes back in the end-of-day review)\n";
+  } else if (action == "defer") {
+    int64_t due = process_clock().now_ms() + r.value("seconds", int64_t{1800}) * 1000;
+    c.respond(p, PromptState::kDeferred, due);
+    std::cout << "asking again " << local_when(due, c.config().settings.timezone) << "\n";
+  } else {
+    return false;  // later / timeout: it stays as it is
+  }
+  return true;
+}
+
+}  // namespace devtrack::cli
