@@ -343,6 +343,9 @@ TEST_CASE("summary --send: plain SMTP to loopback, one message per recipient, te
   SmtpPeer smtp(peer_home.root() + "/smtp");
   Day d("immediate", email_config(smtp.port(), ", tls: none, subject: \"Résumé {date}\""));
   d.work("fix the login redirect", "fixed the login redirect, 30m, done");
+  // The ticket's title comes from the tracker through the worker, after the
+  // prompt is shown: wait for it, or the e-mail may go out without it.
+  REQUIRE(wait_until([&] { return d.summary()["projects"][0]["tickets"][0]["title"] == "A ticket"; }));
   auto r = run("summary --date 2026-06-01 --send");
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
