@@ -111,10 +111,14 @@ TEST_CASE("Outbox in process: results that are not results are ignored, the outb
   int64_t id = r.queue("k1", kStart);
   outbox.start();
   r.settle();
-  for (const char* bad : {"", "not json", "[]", R"({"status": "ok"})", R"({"update_id": 999, "status": "ok"})"})
+  for (const char* bad : {"", "not json", "[]", R"({"status": "ok"})", R"({"update_id": 999, "status": "ok"})",
+                          R"({"update_id": "1", "status": "ok"})"})
     r.bus.publish("tracker.result", bad);
-  r.settle();
+  // The right row with a field of the wrong type: ignored once, not retried for ever.
+  r.bus.publish("tracker.result", json{{"update_id", id}, {"status", "ok"}, {"remote_id", 5}}.dump());
+  r.advance(30s);
   CHECK(r.state_of(id) == UpdateState::kSending);
+  CHECK(r.loop.pending_timers() == 0);
   r.bus.publish("tracker.result", json{{"update_id", id}, {"status", "ok"}}.dump());
   r.settle();
   CHECK(r.state_of(id) == UpdateState::kSent);

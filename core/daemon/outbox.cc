@@ -1,5 +1,7 @@
 #include "daemon/outbox.h"
 
+#include <SQLiteCpp/Exception.h>
+
 #include <nlohmann/json.hpp>
 
 #include "daemon/worker_jobs.h"
@@ -113,10 +115,14 @@ void Outbox::on_result(const std::string& payload) {
   try {
     apply_result(id, r);
     schedule();
-  } catch (const std::exception& e) {
+  } catch (const SQLite::Exception& e) {
     log::error("outbox", "cannot record the result of update {} yet: {}; trying again in {} s", id, e.what(),
                kResultRetry.count());
     loop_.call_at(add_saturating(loop_.clock().now(), kResultRetry), [this, payload] { on_result(payload); });
+  } catch (const std::exception& e) {
+    // Not the database: a result of the wrong shape, which waiting will not
+    // mend. The row stays `sending`; the next start's find() settles it.
+    log::error("outbox", "ignoring the result of update {}: {}", id, e.what());
   }
 }
 
