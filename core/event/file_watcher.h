@@ -1,7 +1,7 @@
 // Watching directories for changes, on the event loop (Linux: inotify; other
 // systems get a sibling file behind this interface). Used by the daemon to
-// notice commits that never ran the hook, and offered to plugins as the
-// dt_host watch service.
+// notice commits that never ran the hook. (Not yet offered to plugins: the
+// dt_host watch service is NULL, see docs/architecture.md.)
 #pragma once
 
 #include <cstdint>
