@@ -33,26 +33,30 @@ class Checkin {
   // The prompt to answer: --id, or the oldest waiting one.
   PromptRow pick(const po::variables_map& args);
 
+  // The prompt as `checkin --list --json` shows it.
   nlohmann::json view(const PromptRow& p);
-
+  // The suggested ticket's title from the offline cache, or null.
   nlohmann::json suggestion_title(const PromptRow& p);
-
+  // The parser's context for this prompt: its repository, branch, remote
+  // slug and the configured projects (JSON text).
   std::string context(const PromptRow& p);
-
+  // The parser plugin, loaded in this process on first use.
   ParserSession& parser();
 
-  // Stores the raw text first, then the parse. `choose_project` resolves an
-  // ambiguous project (a follow-up question), or returns "".
   // Picks the repository of a GitHub ticket that names none, given the
   // candidates ("owner/name"); "" keeps the text only.
   using ChooseRepo = std::function<std::string(const nlohmann::json& ticket, const std::vector<std::string>& repos)>;
 
+  // Stores the raw text first, then the parse, then tells the daemon.
+  // `choose_project` resolves an ambiguous project (a follow-up question),
+  // or returns "". Returns the parse, or null when the answer is stored but
+  // could not be understood yet (the daemon parses it later).
   nlohmann::json answer(const PromptRow& p, const std::string& typed, bool use_suggestion, const std::string& project,
-              const std::function<std::string(const nlohmann::json& ambiguous)>& choose_project,
-              const ChooseRepo& choose_repo = nullptr);
-
+                        const std::function<std::string(const nlohmann::json& ambiguous)>& choose_project,
+                        const ChooseRepo& choose_repo = nullptr);
+  // Skips or defers the prompt (`due_ms` for a deferral).
   void respond(const PromptRow& p, PromptState state, int64_t due_ms = 0);
-
+  // Replaces the answer of an answered prompt and parses it again.
   void correct(const PromptRow& p, const std::string& typed);
 
   // A GitHub ticket without owner/name goes to the project's repository,
@@ -69,11 +73,13 @@ class Checkin {
   // The parse and the outbox rows it makes, in one transaction.
   void save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const nlohmann::json& parsed);
 
+  // Tab completions: project ids and aliases, recent and assigned tickets.
   std::vector<std::string> completions();
 
   // The open tickets assigned to the user (cached by the worker), as hints.
   nlohmann::json assigned();
 
+  // "recorded prompt 3 · #12 (suggested) · 30 min · done"
   static void print_recorded(int64_t id, const nlohmann::json& parsed);
 
  private:
