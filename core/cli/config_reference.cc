@@ -35,9 +35,9 @@ nlohmann::json settings_json() {
 extern const Command kConfigReference = {
     "config reference",
     "print the reference of the host's settings (Markdown, YAML or JSON)",
-    "The tables of docs/configuration.md (--markdown, the default), the host's sections of the commented "
-    "default config (--yaml), or every setting with its type, default and meaning (--json). Plugins' options: "
-    "devtrack plugins info ID.",
+    "The tables of docs/configuration.md (--markdown, the default), the host's\n"
+    "sections of the commented default config (--yaml), or every setting with its\n"
+    "type, default and meaning (--json). Plugins' options: devtrack plugins info ID.",
     [](Spec& spec) {
       spec.options.add_options()("markdown", "the Markdown tables, one per section")(
           "yaml", "the commented default config's host sections")("json", "every setting as JSON");
