@@ -62,13 +62,8 @@ TEST_CASE("Outbox in process, a full disk: a post's result is kept until it can 
 
 TEST_CASE("Capture in process, a full disk: the commit is refused with an error (the hook keeps it) and stored once later") {
   Rig r;
-  std::string repo = make_repo(r.home.root() + "/widgets");
+  std::string repo = r.watched_repo("widgets");
   std::string id = commit(repo, "fix the login redirect");
-  Repo row;
-  row.path = repo;
-  row.git_dir = repo + "/.git";
-  row.hooks_dir = repo + "/.git/hooks";
-  save_repo(r.store, row);
   Capture capture(r.loop, r.bus, r.store, r.worker);
   json report = {{"repo", repo}, {"commit", id}, {"branch", "main"}};
   {

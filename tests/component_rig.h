@@ -12,6 +12,7 @@
 #include "daemon/worker_jobs.h"
 #include "event/bus.h"
 #include "event/loop.h"
+#include "store/capture_store.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
 #include "test_support.h"
@@ -93,6 +94,17 @@ struct Rig {
     return 0;
   }
   UpdateState state_of(int64_t id) { return get_update(store, id)->state; }
+  // A real repository under the test's root, registered as watched (as
+  // `devtrack repos add` stores it, without installing the hook).
+  std::string watched_repo(const std::string& name) {
+    std::string repo = make_repo(home.root() + "/" + name);
+    Repo row;
+    row.path = repo;
+    row.git_dir = repo + "/.git";
+    row.hooks_dir = repo + "/.git/hooks";
+    save_repo(store, row);
+    return repo;
+  }
 };
 
 }  // namespace devtrack::test

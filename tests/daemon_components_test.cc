@@ -235,13 +235,8 @@ TEST_CASE("Prompts in process: a commit stored without its prompt (the daemon di
 
 TEST_CASE("Capture in process: a hook report is stored once, published, and its details asked of the worker") {
   Rig r;
-  std::string repo = make_repo(r.home.root() + "/widgets");
+  std::string repo = r.watched_repo("widgets");
   std::string id = commit(repo, "fix the login redirect");
-  Repo row;
-  row.path = repo;
-  row.git_dir = repo + "/.git";
-  row.hooks_dir = repo + "/.git/hooks";
-  save_repo(r.store, row);
   Capture capture(r.loop, r.bus, r.store, r.worker);
   json report = {{"repo", repo}, {"commit", id}, {"branch", "main"}};
   int64_t trigger = capture.on_hook(report.dump(), "hook");

@@ -149,7 +149,6 @@ std::string type_doc(const HostSetting& s) {
     for (const char* c : s.choices) choices.push_back(std::string("`") + c + "`");
     return join(choices, " \\| ");
   }
-  if (type == "time") return "time";
   if (type == "time-range") return "`\"HH:MM-HH:MM\"`";
   if (type == "days") return "list of `mon`..`sun`";
   if (type == "zone") return "IANA zone";

@@ -194,7 +194,7 @@ struct WorkerLink::Impl {
       last_exit = "idle";
       log::info("worker", "devtrack-worker (pid {}) exited after its idle time", child);
     } else {
-      last_exit = (ended.text.rfind("signal", 0) == 0 ? "crashed (" : "failed (") + ended.text + ")";
+      last_exit = (ended.signalled ? "crashed (" : "failed (") + ended.text + ")";
       ++crashes;
       log::error("worker", "devtrack-worker (pid {}) {}; {} job(s) kept for the restart", child, last_exit,
                  jobs.size());

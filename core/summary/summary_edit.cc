@@ -306,7 +306,7 @@ void drop_row(Store& store, const UpdateRow& u, PushCounts& counts, int64_t now_
 // What the summary does to one kept row: the edited text (`edit`, or
 // nullptr), else for an answer accepted with Enter the commits' subjects
 // (`accepted`, "" otherwise) in place of an empty text; then the release.
-// The state change that follows is the store's (summary_revision).
+// The state change that follows is the store's (apply_summary_revision).
 void revise_row(Store& store, const UpdateRow& u, const std::string* edit, const std::string& accepted, bool release,
                 PushCounts& counts, int64_t now_ms) {
   SummaryRevision r;

@@ -65,6 +65,7 @@ std::optional<ChildWithSocket> spawn_with_socket(const std::vector<std::string>&
 // How a child ended, read by wait_child().
 struct ChildExit {
   bool clean = false;        // exited with status 0
+  bool signalled = false;    // ended by a signal (else it exited)
   bool killed_hard = false;  // SIGKILL: from outside (a user, a service manager), not from its work
   std::string text;          // "exit status 3", "signal 13"
 };

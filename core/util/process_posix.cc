@@ -254,9 +254,10 @@ ChildExit wait_child(int pid) {
   }
   ChildExit e;
   e.clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  e.killed_hard = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  e.text = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                               : "exit status " + std::to_string(WEXITSTATUS(status));
+  e.signalled = WIFSIGNALED(status);
+  e.killed_hard = e.signalled && WTERMSIG(status) == SIGKILL;
+  e.text = e.signalled ? "signal " + std::to_string(WTERMSIG(status))
+                       : "exit status " + std::to_string(WEXITSTATUS(status));
   return e;
 }
 
