@@ -141,6 +141,47 @@ int64_t commit_trigger(Rig& r, const std::string& repo, const std::string& commi
 
 }  // namespace
 
+TEST_CASE("Outbox in process: an update whose commits the worker has not read yet waits for their subjects") {
+  Rig r;
+  Capture capture(r.loop, r.bus, r.store, r.worker);  // stores the details
+  Outbox outbox(r.loop, r.bus, r.store, r.worker);
+  std::string commit = "0123456789abcdef0123456789abcdef01234567", other = "fedcba9876543210fedcba9876543210fedcba98";
+  auto stored_commit = [&](const std::string& id) {
+    TriggerRow t;
+    t.kind = "commit";
+    t.repo = "/w/widgets";
+    t.commit = id;
+    t.at_ms = r.now();
+    return record_commit(r.store, t);
+  };
+  int64_t trigger = stored_commit(commit), failed = stored_commit(other);
+  UpdateRow u;
+  u.target_plugin = "github";
+  u.target = json{{"system", "github"}, {"repo", "acme/widgets"}, {"number", 12}}.dump();
+  u.kind = "comment";
+  u.state = UpdateState::kQueued;
+  u.next_attempt_ms = kStart;
+  u.body = json{{"accepted", true}, {"text", "0123456"}, {"commits", {{{"commit", commit}}, {{"commit", other}}}}}.dump();
+  u.idempotency_key = "k1";
+  REQUIRE(queue_update(r.store, u, r.now()));
+  outbox.start();
+  r.advance(5s);  // due, but the commits are not read: nothing goes yet
+  CHECK(r.worker.jobs.empty());
+
+  // One commit could not be read: its subject will never come, so it is
+  // not waited for; the other arrives and the update goes at once.
+  r.bus.publish("trigger.details", json{{"trigger_id", failed}, {"details", {{"error", "not found"}}}}.dump());
+  r.settle();
+  CHECK(r.worker.jobs.empty());
+  r.bus.publish("trigger.details",
+                json{{"trigger_id", trigger}, {"details", {{"message", "step 1\n\nbody"}, {"summary", "step 1"}}}}.dump());
+  r.settle();
+  REQUIRE(r.worker.jobs.size() == 1);
+  const json& body = r.worker.jobs[0].payload["body"];
+  CHECK(body["commits"][0]["summary"] == "step 1");
+  CHECK(body["text"] == "0123456 step 1; fedcba9");
+}
+
 TEST_CASE("Prompts in process: a commit opens its repository's prompt and asks, and the next commit joins it") {
   Rig r;
   Prompts prompts(r.loop, r.bus, r.store, r.config, nullptr);

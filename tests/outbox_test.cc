@@ -115,8 +115,15 @@ TEST_CASE("a retry honours Retry-After, then the update goes out") {
   Setup s("retry_once");
   run("checkin --answer 'fixed, 10m'");
   s.advance(61'000);
-  REQUIRE(wait_until([&] { return s.state_is("queued") && s.updates()[0]["attempts"] == 1; }));
-  CHECK(s.updates()[0]["last_error"] == "503 Service Unavailable");
+  // One read for both: two reads can see `queued` before the attempt and
+  // `sending` during it, with no error yet.
+  json first;
+  REQUIRE(wait_until([&] {
+    json u = s.updates();
+    first = u.empty() ? json() : u[0];
+    return !u.empty() && first["state"] == "queued" && first["attempts"] == 1;
+  }));
+  CHECK(first["last_error"] == "503 Service Unavailable");
   s.advance(60'000);  // Retry-After is 120 s: not yet
   CHECK(s.state_is("queued"));
   s.advance(61'000 + 3'600'000);  // past any backoff

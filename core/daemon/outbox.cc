@@ -21,6 +21,10 @@ namespace devtrack {
 Outbox::Outbox(EventLoop& loop, Bus& bus, Store& store, WorkerJobs& worker)
     : loop_(loop), bus_(bus), store_(store), worker_(worker) {
   bus_.subscribe("tracker.result", [this](const Event& e) { on_result(e.payload); }, "outbox");
+  // After Capture has stored them (posted: it runs once this event is done).
+  bus_.subscribe("trigger.details", [this](const Event&) {
+    if (!details_wait_.empty()) loop_.post([this] { deliver_due(); });
+  }, "outbox");
 }
 
 void Outbox::start() {
@@ -50,7 +54,10 @@ void Outbox::schedule() {
   timer_ = 0;
   int64_t due = next_due_ms(store_);
   if (!due) return;
-  timer_ = loop_.call_at(from_ms(std::max(due, loop_.clock().now_ms())), [this] {
+  int64_t now = loop_.clock().now_ms();
+  int64_t at = std::max(due, now);
+  if (!details_wait_.empty()) at = std::max(at, now + kDetailsRecheck.count());
+  timer_ = loop_.call_at(from_ms(at), [this] {
     timer_ = 0;
     deliver_due();
   });
@@ -58,16 +65,25 @@ void Outbox::schedule() {
 
 namespace {
 
+// A commit entry of a body whose subject is not filled in yet.
+bool lacks_subject(const json& c) {
+  if (!c.is_object() || !c.contains("commit") || !c["commit"].is_string()) return false;
+  return !c.contains("summary") || !c["summary"].is_string() || c["summary"].get_ref<const std::string&>().empty();
+}
+
+bool has_commits(const json& body) {
+  return body.is_object() && body.contains("commits") && body["commits"].is_array();
+}
+
 // The commits' subjects the worker read after the answer was planned (a
 // cold worker reads them after the inline prompt is answered), and for an
 // answer accepted with Enter the text made of them.
 json with_subjects(Store& store, json body) {
   if (body.is_discarded()) return json::object();
-  if (!body.is_object() || !body.contains("commits") || !body["commits"].is_array()) return body;
+  if (!has_commits(body)) return body;
   bool filled = false;
   for (auto& c : body["commits"]) {
-    if (!c.is_object() || !c.contains("commit") || !c["commit"].is_string() || !c.value("summary", "").empty())
-      continue;
+    if (!lacks_subject(c)) continue;
     std::string subject = commit_summary(store, c["commit"]);
     if (subject.empty()) continue;
     c["summary"] = subject;
@@ -81,8 +97,11 @@ json with_subjects(Store& store, json body) {
 
 void Outbox::deliver_due() {
   int64_t now = loop_.clock().now_ms();
+  std::map<int64_t, TimePointSteady> waiting;
   for (const auto& u : due_updates(store_, now)) {
     if (in_flight_.count(u.id)) continue;
+    json body = json::parse(u.body.empty() ? "{}" : u.body, nullptr, false);
+    if (awaits_commit_details(u.id, body, waiting)) continue;
     bool check_first = u.attempts > 0;  // an earlier attempt may have gone out
     mark_sending(store_, u.id, now);
     in_flight_.insert(u.id);
@@ -90,13 +109,37 @@ void Outbox::deliver_due() {
                 {"plugin", u.target_plugin},
                 {"kind", u.kind},
                 {"ticket", json::parse(u.target)},
-                {"body", with_subjects(store_, json::parse(u.body.empty() ? "{}" : u.body, nullptr, false))},
+                {"body", with_subjects(store_, std::move(body))},
                 {"idempotency_key", u.idempotency_key},
                 {"remote_id", u.remote_id},
                 {"check_first", check_first}};
     worker_.send("tracker.deliver", job.dump());
   }
+  details_wait_ = std::move(waiting);
   schedule();
+}
+
+// A comment names its commits by their subjects, which the worker reads
+// after the commit; a cold worker on a busy machine may not have yet when
+// the grace delay ends. The update waits for them (it is looked at again
+// when details arrive), at most kDetailsWait, then goes with what is known.
+bool Outbox::awaits_commit_details(int64_t id, const json& body, std::map<int64_t, TimePointSteady>& waiting) {
+  if (!has_commits(body)) return false;
+  bool pending = false;
+  for (const auto& c : body["commits"])
+    if (lacks_subject(c) && commit_summary(store_, c["commit"]).empty() &&
+        commit_details_pending(store_, c["commit"]))
+      pending = true;
+  if (!pending) return false;
+  auto now = std::chrono::steady_clock::now();
+  auto since = details_wait_.count(id) ? details_wait_[id] : now;
+  if (now - since >= kDetailsWait) {
+    log::warn("outbox", "update {}: its commits were not read in {} s; sent without their subjects", id,
+              kDetailsWait.count());
+    return false;
+  }
+  waiting[id] = since;
+  return true;
 }
 
 // A result the database cannot record yet (busy past its timeout, a full

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <map>
 #include <random>
 #include <set>
 
@@ -22,6 +23,8 @@ class EventLoop;
 class Store;
 class WorkerJobs;
 
+using TimePointSteady = std::chrono::steady_clock::time_point;
+
 class Outbox {
  public:
   Outbox(EventLoop& loop, Bus& bus, Store& store, WorkerJobs& worker);
@@ -35,7 +38,13 @@ class Outbox {
   void deliver_due();
   void on_result(const std::string& payload);
   void apply_result(int64_t id, const nlohmann::json& result);
+  bool awaits_commit_details(int64_t id, const nlohmann::json& body, std::map<int64_t, TimePointSteady>& waiting);
   static constexpr std::chrono::seconds kResultRetry{5};
+  // How long a due update waits for the worker to read its commits (real
+  // time: a cold worker starting on a busy machine), and how often the
+  // wait is looked at again besides when a commit's details arrive.
+  static constexpr std::chrono::seconds kDetailsWait{30};
+  static constexpr std::chrono::milliseconds kDetailsRecheck{1000};
 
   EventLoop& loop_;
   Bus& bus_;
@@ -43,6 +52,7 @@ class Outbox {
   WorkerJobs& worker_;
   uint64_t timer_ = 0;
   std::set<int64_t> in_flight_;
+  std::map<int64_t, TimePointSteady> details_wait_;  // due updates waiting for their commits' subjects
   std::mt19937_64 random_{std::random_device{}()};
 };
 

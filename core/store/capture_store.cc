@@ -171,6 +171,15 @@ std::string commit_summary(Store& store, const std::string& commit) {
   return "";
 }
 
+bool commit_details_pending(Store& store, const std::string& commit) {
+  SQLite::Statement q(store.db(),
+                      "SELECT 1 FROM triggers WHERE commit_id = ? AND kind = 'commit' AND (details IS NULL OR "
+                      "json_extract(details, '$.message') IS NULL AND json_extract(details, '$.error') IS NULL) "
+                      "LIMIT 1");
+  q.bind(1, commit);
+  return q.executeStep();
+}
+
 std::vector<TriggerRow> triggers_without_details(Store& store, int limit) {
   SQLite::Statement q(store.db(), std::string(kTriggerColumns) +
                                       " WHERE kind = 'commit' AND (details IS NULL OR json_extract(details, "

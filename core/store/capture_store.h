@@ -66,6 +66,9 @@ struct PromptCommit {
 std::vector<PromptCommit> prompt_commits(Store& store, int64_t prompt_id);
 // The subject (first line) the worker read of `commit`, "" until it has.
 std::string commit_summary(Store& store, const std::string& commit);
+// True while a commit trigger of `commit` waits for the worker to read it
+// (neither its message nor a read error is in).
+bool commit_details_pending(Store& store, const std::string& commit);
 // Commit triggers whose details the worker has not filled in yet.
 std::vector<TriggerRow> triggers_without_details(Store& store, int limit);
 // Commit triggers since `since_ms` that no prompt asks about: stored just

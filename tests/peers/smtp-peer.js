@@ -10,6 +10,11 @@ const { SMTPServer } = require('smtp-server');
 const fs = require('fs');
 const path = require('path');
 
+function writeWhole(file, data) {
+  fs.writeFileSync(file + '.tmp', data);
+  fs.renameSync(file + '.tmp', file);
+}
+
 const state = process.argv[2];
 const arg = (name, n = 1) => {
   const i = process.argv.indexOf(name);
@@ -39,13 +44,15 @@ const server = new SMTPServer({
     stream.on('data', (c) => chunks.push(c));
     stream.on('end', () => {
       count += 1;
-      fs.writeFileSync(path.join(state, 'mail', count + '.eml'), Buffer.concat(chunks));
-      fs.writeFileSync(path.join(state, 'mail', count + '.json'), JSON.stringify({
+      // The envelope first and each file whole (renamed into place): a test
+      // that sees N.eml can read both at once.
+      writeWhole(path.join(state, 'mail', count + '.json'), JSON.stringify({
         from: session.envelope.mailFrom.address,
         to: session.envelope.rcptTo.map((r) => r.address),
         secure: session.secure,
         user: session.user || null,
       }));
+      writeWhole(path.join(state, 'mail', count + '.eml'), Buffer.concat(chunks));
       done();
     });
   },
@@ -53,5 +60,5 @@ const server = new SMTPServer({
 server.on('error', (e) => console.error(e));
 const port = arg('--port');
 server.listen(port ? Number(port[0]) : 0, '127.0.0.1', () => {
-  fs.writeFileSync(path.join(state, 'smtp.port'), String(server.server.address().port));
+  writeWhole(path.join(state, 'smtp.port'), String(server.server.address().port));
 });
