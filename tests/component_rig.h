@@ -60,9 +60,13 @@ struct Rig {
     config.settings.work_days.fill(true);
   }
   int64_t now() const { return clock.now_ms(); }
-  // Runs what is ready on the loop (handlers, timers that are due).
+  // Runs what is ready on the loop (handlers, timers that are due), and
+  // what those made ready, until nothing is: a slow handler (an fsync on a
+  // busy disk) does not leave the rest for later.
   void settle() {
     loop.run_until([] { return false; }, 20ms);
+    while (loop.run_pending() > 0) {
+    }
   }
   void advance(std::chrono::milliseconds by) {
     clock.advance(by);

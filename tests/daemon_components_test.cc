@@ -13,6 +13,7 @@
 #include "daemon/capture.h"
 #include "daemon/outbox.h"
 #include "daemon/prompts.h"
+#include "checkin/prompt_view.h"
 #include "store/capture_store.h"
 #include "store/prompt_store.h"
 
@@ -257,6 +258,47 @@ TEST_CASE("Prompts in process: a stored answer is parsed by the parser, saved an
   CHECK(r.last("prompt.answer")->payload["response_id"] == response);
   REQUIRE(r.count("activity.recorded") == 1);
   CHECK(r.last("activity.recorded")->payload["parsed"]["duration_minutes"] == 30);
+}
+
+TEST_CASE("Prompts in process: a plugin's own trigger kind opens a prompt that asks its question, its suggestions fill the answer") {
+  Rig r;
+  Prompts::ParseFn parse = [&](const std::string&, const std::string&) {
+    return json{{"tickets", json::array()}, {"duration_minutes", nullptr}, {"project", nullptr}}.dump();
+  };
+  Prompts prompts(r.loop, r.bus, r.store, r.config, parse);
+  prompts.start();
+  // Not objects, and a commit that only the host may capture: no prompt.
+  r.bus.publish("trigger.pomodoro", "[1]", "plugin:pomodoro");
+  r.bus.publish("trigger.commit", json{{"repo", "/src/widgets"}, {"commit", std::string(40, 'a')}}.dump(), "plugin:pomodoro");
+  r.settle();
+  CHECK(r.count("prompt.request") == 0);
+  CHECK_FALSE(open_prompt(r.store, "/src/widgets"));
+
+  json focus = {{"title", "Focus block\x1b[2J"},
+                {"start_ms", kStart},
+                {"end_ms", kStart + 25 * 60'000},
+                {"trigger_id", 1},  // not the plugin's to name: a row of its own
+                {"suggested", {{"minutes", 25}, {"project", "widgets"}}}};
+  r.bus.publish("trigger.pomodoro", focus.dump(), "plugin:pomodoro");
+  r.settle();
+  auto p = open_prompt(r.store, "");
+  REQUIRE(p);
+  CHECK(p->kind == "pomodoro");
+  REQUIRE(r.count("prompt.request") == 1);
+  auto triggers = prompt_triggers(r.store, p->id);
+  REQUIRE(triggers.size() == 1);
+  CHECK(triggers[0].kind == "pomodoro");
+  auto lines = about_lines(r.store, r.config, *p);
+  REQUIRE(!lines.empty());
+  CHECK(lines[0] == "What came out of 'Focus block [2J' (08:00\u201308:25)?");  // no escape reaches a terminal
+
+  int64_t id = p->id;
+  record_response(r.store, id, PromptState::kAnswered, "wrote the parser", r.now());
+  prompts.changed(id);
+  r.settle();
+  json parsed = json::parse(latest_response(r.store, id)->parsed);
+  CHECK(parsed["duration_minutes"] == 25);
+  CHECK(parsed["project"] == "widgets");
 }
 
 TEST_CASE("Prompts in process: a commit stored without its prompt (the daemon died) is asked about at start") {

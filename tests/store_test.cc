@@ -49,6 +49,31 @@ TEST_CASE("a version 1 database migrates forward and keeps its data") {
   CHECK(store.kv_get("p", "k") == "v");
 }
 
+TEST_CASE("a version 7 database takes any trigger kind after migrating, its triggers and references kept") {
+  TempHome home;
+  std::string path = home.file("devtrack.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA foreign_keys = ON");
+    schema::migrate(db, 7);
+    REQUIRE(schema::version(db) == 7);
+    CHECK_THROWS(db.exec("INSERT INTO triggers (kind, at_ms) VALUES ('calendar', 1)"));
+    db.exec("INSERT INTO prompts (id, kind, state, created_ms, updated_ms) VALUES (4, 'commit', 'answered', 1, 1)");
+    db.exec("INSERT INTO triggers (id, kind, at_ms, repo, commit_id, prompt_id) VALUES (9, 'commit', 1000, '/src/x', 'abc', 4)");
+    db.exec("INSERT INTO responses (trigger_id, prompt_id, state, at_ms, raw_text) VALUES (9, 4, 'answered', 2000, 'fixed')");
+  }
+  Store store(path);
+  CHECK(schema::version(store.db()) == schema::kLatest);
+  CHECK(store.db().execAndGet("SELECT commit_id || ':' || prompt_id FROM triggers WHERE id = 9").getString() == "abc:4");
+  store.db().exec("INSERT INTO triggers (kind, at_ms) VALUES ('calendar', 1)");
+  CHECK_THROWS(store.db().exec("INSERT INTO triggers (kind, at_ms) VALUES ('', 1)"));
+  // Still one row per (repo, commit), and references still checked.
+  CHECK_THROWS(store.db().exec("INSERT INTO triggers (kind, at_ms, repo, commit_id) VALUES ('commit', 2, '/src/x', 'abc')"));
+  CHECK_THROWS(store.db().exec("INSERT INTO responses (trigger_id, state, at_ms) VALUES (77, 'answered', 1)"));
+  CHECK(store.db().execAndGet("PRAGMA foreign_keys").getInt() == 1);
+  CHECK(store.db().execAndGet("SELECT count(*) FROM sqlite_master WHERE name IN ('triggers_at', 'triggers_prompt')").getInt() == 2);
+}
+
 TEST_CASE("reopening keeps data and does not migrate again") {
   TempHome home;
   std::string path = home.file("devtrack.db");

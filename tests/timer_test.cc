@@ -159,6 +159,18 @@ TEST_CASE("the daemon records timer triggers, driven over IPC in test-clock mode
   REQUIRE(wait_until([&] { return timer_triggers().size() == 1; }));
   CHECK(timer_triggers()[0].kind == "timer");
   CHECK(timer_triggers()[0].at_ms == utc("2026-06-01T09:01:00Z"));
-  CHECK(json::parse(run("log --json").out)[0]["kind"] == "timer");
+  json logged = json::parse(run("log --json").out)[0];
+  CHECK(logged["kind"] == "timer");
+  // The plugin says what its trigger is; core has no text of its own for it.
+  CHECK(logged["title"] == "timer check-in");
+  CHECK(run("log").out.find("timer  timer check-in") != std::string::npos);
+  json pending = json::parse(run("checkin --list --json").out);
+  REQUIRE(pending.size() == 1);
+  INFO(pending.dump());
+  CHECK(pending[0]["about"][0] == "It has been a while since your last check-in.");
+  REQUIRE(run("checkin --skip").status == 0);  // by the CLI's clock: today
+  std::string summary = run("summary").out;
+  INFO(summary);
+  CHECK(summary.find(" skipped: timer check-in\n") != std::string::npos);
   run("stop");
 }

@@ -2,19 +2,39 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checkin/trigger_text.h"
 #include "config/config.h"
 #include "outbox/outbox.h"
 #include "store/capture_store.h"
 #include "store/outbox_store.h"
+#include "store/prompt_store.h"
 #include "util/json_text.h"
 
 namespace devtrack {
 
-void apply_suggestion(nlohmann::json& parsed, const std::string& suggestion) {
-  if (!parsed.is_object() || suggestion.empty()) return;
-  if (parsed.contains("tickets") && parsed["tickets"].is_array() && !parsed["tickets"].empty()) return;
-  parsed["tickets"] = nlohmann::json::array({nlohmann::json::parse(suggestion)});
-  parsed["from_suggestion"] = true;
+namespace {
+
+bool missing(const nlohmann::json& parsed, const char* field) {
+  return !parsed.contains(field) || parsed[field].is_null() || (parsed[field].is_string() && parsed[field] == "");
+}
+
+}  // namespace
+
+void apply_suggestion(Store& store, const PromptRow& prompt, nlohmann::json& parsed) {
+  if (!parsed.is_object()) return;
+  bool no_ticket = !parsed.contains("tickets") || !parsed["tickets"].is_array() || parsed["tickets"].empty();
+  if (no_ticket && !prompt.suggestion.empty()) {
+    parsed["tickets"] = nlohmann::json::array({nlohmann::json::parse(prompt.suggestion)});
+    parsed["from_suggestion"] = true;
+  }
+  auto triggers = prompt_triggers(store, prompt.id);
+  for (auto t = triggers.rbegin(); t != triggers.rend(); ++t) {
+    if (!t->has_details) continue;
+    TriggerText said = trigger_text(t->details);
+    if (said.suggested_minutes && missing(parsed, "duration_minutes"))
+      parsed["duration_minutes"] = said.suggested_minutes;
+    if (!said.suggested_project.empty() && missing(parsed, "project")) parsed["project"] = said.suggested_project;
+  }
 }
 
 void save_parse(Store& store, const Config& config, int64_t response_id, const nlohmann::json& parsed,

@@ -15,6 +15,7 @@ namespace devtrack {
 class Store;
 struct Config;
 struct PromptCommit;
+struct PromptRow;
 
 // What the answer was given about: its text, the prompt's commits and the
 // owner/name that routes a bare #12.
@@ -24,9 +25,11 @@ struct AnswerContext {
   std::string slug;
 };
 
-// `parsed` naming no ticket takes `suggestion` (a ticket's JSON, "" for
-// none), marked "from_suggestion".
-void apply_suggestion(nlohmann::json& parsed, const std::string& suggestion);
+// What the prompt suggests fills what the answer leaves out: no ticket
+// takes the prompt's suggested ticket (marked "from_suggestion"); no
+// duration or project takes the one its trigger suggested (a meeting's
+// length, say: trigger_text.h), the newest trigger's first.
+void apply_suggestion(Store& store, const PromptRow& prompt, nlohmann::json& parsed);
 
 // Stores the parse of response `response_id` and plans its updates, in one
 // transaction (store_parse_and_updates).

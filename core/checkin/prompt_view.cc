@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "checkin/trigger_text.h"
 #include "config/config.h"
+#include "config/work_hours.h"
 #include "git/git_files.h"
 #include "outbox/outbox.h"
 #include "store/capture_store.h"
@@ -35,6 +37,21 @@ RepoContext repo_context(Store& store, const PromptRow& p) {
   return r;
 }
 
+namespace {
+
+// What the plugin's trigger asks (the newest that says), else the default.
+std::string prompt_question(Store& store, const Config& config, const PromptRow& p) {
+  const date::time_zone* zone = configured_zone(config.settings.timezone);
+  std::string question;
+  for (const auto& t : prompt_triggers(store, p.id))  // oldest first
+    if (t.has_details)
+      if (std::string q = trigger_question(trigger_text(t.details), zone); !q.empty())
+        question = q;
+  return question.empty() ? "Log what you worked on." : question;
+}
+
+}  // namespace
+
 std::vector<std::string> about_lines(Store& store, const Config& config, const PromptRow& p) {
   std::vector<std::string> lines;
   auto name_of = [](const std::string& repo, const std::string& branch) {
@@ -47,9 +64,7 @@ std::vector<std::string> about_lines(Store& store, const Config& config, const P
       lines.push_back("  " + cm.commit.substr(0, 8) + " " + (cm.summary.empty() ? "(reading the commit…)" : cm.summary));
     return lines;
   }
-  lines.push_back(p.kind == "timer"    ? "It has been a while since your last check-in."
-                  : p.kind == "editor" ? "You have been editing for a while."
-                                       : "Log what you worked on.");
+  lines.push_back(prompt_question(store, config, p));
   if (RepoContext r = repo_context(store, p); !r.repo.empty())
     lines.push_back("In " + name_of(r.repo, r.branch) + (r.slug.empty() ? ", no GitHub remote" : " · " + r.slug));
   std::string projects;

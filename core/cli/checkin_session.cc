@@ -60,6 +60,7 @@ json Checkin::view(const PromptRow& p) {
   return {{"id", p.id},
           {"state", to_text(p.state)},
           {"kind", p.kind},
+          {"about", about_lines(store_, config(), p)},  // as it is asked
           {"created", local_iso_time(p.created_ms, config().settings.timezone)},
           {"repo", p.repo.empty() ? json(nullptr) : json(p.repo)},
           {"branch", p.branch.empty() ? json(nullptr) : json(p.branch)},
@@ -98,7 +99,7 @@ json Checkin::answer(const PromptRow& p, const std::string& typed, bool use_sugg
     notify(p.id);
     return nullptr;
   }
-  if (use_suggestion) apply_suggestion(parsed, p.suggestion);
+  if (use_suggestion) apply_suggestion(store_, p, parsed);
   if (!project.empty()) parsed["project"] = project;
   else if (parsed.contains("ambiguous") && choose_project) {
     std::string chosen = choose_project(parsed["ambiguous"]);
@@ -131,7 +132,7 @@ void Checkin::correct(const PromptRow& p, const std::string& typed) {
     return r->id;
   }, text);
   json parsed = json::parse(parser().parse(text, context(p)));
-  apply_suggestion(parsed, p.suggestion);
+  apply_suggestion(store_, p, parsed);
   route(parsed, json::parse(context(p)).value("slug", ""), nullptr);
   save_parse(p, r->id, text, parsed);
   notify(p.id);

@@ -1,10 +1,12 @@
-// devtrack log: what was captured (commits, timer, editor, manual triggers).
+// devtrack log: what was captured (commits, plugin triggers with their titles, devtrack ask).
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
+#include "checkin/trigger_text.h"
+#include "config/work_hours.h"
 #include "git/git_files.h"
 #include "store/capture_store.h"
 #include "store/prompt_store.h"
@@ -76,6 +78,7 @@ int run(const po::variables_map& args) {
                      {"branch", field(t.branch)},
                      {"commit", field(t.commit)},
                      {"message", details.is_object() && details.contains("message") ? details["message"] : nullptr},
+                     {"title", field(trigger_label(trigger_text(t.details), configured_zone("")))},
                      {"details", details.is_object() ? details : nlohmann::json(nullptr)},
                      {"response", response_json(store_ptr.get(), t.id)}});
     }
@@ -88,8 +91,11 @@ int run(const po::variables_map& args) {
   }
   for (const auto& t : rows) {
     nlohmann::json details = t.has_details ? nlohmann::json::parse(t.details, nullptr, false) : nlohmann::json();
-    std::string summary;
-    if (details.is_object() && details.contains("summary")) summary = details["summary"].get<std::string>();
+    // A commit's subject as the worker read it; any other trigger's title
+    // as its plugin gave it.
+    std::string summary = trigger_label(trigger_text(t.details), configured_zone(""));
+    if (!t.commit.empty() && details.is_object() && details.contains("summary") && details["summary"].is_string())
+      summary = details["summary"].get<std::string>();
     std::cout << local_iso_time(t.at_ms) << "  " << t.kind;
     if (!t.commit.empty()) std::cout << "  " << t.commit.substr(0, 10);
     if (!t.repo.empty()) std::cout << "  " << std::filesystem::path(t.repo).filename().string();
@@ -108,7 +114,7 @@ int run(const po::variables_map& args) {
 
 extern const Command kLog = {
     "log",
-    "show what was captured: commits and timer, editor and manual triggers",
+    "show what was captured: commits and the triggers of plugins (timer, editor...) and devtrack ask",
     "",
     [](Spec& s) {
       s.options.add_options()("json", "print a JSON array for scripts")(

@@ -30,4 +30,13 @@ std::string local_date(int64_t at_ms, const std::string& timezone) {
   return date::format("%F", date::make_zoned(configured_zone(timezone), t));
 }
 
+std::string local_clock(int64_t at_ms, const std::string& timezone) {
+  return local_clock(at_ms, configured_zone(timezone));
+}
+
+std::string local_clock(int64_t at_ms, const date::time_zone* zone) {
+  auto t = date::floor<std::chrono::minutes>(std::chrono::system_clock::time_point(std::chrono::milliseconds(at_ms)));
+  return date::format("%H:%M", date::make_zoned(zone, t));
+}
+
 }  // namespace devtrack

@@ -22,5 +22,8 @@ const date::time_zone* configured_zone(const std::string& timezone);
 
 // "YYYY-MM-DD" of the moment in that zone.
 std::string local_date(int64_t at_ms, const std::string& timezone);
+// "HH:MM" of the moment in that zone.
+std::string local_clock(int64_t at_ms, const std::string& timezone);
+std::string local_clock(int64_t at_ms, const date::time_zone* zone);
 
 }  // namespace devtrack

@@ -4,6 +4,7 @@
 
 #include "checkin/answer.h"
 #include "checkin/prompt_view.h"
+#include "checkin/trigger_text.h"
 #include "config/config.h"
 #include "config/work_hours.h"
 #include "daemon/worker_jobs.h"
@@ -29,10 +30,18 @@ Prompts::Prompts(EventLoop& loop, Bus& bus, Store& store, const Config& config, 
     : loop_(loop), bus_(bus), store_(store), config_(config), parse_(std::move(parse)), worker_(worker) {
   bus_.subscribe("tracker.resolved", [this](const Event& e) { on_resolved(e.payload); }, "prompts");
   bus_.subscribe("tracker.assigned.done", [this](const Event& e) { on_assigned(e.payload); }, "prompts");
-  for (const char* kind : {"commit", "timer", "editor", "manual"})
-    bus_.subscribe(std::string("trigger.") + kind,
-                   [this, kind](const Event& e) { on_trigger(kind, e.payload); }, "prompts");
-  bus_.subscribe("trigger.details", [this](const Event& e) { on_details(e.payload); }, "prompts");
+  // Every kind a plugin publishes (trigger.timer, trigger.calendar...)
+  // opens a prompt. trigger.details is not a trigger: the worker's reading
+  // of a commit. Commits are the host's own capture, never a plugin's.
+  bus_.subscribe("trigger.*", [this](const Event& e) {
+    std::string kind = e.topic.substr(std::string_view("trigger.").size());
+    if (kind == "details") return on_details(e.payload);
+    if (kind == "commit" && !e.origin.empty()) {
+      log::warn("prompts", "ignoring trigger.commit from {}: commits are captured by the host", e.origin);
+      return;
+    }
+    on_trigger(kind, e.payload, e.origin.empty());
+  }, "prompts");
 }
 
 void Prompts::start() {
@@ -61,21 +70,32 @@ std::string Prompts::context_for(const std::string& repo, const std::string& bra
       json{{"repo", repo}, {"branch", branch}, {"slug", slug}, {"projects", json::parse(config_.projects_json())}});
 }
 
-// A trigger joins the open prompt of its repository, or opens one.
-void Prompts::on_trigger(const std::string& kind, const std::string& payload) {
+// A trigger joins the open prompt of its repository, or opens one. The
+// host's triggers (a commit, `devtrack ask`) are stored already and name
+// their row; a plugin's is stored here first, its payload as the details.
+void Prompts::on_trigger(const std::string& kind, const std::string& payload, bool from_host) {
   json t = json::parse(payload, nullptr, false);
-  if (!t.is_object()) return;
-  int64_t trigger_id = t.value("trigger_id", int64_t{0});
-  if (!trigger_id && kind != "commit") {  // from a plugin (timer, editor): store it first
+  if (!t.is_object()) {
+    log::warn("prompts", "ignoring a trigger.{} that is not a JSON object", kind);
+    return;
+  }
+  auto integer = [&](const char* name, int64_t fallback) {
+    return t.contains(name) && t[name].is_number_integer() ? t[name].get<int64_t>() : fallback;
+  };
+  int64_t trigger_id = from_host ? integer("trigger_id", 0) : 0;
+  if (!trigger_id && kind != "commit") {
     TriggerRow row;
     row.kind = kind;
-    row.at_ms = t.value("at_ms", loop_.clock().now_ms());
-    row.details = payload;
+    row.at_ms = integer("at_ms", loop_.clock().now_ms());
+    if (row.at_ms <= 0) row.at_ms = loop_.clock().now_ms();
+    row.details = dump_text(t);
     trigger_id = record_trigger(store_, row);
     log::info("capture", "{} trigger {}", kind, trigger_id);
   }
-  std::string repo = kind == "commit" ? t.value("repo", "") : "";
-  std::string branch = kind == "commit" ? t.value("branch", "") : "";
+  auto text = [&](const char* name) {
+    return kind == "commit" && t.contains(name) && t[name].is_string() ? t[name].get<std::string>() : "";
+  };
+  std::string repo = text("repo"), branch = text("branch");
   auto open = open_prompt(store_, repo);
   if (open) {
     if (trigger_id) attach_trigger(store_, trigger_id, open->id);
@@ -89,7 +109,9 @@ void Prompts::on_trigger(const std::string& kind, const std::string& payload) {
   p.created_ms = loop_.clock().now_ms();
   // Suggestion: the ticket last used here (same branch first), else the
   // branch name's; the commit message's once the worker has read it.
-  if (!repo.empty()) {
+  if (std::string ticket = trigger_text(payload).suggested_ticket; !ticket.empty()) {
+    p.suggestion = ticket;  // the plugin's (a meeting's ticket)
+  } else if (!repo.empty()) {
     json recent = json::parse(recent_tickets(store_, repo, branch), nullptr, false);
     if (recent.is_array() && !recent.empty()) {
       p.suggestion = recent[0].dump();
@@ -229,7 +251,7 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   RepoContext where = repo_context(store_, *p);
   json r = json::parse(parse_(text, context_for(where.repo, where.branch, where.slug)), nullptr, false);
   if (!r.is_object()) return;
-  apply_suggestion(r, p->suggestion);
+  apply_suggestion(store_, *p, r);
   save_parse(store_, config_, response_id, r, AnswerContext{text, prompt_commits(store_, prompt_id), where.slug},
              loop_.clock().now_ms());
 }

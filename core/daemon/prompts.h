@@ -49,7 +49,7 @@ class Prompts {
   bool refresh_assigned(bool force);
 
  private:
-  void on_trigger(const std::string& kind, const std::string& payload);
+  void on_trigger(const std::string& kind, const std::string& payload, bool from_host = true);
   void on_details(const std::string& payload);
   void open_prompts_for_orphaned_triggers();
   void schedule(const PromptRow& prompt);

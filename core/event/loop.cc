@@ -160,12 +160,13 @@ bool EventLoop::run_until(const std::function<bool()>& pred, std::chrono::millis
 
 void EventLoop::stop() { impl_->io.stop(); }
 
-void EventLoop::run_pending() {
+size_t EventLoop::run_pending() {
   impl_->io.restart();
   try {
-    impl_->io.poll();
+    return impl_->io.poll();
   } catch (const std::exception& e) {
     log::error("loop", "an event handler failed: {}", e.what());
+    return 1;
   }
 }
 

@@ -52,7 +52,8 @@ class EventLoop {
   void stop();  // [any-thread]
   // [loop thread] Runs the handlers that are ready now, without waiting: at
   // shutdown, for what plugins published while they were being stopped.
-  void run_pending();
+  // Returns how many ran.
+  size_t run_pending();
 
   // The underlying io_context, for components that add their own I/O (IPC
   // sockets, the worker pipe, inotify).

@@ -1,6 +1,6 @@
 // Queries on what capture records: the watched repositories and the
-// triggers (commits, timer, editor, manual). Shared by the daemon (which
-// writes) and the CLI (`repos`, `log`).
+// triggers (commits, devtrack ask, and the plugins' own kinds). Shared by
+// the daemon (which writes) and the CLI (`repos`, `log`).
 #pragma once
 
 #include <cstdint>
@@ -30,7 +30,7 @@ void set_last_commit(Store& store, int64_t repo_id, const std::string& commit);
 
 struct TriggerRow {
   int64_t id = 0;
-  std::string kind;  // commit | timer | editor | manual
+  std::string kind;  // commit (the host), manual (devtrack ask), or a plugin's own: timer, editor...
   int64_t at_ms = 0;
   std::string repo, branch, commit;
   std::string details;  // JSON object text, "" if none yet

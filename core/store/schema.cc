@@ -142,9 +142,39 @@ ALTER TABLE updates ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE updates ADD COLUMN handed_rev INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX updates_aggregate ON updates (aggregate_id);
 )sql",
+    // 7 -> 8: a trigger plugin may publish a kind of its own (calendar,
+    // pomodoro...): the kind is any topic word, no longer a fixed list.
+    // SQLite cannot drop a CHECK, so the table is rebuilt (its ids kept;
+    // migrate() runs this with foreign keys off and checks them after).
+    R"sql(
+CREATE TABLE triggers_new (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind <> ''),
+  at_ms       INTEGER NOT NULL,
+  repo        TEXT,
+  branch      TEXT,
+  commit_id   TEXT,
+  details     TEXT,                    -- JSON: the worker's reading of a commit, a plugin's payload
+  prompt_id   INTEGER REFERENCES prompts (id),
+  UNIQUE (repo, commit_id)
+);
+INSERT INTO triggers_new (id, kind, at_ms, repo, branch, commit_id, details, prompt_id)
+  SELECT id, kind, at_ms, repo, branch, commit_id, details, prompt_id FROM triggers;
+DROP TABLE triggers;
+ALTER TABLE triggers_new RENAME TO triggers;
+CREATE INDEX triggers_at ON triggers (at_ms);
+CREATE INDEX triggers_prompt ON triggers (prompt_id);
+)sql",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatest);
+
+// "" if every reference holds, else the first one that does not.
+std::string foreign_key_problem(SQLite::Database& db) {
+  SQLite::Statement q(db, "PRAGMA foreign_key_check");
+  if (!q.executeStep()) return "";
+  return "a row of " + q.getColumn(0).getString() + " refers to a missing " + q.getColumn(2).getString() + " row";
+}
 
 }  // namespace
 
@@ -156,6 +186,19 @@ void migrate(SQLite::Database& db, int target) {
   // command does not wait on another process's write transaction just to
   // open the database.
   if (int v = version(db); v >= target && v <= kLatest) return;
+  // A step may rebuild a table others refer to (SQLite's way to change a
+  // constraint): foreign keys are off while migrating (the pragma cannot
+  // change inside a transaction) and checked before each commit.
+  db.exec("PRAGMA foreign_keys = OFF");
+  struct ForeignKeysBackOn {
+    SQLite::Database& db;
+    ~ForeignKeysBackOn() {
+      try {
+        db.exec("PRAGMA foreign_keys = ON");
+      } catch (...) {
+      }
+    }
+  } back_on{db};
   // BEGIN IMMEDIATE takes the write lock before reading the version again,
   // so two processes opening a fresh database cannot both migrate it.
   while (true) {
@@ -173,6 +216,11 @@ void migrate(SQLite::Database& db, int target) {
         return;
       }
       db.exec(kMigrations[v]);
+      if (std::string broken = foreign_key_problem(db); !broken.empty()) {
+        db.exec("ROLLBACK");
+        throw Error("cannot migrate database " + db.getFilename() + " to version " + std::to_string(v + 1) + ": " +
+                    broken + "; the database was not changed");
+      }
       db.exec("PRAGMA user_version = " + std::to_string(v + 1));
       db.exec("COMMIT");
     } catch (const Error&) {

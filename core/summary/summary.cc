@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "checkin/trigger_text.h"
 #include "config/work_hours.h"
 #include "outbox/outbox.h"
 #include "store/assigned.h"
@@ -22,11 +23,6 @@ using nlohmann::json;
 namespace devtrack {
 
 namespace {
-
-std::string local_hhmm(const date::time_zone* zone, int64_t ms) {
-  auto t = date::floor<std::chrono::minutes>(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-  return date::format("%H:%M", date::make_zoned(zone, t));
-}
 
 // Commits of a prompt: [{"commit", "summary", "repo"}].
 json prompt_commits_json(Store& store, int64_t prompt_id) {
@@ -224,13 +220,24 @@ struct DayContext {
   int64_t now_ms;
 };
 
+// What a plugin's trigger said it was ("Sprint planning (10:00–11:00)"),
+// the newest that says; "" for commits and plain check-ins.
+std::string prompt_title(const DayContext& c, int64_t prompt_id) {
+  std::string title;
+  for (const auto& t : prompt_triggers(c.store, prompt_id))
+    if (t.has_details)
+      if (std::string label = trigger_label(trigger_text(t.details), c.zone); !label.empty()) title = label;
+  return title;
+}
+
 json unanswered_entry(const DayContext& c, const ResponseRow& r, const json& commits) {
   auto p = get_prompt(c.store, r.prompt_id);
   return {{"prompt_id", r.prompt_id},
           {"response_id", r.id},
           {"state", to_text(r.state)},
-          {"time", local_hhmm(c.zone, r.at_ms)},
+          {"time", local_clock(r.at_ms, c.zone)},
           {"kind", p ? p->kind : ""},
+          {"title", prompt_title(c, r.prompt_id)},
           {"repo", p ? p->repo : ""},
           {"branch", p ? p->branch : ""},
           {"suggestion", p && !p->suggestion.empty() ? json::parse(p->suggestion) : json()},
@@ -259,7 +266,7 @@ void add_answer_to_ticket(const DayContext& c, const ResponseRow& r, const json&
   bool accepted = blank(text);  // Enter on the suggestion: nothing typed, nothing edited since
   t["answers"].push_back({{"response_id", r.id},
                           {"prompt_id", r.prompt_id},
-                          {"time", local_hhmm(c.zone, r.at_ms)},
+                          {"time", local_clock(r.at_ms, c.zone)},
                           {"text", accepted ? accepted_line(t, commits) : text},
                           {"typed", r.raw_text},
                           {"accepted", accepted},
@@ -277,7 +284,7 @@ int64_t add_answer(DayContext& c, const ResponseRow& r, const json& commits, jso
   if (tickets.empty()) {  // deleted in an earlier edit: not counted, not offered again
     out["removed"].push_back({{"response_id", r.id},
                               {"prompt_id", r.prompt_id},
-                              {"time", local_hhmm(c.zone, r.at_ms)},
+                              {"time", local_clock(r.at_ms, c.zone)},
                               {"typed", r.raw_text}});
     return 0;
   }
@@ -374,9 +381,9 @@ std::string summary_markdown(const std::string& summary_json) {
   if (!s["unanswered"].empty()) {
     md += "\n## Unanswered\n\nWrite what you did after \"Answer:\"; leave it empty to keep it unanswered.\n\n";
     for (const auto& u : s["unanswered"]) {
-      std::string what = u["repo"].get<std::string>().empty()
-                             ? (u["kind"] == "timer" ? "timer check-in" : "check-in")
-                             : std::string(u["repo"].get<std::string>().substr(u["repo"].get<std::string>().rfind('/') + 1));
+      const std::string& repo = u["repo"].get_ref<const std::string&>();
+      const std::string& title = u["title"].get_ref<const std::string&>();
+      std::string what = !repo.empty() ? repo.substr(repo.rfind('/') + 1) : !title.empty() ? title : "check-in";
       if (!u["branch"].get<std::string>().empty()) what += " (" + u["branch"].get<std::string>() + ")";
       md += "- " + u["time"].get<std::string>() + " " + u["state"].get<std::string>() + ": " + what +
             " <!-- prompt " + std::to_string(u["prompt_id"].get<int64_t>()) + " -->\n";

@@ -88,13 +88,19 @@ class Editor : public devtrack::sdk::Trigger {
     s.last_ms = std::max(s.last_ms, at);
     s.files.insert(file);
     if (s.last_ms - s.start_ms < ask_after_ms_) return;
+    int64_t minutes = (s.last_ms - s.start_ms) / 60'000;
     json trigger = {{"at_ms", s.last_ms},
                     {"repo", repo},
-                    {"minutes", (s.last_ms - s.start_ms) / 60'000},
+                    {"minutes", minutes},
                     {"files", json::array()},
-                    {"editor", b.value("editor", "")}};
+                    {"editor", b.value("editor", "")},
+                    {"title", "editing session"},
+                    {"question", "You have been editing for a while."},
+                    {"start_ms", s.start_ms},
+                    {"end_ms", s.last_ms},
+                    {"suggested", {{"minutes", minutes}}}};
     for (const auto& f : s.files) trigger["files"].push_back(f);
-    host().info("editing " + std::to_string((s.last_ms - s.start_ms) / 60'000) + " min without a commit: asking");
+    host().info("editing " + std::to_string(minutes) + " min without a commit: asking");
     host().publish("trigger.editor", trigger.dump());
     s.start_ms = s.last_ms;  // the next ask after another ask_after
     s.files.clear();

@@ -133,7 +133,13 @@ class Timer : public devtrack::sdk::Trigger {
     int64_t now = self->host().now_ms();
     if (self->paused_ && (self->paused_until_ms_ < 0 || now < self->paused_until_ms_)) return self->schedule();
     self->paused_ = false;
-    self->host().publish("trigger.timer", json{{"at_ms", now}, {"due_ms", self->due_ms_}}.dump());
+    // What the prompt asks and the summary lists it as (core knows no
+    // trigger by name: docs/plugin-authoring.md, "Trigger plugins").
+    json trigger = {{"at_ms", now},
+                    {"due_ms", self->due_ms_},
+                    {"title", "timer check-in"},
+                    {"question", "It has been a while since your last check-in."}};
+    self->host().publish("trigger.timer", trigger.dump());
     self->set_anchor(now);
     self->schedule();
   }

@@ -8,7 +8,7 @@ src=${1:?usage: check_layers.sh SOURCE_DIR}
 # Rank of each module; equal ranks may not include each other.
 declare -A rank=(
   [util]=0 [log]=1 [store]=2 [secret]=2 [config]=3 [git]=3 [event]=4
-  [plugin]=5 [ipc]=5 [outbox]=6 [checkin]=7 [summary]=7 [daemon]=8 [worker]=8 [cli]=9
+  [plugin]=5 [ipc]=5 [outbox]=6 [checkin]=7 [summary]=8 [daemon]=9 [worker]=9 [cli]=10
 )
 fail=0
 for dir in "$src"/core/*/; do
