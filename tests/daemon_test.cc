@@ -310,6 +310,33 @@ TEST_CASE("a worker that crashes is restarted with backoff and nothing queued is
   CHECK(count_commit(id) == 1);
 }
 
+TEST_CASE("a third-party trigger with a kind of its own opens a prompt that asks what its payload says") {
+  TempHome home;
+  set_env("DEVTRACK_PLUGIN_PATH", plugin_dir("cpp"));
+  set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
+  Daemon d("settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\nplugins:\n  sdk-trigger: {enabled: true}\n");
+  ::unsetenv("DEVTRACK_TEST_CLOCK");
+  REQUIRE(wait_until([] { return plugin_state(status(), "sdk-trigger") == "running"; }));
+  ipc::call("clock.advance", R"({"ms": 61000})");
+  json pending;
+  REQUIRE(wait_until([&] {
+    pending = json::parse(run("checkin --list --json").out);
+    return !pending.empty();
+  }));
+  CHECK(pending[0]["kind"] == "focus");
+  CHECK(pending[0]["about"][0] == "What came out of 'Focus block' (07:36\u201308:01)?");
+  json logged = json::parse(run("log --json").out);
+  REQUIRE(logged.size() == 1);
+  CHECK(logged[0]["kind"] == "focus");
+  CHECK(logged[0]["title"] == "Focus block (07:36\u201308:01)");
+  // An answer without a duration takes the one the trigger suggested.
+  REQUIRE(run("checkin --answer 'reviewed the parser'").status == 0);
+  REQUIRE(wait_until([] { return !json::parse(run("log --json").out)[0]["response"].is_null(); }));
+  json response = json::parse(run("log --json").out)[0]["response"];
+  INFO(response.dump());
+  CHECK(response["duration_minutes"] == 25);
+}
+
 TEST_CASE("pause and interval survive a restart, and work with the daemon down") {
   TempHome home;
   {

@@ -132,7 +132,7 @@ TEST_CASE("an sdk.hpp plugin: host timers through the clock seam, errors mapped 
   Out err;
   REQUIRE(trigger->start(iface.self, &err.out) == DT_OK);
   int64_t fired_at = 0;
-  f.bus.subscribe("trigger.manual", [&](const Event& e) { fired_at = nlohmann::json::parse(e.payload)["at_ms"]; });
+  f.bus.subscribe("trigger.focus", [&](const Event& e) { fired_at = nlohmann::json::parse(e.payload)["at_ms"]; });
   f.loop.run_until([] { return false; }, 50ms);
   CHECK(fired_at == 0);  // due in a minute of test-clock time
   f.clock.advance(61s);

@@ -1,5 +1,6 @@
 // A C++ trigger through sdk.hpp: on start it arms a timer through the host
-// clock and publishes trigger.manual when it fires; "control" echoes.
+// clock and, when it fires, publishes a trigger kind core does not know
+// (trigger.focus) saying what the prompt shows; "control" echoes.
 #include <devtrack/sdk.hpp>
 
 #include <string>
@@ -21,7 +22,10 @@ class Ticker : public devtrack::sdk::Trigger {
  private:
   static void on_timer(void* user, uint64_t) {
     auto* self = static_cast<Ticker*>(user);
-    self->host().publish("trigger.manual", "{\"at_ms\":" + std::to_string(self->host().now_ms()) + "}");
+    std::string now = std::to_string(self->host().now_ms());
+    std::string start = std::to_string(self->host().now_ms() - 25 * 60'000);
+    self->host().publish("trigger.focus", "{\"at_ms\":" + now + ",\"title\":\"Focus block\",\"start_ms\":" + start +
+                                              ",\"end_ms\":" + now + ",\"suggested\":{\"minutes\":25}}");
   }
 };
 
