@@ -160,6 +160,7 @@ TEST_CASE("ambiguous project: --project answers the follow-up, ask opens a manua
   json p = s.waiting()[0];
   CHECK(p["kind"] == "manual");
   CHECK(p["repo"].is_null());
+  CHECK(p["about"][0] == "What came out of 'pairing'?");  // the note is what it asks about
   CHECK(run("checkin --answer 'invoices export 1h'").out.find("project") == std::string::npos);
   run("ask --no-wait");
   CHECK(run("checkin --answer 'invoices export 1h' --project payments").out.find("project payments") !=

@@ -288,7 +288,10 @@ int64_t Prompts::ask(const std::string& note) {
   TriggerRow t;
   t.kind = "manual";
   t.at_ms = loop_.clock().now_ms();
-  t.details = json{{"note", note}}.dump();
+  // The note is what the prompt asks about and the log calls it.
+  json details = {{"note", note}};
+  if (!note.empty()) details["title"] = note;
+  t.details = dump_text(details);
   int64_t trigger_id = record_trigger(store_, t);
   auto open = open_prompt(store_, "");
   if (open) {
