@@ -349,10 +349,17 @@ std::string commit_line(const json& c) {
   return "`" + c.value("commit", "").substr(0, 7) + "` " + c.value("summary", "");
 }
 
+// An unanswered prompt without a repository: what its trigger said it was.
+std::string trigger_title_or_checkin(const json& unanswered) {
+  std::string title = unanswered.value("title", "");
+  return title.empty() ? "check-in" : title;
+}
+
 }  // namespace
 
 // The markers (HTML comments, invisible when rendered) are what
 // summary_edit.cc maps an edited copy back with; see docs/summary.md.
+
 std::string summary_markdown(const std::string& summary_json) {
   json s = json::parse(summary_json);
   std::string md = "# Summary of " + s["date"].get<std::string>() + "\n\n";
@@ -381,9 +388,8 @@ std::string summary_markdown(const std::string& summary_json) {
   if (!s["unanswered"].empty()) {
     md += "\n## Unanswered\n\nWrite what you did after \"Answer:\"; leave it empty to keep it unanswered.\n\n";
     for (const auto& u : s["unanswered"]) {
-      const std::string& repo = u["repo"].get_ref<const std::string&>();
-      const std::string& title = u["title"].get_ref<const std::string&>();
-      std::string what = !repo.empty() ? repo.substr(repo.rfind('/') + 1) : !title.empty() ? title : "check-in";
+      std::string repo = u.value("repo", "");
+      std::string what = !repo.empty() ? repo.substr(repo.rfind('/') + 1) : trigger_title_or_checkin(u);
       if (!u["branch"].get<std::string>().empty()) what += " (" + u["branch"].get<std::string>() + ")";
       md += "- " + u["time"].get<std::string>() + " " + u["state"].get<std::string>() + ": " + what +
             " <!-- prompt " + std::to_string(u["prompt_id"].get<int64_t>()) + " -->\n";
@@ -428,7 +434,7 @@ std::string summary_html(const std::string& summary_json) {
     h += "<h2>Unanswered</h2>\n<ul>\n";
     for (const auto& u : s["unanswered"])
       h += "<li>" + html_escape(u["time"].get<std::string>() + " " + u["state"].get<std::string>() + ": " +
-                                (u["repo"].get<std::string>().empty() ? "check-in" : u["repo"].get<std::string>())) +
+                                (u.value("repo", "").empty() ? trigger_title_or_checkin(u) : u.value("repo", ""))) +
            "</li>\n";
     h += "</ul>\n";
   }
