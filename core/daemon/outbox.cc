@@ -100,7 +100,7 @@ void Outbox::deliver_due() {
   std::map<int64_t, TimePointSteady> waiting;
   for (const auto& u : due_updates(store_, now)) {
     if (in_flight_.count(u.id)) continue;
-    json body = json::parse(u.body.empty() ? "{}" : u.body, nullptr, false);
+    json body = with_subjects(store_, json::parse(u.body.empty() ? "{}" : u.body, nullptr, false));
     if (awaits_commit_details(u.id, body, waiting)) continue;
     bool check_first = u.attempts > 0;  // an earlier attempt may have gone out
     mark_sending(store_, u.id, now);
@@ -109,7 +109,7 @@ void Outbox::deliver_due() {
                 {"plugin", u.target_plugin},
                 {"kind", u.kind},
                 {"ticket", json::parse(u.target)},
-                {"body", with_subjects(store_, std::move(body))},
+                {"body", std::move(body)},
                 {"idempotency_key", u.idempotency_key},
                 {"remote_id", u.remote_id},
                 {"check_first", check_first}};
@@ -121,15 +121,14 @@ void Outbox::deliver_due() {
 
 // A comment names its commits by their subjects, which the worker reads
 // after the commit; a cold worker on a busy machine may not have yet when
-// the grace delay ends. The update waits for them (it is looked at again
-// when details arrive), at most kDetailsWait, then goes with what is known.
+// the grace delay ends. The update (its body with the subjects known so
+// far) waits for the rest (it is looked at again when details arrive), at
+// most kDetailsWait, then goes with what is known.
 bool Outbox::awaits_commit_details(int64_t id, const json& body, std::map<int64_t, TimePointSteady>& waiting) {
   if (!has_commits(body)) return false;
   bool pending = false;
   for (const auto& c : body["commits"])
-    if (lacks_subject(c) && commit_summary(store_, c["commit"]).empty() &&
-        commit_details_pending(store_, c["commit"]))
-      pending = true;
+    if (lacks_subject(c) && commit_details_pending(store_, c["commit"])) pending = true;
   if (!pending) return false;
   auto now = std::chrono::steady_clock::now();
   auto since = details_wait_.count(id) ? details_wait_[id] : now;
