@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "plugin/loader.h"
+#include "plugin/ticket_syntax.h"
 #include "test_support.h"
 
 using namespace devtrack;
@@ -38,6 +39,8 @@ TEST_CASE("a good C99 plugin loads and its descriptor is read") {
   CHECK(info.options[0].default_value == "false");
   CHECK(info.options[4].type == "secret");
   CHECK(info.options[4].default_value.empty());
+  // ABI 1.1: its ticket syntax, checked and kept as compact JSON.
+  CHECK(info.tickets_json == R"({"show":"GOOD-{number}","text":["GOOD-{number}"]})");
   // Loading twice is fine: the library stays mapped, nothing is unloaded.
   CHECK(load(info.path).id == "good-tracker");
 }
@@ -56,10 +59,41 @@ TEST_CASE("each bad plugin is refused with one clear line, and loading goes on")
   CHECK(refusal("unknown-kind.so") == "unknown plugin kind 42");
   CHECK(refusal("no-create.so") == "malformed descriptor: create, destroy and get_interface are required");
   CHECK(refusal("no-descriptor.so") == "devtrack_plugin_entry() returned no descriptor");
+  CHECK(refusal("bad-tickets.so") == "malformed descriptor: tickets show: '{' without '}' in \"GOOD-{number\"");
   // A file that vanished.
   CHECK(refusal("does-not-exist.so").find("cannot open the file") == 0);
   // After all that, a good plugin still loads.
   CHECK_FALSE(load(plugin_dir("good") + "/good-tracker.so").refused);
+}
+
+TEST_CASE("a tracker's ticket syntax is checked before any parser sees it") {
+  auto why = [](const std::string& text) {
+    std::string error;
+    CHECK(checked_ticket_syntax(text, &error).empty());
+    return error;
+  };
+  CHECK(why("[]") == "is not a JSON object");
+  CHECK(why(R"({"text": ["#{number}"]})") == "has no \"show\" template");
+  CHECK(why(R"({"show": "{key}", "shape": 1})") == "has an unknown key \"shape\" (show, text, urls, branch)");
+  CHECK(why(R"({"show": "{key}", "text": ["{number}"]})") ==
+        "text[0] is a bare {number}: every word would be a ticket");
+  CHECK(why(R"({"show": "{key}", "text": ["{key:hash}"]})") ==
+        "text[0]: placeholder {key:hash}: the type must be number, key, repo or id");
+  CHECK(why(R"({"show": "{a}{b:number}"})").find("show: placeholder {a}") == 0);
+  CHECK(why(R"({"show": "{n:number}-{m:number}", "text": ["{n:id}-x"]})") ==
+        "text[0]: field 'n' is id here but number elsewhere");
+  CHECK(why(R"({"show": "{key}", "urls": [{"host": "a b", "path": "/{key}"}]})") ==
+        "urls[0].host: 'a b' is not a host name");
+  CHECK(why(R"({"show": "{key}", "urls": ["/browse/{key}"]})") == "urls[0] must be {\"host\": ..., \"path\": ...}");
+  CHECK(why(std::string(17 * 1024, ' ')) == "is over 16 KiB");
+  CHECK(why("{\"show\": \"\xff{key}\"}") == "is not a JSON object");
+  std::string error;
+  CHECK(checked_ticket_syntax(R"({"show": "{repo}#{number}", "text": ["{repo}#{number}", "#{number}"],
+                                  "urls": [{"host": ["a.example", "*"], "path": "/{repo}/issues/{number}"}],
+                                  "branch": ["{number}"]})",
+                              &error)
+            .find(R"("show":"{repo}#{number}")") != std::string::npos);
+  CHECK(error.empty());
 }
 
 TEST_CASE("ELF files that are not plugins are refused with the loader's reason") {

@@ -159,3 +159,67 @@ TEST_CASE("branch names suggest tickets and the repository suggests the project"
   CHECK(amb["project"].is_null());
   CHECK(amb["ambiguous"] == json::array({"billing", "projectx"}));
 }
+
+TEST_CASE("tickets are found by the trackers' declared syntax, whatever the tracker") {
+  Parser p;
+  json context = fixture_context();
+  json hello = {{"id", "hello-tracker"},
+                {"enabled", true},
+                {"tickets", {{"show", "HELLO-{number}"}, {"text", {"HELLO-{number}"}}, {"branch", {"hello-{number}"}}}}};
+  json github = {{"id", "github"}, {"enabled", true}, {"tickets", json::parse(R"({"show": "{repo}#{number}",
+      "text": ["{repo}#{number}", "#{number}"], "urls": [{"host": "*", "path": "/{repo}/issues/{number}"}]})")}};
+  json forge = {{"id", "forge"}, {"enabled", true}, {"tickets", json::parse(R"({"show": "{repo}#{number}",
+      "text": ["{repo}#{number}", "#{number}"], "urls": [{"host": "codeberg.org", "path": "/{repo}/issues/{number}"}]})")}};
+  json jira = {{"id", "jira"}, {"enabled", false}, {"tickets", json::parse(R"({"show": "{key}", "text": ["{key}"]})")}};
+  context["trackers"] = {hello, github, jira};
+
+  SECTION("a third party's form, and the tracker id on every ticket") {
+    json r = p.parse("closed hello-7 and PRX-3", context);
+    REQUIRE(r["tickets"].size() == 2);
+    CHECK(r["tickets"][0] == json{{"tracker", "hello-tracker"}, {"system", "hello-tracker"},
+                                  {"show", "HELLO-{number}"}, {"number", 7}});
+    // A disabled tracker's ticket is still found (and shown as not routed).
+    CHECK(r["tickets"][1]["tracker"] == "jira");
+    CHECK(r["tickets"][1]["key"] == "PRX-3");
+    // HELLO-7 fits Jira's {key} too: the form with more literal text wins.
+    context["trackers"][2]["enabled"] = true;
+    CHECK(p.parse("HELLO-7", context)["tickets"][0]["tracker"] == "hello-tracker");
+    context["branch"] = "topic/hello-42-speedup";
+    CHECK(p.parse("sped it up", context)["suggested"][0]["number"] == 42);
+  }
+  SECTION("a tracker nobody declared is not guessed") {
+    context["trackers"] = {hello};
+    CHECK(p.parse("fixed #12 and PRX-3", context)["tickets"].empty());
+  }
+  SECTION("a reference two enabled trackers fit is ambiguous, not guessed") {
+    context["trackers"] = {github, forge};
+    json r = p.parse("fixed #12 today", context);
+    CHECK(r["tickets"].empty());
+    REQUIRE(r["ambiguous_tickets"].size() == 1);
+    CHECK(r["ambiguous_tickets"][0]["text"] == "#12");
+    CHECK(r["ambiguous_tickets"][0]["choices"][0]["tracker"] == "github");
+    CHECK(r["ambiguous_tickets"][0]["choices"][1]["tracker"] == "forge");
+    // A URL on the forge's own host is the forge's; one on any host, GitHub's.
+    r = p.parse("see https://codeberg.org/acme/x/issues/4 and https://git.example/acme/y/issues/5", context);
+    REQUIRE(r["tickets"].size() == 2);
+    CHECK(r["tickets"][0]["tracker"] == "forge");
+    CHECK(r["tickets"][1]["tracker"] == "github");
+    // The answer's project maps one of them: that one.
+    context["projects"].push_back({{"id", "site"}, {"name", "Site"}, {"trackers", {{"forge", {"acme/site"}}}}});
+    r = p.parse("site: fixed #12", context);
+    CHECK(r["project"] == "site");
+    REQUIRE(r["tickets"].size() == 1);
+    CHECK(r["tickets"][0]["tracker"] == "forge");
+    CHECK_FALSE(r.contains("ambiguous_tickets"));
+    // A disabled one loses to an enabled one.
+    context["trackers"][1]["enabled"] = false;
+    CHECK(p.parse("fixed #12", context)["tickets"][0]["tracker"] == "github");
+  }
+  SECTION("projects[].trackers names the project's keys and repositories") {
+    context["trackers"] = {hello, github, jira};
+    context["projects"] = {{{"id", "ops"}, {"name", "Operations"}, {"trackers", {{"jira", {"OPS"}}, {"github", "acme/ops"}}}}};
+    CHECK(p.parse("ops-12 done", context)["tickets"][0]["key"] == "OPS-12");  // a configured prefix in any case
+    CHECK(p.parse("ops-12 done", context)["project"] == "ops");
+    CHECK(p.parse("acme/ops#3 done", context)["project"] == "ops");
+  }
+}

@@ -38,6 +38,7 @@ struct PluginInfo {
   int abi_major = 0;
   int abi_minor = 0;
   std::vector<OptionInfo> options;
+  std::string tickets_json;  // a tracker's ticket syntax (ABI 1.1), checked; "" for none
 
   std::string abi() const { return std::to_string(abi_major) + "." + std::to_string(abi_minor); }
   const OptionInfo* option(const std::string& option_name) const {

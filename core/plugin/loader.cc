@@ -11,6 +11,8 @@
 #include <mutex>
 #include <vector>
 
+#include "plugin/ticket_syntax.h"
+
 namespace devtrack {
 
 namespace {
@@ -70,6 +72,16 @@ bool read_options(const dt_option* options, PluginInfo& info) {
   return true;
 }
 
+// ABI 1.1: a tracker's ticket syntax, checked before any parser sees it.
+bool read_ticket_syntax(const dt_plugin_descriptor& d, PluginInfo& info) {
+  if (!d.tickets) return true;
+  if (info.kind != "tracker") return refuse(info, "malformed descriptor: only a tracker declares tickets");
+  std::string why;
+  info.tickets_json = checked_ticket_syntax(d.tickets, &why);
+  if (info.tickets_json.empty()) return refuse(info, "malformed descriptor: tickets " + why);
+  return true;
+}
+
 // Validates a descriptor copied into `d` (zero-filled past struct_size).
 bool read_descriptor(const dt_plugin_descriptor& d, PluginInfo& info) {
   info.abi_major = static_cast<int>(d.abi_major);
@@ -101,7 +113,7 @@ bool read_descriptor(const dt_plugin_descriptor& d, PluginInfo& info) {
   info.kind = kind;
   info.runs_in = runs_in;
   info.description = d.description ? d.description : "";
-  return read_options(d.options, info);
+  return read_options(d.options, info) && read_ticket_syntax(d, info);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ namespace devtrack {
 
 namespace {
 
-constexpr int kCacheFormat = 1;
+constexpr int kCacheFormat = 2;  // 2: "tickets"
 
 std::string host_abi() {
   return std::to_string(DEVTRACK_ABI_MAJOR) + "." + std::to_string(DEVTRACK_ABI_MINOR);
@@ -37,7 +37,8 @@ json to_json(const PluginInfo& p) {
           {"mtime_ns", p.mtime_ns}, {"refused", p.refused}, {"error", p.error},
           {"id", p.id},           {"name", p.name},       {"version", p.version},
           {"kind", p.kind},       {"runs_in", p.runs_in}, {"description", p.description},
-          {"abi_major", p.abi_major}, {"abi_minor", p.abi_minor}, {"options", options}};
+          {"abi_major", p.abi_major}, {"abi_minor", p.abi_minor}, {"options", options},
+          {"tickets", p.tickets_json}};
 }
 
 PluginInfo from_json(const json& j) {
@@ -56,6 +57,7 @@ PluginInfo from_json(const json& j) {
   p.description = j.at("description").get<std::string>();
   p.abi_major = j.at("abi_major").get<int>();
   p.abi_minor = j.at("abi_minor").get<int>();
+  p.tickets_json = j.at("tickets").get<std::string>();
   for (const auto& o : j.at("options"))
     p.options.push_back({o.at("name").get<std::string>(), o.at("type").get<std::string>(),
                          o.at("default").get<std::string>(), o.at("doc").get<std::string>()});

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "ticket_syntax.h"
 #include "tracker_http.h"
 
 using nlohmann::json;
@@ -28,6 +29,9 @@ std::string marker(const std::string& key) { return "<!-- devtrack:" + key + " -
 
 class GitHub : public devtrack::sdk::Tracker {
  public:
+  // What its tickets look like (ABI 1.1): plugins/common/ticket_syntax.h.
+  static constexpr const char* ticket_syntax = devtrack::trackers::kGitHubTickets;
+
   GitHub(const dt_host* host, std::string_view config_json) : Tracker(host) {
     json c = json::parse(config_json, nullptr, false);
     if (!c.is_object()) c = json::object();

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ticket_syntax.h"
 #include "tracker_http.h"
 
 using nlohmann::json;
@@ -49,6 +50,9 @@ json adf(const std::string& text) {
 
 class Jira : public devtrack::sdk::Tracker {
  public:
+  // What its tickets look like (ABI 1.1): plugins/common/ticket_syntax.h.
+  static constexpr const char* ticket_syntax = devtrack::trackers::kJiraTickets;
+
   Jira(const dt_host* host, std::string_view config_json) : Tracker(host) {
     json c = json::parse(config_json, nullptr, false);
     if (!c.is_object()) c = json::object();

@@ -1,6 +1,8 @@
 // The rules parser: free-text answers and commit messages -> tickets,
-// project, duration, status. A hand-written scanner (no std::regex: it is
-// slow and recurses on long input); any bytes are safe input.
+// project, duration, status. Tickets are found by the forms the trackers
+// declare (ABI 1.1), so any tracker's tickets are understood. A hand-written
+// scanner (no std::regex: it is slow and recurses on long input); any bytes
+// are safe input.
 #pragma once
 
 #include <optional>
@@ -8,17 +10,47 @@
 #include <string_view>
 #include <vector>
 
+#include <devtrack/tickets.hpp>
+
 namespace rules {
 
+// A ticket as found: the tracker it belongs to and the fields its
+// template's placeholders matched (devtrack/tickets.hpp).
+struct Field {
+  std::string name;
+  std::string type;   // "number" | "key" | "repo" | "id"
+  std::string value;  // "" = not in the text (e.g. the repo of a bare #12)
+  bool operator==(const Field& o) const { return name == o.name && value == o.value; }
+};
+
 struct Ticket {
-  std::string system;  // "github" | "jira" | "trello"
-  std::string repo;    // github: "owner/name" or ""
-  long number = 0;     // github
-  std::string key;     // jira: "BILL-7"
-  std::string card;    // trello short link
-  bool operator==(const Ticket& o) const {
-    return system == o.system && repo == o.repo && number == o.number && key == o.key && card == o.card;
+  std::string tracker;  // the tracker plugin's id
+  std::string show;     // its show template
+  std::vector<Field> fields;
+  const Field* field(const std::string& name) const {
+    for (const auto& f : fields)
+      if (f.name == name) return &f;
+    return nullptr;
   }
+  bool operator==(const Ticket& o) const { return tracker == o.tracker && fields == o.fields; }
+};
+
+// One form of a tracker's ticket syntax, split into pieces.
+struct Form {
+  std::vector<std::string> hosts;  // URL forms: host names, or "*"
+  std::vector<devtrack::sdk::TemplatePiece> pieces;
+  int literal_chars = 0;  // how specific it is: more literal text wins a tie
+};
+
+// A tracker's declared syntax (its descriptor's "tickets"), as the host
+// hands it in the context's "trackers".
+struct TrackerSyntax {
+  std::string id;
+  bool enabled = true;
+  std::string show;
+  std::vector<Form> text, urls, branch;
+  std::vector<std::pair<std::string, std::string>> fields;  // every field its forms name, with its type
+  std::vector<std::string> prefixes;  // configured key prefixes (projects[].trackers.<id>)
 };
 
 struct Project {
@@ -26,20 +58,28 @@ struct Project {
   std::string name;
   std::vector<std::string> aliases;
   std::vector<std::string> repos;  // paths or owner/name slugs
-  std::string github;              // owner/name
-  std::vector<std::string> jira;   // keys
-  std::string trello;
+  // projects[].trackers: tracker id -> what names this project there
+  // (owner/name, key prefixes, a board).
+  std::vector<std::pair<std::string, std::vector<std::string>>> trackers;
 };
 
 struct Context {
   std::vector<Project> projects;
+  std::vector<TrackerSyntax> trackers;
   std::string repo;    // the trigger's repository path
   std::string slug;    // its remote owner/name
   std::string branch;  // e.g. feature/PRX-123-login
 };
 
+// A reference that fits several trackers equally well: asked, not guessed.
+struct Ambiguous {
+  std::string text;  // as written, "#12"
+  std::vector<Ticket> choices;
+};
+
 struct Result {
   std::vector<Ticket> tickets;
+  std::vector<Ambiguous> ambiguous_tickets;
   std::vector<Ticket> branch_tickets;     // suggested by the branch name
   std::string project;                    // "" = none
   std::vector<std::string> ambiguous;     // several projects matched
@@ -49,8 +89,11 @@ struct Result {
 };
 
 // Each part of an answer has its scanner, in its own file:
-// Tickets in `text` only (shared by answers and commit messages): tickets.cc.
-std::vector<Ticket> find_tickets(std::string_view text, const Context& context);
+// Tickets in `text` only (shared by answers and commit messages), by the
+// trackers' declared forms; references several trackers fit equally well
+// go to `ambiguous` (when given): tickets.cc.
+std::vector<Ticket> find_tickets(std::string_view text, const Context& context,
+                                 std::vector<Ambiguous>* ambiguous = nullptr);
 // The tickets a branch name suggests (feature/PRX-123-login, fix/12-login): tickets.cc.
 std::vector<Ticket> tickets_in_branch(const std::string& branch, const Context& context);
 // Minutes worked, if the text says: duration.cc.
@@ -61,6 +104,9 @@ std::string find_status(std::string_view text);
 // the project, several are ambiguous): project.cc.
 std::vector<std::string> project_candidates(std::string_view text, const std::vector<Ticket>& tickets,
                                             const std::vector<Ticket>& branch_tickets, const Context& context);
+
+// Whether the project maps the tracker (projects[].trackers): project.cc.
+bool project_uses_tracker(const Context& context, const std::string& project, const std::string& tracker);
 
 Result parse(std::string_view text, const Context& context);
 

@@ -23,9 +23,16 @@ bool mentions(const std::string& lower_text, const std::string& phrase) {
   return false;
 }
 
+const std::vector<std::string>* names_in(const Project& p, const std::string& tracker) {
+  for (const auto& [id, names] : p.trackers)
+    if (id == tracker) return &names;
+  return nullptr;
+}
+
 bool project_has_repo(const Project& p, const std::string& repo) {
   if (repo.empty()) return false;
-  if (p.github == repo) return true;
+  for (const auto& [tracker, names] : p.trackers)
+    if (std::find(names.begin(), names.end(), repo) != names.end()) return true;
   for (const auto& r : p.repos) {
     if (r == repo) return true;
     // A path ending in the configured one (~/src/x vs /home/me/src/x).
@@ -37,21 +44,28 @@ bool project_has_repo(const Project& p, const std::string& repo) {
   return false;
 }
 
+// A ticket belongs to a project whose trackers entry for its tracker names
+// one of its fields (acme/widgets, a board) or its key's prefix (BILL for
+// BILL-7), or whose repos hold its repository.
+bool ticket_in_project(const Ticket& t, const Project& p) {
+  const auto* names = names_in(p, t.tracker);
+  for (const auto& f : t.fields) {
+    if (f.value.empty()) continue;
+    if (f.type == "repo" && project_has_repo(p, f.value)) return true;
+    if (!names) continue;
+    for (const auto& n : *names)
+      if (n == f.value || (f.type == "key" && f.value.size() > n.size() && f.value.compare(0, n.size(), n) == 0 &&
+                           f.value[n.size()] == '-'))
+        return true;
+  }
+  return false;
+}
+
 std::vector<std::string> projects_for_tickets(const std::vector<Ticket>& tickets, const Context& c) {
   std::vector<std::string> ids;
   for (const auto& t : tickets)
-    for (const auto& p : c.projects) {
-      bool match = false;
-      if (t.system == "jira") {
-        std::string prefix = t.key.substr(0, t.key.find('-'));
-        match = std::find(p.jira.begin(), p.jira.end(), prefix) != p.jira.end();
-      } else if (t.system == "github" && !t.repo.empty()) {
-        match = project_has_repo(p, t.repo);
-      } else if (t.system == "trello") {
-        match = !p.trello.empty() && p.trello == t.card;  // a card's board is not in its link
-      }
-      if (match && std::find(ids.begin(), ids.end(), p.id) == ids.end()) ids.push_back(p.id);
-    }
+    for (const auto& p : c.projects)
+      if (ticket_in_project(t, p) && std::find(ids.begin(), ids.end(), p.id) == ids.end()) ids.push_back(p.id);
   return ids;
 }
 
@@ -73,6 +87,16 @@ std::vector<std::string> project_candidates(std::string_view text, const std::ve
     for (const auto& p : c.projects)
       if (project_has_repo(p, c.repo) || project_has_repo(p, c.slug)) candidates.push_back(p.id);
   return candidates;
+}
+
+}  // namespace rules
+
+namespace rules {
+
+bool project_uses_tracker(const Context& c, const std::string& project, const std::string& tracker) {
+  for (const auto& p : c.projects)
+    if (p.id == project) return names_in(p, tracker) != nullptr;
+  return false;
 }
 
 }  // namespace rules

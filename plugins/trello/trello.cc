@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ticket_syntax.h"
 #include "tracker_http.h"
 
 using nlohmann::json;
@@ -45,6 +46,9 @@ std::string card_id(const json& ticket) {
 
 class Trello : public devtrack::sdk::Tracker {
  public:
+  // What its tickets look like (ABI 1.1): plugins/common/ticket_syntax.h.
+  static constexpr const char* ticket_syntax = devtrack::trackers::kTrelloTickets;
+
   Trello(const dt_host* host, std::string_view config_json) : Tracker(host) {
     json c = json::parse(config_json, nullptr, false);
     if (!c.is_object()) c = json::object();

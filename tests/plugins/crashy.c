@@ -53,6 +53,7 @@ static const dt_plugin_descriptor descriptor = {
     DEVTRACK_ABI_MAJOR, DEVTRACK_ABI_MINOR, sizeof(dt_plugin_descriptor),
     "crashy", "Crashy", "1.0.0", DT_KIND_TRIGGER, DT_RUNS_IN_WORKER,
     "Crashes the worker once, for the tests.", NULL, create, destroy, get_interface,
+    NULL, /* tickets: not a tracker */
 };
 
 DEVTRACK_EXPORT const dt_plugin_descriptor *devtrack_plugin_entry(void) { return &descriptor; }

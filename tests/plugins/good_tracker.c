@@ -94,10 +94,22 @@ static const dt_option options[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* ABI 1.1: the ticket syntax (built against the 1.0 header, it has none). */
+#if DEVTRACK_ABI_MINOR >= 1
+#ifdef BAD_TICKETS
+#define TICKETS "{\"show\": \"GOOD-{number\", \"text\": [\"GOOD-{number}\"]}"
+#else
+#define TICKETS "{\"show\": \"GOOD-{number}\", \"text\": [\"GOOD-{number}\"]}"
+#endif
+#endif
+
 static const dt_plugin_descriptor descriptor = {
     DEVTRACK_ABI_MAJOR, DEVTRACK_ABI_MINOR, sizeof(dt_plugin_descriptor),
     GOOD_TRACKER_ID, "Good Tracker", "1.0.0", DT_KIND_TRACKER, DT_RUNS_IN_WORKER,
     "A C99 tracker for the host's tests.", options, create, destroy, get_interface,
+#if DEVTRACK_ABI_MINOR >= 1
+    TICKETS,
+#endif
 };
 
 /* The refusal tests build this file again with BROKEN set, each breaking

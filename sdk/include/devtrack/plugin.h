@@ -34,7 +34,8 @@
  *
  * Payloads are UTF-8 JSON text. Shapes are documented in docs/plugin-authoring.md.
  *
- * Versioning: this is ABI 1.0, frozen with the ten bundled plugins. A plugin
+ * Versioning: this is ABI 1.1. 1.0 was frozen with the ten bundled plugins;
+ * 1.1 appended dt_plugin_descriptor.tickets (a tracker's ticket syntax). A plugin
  * loads into a host with the same major and a minor at least the plugin's.
  * Published structs, field meanings and payload keys are never edited or
  * removed: a later 1.x only appends fields at the end of dt_host (hosts set
@@ -55,7 +56,7 @@ extern "C" {
 #endif
 
 #define DEVTRACK_ABI_MAJOR 1
-#define DEVTRACK_ABI_MINOR 0
+#define DEVTRACK_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define DEVTRACK_EXPORT __declspec(dllexport)
@@ -279,9 +280,15 @@ typedef struct dt_surface_v1 {
 #define DEVTRACK_PARSER_V1 "devtrack.parser.v1"
 typedef struct dt_parser_v1 {
   /* [any-thread] Parses `text` given `context_json` ({"repo", "branch",
-   * "projects": [...], "history": [...]}) and writes {"tickets": [...],
-   * "project": id|null, "duration_minutes": n|null, "status": ...|null,
-   * "confidence": 0..1}. Must be thread-safe and must accept any bytes. */
+   * "slug", "projects": [...], and from ABI 1.1 "trackers": [{"id", "name",
+   * "enabled", "tickets": <the tracker's descriptor.tickets>}]}) and writes
+   * {"tickets": [...], "project": id|null, "duration_minutes": n|null,
+   * "status": ...|null, "confidence": 0..1}. Each ticket is {"tracker": id,
+   * "show": the tracker's show template, and the matched fields}. A
+   * reference that fits several trackers equally well is not guessed: it
+   * goes to "ambiguous_tickets": [{"text", "choices": [ticket, ...]}].
+   * A context without "trackers" comes from a 1.0 host. Must be
+   * thread-safe and must accept any bytes. */
   dt_status (*parse)(void *self, const char *text, const char *context_json, const dt_out *out);
 } dt_parser_v1;
 
@@ -364,6 +371,24 @@ typedef struct dt_plugin_descriptor {
    * DEVTRACK_TRACKER_V1), or NULL. The pointer is owned by the plugin and
    * stays valid until destroy(). */
   const void *(*get_interface)(void *self, const char *interface_id);
+
+  /* ---- ABI 1.1: a 1.0 plugin's descriptor ends above; the host reads this
+   * field as NULL for it. */
+
+  /* Trackers only; NULL for none. The ticket references this tracker
+   * understands and how one of its tickets is shown: JSON text in static
+   * storage, for example
+   *   {"show": "{repo}#{number}",
+   *    "text": ["{repo}#{number}", "#{number}"],
+   *    "urls": [{"host": "*", "path": "/{repo}/issues/{number}"}],
+   *    "branch": ["issue-{number}"]}
+   * The placeholders ({number}, {key}, {repo}, {name:id}...) are defined in
+   * devtrack/tickets.hpp and docs/plugin-authoring.md, "Ticket syntax". The
+   * host reads it without calling create(), refuses the plugin when it is
+   * malformed, and hands it to every parser in its context ("trackers"); a
+   * ticket a parser finds carries this plugin's id ("tracker") and the
+   * fields its placeholders matched, and is posted to this plugin. */
+  const char *tickets;
 } dt_plugin_descriptor;
 
 /* The one symbol a plugin exports. [any-thread] Returns a pointer to a

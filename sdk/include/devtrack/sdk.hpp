@@ -15,6 +15,12 @@
 //   DEVTRACK_PLUGIN(Hello, "hello", "Hello", "0.1.0", DT_RUNS_IN_WORKER,
 //                   "An example tracker.", nullptr)
 //
+// A tracker says what its tickets look like (ABI 1.1) with a static member
+// the descriptor picks up, in the template language of devtrack/tickets.hpp:
+//
+//     static constexpr const char* ticket_syntax =
+//         R"({"show": "HELLO-{number}", "text": ["HELLO-{number}"]})";
+//
 // Everything here compiles into the plugin, so nothing C++ crosses the ABI.
 // Every exception thrown by a plugin method is caught at the boundary and
 // turned into a status code plus a message: throw devtrack::sdk::Error(DT_RETRY,
@@ -30,6 +36,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -413,6 +420,17 @@ class Sink : public Plugin {
   }
 };
 
+// T::ticket_syntax when the class declares one (a tracker's ticket syntax,
+// dt_plugin_descriptor.tickets), else NULL.
+template <class T, class = void>
+struct TicketSyntaxOf {
+  static constexpr const char* value = nullptr;
+};
+template <class T>
+struct TicketSyntaxOf<T, std::void_t<decltype(T::ticket_syntax)>> {
+  static constexpr const char* value = T::ticket_syntax;
+};
+
 // The C entry points for a plugin class T (constructible from
 // (const dt_host*, std::string_view config_json)).
 template <class T>
@@ -459,6 +477,7 @@ struct Glue {
     d.create = &Glue::create;
     d.destroy = &Glue::destroy;
     d.get_interface = &Glue::get_interface;
+    d.tickets = TicketSyntaxOf<T>::value;
     return d;
   }
 };
