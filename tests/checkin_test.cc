@@ -483,7 +483,7 @@ TEST_CASE("ask inside a repository: its origin routes a bare #15, outside any th
   REQUIRE(run("ask --no-wait").status == 0);
   auto r = run("checkin --answer 'code review of #15'");
   CHECK(r.status == 0);  // recorded: the text is kept
-  CHECK(r.err.find("#15 names no repository, so nothing goes to GitHub for it") != std::string::npos);
+  CHECK(r.err.find("#15 names no repository, so nothing goes to GitHub Issues for it") != std::string::npos);
   CHECK(r.out.find("text only for #15 (no repository)") != std::string::npos);
   CHECK(s.last_response()["text"] == "code review of #15");
   CHECK(s.last_response()["tickets"].empty());
@@ -499,9 +499,9 @@ TEST_CASE("in a real terminal: a ticket that cannot be routed is asked about at 
   t.line(env_line(s.home) + "; cd ..; devtrack ask");  // outside any repository
   REQUIRE(t.shows("What did you work on?"));
   t.line("code review of #15");
-  REQUIRE(t.shows("#15 names no repository, so it cannot go to GitHub. Which one?"));
+  REQUIRE(t.shows("#15 names no repository, so it cannot go to GitHub Issues. Which one?"));
   CHECK(t.shows("1) acme/widgets#15"));
-  CHECK(t.shows("2) keep the text only (nothing goes to GitHub for #15)"));
+  CHECK(t.shows("2) keep the text only (nothing goes to GitHub Issues for #15)"));
   t.line("1");
   REQUIRE(t.shows("recorded prompt 1 · acme/widgets#15"));
   auto rows = latest_updates(s.home);
@@ -628,4 +628,53 @@ TEST_CASE("an ask answer the daemon parses (the client died after storing it) is
   REQUIRE(rows.size() == 1);
   CHECK(json::parse(rows[0].target)["number"] == 15);
   CHECK(json::parse(rows[0].body)["repo"] == "acme/widgets");  // before: no repository, an update that could only fail
+}
+
+TEST_CASE("a #12 two trackers fit is asked, not guessed, and the choice is remembered for the repository") {
+  if (!have_tmux()) FAIL("tmux not installed");
+  Setup s;
+  // A second tracker whose tickets read #12 too, and a repository no
+  // project maps to either.
+  set_env("DEVTRACK_PLUGIN_PATH", plugin_dir("forge"));
+  std::string config = config_with_github();
+  config.replace(config.find("github: {enabled: true"), 6, "forge: {enabled: true}, github");
+  spit(s.home.file("config.yaml"), config);
+  std::string site = make_repo(s.home.root() + "/site", "git@codeberg.org:acme/site.git");
+  size_t before = 0;
+  {
+    InDir in(site);
+    REQUIRE(run("ask --no-wait").status == 0);
+    auto r = run("checkin --answer 'fixed #12'");
+    CHECK(r.status == 0);
+    INFO(r.err);
+    CHECK(r.err.find("#12 fits more than one tracker (Recording tracker (tests), GitHub Issues), so nothing goes "
+                     "to either") != std::string::npos);
+    CHECK(r.out.find("text only for #12 (more than one tracker fits)") != std::string::npos);
+    CHECK(s.last_response()["ambiguous_tickets"][0]["text"] == "#12");
+    CHECK(s.last_response()["tickets"].empty());  // and not the branch's suggestion either
+    before = latest_updates(s.home).size();
+    CHECK(before == 0);
+  }
+  Tmux t(s.home.root());
+  t.line(env_line(s.home) + "; export DEVTRACK_PLUGIN_PATH=" + plugin_dir("forge") + "; cd ../site; devtrack ask");
+  REQUIRE(t.shows("What did you work on?"));
+  t.line("fixed #12 for real");
+  REQUIRE(t.shows("#12 fits more than one tracker. Which one? (remembered for this repository)"));
+  CHECK(t.shows("1) Recording tracker (tests): #12"));
+  CHECK(t.shows("2) GitHub Issues: #12"));
+  CHECK(t.shows("3) keep the text only"));
+  t.line("1");
+  REQUIRE(t.shows("recorded prompt 2 · #12"));
+  auto rows = latest_updates(s.home);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].target_plugin == "forge");
+  // Remembered: the next answer in this repository goes to the same tracker.
+  InDir in(site);
+  REQUIRE(run("ask --no-wait").status == 0);
+  auto r = run("checkin --answer 'more on #12'");
+  CHECK(r.err.empty());
+  rows = latest_updates(s.home);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].target_plugin == "forge");
+  CHECK(json::parse(rows[0].body)["repo"] == "acme/site");
 }

@@ -25,7 +25,11 @@ std::vector<PluginInfo> registry() {
   PluginInfo surface;
   surface.id = "tty";
   surface.kind = "surface";
-  return {tracker, surface};
+  PluginInfo jira, good;
+  jira.id = "jira";
+  good.id = "good-tracker";
+  jira.kind = good.kind = "tracker";
+  return {tracker, surface, jira, good};
 }
 
 ConfigResult check(const std::string& text) { return parse_config(text, "config.yaml", registry()); }
@@ -82,7 +86,7 @@ TEST_CASE("values are read into the typed config") {
       "settings:\n  prompt_interval: 90m\n  summary_time: \"16:30\"\n  timezone: Europe/Berlin\n"
       "  work_hours: \"08:00-17:00\"\n  work_days: [mon, sat]\n"
       "prompt: {surfaces: [tty], inline: false, timeout: 5m}\ntracker: {mode: end-of-day, grace: 2m}\n"
-      "projects:\n  - id: billing\n    aliases: [bill]\n    github: acme/billing\n    jira: [BILL]\n");
+      "projects:\n  - id: billing\n    aliases: [bill]\n    trackers: {github: acme/billing, jira: [BILL]}\n");
   for (const auto& d : r.diagnostics) INFO(d.str());
   REQUIRE(r.ok());
   CHECK(r.diagnostics.empty());
@@ -95,7 +99,7 @@ TEST_CASE("values are read into the typed config") {
   CHECK(r.config.tracker.mode == "end-of-day");
   REQUIRE(r.config.projects.size() == 1);
   CHECK(r.config.projects[0].name == "billing");
-  CHECK(r.config.projects[0].jira == std::vector<std::string>{"BILL"});
+  CHECK(r.config.projects[0].trackers.at("jira") == std::vector<std::string>{"BILL"});
 }
 
 TEST_CASE("each kind of error is reported with its position") {
@@ -150,6 +154,40 @@ TEST_CASE("projects are checked") {
                    "config.yaml:6:11: error: projects[].jira: 'prx' is not a Jira project key like PRX",
                    "config.yaml:7:9: error: project id 'ok' is used twice",
                });
+}
+
+TEST_CASE("projects map to trackers by plugin id, and the old keys read as the same") {
+  auto r = check("projects:\n  - id: web\n    trackers: {github: acme/web, jira: [WEB, SITE], good-tracker: [G]}\n");
+  CHECK(r.diagnostics.empty());
+  REQUIRE(r.config.projects.size() == 1);
+  CHECK(r.config.projects[0].trackers ==
+        std::map<std::string, std::vector<std::string>>{{"github", {"acme/web"}}, {"jira", {"WEB", "SITE"}}, {"good-tracker", {"G"}}});
+  CHECK(r.config.projects[0].name_in("jira") == "WEB");
+  CHECK(r.config.projects[0].name_in("trello").empty());
+
+  auto old = check("projects:\n  - id: web\n    github: acme/web\n    jira: [WEB]\n");
+  CHECK(old.ok());
+  CHECK(old.config.projects[0].trackers ==
+        std::map<std::string, std::vector<std::string>>{{"github", {"acme/web"}}, {"jira", {"WEB"}}});
+  std::vector<std::string> got;
+  for (const auto& d : old.diagnostics) got.push_back(d.str());
+  CHECK(got == std::vector<std::string>{
+                   "config.yaml:3:13: note: projects[].github is the old form: write trackers: {github: acme/web}",
+                   "config.yaml:4:11: note: projects[].jira is the old form: write trackers: {jira: [WEB]}",
+               });
+  // Parsers get the generic map, and the old keys for parsers built against 1.0.
+  auto projects = nlohmann::json::parse(old.config.projects_json());
+  CHECK(projects[0]["trackers"]["github"] == nlohmann::json::array({"acme/web"}));
+  CHECK(projects[0]["github"] == "acme/web");
+  CHECK(projects[0]["jira"] == nlohmann::json::array({"WEB"}));
+
+  CHECK(only(check("projects:\n  - id: web\n    github: acme/web\n    trackers: {github: acme/x}\n")) ==
+        "config.yaml:3:13: error: projects[].github and projects[].trackers.github say the same: keep the trackers one");
+  CHECK(only(check("projects:\n  - id: web\n    trackers: {gihub: acme/web}\n")) ==
+        "config.yaml:3:16: warning: projects[].trackers.gihub: no tracker plugin 'gihub' is installed (did you mean 'github'?)");
+  CHECK(only(check("projects:\n  - id: web\n    trackers: {github: []}\n")).find("names nothing") != std::string::npos);
+  CHECK(only(check("projects:\n  - id: web\n    trackers: [github]\n")).find("projects[].trackers must be a map") !=
+        std::string::npos);
 }
 
 TEST_CASE("plugin options are checked against the plugin's option table") {

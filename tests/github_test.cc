@@ -114,7 +114,7 @@ TEST_CASE("a GitHub ticket without a repository is said at once, with what to do
   REQUIRE(wait_until([&] { return !json::parse(run("checkin --list --json").out).empty(); }));
   auto r = run("checkin --answer '#7 fixed'");
   CHECK(r.status == 0);  // the answer is kept
-  CHECK(r.err.find("#7 names no repository, so nothing goes to GitHub for it: write owner/name#7") !=
+  CHECK(r.err.find("#7 names no repository, so nothing goes to GitHub Issues for it: write owner/name#7") !=
         std::string::npos);
   run("sync --wait 30");
   CHECK(s.updates().empty());

@@ -78,7 +78,7 @@ TEST_CASE("BILL-7 invoice rounding, 1h15, done: one worklog of 4500 s, one comme
   json u = s.updates();
   INFO(u.dump(2));
   REQUIRE(u.size() == 3);
-  CHECK(s.update("comment")["ticket"] == json{{"system", "jira"}, {"key", "BILL-7"}});
+  CHECK(s.update("comment")["ticket"] == json{{"tracker", "jira"}, {"system", "jira"}, {"show", "{key}"}, {"key", "BILL-7"}});
   s.advance(61'000);
   REQUIRE(wait_until([&] { return s.all_sent(); }));
   json worklogs = requests("POST", "/rest/api/3/issue/BILL-7/worklog");

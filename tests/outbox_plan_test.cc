@@ -96,7 +96,7 @@ TEST_CASE("plan_updates: daily comments are parts of the ticket's comment of the
 
 TEST_CASE("plan_updates: a ticket without a repository takes the project's, else the commits' remote") {
   Config c = trackers_config();
-  c.projects.push_back({"billing", "Billing", {}, {}, "acme/billing", {}, ""});
+  c.projects.push_back({"billing", "Billing", {}, {}, {{"github", {"acme/billing"}}}});
   json bare = {{"system", "github"}, {"number", 4}};
   CHECK(json::parse(plan(c, {{"tickets", {bare}}}, {{"slug", "acme/widgets"}})[0].body)["repo"] == "acme/widgets");
   CHECK(json::parse(plan(c, {{"tickets", {bare}}, {"project", "billing"}}, {{"slug", "acme/widgets"}})[0].body)["repo"] ==
@@ -127,6 +127,43 @@ TEST_CASE("ticket_text: how each tracker's ticket reads, and nothing for what is
   CHECK(ticket_text({{"system", "trello"}, {"card", "abc"}}) == "trello:abc");
   CHECK(ticket_text(json("#12")).empty());
   CHECK(ticket_text({{"system", "gitea"}}).empty());
+}
+
+TEST_CASE("ticket_text and tracker_of: a 1.1 ticket reads through its tracker's show template") {
+  json hello = {{"tracker", "hello-tracker"}, {"system", "hello-tracker"}, {"show", "HELLO-{number}"}, {"number", 7}};
+  CHECK(ticket_text(hello) == "HELLO-7");
+  CHECK(tracker_of(hello) == "hello-tracker");
+  json bare = {{"tracker", "forge"}, {"show", "{repo}#{number}"}, {"repo", nullptr}, {"number", 12}};
+  CHECK(ticket_text(bare) == "#12");
+  CHECK(needs_repo(bare));
+  bare["repo"] = "acme/site";
+  CHECK(ticket_text(bare) == "acme/site#12");
+  CHECK_FALSE(needs_repo(bare));
+  CHECK_FALSE(needs_repo(hello));
+  // A broken template falls back to the fields; a third party's id field reads tracker:value.
+  CHECK(ticket_text({{"tracker", "x"}, {"show", "{oops"}, {"number", 3}}) == "#3");
+  CHECK(ticket_text({{"tracker", "boards"}, {"card", "a1B2c3"}}) == "boards:a1B2c3");
+  CHECK(tracker_of({{"system", "github"}}) == "github");
+  CHECK(tracker_of(json::array()).empty());
+}
+
+TEST_CASE("a ticket routes to the plugin it names, whatever its name, with the same idempotency key as before") {
+  Config c = trackers_config();
+  c.plugins["hello-tracker"].enabled = true;
+  json hello = {{"tracker", "hello-tracker"}, {"system", "hello-tracker"}, {"show", "HELLO-{number}"}, {"number", 7}};
+  auto rows = plan_updates(c, 1, json{{"tickets", {hello}}}.dump(), R"({"text": "x"})", kNoon);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].target_plugin == "hello-tracker");
+  // The key hashes the ticket's fields and system, not how it is shown.
+  json old_style = {{"system", "github"}, {"repo", "acme/widgets"}, {"number", 12}};
+  json new_style = old_style;
+  new_style["tracker"] = "github";
+  new_style["show"] = "{repo}#{number}";
+  auto a = plan_updates(c, 1, json{{"tickets", {old_style}}}.dump(), R"({"text": "x"})", kNoon);
+  auto b = plan_updates(c, 1, json{{"tickets", {new_style}}}.dump(), R"({"text": "x"})", kNoon);
+  REQUIRE(a.size() == 1);
+  REQUIRE(b.size() == 1);
+  CHECK(a[0].idempotency_key == b[0].idempotency_key);
 }
 
 TEST_CASE("retry_delay_ms: full jitter under a doubling ceiling, capped at an hour, never before Retry-After") {

@@ -24,7 +24,7 @@ TEST_CASE("secret set stores it encrypted, 0600, and enc:NAME resolves it") {
   TempHome home;
   auto r = run("secret set github", "", kToken + "\n");
   REQUIRE(r.status == 0);
-  CHECK(r.out == "stored; refer to it as enc:github in config.yaml (e.g. plugins.github.token: enc:github)\n");
+  CHECK(r.out == "stored; refer to it as enc:github in config.yaml (e.g. plugins.ID.token: enc:github)\n");
   CHECK(r.out.find(kToken) == std::string::npos);
   CHECK((fs::status(home.file("secret.key")).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
   CHECK((fs::status(home.file("secrets.json")).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));

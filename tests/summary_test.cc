@@ -110,7 +110,8 @@ TEST_CASE("summary: by project then ticket, with commits, minutes, totals and th
   CHECK(s["projects"][0]["project"] == "widgets");
   CHECK(s["projects"][0]["minutes"] == 30);
   const json& t = s["projects"][0]["tickets"][0];
-  CHECK(t["ticket"] == json{{"system", "github"}, {"repo", nullptr}, {"number", 12}});  // as parsed
+  CHECK(t["ticket"] == json{{"tracker", "github"}, {"system", "github"}, {"show", "{repo}#{number}"},
+                                {"repo", nullptr}, {"number", 12}});  // as parsed
   CHECK(t["text"] == "acme/widgets#12");  // with the repository its update goes to
   CHECK(t["status"] == "done");
   CHECK(t["answers"][0]["commits"][0]["summary"] == "fix the login redirect");

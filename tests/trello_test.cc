@@ -64,7 +64,8 @@ struct Setup {
 
 TEST_CASE("a Trello card link yields one card comment, with the key and token nowhere in clear") {
   Setup s;
-  CHECK(s.update()["ticket"] == json{{"system", "trello"}, {"card", "abc123XY"}});
+  CHECK(s.update()["ticket"] == json{{"tracker", "trello"}, {"system", "trello"}, {"show", "trello:{card:id}"},
+                                    {"card", "abc123XY"}});
   s.advance(61'000);
   REQUIRE(wait_until([&] { return s.update()["state"] == "sent"; }));
   json posts = requests("POST", "/1/cards/abc123XY/actions/comments?");

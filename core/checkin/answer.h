@@ -26,10 +26,19 @@ struct AnswerContext {
 };
 
 // What the prompt suggests fills what the answer leaves out: no ticket
-// takes the prompt's suggested ticket (marked "from_suggestion"); no
+// (nor an ambiguous one) takes the prompt's suggested ticket (marked "from_suggestion"); no
 // duration or project takes the one its trigger suggested (a meeting's
 // length, say: trigger_text.h), the newest trigger's first.
 void apply_suggestion(Store& store, const PromptRow& prompt, nlohmann::json& parsed);
+
+// A reference the parser left to several trackers ("ambiguous_tickets":
+// #12 with GitHub and Gitea both enabled) is asked, not guessed, and the
+// choice is remembered for the repository (`repo`, a path; "" for none).
+// settle_remembered_choices() takes what was chosen before in `repo` into
+// "tickets"; take_choice() takes choice `choice` of entry `entry` and
+// remembers it.
+void settle_remembered_choices(Store& store, const std::string& repo, nlohmann::json& parsed);
+void take_choice(Store& store, const std::string& repo, nlohmann::json& parsed, size_t entry, size_t choice);
 
 // Stores the parse of response `response_id` and plans its updates, in one
 // transaction (store_parse_and_updates).

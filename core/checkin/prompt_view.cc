@@ -66,7 +66,7 @@ std::vector<std::string> about_lines(Store& store, const Config& config, const P
   }
   lines.push_back(prompt_question(store, config, p));
   if (RepoContext r = repo_context(store, p); !r.repo.empty())
-    lines.push_back("In " + name_of(r.repo, r.branch) + (r.slug.empty() ? ", no GitHub remote" : " · " + r.slug));
+    lines.push_back("In " + name_of(r.repo, r.branch) + (r.slug.empty() ? ", no remote" : " · " + r.slug));
   std::string projects;
   for (const auto& pr : config.projects) projects += (projects.empty() ? "" : ", ") + pr.id;
   if (!projects.empty()) lines.push_back("Projects: " + projects);

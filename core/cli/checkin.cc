@@ -114,7 +114,7 @@ int ask_inline(Checkin& c, const po::variables_map& args) {
     if (!p) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!p) return kOk;
-  Terminal term(load_registry());
+  Terminal term(load_registry(), c.config());
   ask_in_terminal(c, term, *p, static_cast<int>(c.config().prompt.inline_timeout.count()));
   return kOk;
 }
@@ -132,7 +132,7 @@ int ask_waiting(Checkin& c, const po::variables_map& args) {
     mention_summary_due(c);
     return kOk;
   }
-  Terminal term(load_registry());
+  Terminal term(load_registry(), c.config());
   for (const auto& p : todo)
     if (!ask_in_terminal(c, term, p, 0)) break;
   mention_summary_due(c);

@@ -30,8 +30,8 @@ namespace devtrack::cli {
 json suggestion_title(Store& store, const PromptRow& p) {
   if (p.suggestion.empty()) return nullptr;
   json t = json::parse(p.suggestion, nullptr, false);
-  if (!t.is_object() || !t.contains("system")) return nullptr;
-  auto cached = store.cache_get(tracker_for(t["system"]), p.suggestion, process_clock().now_ms());
+  if (tracker_of(t).empty()) return nullptr;
+  auto cached = store.cache_get(tracker_of(t), p.suggestion, process_clock().now_ms());
   if (!cached) return nullptr;
   json r = json::parse(*cached, nullptr, false);
   return r.is_object() && r.contains("title") ? r["title"] : json(nullptr);
@@ -72,8 +72,7 @@ json Checkin::view(const PromptRow& p) {
 
 std::string Checkin::context(const PromptRow& p) {
   RepoContext r = repo_context(store_, p);
-  return json{{"repo", r.repo}, {"branch", r.branch}, {"slug", r.slug}, {"projects", json::parse(config().projects_json())}}
-      .dump();
+  return config().parser_context(r.repo, r.branch, r.slug);
 }
 
 ParserSession& Checkin::parser() {
@@ -83,7 +82,7 @@ ParserSession& Checkin::parser() {
 
 json Checkin::answer(const PromptRow& p, const std::string& typed, bool use_suggestion, const std::string& project,
             const std::function<std::string(const json& ambiguous)>& choose_project,
-            const ChooseRepo& choose_repo) {
+            const ChooseRepo& choose_repo, const ChooseTracker& choose_tracker) {
   // Stored as UTF-8 (a stray byte becomes U+FFFD) so that every JSON
   // payload after this can carry it.
   const std::string text = sdk::to_valid_utf8(typed);
@@ -99,6 +98,7 @@ json Checkin::answer(const PromptRow& p, const std::string& typed, bool use_sugg
     notify(p.id);
     return nullptr;
   }
+  settle_trackers(parsed, json::parse(context(p)).value("repo", ""), choose_tracker);
   if (use_suggestion) apply_suggestion(store_, p, parsed);
   if (!project.empty()) parsed["project"] = project;
   else if (parsed.contains("ambiguous") && choose_project) {
@@ -132,6 +132,7 @@ void Checkin::correct(const PromptRow& p, const std::string& typed) {
     return r->id;
   }, text);
   json parsed = json::parse(parser().parse(text, context(p)));
+  settle_trackers(parsed, json::parse(context(p)).value("repo", ""), nullptr);
   apply_suggestion(store_, p, parsed);
   route(parsed, json::parse(context(p)).value("slug", ""), nullptr);
   save_parse(p, r->id, text, parsed);
@@ -140,25 +141,25 @@ void Checkin::correct(const PromptRow& p, const std::string& typed) {
 }
 
 void Checkin::route(json& parsed, const std::string& slug, const ChooseRepo& choose) {
-  if (!parsed.is_object() || !parsed.contains("tickets") || !config().plugin_enabled("github")) return;
-  std::string fallback = slug;
+  if (!parsed.is_object() || !parsed.contains("tickets") || !parsed["tickets"].is_array()) return;
+  const Project* project = nullptr;
   if (parsed.contains("project") && parsed["project"].is_string())
     for (const auto& pr : config().projects)
-      if (pr.id == parsed["project"] && !pr.github.empty()) fallback = pr.github;
-  if (!fallback.empty()) return;
+      if (pr.id == parsed["project"]) project = &pr;
   json kept = json::array(), unrouted = json::array();
   for (auto t : parsed["tickets"]) {
-    bool needs_repo = t.is_object() && t.value("system", "") == "github" &&
-                      (!t.contains("repo") || !t["repo"].is_string() || t["repo"].get<std::string>().empty());
-    if (!needs_repo) {
+    std::string tracker = tracker_of(t);
+    bool known = !slug.empty() || (project && !project->name_in(tracker).empty());
+    if (!needs_repo(t) || known || !config().plugin_enabled(tracker)) {
       kept.push_back(t);
       continue;
     }
-    std::string repo = choose ? choose(t, route_choices()) : "";
+    std::string repo = choose ? choose(t, route_choices(tracker)) : "";
     if (repo.empty()) {
       if (!choose)
-        std::cerr << "devtrack: " << ticket_text(t) << " names no repository, so nothing goes to GitHub for it: "
-                  << "write owner/name" << ticket_text(t) << ", or answer with --project ID\n";
+        std::cerr << "devtrack: " << ticket_text(t) << " names no repository, so nothing goes to "
+                  << config().tracker_name(tracker) << " for it: write owner/name" << ticket_text(t)
+                  << ", or answer with --project ID\n";
       unrouted.push_back(t);
       continue;
     }
@@ -170,12 +171,32 @@ void Checkin::route(json& parsed, const std::string& slug, const ChooseRepo& cho
   if (!unrouted.empty()) parsed["unrouted"] = unrouted;
 }
 
-std::vector<std::string> Checkin::route_choices() {
+void Checkin::settle_trackers(json& parsed, const std::string& repo, const ChooseTracker& choose) {
+  settle_remembered_choices(store_, repo, parsed);
+  for (size_t i = 0; parsed.is_object() && parsed.contains("ambiguous_tickets") && i < parsed["ambiguous_tickets"].size();) {
+    const json& entry = parsed["ambiguous_tickets"][i];
+    int pick = choose ? choose(entry) : -1;
+    if (pick >= 0) {
+      take_choice(store_, repo, parsed, i, static_cast<size_t>(pick));  // the entry leaves the list
+      continue;
+    }
+    if (!choose) {
+      std::string names;
+      for (const auto& t : entry["choices"]) names += (names.empty() ? "" : ", ") + config().tracker_name(tracker_of(t));
+      std::cerr << "devtrack: " << entry.value("text", "") << " fits more than one tracker (" << names
+                << "), so nothing goes to either: write it as one of them shows it, or answer in the terminal "
+                << "to choose (remembered for this repository)\n";
+    }
+    ++i;
+  }
+}
+
+std::vector<std::string> Checkin::route_choices(const std::string& tracker) {
   std::vector<std::string> repos;
   auto add = [&](const std::string& slug) {
     if (!slug.empty() && std::find(repos.begin(), repos.end(), slug) == repos.end()) repos.push_back(slug);
   };
-  for (const auto& pr : config().projects) add(pr.github);
+  for (const auto& pr : config().projects) add(pr.name_in(tracker));
   for (const auto& r : list_repos(store_)) add(git::remote_slug(r.path));
   return repos;
 }
@@ -218,6 +239,9 @@ void Checkin::print_recorded(int64_t id, const json& parsed) {
     std::string unrouted;
     for (const auto& t : parsed.value("unrouted", json::array())) unrouted += (unrouted.empty() ? "" : ", ") + ticket_text(t);
     if (!unrouted.empty()) std::cout << " · text only for " << unrouted << " (no repository)";
+    std::string open;
+    for (const auto& e : parsed.value("ambiguous_tickets", json::array())) open += (open.empty() ? "" : ", ") + e.value("text", "");
+    if (!open.empty()) std::cout << " · text only for " << open << " (more than one tracker fits)";
   }
   std::cout << "\n";
 }

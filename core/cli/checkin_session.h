@@ -43,9 +43,13 @@ class Checkin {
   // The parser plugin, loaded in this process on first use.
   ParserSession& parser();
 
-  // Picks the repository of a GitHub ticket that names none, given the
+  // Picks the repository of a ticket that names none (a bare #12), given the
   // candidates ("owner/name"); "" keeps the text only.
   using ChooseRepo = std::function<std::string(const nlohmann::json& ticket, const std::vector<std::string>& repos)>;
+  // Picks the tracker of a reference several fit (an "ambiguous_tickets"
+  // entry: {"text", "choices": [ticket...]}): the index of the choice, or
+  // -1 to keep the text only.
+  using ChooseTracker = std::function<int(const nlohmann::json& entry)>;
 
   // Stores the raw text first, then the parse, then tells the daemon.
   // `choose_project` resolves an ambiguous project (a follow-up question),
@@ -53,22 +57,28 @@ class Checkin {
   // could not be understood yet (the daemon parses it later).
   nlohmann::json answer(const PromptRow& p, const std::string& typed, bool use_suggestion, const std::string& project,
                         const std::function<std::string(const nlohmann::json& ambiguous)>& choose_project,
-                        const ChooseRepo& choose_repo = nullptr);
+                        const ChooseRepo& choose_repo = nullptr, const ChooseTracker& choose_tracker = nullptr);
   // Skips or defers the prompt (`due_ms` for a deferral).
   void respond(const PromptRow& p, PromptState state, int64_t due_ms = 0);
   // Replaces the answer of an answered prompt and parses it again.
   void correct(const PromptRow& p, const std::string& typed);
 
-  // A GitHub ticket without owner/name goes to the project's repository,
+  // A ticket without the owner/name its tracker needs goes to the
+  // project's repository for that tracker,
   // else the context's remote (as plan_updates picks it). When there is
   // neither, its update could only fail later, out of sight: the user picks
   // a repository now, or keeps the text only (the ticket moves to
   // "unrouted": recorded, posted nowhere).
   void route(nlohmann::json& parsed, const std::string& slug, const ChooseRepo& choose);
 
-  // Where a ticket without a repository can go: the projects' GitHub
-  // repositories, then the watched repositories' origin remotes.
-  std::vector<std::string> route_choices();
+  // A reference several trackers fit: the choice made before in this
+  // repository, else asked with `choose`; without it (--answer) stderr
+  // says how to choose, and nothing is posted for it.
+  void settle_trackers(nlohmann::json& parsed, const std::string& repo, const ChooseTracker& choose);
+
+  // Where a ticket of `tracker` without a repository can go: the projects'
+  // repositories for that tracker, then the watched repositories' origins.
+  std::vector<std::string> route_choices(const std::string& tracker);
 
   // The parse and the outbox rows it makes, in one transaction.
   void save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const nlohmann::json& parsed);

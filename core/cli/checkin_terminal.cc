@@ -23,8 +23,23 @@ using nlohmann::json;
 
 namespace devtrack::cli {
 
-Terminal::Terminal(const std::vector<PluginInfo>& plugins)
-    : plugin_(require_plugin(plugins, "tty"), "{}", "the tty surface") {
+namespace {
+
+// The surface that asks in this terminal: the first of prompt.surfaces that
+// runs in the client, else the first such surface installed.
+const PluginInfo& terminal_surface(const std::vector<PluginInfo>& plugins, const Config& config) {
+  auto in_client = [](const PluginInfo* p) { return p && !p->refused && p->kind == "surface" && p->runs_in == "client"; };
+  for (const auto& id : config.prompt.surfaces)
+    if (const PluginInfo* p = find_plugin(plugins, id); in_client(p)) return *p;
+  for (const auto& p : plugins)
+    if (in_client(&p)) return p;
+  throw Error("no surface plugin that asks in the terminal is installed: use --answer, --skip or --defer");
+}
+
+}  // namespace
+
+Terminal::Terminal(const std::vector<PluginInfo>& plugins, const Config& config)
+    : plugin_(terminal_surface(plugins, config), "{}", "the terminal surface") {
   surface_ = static_cast<const dt_surface_v1*>(plugin_.table(DEVTRACK_SURFACE_V1));
   self_ = plugin_.self();
   if (!surface_->available(self_)) throw Error("no terminal to ask in: use --answer, --skip or --defer");
@@ -176,25 +191,37 @@ bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& asked, int tim
     return ambiguous[pick["index"].get<size_t>()];
   };
   auto choose_repo = [&](const json& ticket, const std::vector<std::string>& repos) -> std::string {
-    std::string name = ticket_text(ticket);
+    std::string name = ticket_text(ticket), tracker = c.config().tracker_name(tracker_of(ticket));
     if (repos.empty()) {
-      std::cout << name << " names no repository, so nothing goes to GitHub for it (write owner/name" << name
-                << ", or set projects[].github)\n";
+      std::cout << name << " names no repository, so nothing goes to " << tracker << " for it (write owner/name"
+                << name << ", or set projects[].trackers)\n";
       return "";
     }
     json choices = json::array();
     for (const auto& repo : repos) choices.push_back(repo + name);
-    choices.push_back("keep the text only (nothing goes to GitHub for " + name + ")");
-    json pick = term.show({{"question", name + " names no repository, so it cannot go to GitHub. Which one?"},
+    choices.push_back("keep the text only (nothing goes to " + tracker + " for " + name + ")");
+    json pick = term.show({{"question", name + " names no repository, so it cannot go to " + tracker + ". Which one?"},
                            {"choices", choices},
                            {"timeout_s", 0}});
     if (pick.value("action", "") != "choice" || pick["index"].get<size_t>() >= repos.size()) return "";
     return repos[pick["index"].get<size_t>()];
   };
+  auto choose_tracker = [&](const json& entry) -> int {
+    json choices = json::array();
+    for (const auto& t : entry["choices"]) choices.push_back(c.config().tracker_name(tracker_of(t)) + ": " + ticket_text(t));
+    choices.push_back("keep the text only");
+    json pick = term.show({{"question", entry.value("text", "") +
+                                            " fits more than one tracker. Which one? (remembered for this repository)"},
+                           {"choices", choices},
+                           {"timeout_s", 0}});
+    if (pick.value("action", "") != "choice" || pick["index"].get<size_t>() >= entry["choices"].size()) return -1;
+    return static_cast<int>(pick["index"].get<size_t>());
+  };
   if (action == "accept") {
-    Checkin::print_recorded(p.id, c.answer(p, "", true, "", choose, choose_repo));
+    Checkin::print_recorded(p.id, c.answer(p, "", true, "", choose, choose_repo, choose_tracker));
   } else if (action == "answer") {
-    Checkin::print_recorded(p.id, c.answer(p, r["text"], !r.value("suggestion_cleared", false), "", choose, choose_repo));
+    Checkin::print_recorded(
+        p.id, c.answer(p, r["text"], !r.value("suggestion_cleared", false), "", choose, choose_repo, choose_tracker));
   } else if (action == "skip") {
     c.respond(p, PromptState::kSkipped);
     std::cout << "skipped (it comes back in the end-of-day review)\n";

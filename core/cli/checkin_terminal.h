@@ -13,6 +13,10 @@
 
 struct dt_surface_v1;
 
+namespace devtrack {
+struct Config;
+}
+
 namespace devtrack::cli {
 
 class Checkin;
@@ -21,7 +25,7 @@ class Checkin;
 class Terminal {
  public:
   // Throws Error when there is no terminal to ask in.
-  explicit Terminal(const std::vector<PluginInfo>& plugins);
+  Terminal(const std::vector<PluginInfo>& plugins, const Config& config);
   // Shows a prompt (the tty plugin's JSON) and returns the user's reply.
   nlohmann::json show(const nlohmann::json& prompt);
 

@@ -21,7 +21,7 @@ Loaded load_config_and_plugins() {
   std::string errors;
   for (const auto& d : result.diagnostics) {
     if (d.severity == "error") errors += "\n  " + d.str();
-    else std::fprintf(stderr, "devtrack: %s\n", d.str().c_str());
+    else if (d.severity == "warning") std::fprintf(stderr, "devtrack: %s\n", d.str().c_str());
   }
   if (!errors.empty()) throw Error("the config has errors (devtrack config check):" + errors);
   loaded.config = std::move(result.config);

@@ -28,13 +28,16 @@ nlohmann::json response_json(Store* store, int64_t trigger_id) {
   nlohmann::json parsed = nlohmann::json::parse(r->parsed.empty() ? "{}" : r->parsed, nullptr, false);
   if (!parsed.is_object()) parsed = nlohmann::json::object();
   auto field = [&](const char* k) { return parsed.contains(k) ? parsed[k] : nlohmann::json(nullptr); };
-  return {{"state", to_text(r->state)},
+  nlohmann::json out = {{"state", to_text(r->state)},
           {"at", local_iso_time(r->at_ms)},
           {"text", r->state == PromptState::kAnswered ? nlohmann::json(r->raw_text) : nlohmann::json(nullptr)},
           {"tickets", parsed.contains("tickets") ? parsed["tickets"] : nlohmann::json::array()},
           {"project", field("project")},
           {"duration_minutes", field("duration_minutes")},
           {"status", field("status")}};
+  // A reference more than one tracker fits, kept as text until chosen.
+  if (parsed.contains("ambiguous_tickets")) out["ambiguous_tickets"] = parsed["ambiguous_tickets"];
+  return out;
 }
 
 int run(const po::variables_map& args) {

@@ -25,6 +25,7 @@ namespace {
 
 // The repository's context: top, remote slug, branch.
 // tickets   #12 (github), PRX-7 (jira)
+// ambiguous #14 (github or gitea?)
 // project   widgets
 // duration  1 h 30 min
 // status    done
@@ -35,10 +36,17 @@ void print_readable(const json& r) {
   std::string tickets;
   for (const auto& t : r.value("tickets", json::array())) {
     if (!t.is_object()) continue;
-    tickets += (tickets.empty() ? "" : ", ") + ticket_text(t);
-    if (t.contains("system") && t["system"].is_string()) tickets += " (" + t["system"].get<std::string>() + ")";
+    tickets += (tickets.empty() ? "" : ", ") + ticket_text(t) + " (" + tracker_of(t) + ")";
   }
   line("tickets", tickets);
+  std::string open;
+  for (const auto& a : r.value("ambiguous_tickets", json::array())) {
+    if (!a.is_object() || !a.contains("choices") || !a["choices"].is_array()) continue;
+    std::string trackers;
+    for (const auto& t : a["choices"]) trackers += (trackers.empty() ? "" : " or ") + tracker_of(t);
+    open += (open.empty() ? "" : ", ") + a.value("text", "") + " (" + trackers + "?)";
+  }
+  if (!open.empty()) line("ambiguous", open);
   line("project", r.contains("project") && r["project"].is_string() ? r["project"].get<std::string>() : "");
   std::string duration;
   if (r.contains("duration_minutes") && r["duration_minutes"].is_number_integer()) {
@@ -77,7 +85,8 @@ json cwd_context() {
 
 int run(const po::variables_map& args) {
   Loaded loaded = load_config_and_plugins();
-  std::string projects = loaded.config.projects_json();
+  // --projects FILE: that file's projects, with this config's trackers.
+  Config with_projects = loaded.config;
   if (args.count("projects")) {
     std::string file = args["projects"].as<std::string>();
     ConfigResult r = parse_config(paths::read_file(file), file, loaded.plugins);
@@ -85,12 +94,12 @@ int run(const po::variables_map& args) {
     for (const auto& d : r.diagnostics)
       if (d.severity == "error") errors += "\n  " + d.str();
     if (!errors.empty()) throw Error("the projects file has errors:" + errors);
-    projects = r.config.projects_json();
+    with_projects.projects = r.config.projects;
   }
-  json context = args.count("repo") ? repo_context(args["repo"].as<std::string>()) : cwd_context();
-  if (args.count("branch")) context["branch"] = args["branch"].as<std::string>();
-  context["projects"] = json::parse(projects);
-
+  json where = args.count("repo") ? repo_context(args["repo"].as<std::string>()) : cwd_context();
+  if (args.count("branch")) where["branch"] = args["branch"].as<std::string>();
+  json context = json::parse(with_projects.parser_context(where.value("repo", ""), where.value("branch", ""),
+                                                          where.value("slug", "")));
   ParserSession session(loaded.plugins, loaded.config, args.count("parser") ? args["parser"].as<std::string>() : "");
   std::string context_text = context.dump();
   auto parse = [&](const std::string& text) {

@@ -46,7 +46,7 @@ int set(const po::variables_map& args) {
   if (keyring) store_keyring_secret(name, value);
   else store_encrypted_secret(name, value);
   std::string ref = (keyring ? "keyring:" : "enc:") + name;
-  std::cout << "stored; refer to it as " << ref << " in config.yaml (e.g. plugins.github.token: " << ref << ")\n";
+  std::cout << "stored; refer to it as " << ref << " in config.yaml (e.g. plugins.ID.token: " << ref << ")\n";
   return kOk;
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "config/host_settings.h"
+#include "config/legacy_project_keys.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -34,12 +35,41 @@ bool Config::plugin_enabled(const std::string& id) const {
   return it != plugins.end() && it->second.enabled;
 }
 
+std::string Project::name_in(const std::string& tracker) const {
+  auto it = trackers.find(tracker);
+  return it == trackers.end() || it->second.empty() ? "" : it->second.front();
+}
+
 std::string Config::projects_json() const {
   json list = json::array();
-  for (const auto& p : projects)
-    list.push_back({{"id", p.id}, {"name", p.name}, {"aliases", p.aliases}, {"repos", p.repos},
-                    {"github", p.github}, {"jira", p.jira}, {"trello", p.trello}});
+  for (const auto& p : projects) {
+    json project = {{"id", p.id},       {"name", p.name},         {"aliases", p.aliases},
+                    {"repos", p.repos}, {"trackers", p.trackers}};
+    // The keys a parser built against ABI 1.0 reads.
+    for (const auto& legacy : legacy_project_keys())
+      if (auto it = p.trackers.find(legacy.tracker); it != p.trackers.end())
+        project[legacy.key] = legacy.list ? json(it->second) : json(it->second.front());
+    list.push_back(std::move(project));
+  }
   return list.dump();
+}
+
+std::string Config::parser_context(const std::string& repo, const std::string& branch,
+                                   const std::string& slug) const {
+  json context = {{"repo", repo}, {"branch", branch}, {"slug", slug}, {"projects", json::parse(projects_json())}};
+  if (!plugins_known) return context.dump();
+  json trackers = json::array();
+  for (const auto& t : ticket_syntax)
+    trackers.push_back(
+        {{"id", t.id}, {"name", t.name}, {"enabled", plugin_enabled(t.id)}, {"tickets", json::parse(t.tickets_json)}});
+  context["trackers"] = std::move(trackers);
+  return context.dump();
+}
+
+std::string Config::tracker_name(const std::string& id) const {
+  for (const auto& t : ticket_syntax)
+    if (t.id == id) return t.name;
+  return id;
 }
 
 std::string Config::plugin_config_json(const std::string& id) const {
@@ -100,6 +130,8 @@ class Checker {
   }
   void error(const YAML::Node& n, std::string message) { report(n.Mark(), "error", std::move(message)); }
   void warning(const YAML::Node& n, std::string message) { report(n.Mark(), "warning", std::move(message)); }
+  // What only `config check` says (an old form that still works).
+  void note(const YAML::Node& n, std::string message) { report(n.Mark(), "note", std::move(message)); }
 
   // ---- generic shapes ----
   bool is_map(const YAML::Node& n, const std::string& what) {
@@ -287,7 +319,9 @@ class Checker {
         error(p, "each project must be a map with at least an id");
         continue;
       }
-      check_keys(p, "projects[].", {"id", "name", "aliases", "repos", "github", "jira", "trello"});
+      std::vector<std::string> keys = {"id", "name", "aliases", "repos", "trackers"};
+      for (const auto& legacy : legacy_project_keys()) keys.push_back(legacy.key);
+      check_keys(p, "projects[].", keys);
       Project project;
       if (auto n = p["id"]) {
         if (auto v = scalar(n, "projects[].id")) {
@@ -302,20 +336,62 @@ class Checker {
       if (project.name.empty()) project.name = project.id;
       if (auto n = p["aliases"]) project.aliases = string_list(n, "projects[].aliases");
       if (auto n = p["repos"]) project.repos = string_list(n, "projects[].repos");
-      if (auto n = p["github"]) {
-        project.github = scalar(n, "projects[].github").value_or("");
-        auto parts = split(project.github, '/');
-        if (parts.size() != 2 || parts[0].empty() || parts[1].empty())
-          error(n, "projects[].github must be owner/name, not '" + project.github + "'");
-      }
-      if (auto n = p["jira"]) {
-        project.jira = string_list(n, "projects[].jira");
-        for (const auto& key : project.jira)
-          if (!valid_jira_key(key)) error(n, "projects[].jira: '" + key + "' is not a Jira project key like PRX");
-      }
-      if (auto n = p["trello"]) project.trello = scalar(n, "projects[].trello").value_or("");
+      if (auto n = p["trackers"]) read_project_trackers(n, project);
+      for (const auto& legacy : legacy_project_keys())
+        if (auto n = p[legacy.key]) read_legacy_project_key(n, legacy, project);
       config_.projects.push_back(std::move(project));
     }
+  }
+
+  // projects[].trackers: {github: acme/widgets, jira: [BILL]} — one name or
+  // a list per tracker plugin id.
+  void read_project_trackers(const YAML::Node& map, Project& project) {
+    if (!is_map(map, "projects[].trackers")) return;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string id = it->first.as<std::string>("");
+      std::string what = "projects[].trackers." + id;
+      if (project.trackers.count(id)) error(it->first, what + " is set twice");
+      auto names = string_list(it->second, what);
+      if (names.empty()) error(it->second, what + " names nothing (write the project's name there)");
+      if (!plugins_.empty() && !find_tracker(id))
+        warning(it->first, what + ": no tracker plugin '" + id + "' is installed" + did_you_mean(id, tracker_ids()));
+      project.trackers[id] = names;
+    }
+  }
+
+  // An old key (github: owner/name...): read as projects[].trackers, with
+  // the new form suggested.
+  void read_legacy_project_key(const YAML::Node& n, const LegacyProjectKey& legacy, Project& project) {
+    std::string what = std::string("projects[].") + legacy.key;
+    std::vector<std::string> names;
+    if (legacy.list) names = string_list(n, what);
+    else if (auto v = scalar(n, what)) names = {*v};
+    bool valid = true;
+    for (const auto& name : names)
+      if (!legacy.valid(name)) {
+        error(n, legacy.list ? what + ": '" + name + "' is not " + legacy.shape
+                             : what + " must be " + legacy.shape + ", not '" + name + "'");
+        valid = false;
+      }
+    if (!valid) return;
+    if (project.trackers.count(legacy.tracker))
+      return error(n, what + " and projects[].trackers." + legacy.tracker + " say the same: keep the trackers one");
+    if (names.empty()) return;
+    std::string value = legacy.list ? "[" + join(names, ", ") + "]" : names[0];
+    note(n, what + " is the old form: write trackers: {" + legacy.tracker + ": " + value + "}");
+    project.trackers[legacy.tracker] = names;
+  }
+
+  const PluginInfo* find_tracker(const std::string& id) const {
+    const PluginInfo* p = find(id);
+    return p && p->kind == "tracker" ? p : nullptr;
+  }
+
+  std::vector<std::string> tracker_ids() const {
+    std::vector<std::string> ids;
+    for (const auto& p : plugins_)
+      if (!p.refused && p.kind == "tracker") ids.push_back(p.id);
+    return ids;
   }
 
   void check_plugins(const YAML::Node& map) {
@@ -483,11 +559,6 @@ class Checker {
                        [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; });
   }
 
-  static bool valid_jira_key(const std::string& key) {
-    if (key.size() < 2 || !(key[0] >= 'A' && key[0] <= 'Z')) return false;
-    return std::all_of(key.begin(), key.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
-  }
-
   const PluginInfo* find(const std::string& id) const {
     for (const auto& p : plugins_)
       if (!p.refused && p.id == id) return &p;
@@ -563,6 +634,10 @@ ConfigResult parse_config(const std::string& text, const std::string& file, cons
   Checker checker(file, plugins, result);
   checker.check_document(root);
   checker.add_default_bundle();
+  result.config.plugins_known = !plugins.empty();
+  for (const auto& p : plugins)
+    if (!p.refused && p.kind == "tracker" && !p.tickets_json.empty())
+      result.config.ticket_syntax.push_back({p.id, p.name, p.tickets_json});
   return result;
 }
 
@@ -570,6 +645,16 @@ ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>&
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return parse_config("", "", plugins);  // defaults; path "" says so
   return parse_config(paths::read_file(path), path, plugins);
+}
+
+const std::vector<std::string>& default_surfaces() {
+  static const std::vector<std::string> ids = [] {
+    std::vector<std::string> out;
+    for (const auto& id : YAML::Load(without_comment_lines(default_config_text()))["prompt"]["surfaces"])
+      out.push_back(id.as<std::string>());
+    return out;
+  }();
+  return ids;
 }
 
 const std::set<std::string>& default_bundle() {

@@ -14,11 +14,15 @@
 
 namespace devtrack {
 
+// prompt.surfaces of the default config (config/config.yaml): where to ask
+// when nothing is set.
+const std::vector<std::string>& default_surfaces();
+
 struct Diagnostic {
   std::string file;
   int line = 0;    // 1-based; 0 when the problem has no position
   int column = 0;  // 1-based
-  std::string severity;  // "error" | "warning"
+  std::string severity;  // "error" | "warning" | "note" (only `config check` shows notes)
   std::string message;
   std::string str() const;  // "file:line:column: error: message"
 };
@@ -28,9 +32,12 @@ struct Project {
   std::string name;
   std::vector<std::string> aliases;
   std::vector<std::string> repos;
-  std::string github;              // owner/name
-  std::vector<std::string> jira;   // project keys
-  std::string trello;              // board id or short link
+  // projects[].trackers: tracker plugin id -> what names this project
+  // there, in the tracker's own terms (owner/name, key prefixes, a board).
+  std::map<std::string, std::vector<std::string>> trackers;
+
+  // The first name the project has for `tracker`, "" when it has none.
+  std::string name_in(const std::string& tracker) const;
 };
 
 struct PluginConfig {
@@ -52,7 +59,7 @@ struct Config {
   } settings;
 
   struct {
-    std::vector<std::string> surfaces{"notify", "tty"};
+    std::vector<std::string> surfaces = default_surfaces();
     bool inline_prompt = true;
     std::chrono::seconds inline_timeout{15};
     std::chrono::seconds timeout{600};
@@ -93,8 +100,25 @@ struct Config {
   // work_start_minute, work_end_minute, work_days, summary_minute).
   std::string plugin_config_json(const std::string& id) const;
 
+  // The installed trackers that declare a ticket syntax (ABI 1.1), in
+  // search order, from the plugins the config was checked against.
+  struct TrackerSyntax {
+    std::string id, name, tickets_json;
+  };
+  std::vector<TrackerSyntax> ticket_syntax;
+  bool plugins_known = false;  // checked against a registry (else parsers use their own defaults)
+
   // The projects as the JSON array parsers receive in their context.
   std::string projects_json() const;
+
+  // A parser's whole context (dt_parser_v1.parse): the trigger's repository,
+  // branch and remote owner/name, the projects, and the trackers' syntax
+  // ({"id", "name", "enabled", "tickets"}), disabled ones too so that their
+  // tickets are still recognised (and shown as not routed).
+  std::string parser_context(const std::string& repo, const std::string& branch, const std::string& slug) const;
+
+  // A tracker's human name ("GitHub Issues"), else its id.
+  std::string tracker_name(const std::string& id) const;
 };
 
 struct ConfigResult {

@@ -131,7 +131,8 @@ class Daemon {
   void load_config() {
     plugins_ = load_registry();
     ConfigResult r = devtrack::load_config(paths::config_file(), plugins_);
-    for (const auto& d : r.diagnostics) log::warn("config", "{}", d.str());
+    for (const auto& d : r.diagnostics)
+      if (d.severity != "note") log::warn("config", "{}", d.str());
     if (!r.ok()) throw Error("the config has errors; fix them (devtrack config check) and start again");
     config_ = std::move(r.config);
   }

@@ -66,8 +66,7 @@ void Prompts::open_prompts_for_orphaned_triggers() {
 }
 
 std::string Prompts::context_for(const std::string& repo, const std::string& branch, const std::string& slug) {
-  return dump_text(
-      json{{"repo", repo}, {"branch", branch}, {"slug", slug}, {"projects", json::parse(config_.projects_json())}});
+  return config_.parser_context(repo, branch, slug);
 }
 
 // A trigger joins the open prompt of its repository, or opens one. The
@@ -251,6 +250,7 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   RepoContext where = repo_context(store_, *p);
   json r = json::parse(parse_(text, context_for(where.repo, where.branch, where.slug)), nullptr, false);
   if (!r.is_object()) return;
+  settle_remembered_choices(store_, where.repo, r);  // the rest waits for a choice in `devtrack checkin --edit`
   apply_suggestion(store_, *p, r);
   save_parse(store_, config_, response_id, r, AnswerContext{text, prompt_commits(store_, prompt_id), where.slug},
              loop_.clock().now_ms());
@@ -258,9 +258,8 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
 
 void Prompts::resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo) {
   json ticket = json::parse(ticket_json, nullptr, false);
-  if (!worker_ || !ticket.is_object() || !ticket.contains("system")) return;
-  std::string plugin = tracker_for(ticket["system"]);
-  if (!config_.plugin_enabled(plugin)) return;
+  std::string plugin = tracker_of(ticket);
+  if (!worker_ || plugin.empty() || !config_.plugin_enabled(plugin)) return;
   if (store_.cache_get(plugin, ticket_json, loop_.clock().now_ms())) return;  // known and fresh
   worker_->send("tracker.resolve",
                 json{{"prompt_id", prompt_id}, {"plugin", plugin}, {"ticket", ticket}, {"repo", repo}}.dump());

@@ -1,5 +1,7 @@
 #include "outbox/outbox.h"
 
+#include <devtrack/tickets.hpp>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -11,17 +13,59 @@ using nlohmann::json;
 
 namespace devtrack {
 
-std::string tracker_for(const std::string& system) { return system; }
+std::string tracker_of(const json& t) {
+  if (!t.is_object()) return "";
+  for (const char* key : {"tracker", "system"})
+    if (t.contains(key) && t[key].is_string()) return t[key].get<std::string>();
+  return "";
+}
+
+namespace {
+
+std::string field_text(const json& t, const std::string& name) {
+  if (!t.contains(name)) return "";
+  const json& v = t[name];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  return "";
+}
+
+// A ticket without a show template, by the fields trackers use.
+std::string ticket_text_by_fields(const json& t) {
+  if (auto key = field_text(t, "key"); !key.empty()) return key;
+  if (auto number = field_text(t, "number"); !number.empty()) return field_text(t, "repo") + "#" + number;
+  for (const auto& [name, value] : t.items())
+    if (name != "tracker" && name != "system" && name != "show" && value.is_string() && !value.get<std::string>().empty())
+      return tracker_of(t) + ":" + value.get<std::string>();
+  return "";
+}
+
+// What identifies a ticket for idempotency keys: its fields and system,
+// not how it is shown, so a ticket keeps its key across versions.
+std::string ticket_identity(json t) {
+  t.erase("show");
+  t.erase("tracker");
+  if (!t.contains("system")) t["system"] = tracker_of(t);
+  return t.dump();
+}
+
+}  // namespace
 
 std::string ticket_text(const json& t) {
-  if (!t.is_object()) return "";
-  std::string system = t.value("system", "");
-  if (system == "github")
-    return (t.contains("repo") && t["repo"].is_string() ? t["repo"].get<std::string>() : "") + "#" +
-           std::to_string(t.value("number", 0L));
-  if (system == "jira") return t.value("key", "");
-  if (system == "trello") return "trello:" + t.value("card", "");
-  return "";
+  if (!t.is_object() || tracker_of(t).empty()) return "";
+  if (t.contains("show") && t["show"].is_string()) {
+    std::string shown =
+        sdk::render_ticket_template(t["show"].get<std::string>(), [&](const std::string& f) { return field_text(t, f); });
+    if (!shown.empty()) return shown;
+  }
+  return ticket_text_by_fields(t);
+}
+
+bool needs_repo(const json& t) {
+  if (!t.is_object() || !field_text(t, "repo").empty()) return false;
+  if (t.contains("show") && t["show"].is_string())
+    return t["show"].get<std::string>().find("{repo") != std::string::npos;
+  return t.contains("repo") || t.contains("number");  // an older row: #12 of the commits' repository
 }
 
 std::string accepted_text(const json& commits) {
@@ -55,16 +99,18 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
   const bool accepted = text.find_first_not_of(" \t\r\n") == std::string::npos;
   if (accepted) text = accepted_text(context.value("commits", json::array()));
   bool held = config.tracker.mode == "end-of-day";
-  // The repository for tickets that name none: the project's, else the
-  // commits' remote.
-  std::string default_repo = context.value("slug", "");
+  const Project* project = nullptr;
   if (parsed.contains("project") && parsed["project"].is_string())
     for (const auto& p : config.projects)
-      if (p.id == parsed["project"] && !p.github.empty()) default_repo = p.github;
+      if (p.id == parsed["project"]) project = &p;
   for (const auto& ticket : parsed["tickets"]) {
-    if (!ticket.is_object() || !ticket.contains("system") || !ticket["system"].is_string()) continue;
-    std::string plugin = tracker_for(ticket["system"]);
-    if (!config.plugin_enabled(plugin)) continue;
+    std::string plugin = tracker_of(ticket);
+    if (plugin.empty() || !config.plugin_enabled(plugin)) continue;
+    // The repository for a ticket that names none: the project's for this
+    // tracker, else the commits' remote.
+    std::string repo = context.value("slug", "");
+    if (!needs_repo(ticket) && ticket.contains("repo")) repo = ticket["repo"].get<std::string>();
+    else if (needs_repo(ticket) && project && !project->name_in(plugin).empty()) repo = project->name_in(plugin);
     // A comment always; what else, the tracker's options say: `worklogs`
     // (Jira) logs a given duration, `transitions` (e.g. Jira's {done: Done})
     // moves the ticket for a status it maps.
@@ -86,8 +132,7 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
                    {"minutes", parsed.value("duration_minutes", json(nullptr))},
                    {"status", parsed.value("status", json(nullptr))},
                    {"project", parsed.value("project", json(nullptr))},
-                   {"repo", ticket.contains("repo") && ticket["repo"].is_string() ? ticket["repo"].get<std::string>()
-                                                                                  : default_repo},
+                   {"repo", repo},
                    {"commits", context.value("commits", json::array())},
                    {"answered_at_ms", context.value("answered_at_ms", now_ms)}};
       if (accepted) body["accepted"] = true;
@@ -95,7 +140,7 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
       // Stable for this answer, ticket and kind: a correction updates the
       // same row, a retry after a crash is recognised by the tracker.
       char hex[17];
-      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(u.target)));
+      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(ticket_identity(ticket))));
       u.idempotency_key = "devtrack-" + std::to_string(response_id) + "-" + kind + "-" + hex;
       // tracker.comments: daily — the answer's comment is one part of the
       // ticket's comment of the (local) day; the store adds the device.

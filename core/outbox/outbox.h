@@ -27,13 +27,21 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
 // commits). `commits` is [{"commit", "summary"}] as in the context.
 std::string accepted_text(const nlohmann::json& commits);
 
-// The tracker plugin id for a ticket system ("github" -> "github"; a
-// third-party system names its plugin).
-std::string tracker_for(const std::string& system);
+// The tracker plugin a ticket belongs to: its "tracker" (ABI 1.1 parsers),
+// else its "system" (1.0 parsers and older rows); "" for what is no ticket.
+std::string tracker_of(const nlohmann::json& ticket);
 
-// How a ticket object reads: "acme/widgets#12", "PRX-123", "trello:abc";
-// "" for what is not a known ticket.
+// How a ticket reads, through its tracker's show template ("{repo}#{number}"
+// -> "acme/widgets#12"); a ticket without one (older rows, a tracker's own
+// list) reads by its fields: its key, else [repo]#number, else
+// tracker:id. "" for what is not a ticket.
 std::string ticket_text(const nlohmann::json& ticket);
+
+// Whether the ticket names no repository but its tracker's tickets have one
+// (a bare #12: its show template has {repo}; an older row without one: a
+// null repo or a number): the project's or the commits' repository fills
+// it in.
+bool needs_repo(const nlohmann::json& ticket);
 
 // Full-jitter exponential backoff (base 30 s, cap 1 h) for the n-th
 // attempt, never sooner than retry_after_s. `random01` is in [0, 1).

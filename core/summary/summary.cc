@@ -34,7 +34,7 @@ json prompt_commits_json(Store& store, int64_t prompt_id) {
 
 // A ticket's title: the resolved one, else the assigned list's.
 json ticket_title(Store& store, const json& ticket, const json& assigned, int64_t now_ms) {
-  std::string plugin = tracker_for(ticket.value("system", ""));
+  std::string plugin = tracker_of(ticket);
   if (auto cached = store.cache_get(plugin, ticket.dump(), now_ms)) {
     json r = json::parse(*cached, nullptr, false);
     if (r.is_object() && r.contains("title") && r["title"].is_string() && !r["title"].get<std::string>().empty())
@@ -58,7 +58,7 @@ std::string update_text(const std::vector<UpdateRow>& rows, const json& ticket, 
   return typed;
 }
 
-// The ticket as the reader knows it: a GitHub issue named "#12" gets the
+// The ticket as the reader knows it: an issue named "#12" gets the
 // repository its update goes to.
 json shown_ticket(json ticket, const std::vector<UpdateRow>& rows) {
   if (!ticket.is_object() || !ticket.contains("repo") || !ticket["repo"].is_null()) return ticket;
@@ -79,11 +79,12 @@ json& find_or_add(json& array, const char* key, const json& value, const json& f
 }
 
 // As the rules parser matches a project's repositories (plugins/rules):
-// its github owner/name, a repos entry, or a path ending in a configured
-// one (~/src/x for /home/me/src/x).
+// a name one of its trackers has for it (owner/name), a repos entry, or a
+// path ending in a configured one (~/src/x for /home/me/src/x).
 bool project_has_repo(const Project& p, const std::string& repo) {
   if (repo.empty()) return false;
-  if (p.github == repo) return true;
+  for (const auto& [tracker, names] : p.trackers)
+    if (std::find(names.begin(), names.end(), repo) != names.end()) return true;
   for (const auto& r : p.repos) {
     if (r == repo) return true;
     std::string tail = r.rfind("~/", 0) == 0 ? r.substr(1) : r;

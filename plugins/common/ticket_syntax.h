@@ -29,7 +29,7 @@ inline constexpr const char* kJiraTickets = R"({
 
 // trello:a1B2c3 and https://trello.com/c/a1B2c3/...
 inline constexpr const char* kTrelloTickets = R"({
-  "show": "trello:{card}",
+  "show": "trello:{card:id}",
   "text": ["trello:{card:id}"],
   "urls": [{"host": ["trello.com", "www.trello.com"], "path": "/c/{card:id}"}]
 })";

@@ -1,5 +1,7 @@
 // A tracker plugin for the outbox tests, registered under the id "github"
-// so that the parser's GitHub tickets route to it. It keeps what it
+// with GitHub's ticket syntax so that GitHub tickets route to it (built a
+// second time as "forge", a tracker whose #12 GitHub's fits too, for the
+// ambiguity tests). It keeps what it
 // "posts" in its key/value store and can misbehave on request (option
 // "mode"): retry_once (DT_RETRY with Retry-After), auth (DT_AUTH),
 // permanent, crash_once_after_post (aborts right after recording a post,
@@ -8,6 +10,8 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+
+#include "ticket_syntax.h"
 
 using nlohmann::json;
 using devtrack::sdk::Error;
@@ -19,8 +23,14 @@ const dt_option kOptions[] = {
     {nullptr, 0, nullptr, nullptr},
 };
 
+#ifndef RECORDING_ID
+#define RECORDING_ID "github"
+#endif
+
 class Recording : public devtrack::sdk::Tracker {
  public:
+  static constexpr const char* ticket_syntax = devtrack::trackers::kGitHubTickets;
+
   Recording(const dt_host* host, std::string_view config) : Tracker(host) {
     json c = json::parse(config, nullptr, false);
     mode_ = c.is_object() ? c.value("mode", "ok") : "ok";
@@ -67,5 +77,5 @@ class Recording : public devtrack::sdk::Tracker {
 
 }  // namespace
 
-DEVTRACK_PLUGIN(Recording, "github", "Recording tracker (tests)", "0.0.1", DT_RUNS_IN_WORKER,
+DEVTRACK_PLUGIN(Recording, RECORDING_ID, "Recording tracker (tests)", "0.0.1", DT_RUNS_IN_WORKER,
                 "Records posts in its key/value store; misbehaves on request.", kOptions)

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A third party's view of the SDK: install DevTrack to a temporary prefix,
 # build sdk/examples/hello-tracker out of tree with nothing but
-# -DCMAKE_PREFIX_PATH, and check that the installed devtrack lists it.
+# -DCMAKE_PREFIX_PATH, check that the installed devtrack lists it, and use
+# it end to end: its declared ticket syntax is understood, and an answer
+# naming one of its tickets is posted to it by the installed daemon and
+# worker.
 set -euo pipefail
 src=$1 build=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -25,4 +28,29 @@ echo "$out" | grep -q '"state": "disabled"'
 "$prefix/bin/devtrack" plugins enable hello-tracker
 "$prefix/bin/devtrack" plugins info hello-tracker | grep -q 'max_comments'
 "$prefix/bin/devtrack" config check
-echo "hello-tracker built out of tree and loaded by the installed devtrack"
+dt() { "$prefix/bin/devtrack" "$@"; }
+
+# Its ticket syntax reaches the installed rules parser.
+parsed=$(dt parse --json "greeted the world for HELLO-7, 20m")
+echo "$parsed"
+echo "$parsed" | grep -Eq '"tracker": ?"hello-tracker"'
+echo "$parsed" | grep -Eq '"number": ?7'
+
+# An answer naming HELLO-7 is posted to it: daemon, outbox, worker, plugin.
+dt start
+trap 'dt stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+dt ask --no-wait "the greeting"
+dt checkin --answer "HELLO-7 greeted the world, 20m"
+dt sync  # now, not after tracker.grace
+for _ in $(seq 1 150); do
+  updates=$(dt updates list --json)
+  echo "$updates" | grep -Eq '"state": ?"sent"' && break
+  sleep 0.2
+done
+echo "$updates"
+echo "$updates" | grep -Eq '"target_plugin": ?"hello-tracker"'
+echo "$updates" | grep -Eq '"state": ?"sent"'
+echo "$updates" | grep -Eq '"remote_id": ?"7-1"'
+dt updates list | grep -q 'HELLO-7'
+dt stop
+echo "hello-tracker built out of tree, loaded by the installed devtrack, and posted to end to end"

@@ -3,7 +3,8 @@
 // key/value store the host offers, so it works without any server; a real
 // tracker does the same calls over host().http(...) instead.
 //
-// What a tracker does (see docs/plugin-authoring.md):
+// What a tracker does (see docs/plugin-authoring.md) — besides declaring
+// its ticket syntax, so that answers naming its tickets reach it:
 //   resolve        ticket -> title, state, url, assignee
 //   post           update (comment | worklog) -> remote id
 //   find           idempotency key -> remote id of an earlier post, if any
@@ -29,7 +30,8 @@ const dt_option kOptions[] = {
     {nullptr, 0, nullptr, nullptr},
 };
 
-// Tickets look like {"system": "hello", "number": 7}.
+// A ticket arrives as {"tracker": "hello-tracker", "number": 7, ...}: the
+// fields are the placeholders of ticket_syntax below.
 std::string ticket_key(const json& ticket) {
   if (!ticket.is_object() || !ticket.contains("number")) throw Error(DT_PERMANENT, "ticket has no number");
   return std::to_string(ticket.at("number").get<long long>());
@@ -43,6 +45,15 @@ json parse(std::string_view text) {
 
 class HelloTracker : public devtrack::sdk::Tracker {
  public:
+  // What this tracker's tickets look like (ABI 1.1; docs/plugin-authoring.md,
+  // "Tickets"): answers and commit messages saying HELLO-7, and branches
+  // like hello-7-greeting, name ticket 7 here; it reads HELLO-7.
+  static constexpr const char* ticket_syntax = R"({
+    "show": "HELLO-{number}",
+    "text": ["HELLO-{number}"],
+    "branch": ["hello-{number}"]
+  })";
+
   // Called by the host's create(): config_json holds plugins.hello-tracker
   // from config.yaml with the defaults of kOptions applied. Throwing here
   // makes the host refuse the plugin with the message.
