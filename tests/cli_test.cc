@@ -306,3 +306,49 @@ TEST_CASE("usage errors: did you mean for options, a value with spaces, days as 
   // parse: JSON for scripts (a pipe, or --json).
   CHECK(json::parse(run("parse '#12 login, 30m, wip'").out)["status"] == "in_progress");
 }
+
+TEST_CASE("parse: several parsers are merged field by field in parse.order, and --explain says who gave what") {
+  TempHome home;
+  set_env("DEVTRACK_PLUGIN_PATH", plugin_dir("pomodoro"));
+  const std::string projects =
+      "projects:\n  - id: widgets\n    trackers: {github: acme/widgets}\n  - id: billing\n    aliases: [invoices]\n";
+  // rules first (in search order the env path would come first).
+  spit(home.file("config.yaml"), projects + "parse: {order: [rules, pomodoro], min_confidence: 0.6}\n"
+                                            "plugins: {pomodoro: {enabled: true}}\n");
+  auto r = run("parse --json --explain 'fixed #12 and issue 14 in widgets, 2 pomodoros [b], done'");
+  REQUIRE(r.status == 0);
+  json p = json::parse(r.out);
+  // rules names the project and is sure (0.9): it wins over pomodoro's [b].
+  CHECK(p["project"] == "widgets");
+  CHECK(p["explain"]["project"]["parser"] == "rules");
+  // rules reads no pomodoros: the duration is pomodoro's, 2 x 25 min.
+  CHECK(p["duration_minutes"] == 50);
+  CHECK(p["explain"]["duration_minutes"]["parser"] == "pomodoro");
+  CHECK(p["explain"]["duration_minutes"]["confidence"] == 0.95);
+  CHECK(p["status"] == "done");
+  // Tickets: the union, each once.
+  REQUIRE(p["tickets"].size() == 2);
+  CHECK(p["explain"]["tickets"][0] == json{{"text", "#12"}, {"parser", "rules"}});
+  CHECK(p["explain"]["tickets"][1] == json{{"text", "#14"}, {"parser", "pomodoro"}});
+
+  // An unsure earlier parser's field loses to a sure later one: rules reads
+  // billing (from "invoices") but is only 0.5 sure; pomodoro is 0.9 sure.
+  p = json::parse(run("parse --json --explain 'invoices for 2 pomodoros [w]'").out);
+  CHECK(p["project"] == "widgets");
+  CHECK(p["explain"]["project"]["parser"] == "pomodoro");
+  // With a bar rules clears, its earlier answer stands.
+  spit(home.file("config.yaml"), projects + "parse: {order: [rules, pomodoro], min_confidence: 0.5}\n"
+                                            "plugins: {pomodoro: {enabled: true}}\n");
+  p = json::parse(run("parse --json 'invoices for 2 pomodoros [w]'").out);
+  CHECK(p["project"] == "billing");
+  // --parser asks one alone.
+  p = json::parse(run("parse --json --parser pomodoro 'fixed #12, 1 pomodoro'").out);
+  CHECK(p["tickets"].empty());
+  CHECK(p["duration_minutes"] == 25);
+  // parse.order is checked.
+  spit(home.file("config.yaml"), projects + "parse: {order: [tty], min_confidence: 2}\n");
+  r = run("config check");
+  CHECK(r.status != 0);
+  CHECK(r.err.find("parse.order: 'tty' is a surface plugin, not a parser") != std::string::npos);
+  CHECK(r.err.find("parse.min_confidence must be a number from 0 to 1, not '2'") != std::string::npos);
+}

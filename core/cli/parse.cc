@@ -23,6 +23,22 @@ namespace devtrack::cli {
 
 namespace {
 
+// --explain, readable: which parser gave what.
+//   from      project: rules (0.9), duration_minutes: pomodoro (0.95); #12: rules
+void print_explain(const json& why) {
+  std::string from;
+  for (const char* field : {"project", "duration_minutes", "status"})
+    if (why.contains(field) && why[field].is_object()) {
+      char confidence[16];
+      std::snprintf(confidence, sizeof confidence, "%.2g", why[field].value("confidence", 0.0));
+      from += (from.empty() ? "" : ", ") + std::string(field) + ": " + why[field].value("parser", "") + " (" +
+              confidence + ")";
+    }
+  for (const auto& t : why.value("tickets", json::array()))
+    from += (from.empty() ? "" : "; ") + t.value("text", "") + ": " + t.value("parser", "");
+  std::printf("%-10s%s\n", "from", from.empty() ? "-" : from.c_str());
+}
+
 // The repository's context: top, remote slug, branch.
 // tickets   #12 (github), PRX-7 (jira)
 // ambiguous #14 (github or gitea?)
@@ -60,6 +76,7 @@ void print_readable(const json& r) {
   for (const auto& t : r.value("suggested", json::array()))
     if (t.is_object()) suggested += (suggested.empty() ? "" : ", ") + ticket_text(t);
   if (!suggested.empty()) line("suggested", suggested);
+  if (r.contains("explain") && r["explain"].is_object()) print_explain(r["explain"]);
   std::fflush(stdout);
 }
 
@@ -102,8 +119,9 @@ int run(const po::variables_map& args) {
                                                           where.value("slug", "")));
   ParserSession session(loaded.plugins, loaded.config, args.count("parser") ? args["parser"].as<std::string>() : "");
   std::string context_text = context.dump();
+  const bool explain = args.count("explain") > 0;
   auto parse = [&](const std::string& text) {
-    json r = json::parse(session.parse(text, context_text), nullptr, false);
+    json r = json::parse(session.parse(text, context_text, explain), nullptr, false);
     if (!r.is_object()) throw Error("the parser returned something that is not a JSON object");
     return r;
   };
@@ -145,14 +163,17 @@ extern const Command kParse = {
     "At a terminal, prints what was understood, one field a line. Piped, or with\n"
     "--json, prints {\"tickets\", \"project\", \"duration_minutes\", \"status\",\n"
     "\"confidence\", \"suggested\"} on one line. With --jsonl, reads {\"id\", \"text\"}\n"
-    "lines on stdin and writes one result line per input.",
+    "lines on stdin and writes one result line per input. Several enabled parsers\n"
+    "are asked in parse.order and merged field by field; --explain says which\n"
+    "parser gave what (\"explain\" in the JSON).",
     [](Spec& s) {
       s.options.add_options()("json", "print the result as one JSON line (the default when piped)")(
           "jsonl", "read JSON lines {\"id\", \"text\"} from stdin")(
           "projects", po::value<std::string>()->value_name("FILE"), "a YAML file with a projects: list (default: the config's)")(
           "repo", po::value<std::string>()->value_name("PATH"), "the repository the answer is about (branch, remote; default: the current directory's)")(
           "branch", po::value<std::string>()->value_name("NAME"), "the branch the answer is about")(
-          "parser", po::value<std::string>()->value_name("ID"), "the parser plugin to use (default: the enabled one)");
+          "parser", po::value<std::string>()->value_name("ID"), "only this parser plugin (default: parse.order, merged)")(
+          "explain", "say which parser gave each field and ticket");
       s.positionals.push_back({"TEXT", 1, false});
     },
     run,

@@ -1,5 +1,6 @@
-// The enabled parser plugin, loaded in this (client) process: what
-// `devtrack parse` and `devtrack checkin` use to understand text.
+// The enabled parser plugins, loaded in this (client) process, asked in
+// parse.order and merged (checkin/parse_merge.h): what `devtrack parse` and
+// `devtrack checkin` use to understand text.
 #pragma once
 
 #include <memory>
@@ -13,11 +14,13 @@ namespace devtrack::cli {
 
 class ParserSession {
  public:
-  // `parser_id` "" = the first enabled parser plugin, else rules.
+  // `parser_id` "" = the enabled parsers in parse.order (else rules);
+  // otherwise that one alone.
   ParserSession(const std::vector<PluginInfo>& plugins, const Config& config, const std::string& parser_id = "");
   ~ParserSession();
-  // Result JSON text; throws Error if the parser fails.
-  std::string parse(const std::string& text, const std::string& context_json);
+  // The merged result as JSON text, with "explain" when asked; throws Error
+  // when every parser fails (one that fails among others is left out).
+  std::string parse(const std::string& text, const std::string& context_json, bool explain = false);
 
  private:
   struct Impl;

@@ -3,6 +3,7 @@
 #include <date/tz.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -231,7 +232,9 @@ class Checker {
     if (type == "duration") return read_duration(n, what, v.seconds);
     if (type == "bool") return read_bool(n, what, v.flag);
     if (type == "days") return read_days(n, what, v.days);
-    if (type == "surfaces") return read_surfaces(n, what, v.list);
+    if (type == "surfaces") return read_plugin_ids(n, what, "surface", v.list);
+    if (type == "parsers") return read_plugin_ids(n, what, "parser", v.list);
+    if (type == "fraction") return read_fraction(n, what, v.number);
     auto text = scalar(n, what);
     if (!text) return false;
     v.text = *text;
@@ -300,13 +303,28 @@ class Checker {
   }
 
   // Surface plugin ids: one not installed is a warning, one of another kind an error.
-  bool read_surfaces(const YAML::Node& n, const std::string& what, std::vector<std::string>& ids_out) {
+  // A list of plugin ids of one kind (prompt.surfaces, parse.order).
+  bool read_plugin_ids(const YAML::Node& n, const std::string& what, const std::string& kind,
+                       std::vector<std::string>& ids_out) {
     ids_out = string_list(n, what);
     for (const auto& id : ids_out) {
       const PluginInfo* info = find(id);
-      if (!info) warning(n, what + ": no surface plugin '" + id + "' is installed" + did_you_mean(id, ids("surface")));
-      else if (info->kind != "surface") error(n, what + ": '" + id + "' is a " + info->kind + " plugin, not a surface");
+      if (!info) warning(n, what + ": no " + kind + " plugin '" + id + "' is installed" + did_you_mean(id, ids(kind)));
+      else if (info->kind != kind) error(n, what + ": '" + id + "' is a " + info->kind + " plugin, not a " + kind);
     }
+    return true;
+  }
+
+  bool read_fraction(const YAML::Node& n, const std::string& what, double& out) {
+    auto text = scalar(n, what);
+    if (!text) return false;
+    char* end = nullptr;
+    double v = std::strtod(text->c_str(), &end);
+    if (text->empty() || *end || !(v >= 0 && v <= 1)) {
+      error(n, what + " must be a number from 0 to 1, not '" + *text + "'");
+      return false;
+    }
+    out = v;
     return true;
   }
 
@@ -354,7 +372,7 @@ class Checker {
       auto names = string_list(it->second, what);
       if (names.empty()) error(it->second, what + " names nothing (write the project's name there)");
       if (!plugins_.empty() && !find_tracker(id))
-        warning(it->first, what + ": no tracker plugin '" + id + "' is installed" + did_you_mean(id, tracker_ids()));
+        warning(it->first, what + ": no tracker plugin '" + id + "' is installed" + did_you_mean(id, ids("tracker")));
       project.trackers[id] = names;
     }
   }
@@ -385,13 +403,6 @@ class Checker {
   const PluginInfo* find_tracker(const std::string& id) const {
     const PluginInfo* p = find(id);
     return p && p->kind == "tracker" ? p : nullptr;
-  }
-
-  std::vector<std::string> tracker_ids() const {
-    std::vector<std::string> ids;
-    for (const auto& p : plugins_)
-      if (!p.refused && p.kind == "tracker") ids.push_back(p.id);
-    return ids;
   }
 
   void check_plugins(const YAML::Node& map) {

@@ -74,6 +74,13 @@ struct Config {
     std::string comments = "daily";
   } tracker;
 
+  // Several parsers: which, in what order, and how sure one must be for its
+  // field to win over an earlier parser's (checkin/parse_merge.h).
+  struct {
+    std::vector<std::string> order;  // empty: the enabled parsers in search order
+    double min_confidence = 0.5;
+  } parse;
+
   struct {
     std::string level = "info";
     bool content = false;  // log commit messages and answers

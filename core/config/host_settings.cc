@@ -1,5 +1,7 @@
 #include "config/host_settings.h"
 
+#include <cstdio>
+
 #include "config/config.h"
 #include "util/duration.h"
 #include "util/strings.h"
@@ -43,6 +45,7 @@ const std::vector<HostSection>& host_sections() {
       {"settings", ""},
       {"prompt", ""},
       {"tracker", ""},
+      {"parse", "Several parser plugins: their results merge field by field."},
       {"logging", ""},
       {"worker", "devtrack-worker (network and libgit2 plugins) exits after this long idle."},
       {"network", ""},
@@ -50,8 +53,34 @@ const std::vector<HostSection>& host_sections() {
   return sections;
 }
 
-const std::vector<HostSetting>& host_settings() {
-  static const std::vector<HostSetting> table = {
+namespace {
+
+// parse.*: several parser plugins (checkin/parse_merge.h).
+std::vector<HostSetting> parse_settings() {
+  return {
+      {"parse", "order", "parsers", "", "[rules]", "The parsers to ask, in order; default: the enabled ones.",
+       "the parser plugins asked, in order; each field comes from the first that is sure enough of it "
+       "(`min_confidence`), else from the first that gives it; tickets are the union (`devtrack parse --explain` "
+       "says which parser gave what)",
+       "the enabled parsers, in search order", {},
+       [](Config& c, const SettingValue& v) { c.parse.order = v.list; },
+       [](const Config& c) { return c.parse.order.empty() ? std::string() : flow_list(c.parse.order); }},
+      {"parse", "min_confidence", "fraction", "0.5", "", "",
+       "how sure (0..1, the parser's per-field or overall confidence) a later parser must be for its field to "
+       "win over an earlier parser that was less sure",
+       "", {},
+       [](Config& c, const SettingValue& v) { c.parse.min_confidence = v.number; },
+       [](const Config& c) {
+         char text[32];
+         std::snprintf(text, sizeof text, "%g", c.parse.min_confidence);
+         return std::string(text);
+       }}
+  };
+}
+
+// settings, prompt, tracker, logging, worker, network.
+std::vector<HostSetting> core_settings() {
+  return {
       {"settings", "prompt_interval", "duration", "3h", "",
        "How long after the last answer DevTrack asks again (inside work hours).",
        "ask again this long after the last answer, inside work hours", "", {}, DURATION(settings.prompt_interval)},
@@ -126,6 +155,16 @@ const std::vector<HostSetting>& host_settings() {
        FLAG(network.allow_http), "network.allow_http is on: trackers may be reached over plain, unencrypted HTTP"},
       {"network", "timeout", "duration", "30s", "", "Per request.", "per request", "", {}, DURATION(network.timeout)},
   };
+}
+
+}  // namespace
+
+const std::vector<HostSetting>& host_settings() {
+  static const std::vector<HostSetting> table = [] {
+    std::vector<HostSetting> rows = core_settings();
+    for (auto& row : parse_settings()) rows.push_back(std::move(row));
+    return rows;
+  }();
   return table;
 }
 
@@ -153,6 +192,8 @@ std::string type_doc(const HostSetting& s) {
   if (type == "days") return "list of `mon`..`sun`";
   if (type == "zone") return "IANA zone";
   if (type == "surfaces") return "list of surface plugin ids";
+  if (type == "parsers") return "list of parser plugin ids";
+  if (type == "fraction") return "number, 0 to 1";
   return type;
 }
 

@@ -25,13 +25,14 @@ struct SettingValue {
   std::string text;                       // enum, zone, path
   int minute = 0, end_minute = 0;         // time; time-range (minute..end_minute)
   std::array<bool, 7> days{};             // days (mon..sun)
-  std::vector<std::string> list;          // surfaces
+  std::vector<std::string> list;          // surfaces, parsers
+  double number = 0;                      // fraction
 };
 
 struct HostSetting {
   const char* section;
   const char* key;
-  // bool | duration | time | time-range | days | zone | enum | path | surfaces
+  // bool | duration | time | time-range | days | zone | enum | path | surfaces | parsers | fraction
   const char* type;
   const char* default_yaml;  // the default as YAML text; "" when there is none (the built-in behaviour)
   const char* example;       // without a default: shown commented out in the default config

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "checkin/parse_merge.h"
 #include "config/config.h"
 #include "daemon/capture.h"
 #include "daemon/end_of_day.h"
@@ -219,17 +220,27 @@ class Daemon {
     return {{"paused", true}, {"paused_until", *until == kUntilResumed ? json(nullptr) : json(iso(*until))}};
   }
 
-  // Parses with the running parser plugin ("" if none runs).
+  // Parses with the running parser plugins, in parse.order, merged ("" if
+  // none runs or every one fails).
   std::string parse(const std::string& text, const std::string& context) {
-    for (const auto& id : host_.running()) {
+    std::vector<json> outputs;
+    std::vector<std::string> ids;
+    for (const auto& id : parser_order(config_, plugins_)) {
       auto iface = host_.interface(id, DEVTRACK_PARSER_V1);
       if (!iface.table) continue;
       StringOut out;
-      if (static_cast<const dt_parser_v1*>(iface.table)->parse(iface.self, text.c_str(), context.c_str(), &out.out) ==
+      if (static_cast<const dt_parser_v1*>(iface.table)->parse(iface.self, text.c_str(), context.c_str(), &out.out) !=
           DT_OK)
-        return out.text;
+        continue;
+      json r = json::parse(out.text, nullptr, false);
+      if (!r.is_object()) continue;
+      outputs.push_back(std::move(r));
+      ids.push_back(id);
     }
-    return "";
+    if (outputs.empty()) return "";
+    std::vector<ParserResult> results;
+    for (size_t i = 0; i < outputs.size(); ++i) results.push_back({ids[i], &outputs[i]});
+    return merge_parses(results, config_.parse.min_confidence, false).dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
   // ---- IPC: the daemon's own verbs; the components register theirs ----
