@@ -276,3 +276,11 @@ TEST_CASE("the default bundle is on unless the file turns a plugin off") {
     CHECK(r.config.plugins.count("git") == 0);
   }
 }
+
+TEST_CASE("a config that is not UTF-8 is refused where the stray byte is, and nothing throws") {
+  // Found by the config fuzzer: a Latin-1 byte in a plugin option once made
+  // the option table's JSON throw.
+  auto r = check("plugins:\n  github:\n    base_url: https://acme.\xce" "c/x\n");
+  CHECK_FALSE(r.ok());
+  CHECK(only(r) == "config.yaml:3:28: error: the file is not valid UTF-8 (byte 0xCE): save it as UTF-8");
+}

@@ -180,3 +180,11 @@ TEST_CASE("retry_delay_ms: full jitter under a doubling ceiling, capped at an ho
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt)
     CHECK(retry_delay_ms(attempt, 0, 0.5) <= retry_delay_ms(attempt + 1, 0, 0.5));
 }
+
+TEST_CASE("plan_updates: a third-party parser's odd ticket fields are read safely") {
+  Config c = trackers_config();
+  json odd = {{"tracker", "github"}, {"show", "{repo}#{number}"}, {"repo", 5}, {"number", 4}};
+  auto rows = plan(c, {{"tickets", {odd}}}, {{"slug", "acme/widgets"}});
+  REQUIRE(rows.size() == 1);
+  CHECK(json::parse(rows[0].body)["repo"] == "acme/widgets");
+}

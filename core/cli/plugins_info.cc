@@ -10,6 +10,29 @@ namespace devtrack::cli {
 
 namespace {
 
+// A tracker's ticket syntax, one line per place its forms are looked for.
+void print_ticket_forms(const std::string& tickets_json) {
+  if (tickets_json.empty()) return;
+  nlohmann::json d = nlohmann::json::parse(tickets_json);
+  auto list = [&](const char* key) {
+    std::string out;
+    for (const auto& t : d.value(key, nlohmann::json::array()))
+      if (t.is_string()) out += (out.empty() ? "" : ", ") + t.get<std::string>();
+    return out;
+  };
+  std::cout << "  tickets:  shown as " << d.value("show", "") << "\n";
+  if (auto text = list("text"); !text.empty()) std::cout << "            in text: " << text << "\n";
+  if (d.contains("urls")) {
+    std::string urls;
+    for (const auto& u : d["urls"]) {
+      std::string host = u["host"].is_array() ? u["host"][0].get<std::string>() : u["host"].get<std::string>();
+      urls += (urls.empty() ? "" : ", ") + host + u.value("path", "");
+    }
+    std::cout << "            in URLs: " << urls << "\n";
+  }
+  if (auto branch = list("branch"); !branch.empty()) std::cout << "            in branches: " << branch << "\n";
+}
+
 int run(const po::variables_map& args) {
   std::string id = args["ID"].as<std::string>();
   Loaded loaded = load_config_and_plugins();
@@ -24,6 +47,8 @@ int run(const po::variables_map& args) {
                         {"path", p->path},       {"source", p->source},   {"abi", p->abi()},
                         {"enabled", enabled},    {"state", enabled ? "available" : "disabled"},
                         {"options", options}};
+    // A tracker's declared ticket syntax (ABI 1.1), as the parsers get it.
+    j["tickets"] = p->tickets_json.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(p->tickets_json);
     std::cout << j.dump(2) << "\n";
     return kOk;
   }
@@ -32,6 +57,7 @@ int run(const po::variables_map& args) {
   std::cout << "\n  kind:     " << p->kind << "\n  runs in:  " << p->runs_in << "\n  state:    "
             << (enabled ? "available" : "disabled") << "\n  path:     " << p->path << " (" << p->source
             << ")\n  ABI:      " << p->abi() << "\n";
+  print_ticket_forms(p->tickets_json);
   if (p->options.empty()) {
     std::cout << "\nNo options.\n";
     return kOk;

@@ -1,8 +1,10 @@
 #include "config/config.h"
 
 #include <date/tz.h>
+#include <devtrack/text.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -476,7 +478,7 @@ class Checker {
         if (auto v = checked_option(it->second, *o, what)) options[key] = *v;
       }
     }
-    return options.dump();
+    return options.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
   std::optional<json> checked_option(const YAML::Node& n, const OptionInfo& o, const std::string& what) {
@@ -624,9 +626,34 @@ std::string without_comment_lines(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// YAML is UTF-8: a stray byte (a file saved in Latin-1) is refused where it
+// is, before any value reaches JSON. Returns false with the diagnostic.
+bool check_utf8(const std::string& text, const std::string& file, ConfigResult& result) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    size_t n = sdk::utf8_sequence_length(text, i);
+    if (n == 0) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[i]));
+      result.diagnostics.push_back({file, line, column, "error",
+                                    std::string("the file is not valid UTF-8 (byte ") + byte + "): save it as UTF-8"});
+      return false;
+    }
+    if (text[i] == '\n') ++line, column = 1;
+    else ++column;
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
 ConfigResult parse_config(const std::string& text, const std::string& file, const std::vector<PluginInfo>& plugins) {
   ConfigResult result;
   result.config.path = file;
+  if (!check_utf8(text, file, result)) return result;
   YAML::Node root;
   try {
     root = YAML::Load(without_comment_lines(text));

@@ -108,9 +108,9 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
     if (plugin.empty() || !config.plugin_enabled(plugin)) continue;
     // The repository for a ticket that names none: the project's for this
     // tracker, else the commits' remote.
-    std::string repo = context.value("slug", "");
-    if (!needs_repo(ticket) && ticket.contains("repo")) repo = ticket["repo"].get<std::string>();
-    else if (needs_repo(ticket) && project && !project->name_in(plugin).empty()) repo = project->name_in(plugin);
+    std::string repo = ticket.contains("repo") && ticket["repo"].is_string() ? ticket["repo"].get<std::string>() : "";
+    if (repo.empty() && needs_repo(ticket) && project) repo = project->name_in(plugin);
+    if (repo.empty()) repo = context.value("slug", "");
     // A comment always; what else, the tracker's options say: `worklogs`
     // (Jira) logs a given duration, `transitions` (e.g. Jira's {done: Done})
     // moves the ticket for a status it maps.

@@ -118,7 +118,7 @@ struct Match {
 // tracker, "" where this form has none), or nothing.
 std::optional<Match> match_form(std::string_view t, size_t pos, const Form& form, const TrackerSyntax& tracker,
                                 bool require_upper) {
-  Match m{&tracker, pos, form.literal_chars, {tracker.id, tracker.show, {}}};
+  Match m{&tracker, pos, form.literal_chars, {}};
   std::vector<Field> found;
   for (const auto& piece : form.pieces) {
     if (!piece.placeholder) {
@@ -134,6 +134,9 @@ std::optional<Match> match_form(std::string_view t, size_t pos, const Form& form
     found.push_back({piece.text, piece.type, value});
     m.end = end;
   }
+  // Only a match builds its ticket: most places match no form.
+  m.ticket.tracker = tracker.id;
+  m.ticket.show = tracker.show;
   for (const auto& [name, type] : tracker.fields) {
     Field f{name, type, ""};
     for (const auto& g : found)

@@ -27,6 +27,7 @@ echo "$out" | grep -q '"kind": "tracker"'
 echo "$out" | grep -q '"state": "disabled"'
 "$prefix/bin/devtrack" plugins enable hello-tracker
 "$prefix/bin/devtrack" plugins info hello-tracker | grep -q 'max_comments'
+"$prefix/bin/devtrack" plugins info hello-tracker | grep -q 'in text: HELLO-{number}'
 "$prefix/bin/devtrack" config check
 dt() { "$prefix/bin/devtrack" "$@"; }
 
