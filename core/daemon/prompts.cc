@@ -250,7 +250,9 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   RepoContext where = repo_context(store_, *p);
   json r = json::parse(parse_(text, context_for(where.repo, where.branch, where.slug)), nullptr, false);
   if (!r.is_object()) return;
-  settle_remembered_choices(store_, where.repo, r);  // the rest waits for a choice in `devtrack checkin --edit`
+  // A reference several trackers fit takes the choice made before in this
+  // repository; without one it stays text (only a terminal can ask).
+  settle_remembered_choices(store_, where.repo, r);
   apply_suggestion(store_, *p, r);
   save_parse(store_, config_, response_id, r, AnswerContext{text, prompt_commits(store_, prompt_id), where.slug},
              loop_.clock().now_ms());
