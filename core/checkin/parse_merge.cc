@@ -1,16 +1,24 @@
 #include "checkin/parse_merge.h"
 
+#include <devtrack/plugin.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "outbox/outbox.h"
+#include "plugin/string_out.h"
 
 using nlohmann::json;
 
 namespace devtrack {
 
 namespace {
+
+struct ParserResult {
+  std::string parser;      // plugin id
+  nlohmann::json* result;  // its dt_parser_v1 output (an object)
+};
 
 const char* const kFields[] = {"project", "duration_minutes", "status"};
 
@@ -61,23 +69,6 @@ void union_tickets(const std::vector<ParserResult>& results, json& merged, json*
   if (!open.empty()) merged["ambiguous_tickets"] = open;
 }
 
-}  // namespace
-
-std::vector<std::string> parser_order(const Config& config, const std::vector<PluginInfo>& plugins) {
-  auto usable = [&](const std::string& id) {
-    for (const auto& p : plugins)
-      if (p.id == id) return !p.refused && p.kind == "parser" && config.plugin_enabled(id);
-    return false;
-  };
-  std::vector<std::string> out;
-  for (const auto& id : config.parse.order)
-    if (usable(id) && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
-  if (!config.parse.order.empty()) return out;
-  for (const auto& p : plugins)
-    if (usable(p.id) && std::find(out.begin(), out.end(), p.id) == out.end()) out.push_back(p.id);
-  return out;
-}
-
 json merge_parses(const std::vector<ParserResult>& results, double min_confidence, bool explain) {
   json why = {{"tickets", json::array()}};
   if (results.empty()) return json::object();
@@ -105,6 +96,44 @@ json merge_parses(const std::vector<ParserResult>& results, double min_confidenc
   if (merged.contains("project") && !merged["project"].is_null() && results.size() > 1) merged.erase("ambiguous");
   if (explain) merged["explain"] = why;
   return merged;
+}
+
+}  // namespace
+
+std::vector<std::string> parser_order(const Config& config, const std::vector<PluginInfo>& plugins) {
+  auto usable = [&](const std::string& id) {
+    for (const auto& p : plugins)
+      if (p.id == id) return !p.refused && p.kind == "parser" && config.plugin_enabled(id);
+    return false;
+  };
+  std::vector<std::string> out;
+  for (const auto& id : config.parse.order)
+    if (usable(id) && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  if (!config.parse.order.empty()) return out;
+  for (const auto& p : plugins)
+    if (usable(p.id) && std::find(out.begin(), out.end(), p.id) == out.end()) out.push_back(p.id);
+  return out;
+}
+
+std::string parse_with(const std::vector<ParserHandle>& parsers, const std::string& text, const std::string& context,
+                       double min_confidence, bool explain, std::string* failures) {
+  std::vector<json> outputs;
+  std::vector<std::string> ids;
+  for (const auto& p : parsers) {
+    StringOut out;
+    json r;
+    if (p.table->parse(p.self, text.c_str(), context.c_str(), &out.out) == DT_OK) r = json::parse(out.text, nullptr, false);
+    if (!r.is_object()) {
+      *failures += (failures->empty() ? "" : "; ") + p.id + ": " + (out.text.empty() ? "no result" : out.text.substr(0, 200));
+      continue;
+    }
+    outputs.push_back(std::move(r));
+    ids.push_back(p.id);
+  }
+  if (outputs.empty()) return "";
+  std::vector<ParserResult> results;
+  for (size_t i = 0; i < outputs.size(); ++i) results.push_back({ids[i], &outputs[i]});
+  return merge_parses(results, min_confidence, explain).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace devtrack

@@ -9,6 +9,8 @@
 
 #include "config/plugin_info.h"
 
+struct dt_parser_v1;
+
 namespace devtrack {
 
 struct Config;
@@ -17,20 +19,26 @@ struct Config;
 // enabled), else every enabled parser in search order.
 std::vector<std::string> parser_order(const Config& config, const std::vector<PluginInfo>& plugins);
 
-struct ParserResult {
-  std::string parser;      // plugin id
-  nlohmann::json* result;  // its dt_parser_v1 output (an object)
+// A running parser: its id and its devtrack.parser.v1 table and instance.
+struct ParserHandle {
+  std::string id;
+  const dt_parser_v1* table = nullptr;
+  void* self = nullptr;
 };
 
-// One result from several, field by field: project, duration_minutes and
-// status each come from the first parser (in order) whose confidence in it
-// (its "field_confidence"[field], else its "confidence") is at least
+// Asks each parser in turn and merges what they return into one result
+// (JSON text), field by field: project, duration_minutes and status each
+// come from the first parser (in order) whose confidence in it (its
+// "field_confidence"[field], else its "confidence") is at least
 // `min_confidence`, else from the first that gives it at all; tickets and
 // ambiguous tickets are the union, deduplicated by tracker and ticket;
 // "suggested" and "ambiguous" (projects) come from the first that has them.
-// With `explain`, "explain" says which parser gave each field and ticket:
-// {"project": {"parser", "confidence"}, ..., "tickets": [{"text", "parser"}]}.
-// One result alone is returned as it is (plus "explain").
-nlohmann::json merge_parses(const std::vector<ParserResult>& results, double min_confidence, bool explain);
+// One result alone is returned as it is. With `explain`, "explain" says
+// which parser gave each field and ticket: {"project": {"parser",
+// "confidence"}, ..., "tickets": [{"text", "parser"}]}. A parser that
+// fails or answers no JSON object is left out, its reason added to
+// `failures`; "" when none answers.
+std::string parse_with(const std::vector<ParserHandle>& parsers, const std::string& text, const std::string& context,
+                       double min_confidence, bool explain, std::string* failures);
 
 }  // namespace devtrack

@@ -70,9 +70,8 @@ json Checkin::view(const PromptRow& p) {
           {"due", p.due_ms ? json(local_iso_time(p.due_ms, config().settings.timezone)) : json(nullptr)}};
 }
 
-std::string Checkin::context(const PromptRow& p) {
-  RepoContext r = repo_context(store_, p);
-  return config().parser_context(r.repo, r.branch, r.slug);
+std::string Checkin::context(const RepoContext& where) {
+  return config().parser_context(where.repo, where.branch, where.slug);
 }
 
 ParserSession& Checkin::parser() {
@@ -90,24 +89,25 @@ json Checkin::answer(const PromptRow& p, const std::string& typed, bool use_sugg
     return record_response(store_, p.id, PromptState::kAnswered, text, process_clock().now_ms());
   }, text);
   DEVTRACK_FAULT_POINT("checkin.stored");  // tests: die the moment the answer is stored
+  const RepoContext where = repo_context(store_, p);
   json parsed;
   try {
-    parsed = json::parse(parser().parse(text, context(p)));
+    parsed = json::parse(parser().parse(text, context(where)));
   } catch (const std::exception& e) {
     std::cerr << "devtrack: your answer is stored; it will be understood later (" << e.what() << ")\n";
     notify(p.id);
     return nullptr;
   }
-  settle_trackers(parsed, json::parse(context(p)).value("repo", ""), choose_tracker);
+  settle_trackers(parsed, where.repo, choose_tracker);
   if (use_suggestion) apply_suggestion(store_, p, parsed);
   if (!project.empty()) parsed["project"] = project;
   else if (parsed.contains("ambiguous") && choose_project) {
     std::string chosen = choose_project(parsed["ambiguous"]);
     if (!chosen.empty()) parsed["project"] = chosen;
   }
-  route(parsed, json::parse(context(p)).value("slug", ""), choose_repo);
+  route(parsed, where.slug, choose_repo);
   try {
-    save_parse(p, response_id, text, parsed);
+    save_parse(p, response_id, text, parsed, where.slug);
   } catch (const std::exception& e) {
     // The answer itself is stored: the daemon parses it again later.
     std::cerr << "devtrack: your answer is stored; it will be understood later (" << e.what() << ")\n";
@@ -131,11 +131,12 @@ void Checkin::correct(const PromptRow& p, const std::string& typed) {
     correct_response(store_, r->id, text, process_clock().now_ms());
     return r->id;
   }, text);
-  json parsed = json::parse(parser().parse(text, context(p)));
-  settle_trackers(parsed, json::parse(context(p)).value("repo", ""), nullptr);
+  const RepoContext where = repo_context(store_, p);
+  json parsed = json::parse(parser().parse(text, context(where)));
+  settle_trackers(parsed, where.repo, nullptr);
   apply_suggestion(store_, p, parsed);
-  route(parsed, json::parse(context(p)).value("slug", ""), nullptr);
-  save_parse(p, r->id, text, parsed);
+  route(parsed, where.slug, nullptr);
+  save_parse(p, r->id, text, parsed, where.slug);
   notify(p.id);
   print_recorded(p.id, parsed);
 }
@@ -201,8 +202,9 @@ std::vector<std::string> Checkin::route_choices(const std::string& tracker) {
   return repos;
 }
 
-void Checkin::save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const json& parsed) {
-  AnswerContext answered{text, prompt_commits(store_, p.id), json::parse(context(p)).value("slug", "")};
+void Checkin::save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const json& parsed,
+                         const std::string& slug) {
+  AnswerContext answered{text, prompt_commits(store_, p.id), slug};
   devtrack::save_parse(store_, config(), response_id, parsed, answered, process_clock().now_ms());
 }
 

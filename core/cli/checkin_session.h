@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "checkin/prompt_view.h"
 #include "cli/cli_common.h"
 #include "cli/command.h"
 #include "store/prompt_store.h"
@@ -37,9 +38,9 @@ class Checkin {
   nlohmann::json view(const PromptRow& p);
   // The suggested ticket's title from the offline cache, or null.
   nlohmann::json suggestion_title(const PromptRow& p);
-  // The parser's context for this prompt: its repository, branch, remote
-  // slug and the configured projects (JSON text).
-  std::string context(const PromptRow& p);
+  // The parser's context for a prompt's repository (repo_context()): its
+  // path, branch, remote slug, the projects and trackers (JSON text).
+  std::string context(const RepoContext& where);
   // The parser plugin, loaded in this process on first use.
   ParserSession& parser();
 
@@ -81,7 +82,8 @@ class Checkin {
   std::vector<std::string> route_choices(const std::string& tracker);
 
   // The parse and the outbox rows it makes, in one transaction.
-  void save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const nlohmann::json& parsed);
+  void save_parse(const PromptRow& p, int64_t response_id, const std::string& text, const nlohmann::json& parsed,
+                  const std::string& slug);
 
   // Tab completions: project ids and aliases, recent and assigned tickets.
   std::vector<std::string> completions();

@@ -2,12 +2,9 @@
 
 #include <devtrack/plugin.h>
 
-#include <nlohmann/json.hpp>
-
 #include "checkin/parse_merge.h"
 #include "cli/client_plugin.h"
 #include "plugin/registry.h"
-#include "plugin/string_out.h"
 #include "util/error.h"
 
 namespace devtrack::cli {
@@ -39,25 +36,12 @@ ParserSession::ParserSession(const std::vector<PluginInfo>& plugins, const Confi
 ParserSession::~ParserSession() = default;
 
 std::string ParserSession::parse(const std::string& text, const std::string& context_json, bool explain) {
-  std::vector<nlohmann::json> outputs;
-  std::vector<std::string> ids;
+  std::vector<ParserHandle> parsers;
+  for (const auto& p : impl_->parsers) parsers.push_back({p.id, p.parser, p.plugin->self()});
   std::string failures;
-  for (const auto& p : impl_->parsers) {
-    StringOut out;
-    nlohmann::json r;
-    if (p.parser->parse(p.plugin->self(), text.c_str(), context_json.c_str(), &out.out) == DT_OK)
-      r = nlohmann::json::parse(out.text, nullptr, false);
-    if (!r.is_object()) {
-      failures += (failures.empty() ? "" : "; ") + p.id + ": " + (out.text.empty() ? "no result" : out.text.substr(0, 200));
-      continue;
-    }
-    outputs.push_back(std::move(r));
-    ids.push_back(p.id);
-  }
-  if (outputs.empty()) throw Error("the parser failed: " + failures);
-  std::vector<ParserResult> results;
-  for (size_t i = 0; i < outputs.size(); ++i) results.push_back({ids[i], &outputs[i]});
-  return merge_parses(results, impl_->min_confidence, explain).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string merged = parse_with(parsers, text, context_json, impl_->min_confidence, explain, &failures);
+  if (merged.empty()) throw Error("the parser failed: " + failures);
+  return merged;
 }
 
 }  // namespace devtrack::cli

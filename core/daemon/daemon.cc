@@ -223,24 +223,12 @@ class Daemon {
   // Parses with the running parser plugins, in parse.order, merged ("" if
   // none runs or every one fails).
   std::string parse(const std::string& text, const std::string& context) {
-    std::vector<json> outputs;
-    std::vector<std::string> ids;
-    for (const auto& id : parser_order(config_, plugins_)) {
-      auto iface = host_.interface(id, DEVTRACK_PARSER_V1);
-      if (!iface.table) continue;
-      StringOut out;
-      if (static_cast<const dt_parser_v1*>(iface.table)->parse(iface.self, text.c_str(), context.c_str(), &out.out) !=
-          DT_OK)
-        continue;
-      json r = json::parse(out.text, nullptr, false);
-      if (!r.is_object()) continue;
-      outputs.push_back(std::move(r));
-      ids.push_back(id);
-    }
-    if (outputs.empty()) return "";
-    std::vector<ParserResult> results;
-    for (size_t i = 0; i < outputs.size(); ++i) results.push_back({ids[i], &outputs[i]});
-    return merge_parses(results, config_.parse.min_confidence, false).dump(-1, ' ', false, json::error_handler_t::replace);
+    std::vector<ParserHandle> parsers;
+    for (const auto& id : parser_order(config_, plugins_))
+      if (auto iface = host_.interface(id, DEVTRACK_PARSER_V1); iface.table)
+        parsers.push_back({id, static_cast<const dt_parser_v1*>(iface.table), iface.self});
+    std::string failures;
+    return parse_with(parsers, text, context, config_.parse.min_confidence, false, &failures);
   }
 
   // ---- IPC: the daemon's own verbs; the components register theirs ----
