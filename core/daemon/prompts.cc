@@ -119,8 +119,7 @@ void Prompts::on_trigger(const std::string& kind, const std::string& payload, bo
       if (r.is_object() && r.contains("suggested") && !r["suggested"].empty()) p.suggestion = r["suggested"][0].dump();
     }
   }
-  p.id = create_prompt(store_, p);
-  if (trigger_id) attach_trigger(store_, trigger_id, p.id);
+  p.id = create_prompt(store_, p, trigger_id);
   p.state = PromptState::kPending;
   log::info("prompts", "prompt {} opened ({}{})", p.id, kind, repo.empty() ? "" : " in " + repo);
   schedule(p);

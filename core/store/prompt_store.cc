@@ -46,7 +46,8 @@ std::optional<PromptRow> open_prompt(Store& store, const std::string& repo) {
   return prompt_from(q);
 }
 
-int64_t create_prompt(Store& store, const PromptRow& p) {
+int64_t create_prompt(Store& store, const PromptRow& p, int64_t trigger_id) {
+  SQLite::Transaction tx(store.db(), SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement q(store.db(),
                       "INSERT INTO prompts (kind, state, repo, branch, suggestion, created_ms, updated_ms) "
                       "VALUES (?, 'pending', NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?)");
@@ -57,7 +58,10 @@ int64_t create_prompt(Store& store, const PromptRow& p) {
   q.bind(5, static_cast<int64_t>(p.created_ms));
   q.bind(6, static_cast<int64_t>(p.created_ms));
   q.exec();
-  return store.db().getLastInsertRowid();
+  int64_t id = store.db().getLastInsertRowid();
+  if (trigger_id) attach_trigger(store, trigger_id, id);
+  tx.commit();
+  return id;
 }
 
 void attach_trigger(Store& store, int64_t trigger_id, int64_t prompt_id) {

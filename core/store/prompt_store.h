@@ -36,7 +36,9 @@ struct ResponseRow {
 
 // The open (pending) prompt for a repository ("" = the one without a repo).
 std::optional<PromptRow> open_prompt(Store& store, const std::string& repo);
-int64_t create_prompt(Store& store, const PromptRow& prompt);
+// Opens a prompt; with a trigger it is attached in the same transaction,
+// so a reader never sees the prompt without what opened it.
+int64_t create_prompt(Store& store, const PromptRow& prompt, int64_t trigger_id = 0);
 void attach_trigger(Store& store, int64_t trigger_id, int64_t prompt_id);
 std::optional<PromptRow> get_prompt(Store& store, int64_t id);
 // The prompt a trigger belongs to.
