@@ -4,6 +4,7 @@
 
 #include "event/bus.h"
 #include "event/loop.h"
+#include "plugin/fetcher.h"
 #include "plugin/host.h"
 #include "plugin/loader.h"
 #include "store/store.h"
@@ -161,6 +162,67 @@ TEST_CASE("stopping a plugin cancels its pending timers") {
   CHECK(f.loop.pending_timers() == 0);
   f.clock.advance(120s);
   f.loop.run_until([] { return false; }, 50ms);  // nothing fires into freed memory
+}
+
+namespace {
+
+// The daemon's side of dt_host.fetch as the host sees it: requests are
+// kept, and the test answers them (the real one, with the worker, is
+// fetch_test).
+struct HeldFetches : Fetcher {
+  std::map<uint64_t, std::pair<std::string, Done>> held;
+  std::vector<uint64_t> cancelled;
+  uint64_t next = 0;
+  uint64_t fetch(const std::string& plugin, const std::string& request, Done done) override {
+    CHECK(plugin == "fetch-probe");
+    held[++next] = {request, std::move(done)};
+    return next;
+  }
+  void cancel(uint64_t id) override {
+    cancelled.push_back(id);
+    held.erase(id);
+  }
+  void answer(uint64_t id, dt_status s, const std::string& response) {
+    auto done = std::move(held.at(id).second);
+    held.erase(id);
+    done(s, response);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("dt_host.fetch: checked at the call, answered once, cancelled with the plugin") {
+  Fixture f;
+  HeldFetches fetches;
+  PluginHost daemon_host{f.loop, f.bus, &f.store, "daemon"};
+  daemon_host.set_fetcher(&fetches);
+  std::string requests = nlohmann::json{{"requests", {R"({"url":"https://a.test/x"})", "[1]",
+                                                      R"({"url":"https://b.test/y","cancel":true})",
+                                                      R"({"url":"https://c.test/z"})"}}}
+                             .dump();
+  REQUIRE(daemon_host.start(f.info("fetch", "fetch-probe.so", "fetch-probe"), requests, nullptr));
+  auto iface = daemon_host.interface("fetch-probe", DEVTRACK_TRIGGER_V1);
+  Out err;
+  REQUIRE(static_cast<const dt_trigger_v1*>(iface.table)->start(iface.self, &err.out) == DT_OK);
+  CHECK(f.store.kv_get("fetch-probe", "can_fetch") == "yes");
+  CHECK(f.store.kv_get("fetch-probe", "fetch.1") == R"({"refused":true})");  // no "url": never sent
+  REQUIRE(fetches.held.size() == 2);
+  CHECK(fetches.cancelled == std::vector<uint64_t>{2});
+  fetches.answer(1, DT_OK, R"({"status":200,"headers":{},"body":"BEGIN:VCALENDAR"})");
+  auto first = nlohmann::json::parse(*f.store.kv_get("fetch-probe", "fetch.0"));
+  CHECK(first["http_status"] == 200);
+  CHECK(first["head"] == "BEGIN:VCALENDAR");
+  // Stopping the plugin forgets what it still waits for.
+  daemon_host.stop("fetch-probe");
+  CHECK(fetches.cancelled == std::vector<uint64_t>{2, 3});
+  CHECK(fetches.held.empty());
+
+  // Where no one runs fetches (the worker, a client) the service is absent.
+  REQUIRE(f.host.start(f.info("fetch", "fetch-probe.so", "fetch-probe"), requests, nullptr));
+  iface = f.host.interface("fetch-probe", DEVTRACK_TRIGGER_V1);
+  REQUIRE(static_cast<const dt_trigger_v1*>(iface.table)->start(iface.self, &err.out) == DT_OK);
+  CHECK(f.store.kv_get("fetch-probe", "can_fetch") == "no");
+  CHECK(f.store.kv_get("fetch-probe", "fetch.0") == R"({"refused":true})");
 }
 
 TEST_CASE("the SDK example tracker: post, find by idempotency key, amend, through the C ABI") {

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -138,6 +140,35 @@ std::string everything_under(const std::string& dir) {
   for (const auto& f : fs::recursive_directory_iterator(dir))
     if (f.is_regular_file()) all += slurp(f.path().string());
   return all;
+}
+
+FileServer::FileServer(const std::string& dir) {
+  std::string log = dir + "/.server.log";
+  std::string cmd = "python3 -u -m http.server 0 --bind 127.0.0.1 --directory '" + dir + "' >'" + log +
+                    "' 2>&1 </dev/null & echo $!";
+  FILE* sh = ::popen(cmd.c_str(), "r");
+  REQUIRE(sh);
+  char line[32] = {0};
+  if (!std::fgets(line, sizeof line, sh)) line[0] = 0;
+  ::pclose(sh);
+  pid_ = std::atoi(line);
+  REQUIRE(pid_ > 0);
+  // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+  REQUIRE(wait_until([&] {
+    std::string text = fs::exists(log) ? slurp(log) : "";
+    size_t at = text.find(" port ");
+    if (at == std::string::npos) return false;
+    port_ = std::atoi(text.c_str() + at + 6);
+    return port_ > 0;
+  }));
+}
+
+FileServer::~FileServer() {
+  if (pid_ > 0) ::kill(pid_, SIGTERM);
+}
+
+std::string FileServer::url(const std::string& file) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + "/" + file;
 }
 
 void spit(const std::string& path, const std::string& text) {

@@ -72,6 +72,19 @@ std::string slurp(const std::string& path);
 std::string everything_under(const std::string& dir);
 void spit(const std::string& path, const std::string& text);
 
+// A plain HTTP server on 127.0.0.1 serving the files of `dir` (python3's
+// http.server, started by the test), stopped at the end of the scope.
+class FileServer {
+ public:
+  explicit FileServer(const std::string& dir);
+  ~FileServer();
+  std::string url(const std::string& file) const;  // http://127.0.0.1:PORT/file
+
+ private:
+  int pid_ = 0;
+  int port_ = 0;
+};
+
 // A recording, fault-injecting proxy of tests/peers, started by the
 // github_peer fixture; `state` is its folder under build/tests/peers-state
 // ("" for GitHub's, "jira", "trello"). FAILs when the peers are not running.

@@ -20,6 +20,7 @@
 #include "daemon/prompts.h"
 #include "daemon/service_manager.h"
 #include "daemon/surfaces.h"
+#include "daemon/fetch.h"
 #include "daemon/worker_link.h"
 #include "event/bus.h"
 #include "event/loop.h"
@@ -96,6 +97,8 @@ class Daemon {
                                            config_.worker.idle_timeout);
     capture_ = std::make_unique<Capture>(loop_, bus_, store_, *worker_);
     outbox_ = std::make_unique<Outbox>(loop_, bus_, store_, *worker_);
+    fetch_ = std::make_unique<FetchService>(bus_, *worker_);
+    host_.set_fetcher(fetch_.get());
     end_of_day_ = std::make_unique<EndOfDay>(loop_, bus_, store_, config_);
     surfaces_ = std::make_unique<Surfaces>(loop_, bus_, store_, config_, host_, [this](int64_t prompt_id) {
       prompts_->changed(prompt_id);
@@ -421,6 +424,7 @@ class Daemon {
   Store store_;
   EventLoop loop_;
   Bus bus_;
+  std::unique_ptr<FetchService> fetch_;  // outlives host_, whose plugins' fetches it holds
   PluginHost host_;
   ipc::Router router_;
   ipc::Server server_;

@@ -1,5 +1,7 @@
 #include "daemon/worker_link.h"
 
+#include <devtrack/plugin.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <cstring>
@@ -44,6 +46,10 @@ std::optional<std::pair<std::string, json>> failure_reply(const std::string& top
                                               {"plugin", job.value("plugin", "")},
                                               {"ticket", job.value("ticket", json(nullptr))},
                                               {"status", "permanent"}}};
+  if (topic == "http.fetch")
+    return std::pair{"http.fetched", json{{"fetch_id", job.value("fetch_id", uint64_t{0})},
+                                          {"status", static_cast<int>(DT_PERMANENT)},
+                                          {"response", reason}}};
   if (topic == "tracker.assigned")
     return std::pair{"tracker.assigned.done",
                      json{{"trackers", json::object()}, {"seq", job.value("seq", int64_t{0})}, {"error", reason}}};
@@ -241,7 +247,7 @@ WorkerLink::~WorkerLink() { stop(); }
 
 void WorkerLink::send(const std::string& topic, const std::string& payload) {
   json p = json::parse(payload);
-  int64_t key = p.value("trigger_id", p.value("update_id", p.value("prompt_id", int64_t{0})));
+  int64_t key = p.value("trigger_id", p.value("update_id", p.value("prompt_id", p.value("fetch_id", int64_t{0}))));
   auto& job = impl_->jobs[{topic, key}];
   job.topic = topic;
   job.payload = payload;

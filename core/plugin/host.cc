@@ -10,6 +10,7 @@
 #include "event/bus.h"
 #include "event/loop.h"
 #include "log/log.h"
+#include "plugin/fetcher.h"
 #include "plugin/loader.h"
 #include "plugin/string_out.h"
 #include "secret/secret.h"
@@ -23,7 +24,8 @@ struct PluginHost::Instance {
   const dt_plugin_descriptor* descriptor = nullptr;
   void* self = nullptr;
   dt_host host{};
-  std::set<uint64_t> timers;  // loop thread only
+  std::set<uint64_t> timers;   // loop thread only
+  std::set<uint64_t> fetches;  // loop thread only
 };
 
 namespace {
@@ -132,6 +134,30 @@ struct HostServices {
     if (inst.timers.erase(id)) inst.owner->loop_.cancel(id);
   }
 
+  // A request the worker runs; its answer comes back on the loop. Checked
+  // here so that a malformed one fails at the call, not later.
+  static uint64_t fetch(const dt_host* h, const char* request, dt_fetch_fn fn, void* user) {
+    PluginHost::Instance& inst = instance_of(h);
+    if (!fn || !request || !inst.owner->fetcher_) return 0;
+    auto req = nlohmann::json::parse(request, nullptr, false);
+    if (!req.is_object() || !req.contains("url") || !req["url"].is_string()) {
+      log::warn(h->plugin_id, "refused a fetch: the request is not a JSON object with a \"url\"");
+      return 0;
+    }
+    auto id = std::make_shared<uint64_t>(0);
+    *id = inst.owner->fetcher_->fetch(inst.info.id, request, [&inst, fn, user, id](dt_status s, const std::string& r) {
+      inst.fetches.erase(*id);
+      fn(user, *id, s, r.c_str());
+    });
+    inst.fetches.insert(*id);
+    return *id;
+  }
+
+  static void fetch_cancel(const dt_host* h, uint64_t id) {
+    PluginHost::Instance& inst = instance_of(h);
+    if (inst.fetches.erase(id)) inst.owner->fetcher_->cancel(id);
+  }
+
   static std::mutex& store_mu() {
     static std::mutex mu;
     return mu;
@@ -180,6 +206,8 @@ bool PluginHost::start(const PluginInfo& wanted, const std::string& options_json
   h.timer_cancel = &HostServices::timer_cancel;
   h.watch = nullptr;  // provided by the daemon's file watcher
   h.unwatch = nullptr;
+  h.fetch = fetcher_ ? &HostServices::fetch : nullptr;
+  h.fetch_cancel = fetcher_ ? &HostServices::fetch_cancel : nullptr;
 
   StringOut err;
   try {
@@ -193,6 +221,7 @@ bool PluginHost::start(const PluginInfo& wanted, const std::string& options_json
   if (!inst->self) {
     bus_.unsubscribe_owner(inst->info.id);
     for (auto id : inst->timers) loop_.cancel(id);
+    for (auto id : inst->fetches) fetcher_->cancel(id);
     return refuse(wanted.path, "create failed: " + error_message(err.text));
   }
   if (!inst->descriptor->get_interface(inst->self, interface_id_for_kind(inst->info.kind))) {
@@ -210,6 +239,8 @@ void PluginHost::stop_instance(Instance& inst) {
   bus_.unsubscribe_owner(inst.info.id);
   for (auto id : inst.timers) loop_.cancel(id);
   inst.timers.clear();
+  for (auto id : inst.fetches) fetcher_->cancel(id);
+  inst.fetches.clear();
   if (inst.self) inst.descriptor->destroy(inst.self);
   inst.self = nullptr;
 }

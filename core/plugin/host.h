@@ -1,5 +1,6 @@
 // The plugin host: creates plugin instances in this process, hands each a
-// dt_host of services (log, bus, key/value store, secrets, clock, timers),
+// dt_host of services (log, bus, key/value store, secrets, clock, timers,
+// and where the process has them HTTP, SMTP or fetch),
 // and tears them down in the safe order: subscriptions and timers first,
 // then destroy(). Libraries stay loaded for the life of the process.
 #pragma once
@@ -17,6 +18,7 @@ namespace devtrack {
 
 class Bus;
 class EventLoop;
+class Fetcher;
 class Store;
 
 class PluginHost {
@@ -33,6 +35,8 @@ class PluginHost {
   using HttpFn = dt_status (*)(const dt_host*, const char*, const dt_out*);
   void set_http(HttpFn fn) { http_ = fn; }
   void set_smtp(HttpFn fn) { smtp_ = fn; }
+  // The daemon's dt_host.fetch (requests the worker runs); nullptr = none.
+  void set_fetcher(Fetcher* fetcher) { fetcher_ = fetcher; }
 
   // [loop thread] Loads the library and creates an instance with the given
   // options. On refusal (bad library, descriptor, create failing or
@@ -70,6 +74,7 @@ class PluginHost {
   std::map<std::string, std::unique_ptr<Instance>> instances_;
   HttpFn http_ = nullptr;
   HttpFn smtp_ = nullptr;
+  Fetcher* fetcher_ = nullptr;
 };
 
 }  // namespace devtrack

@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "util/paths.h"
 #include "worker/deliver.h"
+#include "worker/fetch.h"
 
 namespace asio = boost::asio;
 using nlohmann::json;
@@ -81,6 +82,7 @@ class Worker {
   int run() {
     configure();
     start_delivery(bus_, host_, store_);
+    start_fetch_service(bus_, &http_);
     // Everything the plugins publish goes to the daemon; what came from the
     // daemon is not sent back.
     bus_.subscribe(
@@ -119,6 +121,7 @@ class Worker {
       NetworkServices net = network_(config.config);
       host_.set_http(net.http);
       host_.set_smtp(net.smtp);
+      http_ = net.http;
     }
     start_plugins(plugins, config.config);
   }
@@ -178,6 +181,7 @@ class Worker {
   std::chrono::seconds idle_;
   EventLoop::TimerId idle_timer_ = 0;
   NetworkFactory network_;
+  PluginHost::HttpFn http_ = nullptr;  // for the daemon's fetches (fetch.h)
 };
 
 }  // namespace

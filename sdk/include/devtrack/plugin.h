@@ -35,7 +35,8 @@
  * Payloads are UTF-8 JSON text. Shapes are documented in docs/plugin-authoring.md.
  *
  * Versioning: this is ABI 1.1. 1.0 was frozen with the ten bundled plugins;
- * 1.1 appended dt_plugin_descriptor.tickets (a tracker's ticket syntax). A plugin
+ * 1.1 appended dt_plugin_descriptor.tickets (a tracker's ticket syntax) and
+ * dt_host.fetch / fetch_cancel (network reads for daemon plugins). A plugin
  * loads into a host with the same major and a minor at least the plugin's.
  * Published structs, field meanings and payload keys are never edited or
  * removed: a later 1.x only appends fields at the end of dt_host (hosts set
@@ -152,6 +153,11 @@ typedef void (*dt_timer_fn)(void *user, uint64_t timer_id);
  * entry that changed, relative to the watched directory (may be ""). */
 typedef void (*dt_watch_fn)(void *user, uint64_t watch_id, const char *name);
 
+/* [bus] Called once with the outcome of a fetch (dt_host.fetch, ABI 1.1):
+ * `status` and `response` as dt_host.http gives them. `response` is valid
+ * only during the call. */
+typedef void (*dt_fetch_fn)(void *user, uint64_t fetch_id, dt_status status, const char *response);
+
 typedef struct dt_host {
   uint32_t struct_size; /* sizeof(dt_host) of the host; check before using a
                            member added in a later minor version            */
@@ -236,7 +242,30 @@ typedef struct dt_host {
   uint64_t (*watch)(const struct dt_host *host, const char *directory, dt_watch_fn fn, void *user);
   /* [bus, create] */
   void (*unwatch)(const struct dt_host *host, uint64_t watch_id);
+
+  /* ---- ABI 1.1: check DT_HOST_HAS(host, fetch_cancel) before use ---- */
+
+  /* [bus, create] An HTTP request for a plugin whose process has no network
+   * service (the daemon's: a calendar subscription, a feed). The worker
+   * performs it with its http() service — same request JSON, same checks
+   * and limits (TLS, plain HTTP only to loopback, 16 MiB) — and fn is called
+   * later, exactly once, on this process's bus thread, with the status and
+   * response http() returned. A worker that dies mid-request is restarted
+   * and the request sent again (so use it for reads: GET). Returns a
+   * non-zero id, or 0 if the request is not a JSON object with a string
+   * "url" (fn is then never called). fn is not called after fetch_cancel(id)
+   * or once the plugin is stopped. NULL where the process offers no fetch
+   * (the worker and clients have http(); the daemon without a worker). */
+  uint64_t (*fetch)(const struct dt_host *host, const char *request_json, dt_fetch_fn fn, void *user);
+  /* [bus, create] Forgets a fetch whose fn has not run yet; no-op otherwise. */
+  void (*fetch_cancel)(const struct dt_host *host, uint64_t fetch_id);
 } dt_host;
+
+/* Whether `host` offers `member`: within the struct the host filled in
+ * (struct_size) and not NULL in this process. [any-thread] */
+#define DT_HOST_HAS(host, member)                                                        \
+  ((host)->struct_size >= offsetof(dt_host, member) + sizeof(((dt_host *)0)->member) && \
+   (host)->member != NULL)
 
 /* ------------------------------------------------------------------------ */
 /* Interfaces, one per kind, returned by get_interface(self, ID).           */

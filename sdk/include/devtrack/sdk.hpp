@@ -33,6 +33,7 @@
 
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -235,7 +236,49 @@ class Host {
   // [any-thread]
   int64_t now_ms() const { return host_->now_ms(host_); }
 
+  // [bus, create] An HTTP request the worker runs for a daemon plugin
+  // (dt_host.fetch, ABI 1.1): `done` runs later on the bus thread with the
+  // status and the response (http()'s JSON on DT_OK, one line otherwise).
+  // Returns 0, and never calls `done`, if this process offers no fetch or
+  // the request has no "url". Pending fetches end with this Host.
+  using FetchHandler = std::function<void(dt_status status, std::string_view response)>;
+  bool can_fetch() const { return DT_HOST_HAS(host_, fetch_cancel); }
+  uint64_t fetch(const std::string& request_json, FetchHandler done) {
+    if (!can_fetch()) return 0;
+    auto call = std::make_unique<FetchCall>(FetchCall{this, std::move(done)});
+    uint64_t id = host_->fetch(host_, request_json.c_str(), &Host::on_fetched, call.get());
+    if (id) fetches_[id] = std::move(call);
+    return id;
+  }
+  void fetch_cancel(uint64_t id) {
+    if (fetches_.erase(id) && can_fetch()) host_->fetch_cancel(host_, id);
+  }
+
+  ~Host() {
+    for (const auto& [id, call] : fetches_)
+      if (can_fetch()) host_->fetch_cancel(host_, id);
+  }
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
  private:
+  struct FetchCall {
+    Host* self;
+    FetchHandler done;
+  };
+  static void on_fetched(void* user, uint64_t id, dt_status status, const char* response) {
+    Host* self = static_cast<FetchCall*>(user)->self;
+    auto it = self->fetches_.find(id);
+    if (it == self->fetches_.end()) return;
+    std::unique_ptr<FetchCall> call = std::move(it->second);
+    self->fetches_.erase(it);
+    try {
+      call->done(status, response ? response : "");
+    } catch (...) {
+      // As for events: exceptions never cross into the host.
+    }
+  }
+
   static void on_event(void* user, const char* topic, const char* payload) {
     try {
       (*static_cast<EventHandler*>(user))(topic, payload);
@@ -253,6 +296,7 @@ class Host {
 
   const dt_host* host_;
   std::vector<std::unique_ptr<EventHandler>> handlers_;
+  std::map<uint64_t, std::unique_ptr<FetchCall>> fetches_;
 };
 
 // Base of every plugin class: holds the host services.
