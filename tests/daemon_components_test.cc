@@ -301,6 +301,42 @@ TEST_CASE("Prompts in process: a plugin's own trigger kind opens a prompt that a
   CHECK(parsed["project"] == "widgets");
 }
 
+TEST_CASE("Prompts in process: a plugin's trigger that suggests no project has one guessed from its title and hint") {
+  Rig r;
+  std::vector<std::string> read;
+  Prompts::ParseFn parse = [&](const std::string& text, const std::string&) {
+    read.push_back(text);
+    bool widgets = text.find("Widgets") != std::string::npos;
+    json ticket = {{"tracker", "forge"}, {"repo", "acme/widgets"}, {"number", 7}};
+    return json{{"tickets", widgets ? json::array({ticket}) : json::array()},
+                {"project", widgets ? json("widgets") : json(nullptr)}}
+        .dump();
+  };
+  Prompts prompts(r.loop, r.bus, r.store, r.config, parse);
+  prompts.start();
+  r.bus.publish("trigger.calendar", json{{"title", "Widgets sync"}, {"hint", "carol@acme.test"}}.dump(),
+                "plugin:calendar");
+  r.settle();
+  REQUIRE(read.size() == 1);
+  CHECK(read[0] == "Widgets sync\ncarol@acme.test");
+  auto p = open_prompt(r.store, "");
+  REQUIRE(p);
+  json details = json::parse(prompt_triggers(r.store, p->id)[0].details);
+  CHECK(details["suggested"]["project"] == "widgets");  // stored with the trigger: log and summary see it
+  CHECK(json::parse(p->suggestion)["number"] == 7);     // the prompt suggests the ticket
+  // What the plugin suggests itself is kept; nothing to read, no parse.
+  r.bus.publish("trigger.calendar",
+                json{{"title", "Widgets review"}, {"suggested", {{"project", "billing"}, {"ticket", {{"tracker", "jira"}, {"key", "BILL-1"}}}}}}
+                    .dump(),
+                "plugin:calendar");
+  r.bus.publish("trigger.calendar", json{{"at_ms", kStart}}.dump(), "plugin:calendar");
+  r.settle();
+  CHECK(read.size() == 1);
+  auto all = prompt_triggers(r.store, p->id);
+  REQUIRE(all.size() == 3);
+  CHECK(json::parse(all[1].details)["suggested"]["project"] == "billing");
+}
+
 TEST_CASE("Prompts in process: a commit stored without its prompt (the daemon died) is asked about at start") {
   Rig r;
   TriggerRow t;

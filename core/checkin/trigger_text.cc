@@ -11,7 +11,7 @@ namespace devtrack {
 
 namespace {
 
-constexpr size_t kMaxTitle = 200, kMaxQuestion = 400;
+constexpr size_t kMaxTitle = 200, kMaxQuestion = 400, kMaxHint = 2000;
 constexpr int kMaxSuggestedMinutes = 24 * 60;
 
 std::string text_field(const json& d, const char* name, size_t max_bytes) {
@@ -38,8 +38,9 @@ void read_suggested(const json& d, TriggerText& t) {
     if (m > 0 && m <= kMaxSuggestedMinutes) t.suggested_minutes = static_cast<int>(m);
   }
   t.suggested_project = text_field(s, "project", kMaxTitle);
-  if (s.contains("ticket") && s["ticket"].is_object() && s["ticket"].contains("system") &&
-      s["ticket"]["system"].is_string())
+  // A ticket names its tracker plugin ("tracker"; "system" before ABI 1.1).
+  auto names = [](const json& ticket, const char* key) { return ticket.contains(key) && ticket[key].is_string(); };
+  if (s.contains("ticket") && s["ticket"].is_object() && (names(s["ticket"], "tracker") || names(s["ticket"], "system")))
     t.suggested_ticket = s["ticket"].dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -63,6 +64,7 @@ TriggerText trigger_text(const std::string& details_json) {
   t.end_ms = time_field(d, "end_ms");
   if (t.end_ms && t.end_ms < t.start_ms) t.end_ms = 0;
   read_suggested(d, t);
+  t.hint = text_field(d, "hint", kMaxHint);
   return t;
 }
 

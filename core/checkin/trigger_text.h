@@ -8,7 +8,10 @@
 //   "question":  the prompt's first line   "It has been a while since..."
 //   "start_ms", "end_ms": the time it covers (ms since the epoch)
 //   "suggested": {"minutes": 60, "project": "widgets", "ticket": {...}}
+//   "hint":      more text for the parsers, never shown ("alice@acme.test")
 //
+// A project or ticket the plugin does not suggest is guessed by the
+// daemon from the title and hint through the parsers, as for an answer.
 // Without a question the prompt asks about the title and time range, and
 // without a title it asks what you worked on.
 #pragma once
@@ -28,6 +31,7 @@ struct TriggerText {
   int suggested_minutes = 0;      // 0 = none
   std::string suggested_project;  // a project id, "" = none
   std::string suggested_ticket;   // a JSON ticket object, "" = none
+  std::string hint;               // for the parsers only
 };
 
 // Reads the fields from a trigger's details; what is missing, of the wrong

@@ -69,6 +69,25 @@ std::string Prompts::context_for(const std::string& repo, const std::string& bra
   return config_.parser_context(repo, branch, slug);
 }
 
+// A plugin's trigger that suggests no project or ticket: its title and
+// hint go through the parsers as an answer would, so a meeting called
+// "Widgets sync" suggests the widgets project. Filled into the payload,
+// which is stored as the trigger's details.
+void Prompts::suggest_from_text(json& t) {
+  TriggerText said = trigger_text(dump_text(t));
+  if (!parse_ || (said.title.empty() && said.hint.empty())) return;
+  if (!said.suggested_project.empty() && !said.suggested_ticket.empty()) return;
+  json r = json::parse(parse_(said.title + "\n" + said.hint, context_for("", "", "")), nullptr, false);
+  if (!r.is_object()) return;
+  bool project = said.suggested_project.empty() && r.contains("project") && r["project"].is_string();
+  bool ticket = said.suggested_ticket.empty() && r.contains("tickets") && r["tickets"].is_array() &&
+                !r["tickets"].empty() && r["tickets"][0].is_object();
+  if (!project && !ticket) return;
+  if (!t.contains("suggested") || !t["suggested"].is_object()) t["suggested"] = json::object();
+  if (project) t["suggested"]["project"] = r["project"];
+  if (ticket) t["suggested"]["ticket"] = r["tickets"][0];
+}
+
 // A trigger joins the open prompt of its repository, or opens one. The
 // host's triggers (a commit, `devtrack ask`) are stored already and name
 // their row; a plugin's is stored here first, its payload as the details.
@@ -82,6 +101,7 @@ void Prompts::on_trigger(const std::string& kind, const std::string& payload, bo
     return t.contains(name) && t[name].is_number_integer() ? t[name].get<int64_t>() : fallback;
   };
   int64_t trigger_id = from_host ? integer("trigger_id", 0) : 0;
+  if (!from_host) suggest_from_text(t);
   if (!trigger_id && kind != "commit") {
     TriggerRow row;
     row.kind = kind;
@@ -108,7 +128,7 @@ void Prompts::on_trigger(const std::string& kind, const std::string& payload, bo
   p.created_ms = loop_.clock().now_ms();
   // Suggestion: the ticket last used here (same branch first), else the
   // branch name's; the commit message's once the worker has read it.
-  if (std::string ticket = trigger_text(payload).suggested_ticket; !ticket.empty()) {
+  if (std::string ticket = trigger_text(dump_text(t)).suggested_ticket; !ticket.empty()) {
     p.suggestion = ticket;  // the plugin's (a meeting's ticket)
   } else if (!repo.empty()) {
     json recent = json::parse(recent_tickets(store_, repo, branch), nullptr, false);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <functional>
 #include <map>
 #include <string>
@@ -51,6 +52,7 @@ class Prompts {
  private:
   void on_trigger(const std::string& kind, const std::string& payload, bool from_host = true);
   void on_details(const std::string& payload);
+  void suggest_from_text(nlohmann::json& trigger);
   void open_prompts_for_orphaned_triggers();
   void schedule(const PromptRow& prompt);
   void request(int64_t prompt_id);
