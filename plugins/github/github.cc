@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "issue_comment.h"
 #include "ticket_syntax.h"
 #include "tracker_http.h"
 
@@ -24,8 +25,6 @@ const dt_option kOptions[] = {
     {"base_url", DT_OPT_URL, "\"https://api.github.com\"", "API root (GitHub Enterprise: https://HOST/api/v3)."},
     {nullptr, 0, nullptr, nullptr},
 };
-
-std::string marker(const std::string& key) { return "<!-- devtrack:" + key + " -->"; }
 
 class GitHub : public devtrack::sdk::Tracker {
  public:
@@ -54,7 +53,8 @@ class GitHub : public devtrack::sdk::Tracker {
 
   std::string post(std::string_view text) override {
     json u = json::parse(text);
-    json created = call("POST", issue_path(u.at("ticket"), u) + "/comments", json{{"body", comment(u)}});
+    json created =
+        call("POST", issue_path(u.at("ticket"), u) + "/comments", json{{"body", trackers::issue_comment(u)}});
     return json{{"remote_id", std::to_string(created.value("id", 0L))}}.dump();
   }
 
@@ -65,7 +65,7 @@ class GitHub : public devtrack::sdk::Tracker {
   // back (Link rel="last", then rel="prev").
   std::string find(std::string_view text) override {
     json u = json::parse(text);
-    std::string needle = marker(u.value("idempotency_key", ""));
+    std::string needle = trackers::comment_marker(u.value("idempotency_key", ""));
     std::string url = base_ + issue_path(u.at("ticket"), u) + "/comments?per_page=100";
     for (int page = 0; !url.empty(); ++page) {
       if (page == kMaxFindPages) {
@@ -93,7 +93,8 @@ class GitHub : public devtrack::sdk::Tracker {
     json r = json::parse(text);
     const json& u = r.at("update");
     std::string repo = repo_of(u.at("ticket"), u);
-    call("PATCH", "/repos/" + repo + "/issues/comments/" + r.value("remote_id", ""), json{{"body", comment(u)}});
+    call("PATCH", "/repos/" + repo + "/issues/comments/" + r.value("remote_id", ""),
+         json{{"body", trackers::issue_comment(u)}});
     return json{{"remote_id", r.value("remote_id", "")}}.dump();
   }
 
@@ -142,22 +143,6 @@ class GitHub : public devtrack::sdk::Tracker {
 
   std::string issue_path(const json& ticket, const json& update) {
     return "/repos/" + repo_of(ticket, update) + "/issues/" + std::to_string(ticket.value("number", 0));
-  }
-
-  std::string comment(const json& u) {
-    std::string md = u.value("text", u.value("body", ""));
-    if (md.empty()) md = "Worked on this.";
-    std::string meta;
-    if (u.contains("minutes") && u["minutes"].is_number()) meta += "**Time:** " + std::to_string(u["minutes"].get<int>()) + " min";
-    if (u.contains("status") && u["status"].is_string())
-      meta += std::string(meta.empty() ? "" : " · ") + "**Status:** " + u["status"].get<std::string>();
-    if (!meta.empty()) md += "\n\n" + meta;
-    if (u.contains("commits") && u["commits"].is_array() && !u["commits"].empty()) {
-      md += "\n\nCommits:";
-      for (const auto& c : u["commits"])
-        md += "\n- " + c.value("commit", "").substr(0, 12) + " " + c.value("summary", "");
-    }
-    return md + "\n\n" + marker(u.value("idempotency_key", ""));
   }
 
   std::string token_or_empty() {

@@ -1,0 +1,34 @@
+// The comment the forge trackers (github, gitea) post on an issue: the
+// answer's text, its time and status, the commits, and a hidden marker
+// holding the update's idempotency key, which find() looks for so that a
+// post whose reply was lost is not made twice.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace devtrack::trackers {
+
+inline std::string comment_marker(const std::string& idempotency_key) {
+  return "<!-- devtrack:" + idempotency_key + " -->";
+}
+
+// Markdown for update `u` ({"text", "minutes", "status", "commits",
+// "idempotency_key"}).
+inline std::string issue_comment(const nlohmann::json& u) {
+  std::string md = u.value("text", u.value("body", ""));
+  if (md.empty()) md = "Worked on this.";
+  std::string meta;
+  if (u.contains("minutes") && u["minutes"].is_number())
+    meta += "**Time:** " + std::to_string(u["minutes"].get<int>()) + " min";
+  if (u.contains("status") && u["status"].is_string())
+    meta += std::string(meta.empty() ? "" : " · ") + "**Status:** " + u["status"].get<std::string>();
+  if (!meta.empty()) md += "\n\n" + meta;
+  if (u.contains("commits") && u["commits"].is_array() && !u["commits"].empty()) {
+    md += "\n\nCommits:";
+    for (const auto& c : u["commits"]) md += "\n- " + c.value("commit", "").substr(0, 12) + " " + c.value("summary", "");
+  }
+  return md + "\n\n" + comment_marker(u.value("idempotency_key", ""));
+}
+
+}  // namespace devtrack::trackers
