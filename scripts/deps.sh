@@ -7,7 +7,7 @@ DEVTRACK_BUILD_DEPS=(
   libboost-dev libboost-program-options-dev
   libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev libedit-dev libcurl4-openssl-dev libsodium-dev
-  libcmark-dev
+  libcmark-dev libical-dev
   libnotify-bin  # runtime: the notify surface runs notify-send
   bash-completion  # runtime: loads the installed tab completions (nothing else does)
 )

@@ -7,7 +7,7 @@
 # the normal test build replays in ctest (fuzz_replay_<target>). Prints the
 # executions and crashes per target; exits 1 if any target crashed.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     targets: config ipc parser summary_edit tracker_reply hook_message
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     targets: config ipc parser summary_edit tracker_reply ics hook_message
 #
 # SECONDS 0 only re-minimizes the corpora. At most 5 inputs per target and
 # run are kept in regressions/ (one open bug yields many).
@@ -23,7 +23,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then seconds=$1; shift; fi
 case ${1:-} in -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(config ipc parser summary_edit tracker_reply)
+  targets=(config ipc parser summary_edit tracker_reply ics)
   [ -f "$root/tests/fuzz/hook_message_fuzz.cc" ] && targets+=(hook_message)
 fi
 
