@@ -1,8 +1,9 @@
-// Fuzzes how the trackers (github, jira, trello) read a server's replies:
+// Fuzzes how the trackers (github, jira, trello, gitea) read a server's
+// replies:
 // each plugin is driven through its devtrack.tracker.v1 table, as the
 // worker drives the .so, by a host whose HTTP service answers with replies
 // made from the input. Input layout:
-//   byte 0: which plugin (% 3) and which method (/ 3 % 6)
+//   byte 0: which plugin (% 4) and which method (/ 4 % 6)
 //   then one reply per NUL-separated chunk:
 //     byte 0: the status (kStatus[b % N]), byte 1: which headers to send
 //     (bit 0 retry-after, bit 1 a spent rate limit + reset, bit 2 link),
@@ -19,6 +20,7 @@ using nlohmann::json;
 extern "C" const dt_plugin_descriptor* github_plugin_entry(void);
 extern "C" const dt_plugin_descriptor* jira_plugin_entry(void);
 extern "C" const dt_plugin_descriptor* trello_plugin_entry(void);
+extern "C" const dt_plugin_descriptor* gitea_plugin_entry(void);
 
 namespace {
 
@@ -73,6 +75,8 @@ const Tracker kTrackers[] = {
      R"({"system": "jira", "key": "BILL-7"})"},
     {"trello", trello_plugin_entry, R"({"key": "env:TRELLO_API_KEY", "token": "env:TRELLO_TOKEN"})",
      R"({"system": "trello", "card": "aBcD1234"})"},
+    {"gitea", gitea_plugin_entry, R"({"token": "env:GITEA_TOKEN", "base_url": "https://codeberg.org/api/v1"})",
+     R"({"tracker": "gitea", "repo": "acme/widgets", "number": 12})"},
 };
 
 // The request each method gets, as the outbox builds it.
@@ -118,8 +122,9 @@ void check_outcome(dt_status s, const std::string& out) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return -1;
-  const Tracker& t = kTrackers[data[0] % 3];
-  int method = data[0] / 3 % 6;
+  constexpr int kCount = static_cast<int>(std::size(kTrackers));
+  const Tracker& t = kTrackers[data[0] % kCount];
+  int method = data[0] / kCount % 6;
   bool worklog = data[0] >= 128;  // jira posts worklogs as well as comments
   Server server{fuzz::split(fuzz::bytes(data + 1, size - 1), '\0', 64)};
   if (size == 1) server.chunks.clear();

@@ -1,7 +1,7 @@
 // A recording, fault-injecting proxy in front of prism (PEERS.md): prism
 // validates every request; this proxy logs each one as a JSON line, injects
-// faults on request, and remembers what was posted (GitHub comments, Jira
-// comments and worklogs, Trello card comments) so that a tracker's find()
+// faults on request, and remembers what was posted (GitHub and Gitea
+// comments, Jira comments and worklogs, Trello card comments) so that a tracker's find()
 // sees it — prism keeps no state.
 //
 //   node fault-proxy.js TARGET_URL STATE_DIR [--tls CERT KEY]
@@ -56,6 +56,7 @@ function matching(req) {
 function threadOf(method, p) {
   let m;
   if ((m = /^(\/repos\/[^/]+\/[^/]+\/issues\/\d+)\/comments$/.exec(p))) return { kind: 'github', key: m[1] };
+  if ((m = /^(\/api\/v1\/repos\/[^/]+\/[^/]+\/issues\/\d+)\/comments$/.exec(p))) return { kind: 'gitea', key: m[1] };
   if ((m = /^\/rest\/api\/3\/issue\/[^/]+\/(comment|worklog)$/.exec(p))) return { kind: 'jira-' + m[1], key: p };
   if (method === 'POST' && (m = /^(\/1\/cards\/[^/]+)\/actions\/comments$/.exec(p))) return { kind: 'trello', key: m[1] };
   if (method === 'GET' && (m = /^(\/1\/cards\/[^/]+)\/actions$/.exec(p))) return { kind: 'trello', key: m[1] };
@@ -68,7 +69,7 @@ function remember(thread, requestBody, replyBody) {
   let reply = {};
   try { reply = JSON.parse(replyBody); } catch (e) { reply = {}; }
   let stored;
-  if (thread.kind === 'github') {
+  if (thread.kind === 'github' || thread.kind === 'gitea') {
     stored = { id, body: sent.body };
     reply.id = id;
   } else if (thread.kind.startsWith('jira')) {

@@ -8,7 +8,12 @@
 //  trello: the unofficial description's paths lack the /1 prefix the real
 //          API uses: it is added. key and token are required query
 //          parameters there already.
-// Usage: node prepare-spec.js jira|trello OUT.json
+//  gitea:  Gitea's own description (API v1, which Forgejo and Codeberg
+//          serve too); its paths are relative to /api/v1, which prism does
+//          not add: it is. Every operation requires the "Authorization:
+//          token ..." header DevTrack sends (the description also allows
+//          query tokens and basic auth), so a request without it gets 401.
+// Usage: node prepare-spec.js jira|trello|gitea OUT.json
 const fs = require('fs');
 const path = require('path');
 const which = process.argv[2];
@@ -39,7 +44,18 @@ if (which === 'jira') {
   spec.paths = paths;
   spec.servers = [{ url: 'https://api.trello.com' }];
   fs.writeFileSync(process.argv[3], JSON.stringify(spec));
+} else if (which === 'gitea') {
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'gitea.io.json'), 'utf8'));
+  const paths = {};
+  for (const [p, item] of Object.entries(spec.paths)) {
+    for (const op of Object.values(item)) if (op && typeof op === 'object' && op.responses) op.security = [{ AuthorizationHeaderToken: [] }];
+    paths['/api/v1' + p] = item;
+  }
+  spec.paths = paths;
+  spec.security = [{ AuthorizationHeaderToken: [] }];
+  spec.servers = [{ url: 'https://gitea.example' }];
+  fs.writeFileSync(process.argv[3], JSON.stringify(spec));
 } else {
-  console.error('usage: node prepare-spec.js jira|trello OUT.json');
+  console.error('usage: node prepare-spec.js jira|trello|gitea OUT.json');
   process.exit(2);
 }
