@@ -36,19 +36,35 @@ json requests(const std::string& method, const std::string& path) {
   return out;
 }
 
+// Jira Server / Data Center: prism on the Jira Server 7.6 REST v2
+// description (jira.local.json), behind its own proxy.
+const PeerProxy server_peer{"jira-server"};
+
+std::string cloud_jira() {
+  return "{enabled: true, base_url: \"" + peer.url() +
+         "\", email: me@example.com, token: env:JIRA_TOKEN, transitions: {done: Close Issue}}";
+}
+
+std::string server_jira(const std::string& auth) {
+  return "{enabled: true, api: server, base_url: \"" + server_peer.url() + "\", token: env:JIRA_TOKEN" + auth + "}";
+}
+
+// A daemon with the Jira plugin set as `jira` says, and one answer stored.
+// Cloud maps the project with the old key, Server with the generic one.
 struct Setup {
   TempHome home;
-  explicit Setup(const std::string& answer = "BILL-7 invoice rounding, 1h15, done") {
-    control("POST", "/reset");
+  explicit Setup(const std::string& answer = "BILL-7 invoice rounding, 1h15, done", const std::string& jira = "",
+                 const PeerProxy& proxy = peer) {
+    proxy.control("POST", "/reset");
     set_env("JIRA_TOKEN", kToken);
     set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
+    bool cloud = jira.empty();
     spit(home.file("config.yaml"),
          "settings: {timezone: Europe/Berlin, work_hours: \"00:00-24:00\", work_days: [mon, tue, wed, thu, fri]}\n"
          "network: {timeout: 2s}\n"
-         "projects:\n  - id: billing\n    jira: [BILL]\n"
+         "projects:\n  - id: billing\n" + std::string(cloud ? "    jira: [BILL]\n" : "    trackers: {jira: [BILL]}\n") +
          "plugins:\n  rules: {enabled: true}\n  github: {enabled: false}\n"
-         "  jira: {enabled: true, base_url: \"" + peer.url() +
-             "\", email: me@example.com, token: env:JIRA_TOKEN, transitions: {done: Close Issue}}\n");
+         "  jira: " + (cloud ? cloud_jira() : jira) + "\n");
     REQUIRE(run("start").status == 0);
     REQUIRE(run("ask --no-wait").status == 0);
     REQUIRE(run("checkin --answer '" + answer + "'").status == 0);
@@ -66,9 +82,10 @@ struct Setup {
   }
   void advance(int64_t ms) { ipc::call("clock.advance", json{{"ms", ms}}.dump()); }
   bool all_sent() {
-    for (const auto& u : updates())
-      if (u["state"] != "sent") return false;
-    return true;
+    json u = updates();
+    for (const auto& x : u)
+      if (x["state"] != "sent") return false;
+    return !u.empty();
   }
 };
 
@@ -181,10 +198,6 @@ TEST_CASE("Jira: a correction edits the comment and the worklog, and assigned is
 
 namespace {
 
-// Jira Server / Data Center: prism on the Jira Server 7.6 REST v2
-// description (jira.local.json), behind its own proxy.
-const PeerProxy server_peer{"jira-server"};
-
 json server_requests(const std::string& method, const std::string& path) {
   json out = json::array();
   for (const auto& r : server_peer.requests())
@@ -194,46 +207,10 @@ json server_requests(const std::string& method, const std::string& path) {
   return out;
 }
 
-struct ServerSetup {
-  TempHome home;
-  explicit ServerSetup(const std::string& auth) {
-    server_peer.control("POST", "/reset");
-    set_env("JIRA_TOKEN", kToken);
-    set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
-    spit(home.file("config.yaml"),
-         "settings: {timezone: Europe/Berlin, work_hours: \"00:00-24:00\", work_days: [mon, tue, wed, thu, fri]}\n"
-         "network: {timeout: 2s}\n"
-         "projects:\n  - id: billing\n    trackers: {jira: [BILL]}\n"
-         "plugins:\n  rules: {enabled: true}\n  github: {enabled: false}\n"
-         "  jira: {enabled: true, api: server, base_url: \"" + server_peer.url() + "\", token: env:JIRA_TOKEN" + auth +
-             "}\n");
-    REQUIRE(run("start").status == 0);
-    REQUIRE(run("ask --no-wait").status == 0);
-    REQUIRE(run("checkin --answer 'BILL-7 invoice rounding, 1h15'").status == 0);
-  }
-  ~ServerSetup() {
-    run("stop");
-    ::unsetenv("JIRA_TOKEN");
-    ::unsetenv("DEVTRACK_TEST_CLOCK");
-  }
-  json updates() { return json::parse(run("updates list --json").out); }
-  json update(const std::string& kind) {
-    for (const auto& u : updates())
-      if (u["kind"] == kind) return u;
-    return nullptr;
-  }
-  bool all_sent() {
-    json u = updates();
-    for (const auto& x : u)
-      if (x["state"] != "sent") return false;
-    return !u.empty();
-  }
-};
-
 }  // namespace
 
 TEST_CASE("Jira Server / Data Center: a comment and a worklog through REST v2, a personal access token as Bearer") {
-  ServerSetup s("");
+  Setup s("BILL-7 invoice rounding, 1h15", server_jira(""), server_peer);
   REQUIRE(s.updates().size() == 2);
   ipc::call("clock.advance", R"({"ms": 61000})");
   REQUIRE(wait_until([&] { return s.all_sent(); }));
@@ -257,7 +234,7 @@ TEST_CASE("Jira Server / Data Center: a comment and a worklog through REST v2, a
 }
 
 TEST_CASE("Jira Server: basic auth as a user, and a worklog whose reply was lost is found by its key, not made twice") {
-  ServerSetup s(", username: alice");
+  Setup s("BILL-7 invoice rounding, 1h15", server_jira(", username: alice"), server_peer);
   server_peer.control("POST", "/faults", R"([{"method": "POST", "path": "/worklog$", "action": "hang"}])");
   ipc::call("clock.advance", R"({"ms": 61000})");
   REQUIRE(wait_advancing([&] { return s.all_sent(); }, 60));

@@ -21,6 +21,7 @@
 #include <set>
 
 #include "ics.h"
+#include "work_hours.h"
 
 using nlohmann::json;
 using namespace std::chrono;
@@ -74,7 +75,7 @@ class Calendar : public devtrack::sdk::Trigger {
     for (const auto& s : config.value("sources", json::array())) add_source(s.get<std::string>());
     for (const auto& m : config.value("me", json::array())) me_.push_back(m.get<std::string>());
     refresh_ms_ = std::clamp<int64_t>(config.value("refresh", int64_t{900}), 60, 86'400) * 1000;
-    read_work_hours(config.value("settings", json::object()));
+    work_ = devtrack::common::WorkHours::from_settings(config.value("settings", json::object()));  // may throw
   }
 
   void start() override {
@@ -139,17 +140,6 @@ class Calendar : public devtrack::sdk::Trigger {
       name = std::string(home ? home : "") + name.substr(1);
     }
     sources_[name];
-  }
-
-  void read_work_hours(const json& s) {
-    start_minute_ = s.value("work_start_minute", 9 * 60);
-    end_minute_ = s.value("work_end_minute", 18 * 60);
-    static const char* const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-    for (const auto& d : s.value("work_days", json::array({"mon", "tue", "wed", "thu", "fri"})))
-      for (int i = 0; i < 7; ++i)
-        if (d == names[i]) work_days_[i] = true;
-    std::string tz = s.value("timezone", "");
-    zone_ = tz.empty() ? date::current_zone() : date::locate_zone(tz);  // throws: refused with the message
   }
 
   // Files now, URLs when their fetch answers; then the next read.
@@ -273,11 +263,11 @@ class Calendar : public devtrack::sdk::Trigger {
   // Whether [start, end) overlaps the working hours of the day it starts
   // on, in the configured zone (DST moves the hours with the wall clock).
   bool in_work_hours(int64_t start_ms, int64_t end_ms) const {
-    auto local = zone_->to_local(sys_time<milliseconds>{milliseconds(start_ms)});
+    auto local = work_.zone->to_local(sys_time<milliseconds>{milliseconds(start_ms)});
     date::local_days day = date::floor<date::days>(local);
-    if (!work_days_[date::weekday(day).iso_encoding() - 1]) return false;
-    auto from = zone_->to_sys(day + minutes(start_minute_), date::choose::earliest);
-    auto to = zone_->to_sys(day + minutes(end_minute_), date::choose::earliest);
+    if (!work_.days[date::weekday(day).iso_encoding() - 1]) return false;
+    auto from = work_.zone->to_sys(day + minutes(work_.start_minute), date::choose::earliest);
+    auto to = work_.zone->to_sys(day + minutes(work_.end_minute), date::choose::earliest);
     return sys_time<milliseconds>{milliseconds(start_ms)} < to && sys_time<milliseconds>{milliseconds(end_ms)} > from;
   }
 
@@ -309,9 +299,7 @@ class Calendar : public devtrack::sdk::Trigger {
   int64_t refresh_ms_ = 900'000;
   int64_t asked_until_ms_ = 0;
   int64_t paused_until_ms_ = 0;
-  const date::time_zone* zone_ = nullptr;
-  int start_minute_ = 9 * 60, end_minute_ = 18 * 60;
-  bool work_days_[7] = {};
+  devtrack::common::WorkHours work_;
   uint64_t refresh_timer_ = 0, due_timer_ = 0;
 };
 

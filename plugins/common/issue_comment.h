@@ -1,7 +1,8 @@
-// The comment the forge trackers (github, gitea) post on an issue: the
-// answer's text, its time and status, the commits, and a hidden marker
-// holding the update's idempotency key, which find() looks for so that a
-// post whose reply was lost is not made twice.
+// What the forge trackers (github, gitea) share of an issue: the comment
+// they post — the answer's text, its time and status, the commits, and a
+// hidden marker holding the update's idempotency key, which find() looks
+// for so that a post whose reply was lost is not made twice — and the
+// reading of an issue for resolve() (both APIs give it the same shape).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,16 @@ inline std::string issue_comment(const nlohmann::json& u) {
     for (const auto& c : u["commits"]) md += "\n- " + c.value("commit", "").substr(0, 12) + " " + c.value("summary", "");
   }
   return md + "\n\n" + comment_marker(u.value("idempotency_key", ""));
+}
+
+// resolve()'s result from an issue object: {"title", "state", "url", "assignee"}.
+inline std::string resolved_issue(const nlohmann::json& issue) {
+  bool assigned = issue.contains("assignee") && issue["assignee"].is_object();
+  return nlohmann::json{{"title", issue.value("title", "")},
+                        {"state", issue.value("state", "")},
+                        {"url", issue.value("html_url", "")},
+                        {"assignee", assigned ? issue["assignee"].value("login", "") : ""}}
+      .dump();
 }
 
 }  // namespace devtrack::trackers

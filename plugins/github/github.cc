@@ -42,13 +42,7 @@ class GitHub : public devtrack::sdk::Tracker {
   std::string resolve(std::string_view request) override {
     json r = json::parse(request);
     json issue = call("GET", issue_path(r.at("ticket"), r) , nullptr);
-    return json{{"title", issue.value("title", "")},
-                {"state", issue.value("state", "")},
-                {"url", issue.value("html_url", "")},
-                {"assignee", issue.contains("assignee") && issue["assignee"].is_object()
-                                 ? issue["assignee"].value("login", "")
-                                 : ""}}
-        .dump();
+    return trackers::resolved_issue(issue);
   }
 
   std::string post(std::string_view text) override {

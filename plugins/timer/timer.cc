@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "work_hours.h"
+
 using nlohmann::json;
 using namespace std::chrono;
 
@@ -29,14 +31,7 @@ class Timer : public devtrack::sdk::Trigger {
     json config = json::parse(config_json, nullptr, false);
     json s = config.is_object() ? config.value("settings", json::object()) : json::object();
     interval_ms_ = std::clamp(s.value("prompt_interval_s", int64_t{3 * 3600}), int64_t{60}, kMaxIntervalS) * 1000;
-    start_minute_ = s.value("work_start_minute", 9 * 60);
-    end_minute_ = s.value("work_end_minute", 18 * 60);
-    static const char* const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-    for (const auto& d : s.value("work_days", json::array({"mon", "tue", "wed", "thu", "fri"})))
-      for (int i = 0; i < 7; ++i)
-        if (d == names[i]) work_days_[i] = true;
-    std::string tz = s.value("timezone", "");
-    zone_ = tz.empty() ? date::current_zone() : date::locate_zone(tz);  // throws: refused with the message
+    work_ = devtrack::common::WorkHours::from_settings(s);  // an unknown zone throws: refused with the message
     this->host().subscribe("prompt.answer", [this](std::string_view, std::string_view) {
       set_anchor(this->host().now_ms());
       schedule();
@@ -53,7 +48,7 @@ class Timer : public devtrack::sdk::Trigger {
   std::string doctor() override {
     std::string detail = paused_ && paused_until_ms_ < 0 ? "paused until `devtrack resume`"
                          : due_ms_ ? "next prompt at " +
-                                         date::format("%F %R %Z", date::make_zoned(zone_, date::floor<minutes>(
+                                         date::format("%F %R %Z", date::make_zoned(work_.zone, date::floor<minutes>(
                                                                                           sys_time<milliseconds>{milliseconds(due_ms_)})))
                                    : "no prompt scheduled";
     return json{{"checks", json::array({{{"name", "schedule"}, {"ok", true}, {"detail", detail}, {"fix", nullptr}}})}}
@@ -88,20 +83,20 @@ class Timer : public devtrack::sdk::Trigger {
   sys_time<milliseconds> to_sys(date::local_time<minutes> t) const {
     // A local time that does not exist (the spring-forward gap) maps to the
     // transition; one that exists twice (autumn) to its first occurrence.
-    return zone_->to_sys(t, date::choose::earliest);
+    return work_.zone->to_sys(t, date::choose::earliest);
   }
 
   // The first moment at or after t inside working hours (t if it is).
   int64_t into_work_hours(int64_t t_ms) const {
     sys_time<milliseconds> t{milliseconds(t_ms)};
-    auto local = zone_->to_local(t);
+    auto local = work_.zone->to_local(t);
     auto day = date::floor<date::days>(local);
     for (int i = 0; i < 8; ++i) {
       date::local_days d = day + date::days(i);
       unsigned weekday = date::weekday(d).iso_encoding() - 1;  // mon = 0
-      if (!work_days_[weekday]) continue;
-      auto start = to_sys(d + minutes(start_minute_));
-      auto end = to_sys(d + minutes(end_minute_));
+      if (!work_.days[weekday]) continue;
+      auto start = to_sys(d + minutes(work_.start_minute));
+      auto end = to_sys(d + minutes(work_.end_minute));
       if (t < start) return start.time_since_epoch().count();
       if (t < end) return t_ms;
     }
@@ -144,10 +139,8 @@ class Timer : public devtrack::sdk::Trigger {
     self->schedule();
   }
 
-  const date::time_zone* zone_ = nullptr;
+  devtrack::common::WorkHours work_;
   int64_t interval_ms_;
-  int start_minute_, end_minute_;
-  bool work_days_[7] = {};
   bool paused_ = false;
   int64_t paused_until_ms_ = -1;
   int64_t due_ms_ = 0;
