@@ -17,8 +17,10 @@ FetchService::FetchService(Bus& bus, WorkerJobs& worker) : bus_(bus), worker_(wo
   // Ids start again with each daemon: what an earlier one left is stale.
   std::error_code ec;
   std::filesystem::remove_all(paths::cache_dir() + "/fetch", ec);
+  // From the worker, or from the link itself when it gives a job up (a
+  // worker that died on it three times): never from a plugin.
   bus_.subscribe("http.fetched", [this](const Event& e) {
-    if (e.origin == "worker") on_fetched(e.payload);
+    if (e.origin == "worker" || e.origin.empty()) on_fetched(e.payload);
   }, "fetch");
 }
 
