@@ -172,5 +172,10 @@ TEST_CASE("calendar: a subscription URL is read through the worker, refreshed, a
   CHECK(doctor.out.find("HTTP 404") != std::string::npos);
   CHECK(doctor.out.find("not an iCalendar file") != std::string::npos);
   CHECK(doctor.out.find("missing.ics") == std::string::npos);
+  // A host that cannot be reached is said without the URL's private path either.
+  spit(home.file("config.yaml"), config({"webcal://127.0.0.1:1/private-token-123/me.ics"}));
+  REQUIRE(run("reload").status == 0);
+  REQUIRE(wait_until([] { return run("doctor --json").out.find("127.0.0.1:1/") != std::string::npos; }));
+  CHECK(run("doctor --json").out.find("private-token-123") == std::string::npos);
   CHECK(run("status").status == 0);
 }

@@ -59,6 +59,14 @@ std::string shown(const std::string& source) {
   return source.substr(0, end == std::string::npos ? source.size() : end) + "/…";
 }
 
+// The host's error names the URL it tried: shown by its host only here too.
+std::string without_url(std::string text, const std::string& source) {
+  std::string url = fetchable(source);
+  for (size_t at = text.find(url); at != std::string::npos; at = text.find(url, at))
+    text.replace(at, url.size(), shown(source));
+  return text;
+}
+
 struct Source {
   std::string text;   // the last calendar read ("" until one was)
   std::string error;  // why the last read failed, "" if it did not
@@ -189,7 +197,7 @@ class Calendar : public devtrack::sdk::Trigger {
       // The last good copy stays in use: a dead network is no reason to
       // forget today's meetings.
       s.error = http_status ? "the server answered HTTP " + std::to_string(http_status)
-                            : std::string(response.substr(0, 300));
+                            : without_url(std::string(response.substr(0, 300)), name);
       host().warn("cannot read " + shown(name) + ": " + s.error);
     }
     recompute();
