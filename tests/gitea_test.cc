@@ -53,14 +53,9 @@ struct Setup {
     ::unsetenv("GITEA_TOKEN");
     ::unsetenv("DEVTRACK_TEST_CLOCK");
   }
-  json updates() { return json::parse(run("updates list --json").out); }
+  json updates() { return updates_list(); }
   void advance(int64_t ms) { ipc::call("clock.advance", json{{"ms", ms}}.dump()); }
-  bool all_sent() {
-    json u = updates();
-    for (const auto& x : u)
-      if (x["state"] != "sent") return false;
-    return !u.empty();
-  }
+  bool all_sent() { return all_updates_sent(); }
 };
 
 }  // namespace

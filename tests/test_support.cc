@@ -142,6 +142,15 @@ std::string everything_under(const std::string& dir) {
   return all;
 }
 
+nlohmann::json updates_list() { return nlohmann::json::parse(run("updates list --json").out); }
+
+bool all_updates_sent() {
+  nlohmann::json u = updates_list();
+  for (const auto& x : u)
+    if (x["state"] != "sent") return false;
+  return !u.empty();
+}
+
 FileServer::FileServer(const std::string& dir) {
   std::string log = dir + "/.server.log";
   std::string cmd = "python3 -u -m http.server 0 --bind 127.0.0.1 --directory '" + dir + "' >'" + log +

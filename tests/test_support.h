@@ -72,6 +72,11 @@ std::string slurp(const std::string& path);
 std::string everything_under(const std::string& dir);
 void spit(const std::string& path, const std::string& text);
 
+// `devtrack updates list --json`; whether every row of it is sent (false
+// while there is none).
+nlohmann::json updates_list();
+bool all_updates_sent();
+
 // A plain HTTP server on 127.0.0.1 serving the files of `dir` (python3's
 // http.server, started by the test), stopped at the end of the scope.
 class FileServer {
