@@ -7,7 +7,9 @@
 #include <devtrack/plugin.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <cstdlib>
 #include <sstream>
 
 #include "config/config.h"
@@ -58,6 +60,12 @@ json fixture_context() {
   return {{"projects", json::parse(r.config.projects_json())}};
 }
 
+json real_text_context() {
+  auto r = parse_config(slurp(source_dir() + "/tests/fixtures/parse_real/projects.yaml"), "projects.yaml", {});
+  REQUIRE(r.ok());
+  return {{"projects", json::parse(r.config.projects_json())}};
+}
+
 // "#12", "acme/x#12", "PRX-7", "trello:abc" -> the canonical text of a ticket.
 std::string ticket_text(const json& t) {
   if (t["system"] == "github") return (t["repo"].is_null() ? "" : t["repo"].get<std::string>()) + "#" + std::to_string(t["number"].get<long>());
@@ -65,62 +73,117 @@ std::string ticket_text(const json& t) {
   return "trello:" + t["card"].get<std::string>();
 }
 
-}  // namespace
-
-TEST_CASE("the rules parser on the table of realistic answers and commit messages") {
-  Parser p;
-  json context = fixture_context();
-  std::ifstream in(source_dir() + "/tests/fixtures/parse_cases.tsv");
+// How the parser did on a labelled table: tickets as precision / recall /
+// F1 over all tickets, the other fields as the share of cases right (a
+// "?" label is not scored), overall and per class.
+struct Score {
   int cases = 0, tp = 0, fp = 0, fn = 0;
   int dur_n = 0, dur_ok = 0, st_n = 0, st_ok = 0, pr_n = 0, pr_ok = 0;
+  double precision() const { return tp + fp ? double(tp) / (tp + fp) : 1; }
+  double recall() const { return tp + fn ? double(tp) / (tp + fn) : 1; }
+  double f1() const { return precision() + recall() > 0 ? 2 * precision() * recall() / (precision() + recall()) : 0; }
+  static double share(int ok, int n) { return n ? double(ok) / n : 1; }
+  std::string line(const std::string& name) const {
+    char out[256];
+    std::snprintf(out, sizeof out,
+                  "%-18s %4d cases  tickets P %.3f R %.3f F1 %.3f  duration %.3f  status %.3f  project %.3f",
+                  name.c_str(), cases, precision(), recall(), f1(), share(dur_ok, dur_n), share(st_ok, st_n),
+                  share(pr_ok, pr_n));
+    return out;
+  }
+};
+
+// A miss: a Catch warning (-s shows them), and with DEVTRACK_PARSE_MISSES
+// set one line on stderr, unwrapped, for reading a whole table's misses.
+#define MISS(what)                                                                  \
+  do {                                                                              \
+    std::ostringstream miss;                                                        \
+    miss << what;                                                                   \
+    if (std::getenv("DEVTRACK_PARSE_MISSES")) std::fprintf(stderr, "%s\n", miss.str().c_str()); \
+    WARN(miss.str());                                                               \
+  } while (0)
+
+// Scores the table at `path` (text, tickets, minutes, status, project
+// [, class, source]); every miss is reported with MISS.
+std::map<std::string, Score> score_table(Parser& p, const json& context, const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  std::map<std::string, Score> by_class;
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("# text\t", 0) == 0) continue;  // the header
+    if (line.empty() || line.rfind("# ", 0) == 0) continue;  // a comment; "#12 done" is a case
     auto cols = split(line, '\t');
-    REQUIRE(cols.size() == 5);
-    ++cases;
+    REQUIRE(cols.size() >= 5);
+    Score& all = by_class["all"];
+    Score& cls = by_class[cols.size() > 5 ? cols[5] : "all"];
+    std::vector<Score*> scores{&all};
+    if (&cls != &all) scores.push_back(&cls);
+    auto count = [&](auto member) {
+      for (Score* s : scores) ++(s->*member);
+    };
+    count(&Score::cases);
     json r = p.parse(cols[0], context);
     std::vector<std::string> expected, found;
     if (cols[1] != "-") expected = split(cols[1], ' ');
     for (const auto& t : r["tickets"]) found.push_back(ticket_text(t));
     for (const auto& f : found) {
       bool hit = std::find(expected.begin(), expected.end(), f) != expected.end();
-      hit ? ++tp : ++fp;
-      if (!hit) WARN("false positive " << f << " in: " << cols[0]);
+      count(hit ? &Score::tp : &Score::fp);
+      if (!hit) MISS("false positive " << f << " in: " << cols[0]);
     }
     for (const auto& e : expected)
       if (std::find(found.begin(), found.end(), e) == found.end()) {
-        ++fn;
-        WARN("missed " << e << " in: " << cols[0]);
+        count(&Score::fn);
+        MISS("missed " << e << " in: " << cols[0]);
       }
-    if (cols[2] != "?") {
-      ++dur_n;
-      json want = cols[2] == "-" ? json(nullptr) : json(std::stoi(cols[2]));
-      if (r["duration_minutes"] == want) ++dur_ok;
-      else WARN("duration " << r["duration_minutes"] << " instead of " << cols[2] << " in: " << cols[0]);
-    }
-    if (cols[3] != "?") {
-      ++st_n;
-      json want = cols[3] == "-" ? json(nullptr) : json(cols[3]);
-      if (r["status"] == want) ++st_ok;
-      else WARN("status " << r["status"] << " instead of " << cols[3] << " in: " << cols[0]);
-    }
-    if (cols[4] != "?") {
-      ++pr_n;
-      json want = cols[4] == "-" ? json(nullptr) : json(cols[4]);
-      if (r["project"] == want) ++pr_ok;
-      else WARN("project " << r["project"] << " instead of " << cols[4] << " in: " << cols[0]);
-    }
+    auto field = [&](const std::string& label, const json& got, int Score::*n, int Score::*ok, bool number,
+                     const char* name) {
+      if (label == "?") return;
+      count(n);
+      json want = label == "-" ? json(nullptr) : number ? json(std::stoi(label)) : json(label);
+      if (got == want) count(ok);
+      else MISS(name << " " << got << " instead of " << label << " in: " << cols[0]);
+    };
+    field(cols[2], r["duration_minutes"], &Score::dur_n, &Score::dur_ok, true, "duration");
+    field(cols[3], r["status"], &Score::st_n, &Score::st_ok, false, "status");
+    field(cols[4], r["project"], &Score::pr_n, &Score::pr_ok, false, "project");
   }
-  double precision = tp + fp ? double(tp) / (tp + fp) : 1, recall = tp + fn ? double(tp) / (tp + fn) : 1;
-  std::printf("parser table: %d cases; tickets: precision %.3f, recall %.3f (tp %d, fp %d, fn %d); "
-              "duration %d/%d; status %d/%d; project %d/%d\n",
-              cases, precision, recall, tp, fp, fn, dur_ok, dur_n, st_ok, st_n, pr_ok, pr_n);
-  CHECK(cases >= 300);
-  CHECK(precision >= 0.97);
-  CHECK(recall >= 0.95);
-  CHECK(dur_ok >= 0.95 * dur_n);
-  CHECK(st_ok >= 0.9 * st_n);
-  CHECK(pr_ok >= 0.9 * pr_n);
+  return by_class;
+}
+
+void print_scores(const std::string& title, const std::map<std::string, Score>& by_class) {
+  std::printf("%s\n", title.c_str());
+  for (const auto& [name, score] : by_class) std::printf("  %s\n", score.line(name).c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+TEST_CASE("the rules parser on the table of realistic answers and commit messages") {
+  Parser p;
+  auto scores = score_table(p, fixture_context(), source_dir() + "/tests/fixtures/parse_cases.tsv");
+  print_scores("parser table (regression suite):", scores);
+  const Score& all = scores["all"];
+  CHECK(all.cases >= 300);
+  CHECK(all.precision() >= 0.97);
+  CHECK(all.recall() >= 0.95);
+  CHECK(all.dur_ok >= 0.95 * all.dur_n);
+  CHECK(all.st_ok >= 0.9 * all.st_n);
+  CHECK(all.pr_ok >= 0.9 * all.pr_n);
+}
+
+// The real-text development set (tests/fixtures/parse_real, labelled by
+// the rules of docs/parsing.md): commit subjects, PR titles and typed
+// answers nobody wrote the rules for. The aims of docs/parsing.md.
+TEST_CASE("the rules parser on the real-text development set") {
+  Parser p;
+  auto scores = score_table(p, real_text_context(), source_dir() + "/tests/fixtures/parse_real/dev.tsv");
+  print_scores("real-text development set:", scores);
+  const Score& all = scores["all"];
+  CHECK(all.cases >= 400);
+  CHECK(all.f1() >= 0.97);
+  CHECK(Score::share(all.pr_ok, all.pr_n) >= 0.90);
+  CHECK(Score::share(all.dur_ok, all.dur_n) >= 0.95);
+  CHECK(Score::share(all.st_ok, all.st_n) >= 0.85);
 }
 
 TEST_CASE("the parser takes any input safely") {

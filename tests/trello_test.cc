@@ -48,7 +48,7 @@ struct Setup {
              "\", key: env:TRELLO_KEY, token: env:TRELLO_SECRET_TOKEN}\n");
     REQUIRE(run("start").status == 0);
     REQUIRE(run("ask --no-wait").status == 0);
-    REQUIRE(run("checkin --answer 'https://trello.com/c/abc123XY/12-export fixed the export, 20m'").status == 0);
+    REQUIRE(run("checkin --answer 'https://trello.com/c/abc123XY/12-export fixed the export, 20m, done'").status == 0);
   }
   ~Setup() {
     run("stop");
@@ -74,7 +74,7 @@ TEST_CASE("a Trello card link yields one card comment, with the key and token no
   CHECK(posts[0]["path"] == "/1/cards/abc123XY/actions/comments?key=" + kKey + "&token=" + kToken);
   std::string text = json::parse(posts[0]["body"].get<std::string>())["text"];
   INFO(text);
-  CHECK(text.rfind("https://trello.com/c/abc123XY/12-export fixed the export, 20m\n20 min · done\n[dt:", 0) == 0);
+  CHECK(text.rfind("https://trello.com/c/abc123XY/12-export fixed the export, 20m, done\n20 min · done\n[dt:", 0) == 0);
   std::string key = s.update()["idempotency_key"];
   CHECK(text.substr(text.size() - 13) == "[dt:" + key.substr(key.size() - 8) + "]");
   CHECK(s.update()["remote_id"].get<std::string>().size() == 24);

@@ -6,11 +6,11 @@
 
 namespace devtrack::trackers {
 
-// #12 in a repository, acme/widgets#12, GH-12, issue and pull-request URLs
+// #12 in a repository, acme/widgets#12, GH-12, PR 12, issue and pull-request URLs
 // on any host (GitHub Enterprise too); branches like fix/12-login, gh-12.
 inline constexpr const char* kGitHubTickets = R"({
   "show": "{repo}#{number}",
-  "text": ["{repo}#{number}", "#{number}", "GH-{number}"],
+  "text": ["{repo}#{number}", "#{number}", "GH-{number}", "PR {number}", "PR-{number}", "PR{number}", "PR#{number}"],
   "urls": [{"host": "*", "path": "/{repo}/issues/{number}"},
            {"host": "*", "path": "/{repo}/pull/{number}"},
            {"host": "*", "path": "/{repo}/pulls/{number}"}],

@@ -51,6 +51,9 @@ struct TrackerSyntax {
   std::vector<Form> text, urls, branch;
   std::vector<std::pair<std::string, std::string>> fields;  // every field its forms name, with its type
   std::vector<std::string> prefixes;  // configured key prefixes (projects[].trackers.<id>)
+  // ...of them, those that are also a project's everyday name ("SPARK" for
+  // a project called spark): "spark 3" is no key.
+  std::vector<std::string> word_prefixes;
 };
 
 struct Project {

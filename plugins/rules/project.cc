@@ -1,5 +1,7 @@
-// Project: named in the text (id, name, alias) > implied by its tickets >
-// by the branch's tickets > the trigger's repository.
+// Project: what the text points at — the project's id, name or alias
+// (typos included), its tickets, a repository or board of its — and only
+// where the text says nothing, the branch's tickets, then the trigger's
+// repository. Two projects pointed at are ambiguous, not guessed.
 #include <algorithm>
 #include <cstring>
 
@@ -20,6 +22,70 @@ bool mentions(const std::string& lower_text, const std::string& phrase) {
     bool right = end >= lower_text.size() || !is_alnum(lower_text[end]);
     if (left && right) return true;
   }
+  return false;
+}
+
+// One letter swapped with its neighbour, dropped or doubled inside the
+// word: "kafak", "biling", "fronend" for kafka, billing, frontend. Words of
+// five letters or more only, and never at their ends, so that "project" is
+// not a typo of "projectx" nor "spar" of "spark".
+bool typo_of(const std::string& word, const std::string& name) {
+  if (name.size() < 5 || word.size() < 5 || word == name) return false;
+  if (!std::all_of(name.begin(), name.end(), is_alnum)) return false;
+  if (word.size() == name.size()) {
+    size_t k = 0;
+    while (word[k] == name[k]) ++k;
+    return k > 0 && k + 1 < word.size() && word[k] == name[k + 1] && word[k + 1] == name[k] &&
+           word.compare(k + 2, std::string::npos, name, k + 2, std::string::npos) == 0;
+  }
+  const std::string& longer = word.size() > name.size() ? word : name;
+  const std::string& shorter = word.size() > name.size() ? name : word;
+  if (longer.size() != shorter.size() + 1) return false;
+  size_t k = 0;
+  while (k < shorter.size() && longer[k] == shorter[k]) ++k;
+  return k > 0 && k + 1 < longer.size() && longer.compare(k + 1, std::string::npos, shorter, k, std::string::npos) == 0;
+}
+
+bool named_in(const std::string& lower_text, const std::vector<Word>& words, const Project& p) {
+  std::vector<std::string> names = p.aliases;
+  names.push_back(p.id);
+  if (p.name != p.id) names.push_back(p.name);
+  for (const auto& n : names) {
+    if (mentions(lower_text, n)) return true;
+    std::string lower_name = to_lower(n);
+    for (const auto& w : words)
+      if (typo_of(w.text, lower_name)) return true;
+  }
+  return false;
+}
+
+// owner/name written as such, not as the start of a longer one
+// (acme/web-site is not acme/web).
+bool mentions_repo(const std::string& lower_text, const std::string& repo) {
+  if (repo.find('/') == std::string::npos) return false;
+  std::string r = to_lower(repo);
+  for (size_t at = lower_text.find(r); at != std::string::npos; at = lower_text.find(r, at + 1)) {
+    size_t end = at + r.size();
+    bool left = at == 0 || !(is_alnum(lower_text[at - 1]) || lower_text[at - 1] == '-' || lower_text[at - 1] == '_');
+    bool right = end >= lower_text.size() ||
+                 !(is_alnum(lower_text[end]) || lower_text[end] == '-' || lower_text[end] == '_' ||
+                   (lower_text[end] == '.' && end + 1 < lower_text.size() && is_alnum(lower_text[end + 1])));
+    if (left && right) return true;
+  }
+  return false;
+}
+
+// A repository or board of the project written in the text: acme/web,
+// github.com/apache/kafka, the Trello board's id.
+bool places_in(const std::string& lower_text, const Project& p) {
+  for (const auto& r : p.repos)
+    if (mentions_repo(lower_text, r)) return true;
+  for (const auto& [tracker, names] : p.trackers)
+    for (const auto& n : names)
+      if (n.find('/') != std::string::npos ? mentions_repo(lower_text, n)
+                                           : n.size() >= 6 && mentions(lower_text, n) &&
+                                                 std::any_of(n.begin(), n.end(), is_digit))
+        return true;  // a board or space id, not a key prefix ("BILL" is the word "bill")
   return false;
 }
 
@@ -74,15 +140,14 @@ std::vector<std::string> projects_for_tickets(const std::vector<Ticket>& tickets
 std::vector<std::string> project_candidates(std::string_view text, const std::vector<Ticket>& tickets,
                                             const std::vector<Ticket>& branch_tickets, const Context& c) {
   std::string lower_text = to_lower(text);
-  std::vector<std::string> named;
-  for (const auto& p : c.projects) {
-    bool hit = mentions(lower_text, p.id) || (p.name != p.id && mentions(lower_text, p.name));
-    for (const auto& a : p.aliases) hit = hit || mentions(lower_text, a);
-    if (hit) named.push_back(p.id);
-  }
-  if (!named.empty()) return named;
+  std::vector<Word> words = words_of(text);
   std::vector<std::string> candidates = projects_for_tickets(tickets, c);
-  if (candidates.empty()) candidates = projects_for_tickets(branch_tickets, c);
+  for (const auto& p : c.projects)
+    if ((named_in(lower_text, words, p) || places_in(lower_text, p)) &&
+        std::find(candidates.begin(), candidates.end(), p.id) == candidates.end())
+      candidates.push_back(p.id);
+  if (!candidates.empty()) return candidates;
+  candidates = projects_for_tickets(branch_tickets, c);
   if (candidates.empty())
     for (const auto& p : c.projects)
       if (project_has_repo(p, c.repo) || project_has_repo(p, c.slug)) candidates.push_back(p.id);

@@ -94,6 +94,15 @@ rules::Project project_from(const json& p) {
   return project;
 }
 
+// Whether `prefix` is also what people call the project in prose: its id,
+// an alias or a word of its name.
+bool is_everyday_name(const rules::Project& p, const std::string& prefix) {
+  std::vector<std::string> names = p.aliases;
+  names.push_back(p.id);
+  for (const auto& w : rules::words_of(p.name)) names.push_back(w.text);
+  return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return rules::to_upper(n) == prefix; });
+}
+
 rules::Context context_from(std::string_view text) {
   rules::Context c;
   json j = json::parse(text, nullptr, false);
@@ -118,7 +127,11 @@ rules::Context context_from(std::string_view text) {
     for (const auto& p : c.projects)
       for (const auto& [id, names] : p.trackers)
         if (id == tracker.id)
-          for (const auto& n : names) tracker.prefixes.push_back(rules::to_upper(n));
+          for (const auto& n : names) {
+            std::string prefix = rules::to_upper(n);
+            tracker.prefixes.push_back(prefix);
+            if (is_everyday_name(p, prefix)) tracker.word_prefixes.push_back(prefix);
+          }
   return c;
 }
 

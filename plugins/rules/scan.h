@@ -32,13 +32,23 @@ struct Word {
   size_t pos;
 };
 
+// A letter of Latin-1 in UTF-8 (é, ü, ß: C3 80..BF) is part of a word:
+// "terminé", "Stunde für".
+inline size_t latin_letter_at(std::string_view t, size_t i) {
+  return i + 1 < t.size() && static_cast<unsigned char>(t[i]) == 0xC3 &&
+                 (static_cast<unsigned char>(t[i + 1]) & 0xC0) == 0x80
+             ? 2
+             : 0;
+}
+
 inline std::vector<Word> words_of(std::string_view t) {
   std::vector<Word> words;
   size_t i = 0;
+  auto word_char = [&](size_t at) -> size_t { return is_alnum(t[at]) || t[at] == '\'' ? 1 : latin_letter_at(t, at); };
   while (i < t.size()) {
-    if (is_alnum(t[i]) || t[i] == '\'') {
+    if (word_char(i)) {
       size_t s = i;
-      while (i < t.size() && (is_alnum(t[i]) || t[i] == '\'')) ++i;
+      while (i < t.size() && word_char(i)) i += word_char(i);
       words.push_back({to_lower(t.substr(s, i - s)), s});
     } else {
       ++i;

@@ -4,6 +4,8 @@
 // it is ambiguous rather than guessed.
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
+#include <iterator>
 #include <optional>
 
 #include "parse.h"
@@ -13,48 +15,82 @@ namespace rules {
 
 namespace {
 
-// Letter-digit prefixes that look like issue keys but are standards, hashes,
-// encodings, CPUs and vulnerabilities: UTF-8, SHA-256, ISO-8601, CVE-...
+// Letter-digit prefixes that look like issue keys but are standards,
+// specifications and design documents (UTF-8, SHA-256, ISO-8601, CVE-...,
+// Kafka's KIP-848, Flink's FLIP-27), hashes, encodings, CPUs and products.
 const char* const kNotKeys[] = {
-    "UTF",  "UCS",   "SHA",   "MD",    "ISO",   "CVE",  "CWE",  "GHSA", "RFC",  "AES",  "RSA",   "DES",  "CRC",
-    "HTTP", "TLS",   "SSL",   "IPV",   "IP",    "TCP",  "UDP",  "X86",  "ARM",  "ARM64", "AMD",  "GPT",  "PEP",
-    "ECMA", "ES",    "IEEE",  "IEC",   "ANSI",  "DIN",  "EN",   "BS",   "COVID", "SARS", "USB",  "HDMI", "PCI",
-    "DDR",  "LTE",   "WPA",   "WCAG",  "OWASP", "ASCII", "LATIN", "WIN", "CP",   "IBM",  "BASE", "MP",   "H",
-    "RAID", "CAT",   "PR",    "TODO",  "FIXME", "V",    "R",    "Q",    "GB",   "MB",   "KB",   "TB",   "GH",
-    "NIST", "FIPS",  "OAUTH", "JSR",   "JEP",   "KEP",  "PSR",  "ISBN", "EAN",  "DO",   "PG",   "MS",   "API"};
+    "UTF",  "UCS",   "SHA",   "MD",    "ISO",   "CVE",   "CWE",   "GHSA", "RFC",  "AES",   "RSA",  "DES",  "CRC",
+    "HTTP", "TLS",   "SSL",   "IPV",   "IP",    "TCP",   "UDP",   "X86",  "ARM",  "ARM64", "AMD",  "GPT",  "PEP",
+    "ECMA", "ES",    "IEEE",  "IEC",   "ANSI",  "DIN",   "EN",    "BS",   "COVID", "SARS", "USB",  "HDMI", "PCI",
+    "DDR",  "LTE",   "WPA",   "WCAG",  "OWASP", "ASCII", "LATIN", "WIN",  "CP",   "IBM",   "BASE", "MP",   "H",
+    "RAID", "CAT",   "PR",    "TODO",  "FIXME", "V",     "R",     "Q",    "GB",   "MB",    "KB",   "TB",   "GH",
+    "NIST", "FIPS",  "OAUTH", "JSR",   "JEP",   "KEP",   "PSR",   "ISBN", "EAN",  "DO",    "PG",   "MS",   "API",
+    "KIP",  "FLIP",  "SPIP",  "HIP",   "BIP",   "EIP",   "ERC",   "NEP",  "XEP",  "TIP",   "SIP",  "ZIP",  "SEP",
+    "SOC",  "PCIDSS", "HIPAA", "CAPEC", "CVSS", "OSV",   "RUSTSEC", "PYSEC", "DSA", "DLA",  "USN",  "RHSA", "ALAS",
+    "AVX",  "SSE",   "NEON",  "X",     "Y",     "UTC",   "GMT",   "CET",   "PST",   "EST",   "TOP",  "K8S",  "LLAMA", "CLAUDE", "GEMINI",
+    "RHEL", "CENTOS", "UBUNTU", "DEBIAN", "FEDORA", "JDK8", "ECMASCRIPT",
+    "WEEK", "DAY",   "Q1",    "Q2",    "Q3",    "Q4",    "H1",    "H2",   "FY",   "SPRINT", "RC", "BETA", "ALPHA"};
+
+// Prefixes written as examples of a key, not a key: ABC-123, PROJ-123.
+const char* const kPlaceholders[] = {"ABC",   "ABCD",  "PROJ", "PROJECT", "XXX",  "XXXX",   "XYZ", "FOO",
+                                     "BAR",   "BAZ",   "KEY",  "TICKET",  "ISSUE", "JIRA",  "EXAMPLE", "MYPROJ",
+                                     "PRJ",   "TEAM",  "QUX",  "NNN",     "AAA",  "SAMPLE", "DEMO"};
+
+bool listed(const char* const* list, size_t n, std::string_view prefix) {
+  for (size_t k = 0; k < n; ++k)
+    if (prefix == list[k]) return true;
+  return false;
+}
 
 bool known_non_key(std::string_view prefix) {
-  for (const char* p : kNotKeys)
-    if (prefix == p) return true;
-  return false;
+  return listed(kNotKeys, std::size(kNotKeys), prefix) || listed(kPlaceholders, std::size(kPlaceholders), prefix);
 }
 
 void add(std::vector<Ticket>& out, Ticket t) {
   if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
 }
 
-bool configured_prefix(const TrackerSyntax& tracker, std::string_view prefix) {
-  return std::find(tracker.prefixes.begin(), tracker.prefixes.end(), prefix) != tracker.prefixes.end();
+// The dash between a key's prefix and number: '-', or one of the dashes
+// editors and phones put in its place (U+2010..U+2015, U+2212, in UTF-8).
+// Returns its length in bytes, or 0.
+size_t dash_at(std::string_view t, size_t i) {
+  if (i < t.size() && t[i] == '-') return 1;
+  if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xE2) {
+    auto b = static_cast<unsigned char>(t[i + 1]), c = static_cast<unsigned char>(t[i + 2]);
+    if ((b == 0x80 && c >= 0x90 && c <= 0x95) || (b == 0x88 && c == 0x92)) return 3;
+  }
+  return 0;
 }
 
-// An issue key at `pos` ([A-Z][A-Z0-9]+-[1-9][0-9]*), or 0. Returns its
-// length; `configured` says whether the tracker's projects name its prefix.
-size_t key_at(std::string_view t, size_t pos, const TrackerSyntax& tracker, bool require_upper, std::string* key,
-              bool* configured) {
-  size_t i = pos;
-  if (i >= t.size() || !std::isalpha(static_cast<unsigned char>(t[i]))) return 0;
-  while (i < t.size() && is_alnum(t[i]) && i - pos < 12) ++i;
-  std::string prefix(t.substr(pos, i - pos));
-  if (i >= t.size() || t[i] != '-' || prefix.size() < 2) return 0;
-  std::string upper = to_upper(prefix);
-  *configured = configured_prefix(tracker, upper);
-  if (!*configured) {
-    if (require_upper && prefix != upper) return 0;
-    if (known_non_key(upper)) return 0;
-    if (!std::all_of(upper.begin(), upper.end(), [](char ch) { return is_upper(ch) || is_digit(ch); })) return 0;
-    if (std::count_if(upper.begin(), upper.end(), is_upper) < 2) return 0;
-  }
-  size_t n = i + 1;
+// Whether `a` is `b` with two neighbouring letters swapped (KAKFA, KAFKA).
+bool transposed(std::string_view a, std::string_view b) {
+  if (a.size() != b.size() || a.size() < 3 || a == b) return false;
+  size_t k = 0;
+  while (a[k] == b[k]) ++k;
+  return k + 1 < a.size() && a[k] == b[k + 1] && a[k + 1] == b[k] && a.substr(k + 2) == b.substr(k + 2);
+}
+
+// The configured prefix `upper` names: itself, or the one it is a typo of.
+const std::string* configured_prefix(const TrackerSyntax& tracker, std::string_view upper, bool allow_typo) {
+  for (const auto& p : tracker.prefixes)
+    if (p == upper) return &p;
+  if (allow_typo)
+    for (const auto& p : tracker.prefixes)
+      if (transposed(upper, p)) return &p;
+  return nullptr;
+}
+
+bool is_word_prefix(const TrackerSyntax& tracker, const std::string& prefix) {
+  return std::find(tracker.word_prefixes.begin(), tracker.word_prefixes.end(), prefix) != tracker.word_prefixes.end();
+}
+
+bool all_upper_letters(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; });
+}
+
+// The digits of a key's number at t[n]: their end, or 0 when they are no
+// key's number (a leading zero, too long, a word or version goes on).
+size_t key_number_end(std::string_view t, size_t n) {
   if (n >= t.size() || !is_digit(t[n]) || t[n] == '0') return 0;
   size_t digits = n;
   while (digits < t.size() && is_digit(t[digits])) ++digits;
@@ -62,10 +98,73 @@ size_t key_at(std::string_view t, size_t pos, const TrackerSyntax& tracker, bool
   if (digits < t.size() && (std::isalpha(static_cast<unsigned char>(t[digits])) ||
                             (t[digits] == '.' && digits + 1 < t.size() && is_digit(t[digits + 1]))))
     return 0;  // "ABC-12b", version numbers like "ABC-1.2"
-  // "CVE-2024-1234"-like chains of numbers are not keys.
-  if (digits + 1 < t.size() && t[digits] == '-' && is_digit(t[digits + 1]) && !*configured) return 0;
-  *key = upper + std::string(t.substr(i, digits - i));
-  return digits - pos;
+  return digits;
+}
+
+// An issue key at `pos`, or 0; its length is returned and its canonical
+// form (PRX-123) goes to `key`. Any tracker's key is [A-Z][A-Z0-9]+-N in
+// upper case; a prefix the user configured for the tracker is stronger
+// evidence, so it is also taken in the forms people write it in a hurry:
+// lower case (prx-123), a typographic dash (PRX‑123), no dash (PRX123), a
+// space (PRX 123), or with two letters swapped (RPX-123). Where the prefix
+// is also an everyday word of the user's projects ("spark", "web"), the
+// dashless and spaced forms need upper case or three digits ("web 2" and
+// "spark3" are no keys). `configured` tells which kind was found.
+size_t key_at(std::string_view t, size_t pos, const TrackerSyntax& tracker, bool require_upper, std::string* key,
+              bool* configured) {
+  if (pos >= t.size() || !std::isalpha(static_cast<unsigned char>(t[pos]))) return 0;
+  size_t i = pos;
+  while (i < t.size() && is_alnum(t[i]) && i - pos < 16) ++i;
+  if (i < t.size() && is_alnum(t[i])) return 0;  // no key prefix is that long
+  std::string_view written = t.substr(pos, i - pos);
+  std::string upper = to_upper(written);
+  auto finish = [&](const std::string& prefix, size_t number, size_t end) {
+    *key = prefix + "-" + std::string(t.substr(number, end - number));
+    return end - pos;
+  };
+  // PREFIX-N, with any dash.
+  if (size_t dash = dash_at(t, i); dash && written.size() >= 2 && i + dash < t.size() && is_digit(t[i + dash])) {
+    size_t end = key_number_end(t, i + dash);
+    if (!end) return 0;
+    bool upper_case = all_upper_letters(written);
+    const std::string* prefix = configured_prefix(tracker, upper, upper_case || end - (i + dash) >= 3);
+    *configured = prefix != nullptr;
+    if (*configured) return finish(*prefix, i + dash, end);
+    // Any tracker's key is written the regular way: upper case, '-'.
+    if ((require_upper && !upper_case) || dash != 1 || known_non_key(upper)) return 0;
+    if (!std::all_of(upper.begin(), upper.end(), [](char ch) { return is_upper(ch) || is_digit(ch); })) return 0;
+    if (std::count_if(upper.begin(), upper.end(), is_upper) < 2) return 0;
+    // "CVE-2024-1234"-like chains of numbers are not keys.
+    if (end + 1 < t.size() && t[end] == '-' && is_digit(t[end + 1])) return 0;
+    return finish(upper, i + dash, end);
+  }
+  // Only a configured prefix from here: PRX123, PRX 123, PRX_123,
+  // PRX:123, PRX- 123.
+  for (const auto& prefix : tracker.prefixes) {
+    bool strong = all_upper_letters(written.substr(0, std::min(prefix.size(), written.size())));
+    size_t min_digits = strong || !is_word_prefix(tracker, prefix) ? 1 : 3;
+    if (upper.size() > prefix.size() && upper.compare(0, prefix.size(), prefix) == 0) {
+      size_t number = pos + prefix.size();
+      size_t end = key_number_end(t, number);
+      if (end == i && end - number >= std::max<size_t>(min_digits, 2)) {
+        *configured = true;
+        return finish(prefix, number, end);
+      }
+    } else if (upper == prefix) {
+      size_t number = i;
+      if (t.compare(i, 2, "- ") == 0) number = i + 2;
+      else if (i < t.size() && (t[i] == ' ' || t[i] == '_' || t[i] == ':')) number = i + 1;
+      if (number == i) continue;
+      size_t end = key_number_end(t, number);
+      // Not a version or a ratio: "Spark 3:5", "kafka 2.8" (key_number_end), "web 100%".
+      bool ratio = end < t.size() && (t[end] == '%' || (t[end] == ':' && end + 1 < t.size() && is_digit(t[end + 1])));
+      if (end && end - number >= min_digits && !ratio) {
+        *configured = true;
+        return finish(prefix, number, end);
+      }
+    }
+  }
+  return 0;
 }
 
 bool repo_char(char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; }
@@ -87,10 +186,12 @@ size_t field_end(std::string_view t, size_t pos, const std::string& type, const 
   } else if (type == "key") {
     if (size_t len = key_at(t, pos, tracker, require_upper, value, configured)) return pos + len;
   } else if (type == "repo") {
+    // owner/name, each with a letter or digit: GitLab's "/-/" is no repo.
+    auto named = [&](size_t from, size_t to) { return std::any_of(t.begin() + from, t.begin() + to, is_alnum); };
     size_t owner = run(pos, repo_char);
-    if (owner > pos && owner < t.size() && t[owner] == '/') {
+    if (owner > pos && owner < t.size() && t[owner] == '/' && named(pos, owner)) {
       size_t name = run(owner + 1, repo_char);
-      if (name > owner + 1) end = name;
+      if (name > owner + 1 && named(owner + 1, name)) end = name;
     }
   } else if (type == "id") {
     size_t e = run(pos, is_alnum);
@@ -198,9 +299,25 @@ void record(const std::vector<Match>& best, std::string written, std::vector<Tic
   if (!seen) ambiguous->push_back(std::move(a));
 }
 
+// Hosts of forges no bundled tracker speaks for (gitlab.com, a company's
+// gitlab.example.com, bitbucket.org...): a form for any host ("*") does not
+// read their URLs, whose paths look like GitHub's. A tracker that declares
+// such a host by name still gets it.
+bool other_forge(const std::string& host) {
+  for (const char* forge : {"gitlab", "bitbucket", "codeberg", "gitee", "gitea", "forgejo", "sourcehut"}) {
+    size_t at = host.find(forge);
+    if (at != std::string::npos && (at == 0 || host[at - 1] == '.') && host.size() > at + std::strlen(forge) &&
+        host[at + std::strlen(forge)] == '.')
+      return true;
+  }
+  return host == "sr.ht" || (host.size() > 6 && host.compare(host.size() - 6, 6, ".sr.ht") == 0) ||
+         host == "salsa.debian.org" || host == "invent.kde.org" || host == "dev.azure.com" ||
+         host == "sourceforge.net";
+}
+
 bool host_fits(const Form& form, const std::string& host, bool exact_pass) {
   for (const auto& h : form.hosts)
-    if (exact_pass ? h == host : h == "*") return true;
+    if (exact_pass ? h == host : h == "*" && !other_forge(host)) return true;
   return false;
 }
 
@@ -239,19 +356,138 @@ bool url_char(char c) {
          c != ']';
 }
 
+// A link written without its scheme (github.com/acme/web/pull/5,
+// trello.com/c/Ab12Cd34): a host with a dot and a top-level domain of
+// letters, then a path. Returns the host's length, or 0.
+size_t bare_host_at(std::string_view t, size_t i) {
+  if (i > 0 && (is_alnum(t[i - 1]) || std::strchr("./@_-:", t[i - 1]))) return 0;
+  size_t e = i, last_dot = std::string_view::npos;
+  while (e < t.size() && (is_alnum(t[e]) || t[e] == '-' || t[e] == '.') && e - i < 253) {
+    if (t[e] == '.') last_dot = e;
+    ++e;
+  }
+  if (last_dot == std::string_view::npos || e >= t.size() || t[e] != '/' || last_dot + 2 >= e) return 0;
+  for (size_t k = last_dot + 1; k < e; ++k)
+    if (!std::isalpha(static_cast<unsigned char>(t[k]))) return 0;
+  return e - i;
+}
+
+std::string_view url_at(std::string_view t, size_t i, size_t* end) {
+  *end = i;
+  while (*end < t.size() && url_char(t[*end])) ++*end;
+  std::string_view url = t.substr(i, *end - i);
+  while (!url.empty() && std::strchr(".,;:!?", url.back())) url.remove_suffix(1);
+  return url;
+}
+
+// The word right before t[pos], with only spaces (or "no.") between;
+// "" when something else stands between: "batch (#12)" names #12.
+std::string previous_word(std::string_view t, size_t pos) {
+  size_t e = pos;
+  while (e > 0 && (t[e - 1] == ' ' || t[e - 1] == '.') && pos - e < 2) --e;
+  if (e > 0 && !is_alnum(t[e - 1])) return "";
+  size_t s = e;
+  while (s > 0 && is_alnum(t[s - 1])) --s;
+  return to_lower(t.substr(s, e - s));
+}
+
+std::string next_word(std::string_view t, size_t pos, size_t* after = nullptr) {
+  size_t s = pos;
+  while (s < t.size() && t[s] == ' ') ++s;
+  size_t e = s;
+  while (e < t.size() && is_alnum(t[e])) ++e;
+  if (after) *after = e;
+  return to_lower(t.substr(s, e - s));
+}
+
+bool one_of(const std::string& w, std::initializer_list<const char*> words) {
+  return std::any_of(words.begin(), words.end(), [&](const char* x) { return w == x; });
+}
+
+// "#N" that counts or ranks rather than names an issue: "#1 priority",
+// "step #2 of the checklist", "build #4512", "color: #123456".
+bool counts_rather_than_names(std::string_view t, size_t start, size_t end) {
+  std::string before = previous_word(t, start);
+  if (one_of(before, {"step", "steps", "phase", "stage", "part", "item", "point", "number", "no", "rank", "ranked",
+                      "place", "top", "option", "round", "attempt", "try", "take", "day", "week", "chapter",
+                      "section", "slide", "page", "episode", "level", "tier", "build", "builds", "run", "job",
+                      "pipeline", "workflow", "ci", "iteration", "sprint", "line", "row", "column", "seed",
+                      "player", "match", "game", "entry", "question", "rule", "color", "colour", "background",
+                      "bg", "fill", "stroke", "border", "hex", "rgb", "foreground", "fg", "tip", "lesson", "video",
+                      "post", "volume", "vol", "exercise", "worker", "thread", "shard",
+                      "replica", "partition", "core", "cpu", "gpu", "slot", "room", "floor", "gate", "channel"}))
+    return true;
+  size_t after = 0;
+  std::string next = next_word(t, end, &after);
+  if (one_of(next, {"priority", "priorities", "concern", "concerns", "cause", "reason", "thing", "choice", "spot",
+                    "fan", "goal", "pick", "complaint", "killer", "contributor", "seller", "favorite", "favourite",
+                    "position", "ranked", "most", "rule", "tip", "mistake", "problem", "source", "offender"}))
+    return true;
+  // "#2 of the checklist", "#3 of 5"
+  if (next == "of") {
+    std::string then = next_word(t, after);
+    if (one_of(then, {"the", "my", "our", "your", "them", "these", "those", "this"}) ||
+        (!then.empty() && is_digit(then[0])))
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+// "Merge pull request #12 from someone/fix-PRX-3": the branch after "from"
+// is where the change came from, not a reference. Returns where it ends,
+// or `i`.
+size_t skip_merged_branch(std::string_view t, size_t i) {
+  static constexpr std::string_view kFrom = "from ";
+  if (i < kFrom.size() || t.compare(i - kFrom.size(), kFrom.size(), kFrom) != 0) return i;
+  std::string before = to_lower(t.substr(0, i));
+  if (before.rfind("merge pull request #", 0) != 0 && before.find(" merge pull request #") == std::string::npos)
+    return i;
+  size_t e = i;
+  while (e < t.size() && !std::isspace(static_cast<unsigned char>(t[e]))) ++e;
+  return e;
+}
+
+// A bare #12 and acme/web#12 of one tracker in one text are one ticket:
+// the one that names its repository.
+void drop_less_specific(std::vector<Ticket>& out) {
+  auto covered = [&](const Ticket& t) {
+    return std::any_of(out.begin(), out.end(), [&](const Ticket& o) {
+      if (&o == &t || o.tracker != t.tracker || o.fields.size() != t.fields.size()) return false;
+      bool wider = false;
+      for (size_t k = 0; k < t.fields.size(); ++k) {
+        if (t.fields[k].value == o.fields[k].value) continue;
+        if (!t.fields[k].value.empty()) return false;
+        wider = true;  // o has a field t leaves open
+      }
+      return wider;
+    });
+  };
+  std::vector<Ticket> kept;
+  for (const auto& t : out)
+    if (!covered(t)) kept.push_back(t);
+  out = std::move(kept);
+}
 
 std::vector<Ticket> find_tickets(std::string_view t, const Context& c, std::vector<Ambiguous>* ambiguous) {
   std::vector<Ticket> out;
   size_t i = 0;
   while (i < t.size()) {
+    if (size_t past = skip_merged_branch(t, i); past != i) {
+      i = past;
+      continue;
+    }
     // URLs first: what is inside them is not scanned again.
     if ((t.compare(i, 7, "http://") == 0 || t.compare(i, 8, "https://") == 0) && (i == 0 || !is_alnum(t[i - 1]))) {
-      size_t end = i;
-      while (end < t.size() && url_char(t[end])) ++end;
-      std::string_view url = t.substr(i, end - i);
-      while (!url.empty() && std::strchr(".,;:!?", url.back())) url.remove_suffix(1);
-      tickets_from_url(url, c, out, ambiguous);
+      size_t end = 0;
+      tickets_from_url(url_at(t, i, &end), c, out, ambiguous);
+      i = end;
+      continue;
+    }
+    if (bare_host_at(t, i)) {
+      size_t end = 0;
+      tickets_from_url("https://" + std::string(url_at(t, i, &end)), c, out, ambiguous);
       i = end;
       continue;
     }
@@ -262,7 +498,8 @@ std::vector<Ticket> find_tickets(std::string_view t, const Context& c, std::vect
           if (auto m = match_form(t, i, form, tracker, true); m && may_end(t, m->end, form)) matches.push_back(*m);
     if (!matches.empty()) {
       auto best = best_of(std::move(matches));
-      record(best, std::string(t.substr(i, best[0].end - i)), out, ambiguous);
+      if (!(t[i] == '#' && counts_rather_than_names(t, i, best[0].end)))
+        record(best, std::string(t.substr(i, best[0].end - i)), out, ambiguous);
       i = best[0].end;
       continue;
     }
@@ -272,6 +509,7 @@ std::vector<Ticket> find_tickets(std::string_view t, const Context& c, std::vect
     }
     ++i;
   }
+  drop_less_specific(out);
   return out;
 }
 
