@@ -26,6 +26,7 @@ const char* status_name(dt_status s) {
     case DT_OK: return "ok";
     case DT_RETRY: return "retry";
     case DT_AUTH: return "auth";
+    case DT_NOT_FOUND: return "not_found";
     default: return "permanent";
   }
 }
@@ -261,24 +262,37 @@ void deliver(Bus& bus, PluginHost& host, Store& store, const std::string& payloa
   bus.publish("tracker.result", outcome(result, s, out.text).dump());
 }
 
-// Looks a ticket up (title, state, url) for prompts and summaries.
-void resolve(Bus& bus, PluginHost& host, const std::string& payload) {
-  json job = json::parse(payload, nullptr, false);
-  if (!job.is_object() || !job.contains("prompt_id")) return;
-  json result = {{"prompt_id", job["prompt_id"]}, {"plugin", job.value("plugin", "")}, {"ticket", job["ticket"]}};
-  auto iface = host.interface(job.value("plugin", ""), DEVTRACK_TRACKER_V1);
+// Looks one ticket up (title, state, url) for prompts, summaries and the
+// parser's learning (a ticket that does not exist: "not_found").
+void resolve_one(Bus& bus, PluginHost& host, const json& job, const std::string& plugin, const json& ticket) {
+  json result = {{"prompt_id", job["prompt_id"]}, {"plugin", plugin}, {"ticket", ticket}};
+  if (job.value("answer", false)) result["answer"] = true;
+  auto iface = host.interface(plugin, DEVTRACK_TRACKER_V1);
   if (!iface.table) {
     result["status"] = "permanent";
     bus.publish("tracker.resolved", result.dump());
     return;
   }
-  json request = {{"ticket", job["ticket"]}, {"repo", job.value("repo", json(nullptr))}};
+  json request = {{"ticket", ticket}, {"repo", job.value("repo", json(nullptr))}};
   std::string text = request.dump();
   StringOut out;
   dt_status s = static_cast<const dt_tracker_v1*>(iface.table)->resolve(iface.self, text.c_str(), &out.out);
   result["status"] = status_name(s);
   if (s == DT_OK) result["result"] = clean_strings(json::parse(out.text, nullptr, false));
   bus.publish("tracker.resolved", result.dump());
+}
+
+// A job names one ticket ("plugin", "ticket": a prompt's suggestion) or
+// several ("tickets": [{"plugin", "ticket"}], an answer's); each gets its
+// own "tracker.resolved".
+void resolve(Bus& bus, PluginHost& host, const std::string& payload) {
+  json job = json::parse(payload, nullptr, false);
+  if (!job.is_object() || !job.contains("prompt_id")) return;
+  if (!job.contains("tickets")) return resolve_one(bus, host, job, job.value("plugin", ""), job.value("ticket", json()));
+  if (!job["tickets"].is_array()) return;
+  for (const auto& t : job["tickets"])
+    if (t.is_object() && t.contains("plugin") && t["plugin"].is_string())
+      resolve_one(bus, host, job, t["plugin"].get<std::string>(), t.value("ticket", json()));
 }
 
 // Refreshes every running tracker's list of open tickets assigned to the

@@ -46,17 +46,20 @@
 
 namespace devtrack::sdk {
 
-// A failure with a status code for the host (DT_RETRY, DT_AUTH, ...).
+// A failure with a status code for the host (DT_RETRY, DT_AUTH, ...) and,
+// for an HTTP error reply, the HTTP status (0 otherwise).
 class Error : public std::runtime_error {
  public:
-  Error(dt_status status, const std::string& message, int retry_after_s = -1)
-      : std::runtime_error(message), status_(status), retry_after_s_(retry_after_s) {}
+  Error(dt_status status, const std::string& message, int retry_after_s = -1, int http_status = 0)
+      : std::runtime_error(message), status_(status), retry_after_s_(retry_after_s), http_status_(http_status) {}
   dt_status status() const { return status_; }
   int retry_after_s() const { return retry_after_s_; }
+  int http_status() const { return http_status_; }
 
  private:
   dt_status status_;
   int retry_after_s_;
+  int http_status_;
 };
 
 // [any-thread] Percent-encodes everything but RFC 3986's unreserved
@@ -78,9 +81,9 @@ inline std::string url_encode(std::string_view text) {
 // the server said), 401 and 403 mean the credentials were refused (the
 // host blocks that tracker's updates), any other status is permanent.
 [[noreturn]] inline void throw_for_http_status(int status, const std::string& message, int retry_after_s = -1) {
-  if (status == 429 || status >= 500) throw Error(DT_RETRY, message, retry_after_s);
-  if (status == 401 || status == 403) throw Error(DT_AUTH, message);
-  throw Error(DT_PERMANENT, message);
+  if (status == 429 || status >= 500) throw Error(DT_RETRY, message, retry_after_s, status);
+  if (status == 401 || status == 403) throw Error(DT_AUTH, message, -1, status);
+  throw Error(DT_PERMANENT, message, -1, status);
 }
 
 // Thrown by find() / resolve() when there is nothing: becomes DT_NOT_FOUND.
@@ -334,7 +337,9 @@ class Tracker : public Plugin {
   static constexpr dt_kind kind = DT_KIND_TRACKER;
   using Plugin::Plugin;
   // Each method gets the request JSON and returns the result JSON (see
-  // plugin.h, dt_tracker_v1). Throw Error / NotFound for other outcomes.
+  // plugin.h, dt_tracker_v1). Throw Error / NotFound for other outcomes;
+  // an HTTP 404 or 410 thrown by throw_for_http_status() from resolve()
+  // reaches the host as NotFound (the ticket does not exist).
   virtual std::string resolve(std::string_view request) = 0;
   virtual std::string post(std::string_view update) = 0;
   virtual std::string find(std::string_view update) = 0;
@@ -347,7 +352,16 @@ class Tracker : public Plugin {
   const void* interface(const char* id) override {
     static const dt_tracker_v1 table = {
         [](void* s, const char* in, const dt_out* out) {
-          return guarded(out, [&] { return self_of<Tracker>(s)->resolve(in); });
+          // A ticket the server answers 404 for does not exist: DT_NOT_FOUND,
+          // so that the host stops proposing it (docs/parsing.md, "Learning").
+          return guarded(out, [&] {
+            try {
+              return self_of<Tracker>(s)->resolve(in);
+            } catch (const Error& e) {
+              if (e.http_status() == 404 || e.http_status() == 410) throw NotFound();
+              throw;
+            }
+          });
         },
         [](void* s, const char* in, const dt_out* out) {
           return guarded(out, [&] { return self_of<Tracker>(s)->post(in); });
