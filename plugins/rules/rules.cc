@@ -59,14 +59,18 @@ rules::TrackerSyntax compile_syntax(const std::string& id, bool enabled, const j
   return t;
 }
 
-// A 1.0 host sends no "trackers": it had the three bundled ones.
-std::vector<rules::TrackerSyntax> bundled_trackers() {
-  std::vector<rules::TrackerSyntax> out;
-  for (auto [id, text] : {std::pair{"github", devtrack::trackers::kGitHubTickets},
-                          std::pair{"jira", devtrack::trackers::kJiraTickets},
-                          std::pair{"trello", devtrack::trackers::kTrelloTickets}})
-    out.push_back(compile_syntax(id, true, json::parse(text)));
-  return out;
+// A 1.0 host sends no "trackers": it had the three bundled ones (compiled
+// once; never changed after).
+const std::vector<rules::TrackerSyntax>& bundled_trackers() {
+  static const std::vector<rules::TrackerSyntax> bundled = [] {
+    std::vector<rules::TrackerSyntax> out;
+    for (auto [id, text] : {std::pair{"github", devtrack::trackers::kGitHubTickets},
+                            std::pair{"jira", devtrack::trackers::kJiraTickets},
+                            std::pair{"trello", devtrack::trackers::kTrelloTickets}})
+      out.push_back(compile_syntax(id, true, json::parse(text)));
+    return out;
+  }();
+  return bundled;
 }
 
 std::string str(const json& o, const char* k) {
@@ -103,7 +107,7 @@ bool is_everyday_name(const rules::Project& p, const std::string& prefix) {
   return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return rules::to_upper(n) == prefix; });
 }
 
-rules::Context context_from(std::string_view text) {
+rules::Context compile_context(std::string_view text) {
   rules::Context c;
   json j = json::parse(text, nullptr, false);
   if (!j.is_object()) j = json::object();
@@ -133,6 +137,20 @@ rules::Context context_from(std::string_view text) {
             if (is_everyday_name(p, prefix)) tracker.word_prefixes.push_back(prefix);
           }
   return c;
+}
+
+// The context compiled: the host sends the same one for every answer
+// about one repository (and `devtrack parse --jsonl` for every line), and
+// compiling it costs as much as parsing the answer, so each thread keeps
+// the last one. Thread-local: the host may call from any thread.
+const rules::Context& context_from(std::string_view text) {
+  thread_local std::string last_text;
+  thread_local rules::Context last = compile_context("{}");
+  if (text != last_text) {
+    last = compile_context(text);
+    last_text = std::string(text);
+  }
+  return last;
 }
 
 // {"tracker", "system" (the same id, for 1.0 readers), "show", and every
