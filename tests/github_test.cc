@@ -293,3 +293,33 @@ TEST_CASE("tracker.comments daily: kill -9 of the worker between the post and th
   CHECK(text.find("fixed the login redirect") != std::string::npos);
   CHECK(text.find("the logout button too") != std::string::npos);
 }
+
+TEST_CASE("a ticket GitHub says does not exist is learned and not proposed again") {
+  DailySetup s("");
+  // GitHub answers 404 for issue 4040: resolve() reaches the host as not found.
+  proxy.control("POST", "/faults",
+                json::array({{{"method", "GET"}, {"path", "/issues/4040$"}, {"status", 404}, {"times", 20},
+                              {"body", R"({"message":"Not Found"})"}}})
+                    .dump());
+  s.answer("looked at acme/widgets#4040 and #12, 10m");
+  REQUIRE(wait_advancing([&] {
+    json l = json::parse(run("learned list --json").out);
+    return l.size() == 1 && l[0]["kind"] == "not_found";
+  }));
+  json l = json::parse(run("learned list --json").out);
+  CHECK(l[0]["ticket"]["number"] == 4040);
+  CHECK(l[0]["why"] == "GitHub Issues says acme/widgets#4040 does not exist");
+  // The next answer naming it keeps #12 only, and says why.
+  commit(s.repo, "one more step");
+  REQUIRE(wait_until([&] { return !json::parse(run("checkin --list --json").out).empty(); }));
+  json parsed = json::parse(run("checkin --answer 'acme/widgets#4040 again, and #12, 5m' --json").out)["parsed"];
+  INFO(parsed.dump());
+  REQUIRE(parsed["tickets"].size() == 1);
+  CHECK(parsed["tickets"][0]["number"] == 12);
+  CHECK(parsed["not_found"][0]["number"] == 4040);
+  CHECK(parsed["learned"][0]["action"] == "dropped");
+  // Forgotten, it is proposed again.
+  CHECK(run("learned forget --all").out == "forgot 1 thing learned\n");
+  json again = json::parse(run("parse --json 'acme/widgets#4040'").out);
+  CHECK(again["tickets"].size() == 1);
+}

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkin/answer.h"
+#include "checkin/learning.h"
 #include "checkin/prompt_view.h"
 #include "cli/answer_prompts.h"
 #include "cli/parser_session.h"
@@ -98,6 +99,7 @@ json Checkin::answer(const PromptRow& p, const std::string& typed, bool use_sugg
     notify(p.id);
     return nullptr;
   }
+  apply_learning(store_, where.repo, where.branch, parsed, use_suggestion);
   settle_trackers(parsed, where.repo, choose_tracker);
   if (use_suggestion) apply_suggestion(store_, p, parsed);
   if (!project.empty()) parsed["project"] = project;
@@ -133,9 +135,13 @@ void Checkin::correct(const PromptRow& p, const std::string& typed) {
   }, text);
   const RepoContext where = repo_context(store_, p);
   json parsed = json::parse(parser().parse(text, context(where)));
+  apply_learning(store_, where.repo, where.branch, parsed);
   settle_trackers(parsed, where.repo, nullptr);
   apply_suggestion(store_, p, parsed);
   route(parsed, where.slug, nullptr);
+  // What the correction took out is not proposed again here.
+  learn_from_edit(store_, where.repo, json::parse(r->parsed.empty() ? "{}" : r->parsed, nullptr, false), parsed,
+                  process_clock().now_ms());
   save_parse(p, r->id, text, parsed, where.slug);
   notify(p.id);
   print_recorded(p.id, parsed);

@@ -9,9 +9,11 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
+#include "checkin/learning.h"
 #include "cli/parser_session.h"
 #include "git/git_files.h"
 #include "outbox/outbox.h"
+#include "store/store.h"
 #include "util/error.h"
 #include "util/json_text.h"
 #include "util/paths.h"
@@ -77,6 +79,14 @@ void print_readable(const json& r) {
     if (t.is_object()) suggested += (suggested.empty() ? "" : ", ") + ticket_text(t);
   if (!suggested.empty()) line("suggested", suggested);
   if (r.contains("explain") && r["explain"].is_object()) print_explain(r["explain"]);
+  for (const auto& l : r.value("learned", json::array())) {
+    if (!l.is_object()) continue;
+    std::string what = l.contains("ticket") && l["ticket"].is_object() ? ticket_text(l["ticket"])
+                       : l.contains("project") && l["project"].is_string() ? "project " + l["project"].get<std::string>()
+                                                                            : "";
+    if (l.contains("instead") && l["instead"].is_object()) what += " -> " + ticket_text(l["instead"]);
+    std::printf("%-10s%s %s (%s)\n", "learned", what.c_str(), l.value("action", "").c_str(), l.value("why", "").c_str());
+  }
   std::fflush(stdout);
 }
 
@@ -120,9 +130,16 @@ int run(const po::variables_map& args) {
   ParserSession session(loaded.plugins, loaded.config, args.count("parser") ? args["parser"].as<std::string>() : "");
   std::string context_text = context.dump();
   const bool explain = args.count("explain") > 0;
+  // What was learned from the trackers and your corrections applies here
+  // as in the daemon (`devtrack learned`), unless --no-learning.
+  std::unique_ptr<Store> store;
+  std::error_code ec;
+  if (!args.count("no-learning") && std::filesystem::exists(paths::database(), ec))
+    store = std::make_unique<Store>(paths::database());
   auto parse = [&](const std::string& text) {
     json r = json::parse(session.parse(text, context_text, explain), nullptr, false);
     if (!r.is_object()) throw Error("the parser returned something that is not a JSON object");
+    if (store) apply_learning(*store, where.value("repo", ""), where.value("branch", ""), r);
     return r;
   };
 
@@ -165,7 +182,9 @@ extern const Command kParse = {
     "\"confidence\", \"suggested\"} on one line. With --jsonl, reads {\"id\", \"text\"}\n"
     "lines on stdin and writes one result line per input. Several enabled parsers\n"
     "are asked in parse.order and merged field by field; --explain says which\n"
-    "parser gave what (\"explain\" in the JSON).",
+    "parser gave what (\"explain\" in the JSON). What DevTrack learned from the\n"
+    "trackers and your corrections is applied after the parsers and listed as\n"
+    "\"learned\" (see devtrack learned).",
     [](Spec& s) {
       s.options.add_options()("json", "print the result as one JSON line (the default when piped)")(
           "jsonl", "read JSON lines {\"id\", \"text\"} from stdin")(
@@ -173,7 +192,8 @@ extern const Command kParse = {
           "repo", po::value<std::string>()->value_name("PATH"), "the repository the answer is about (branch, remote; default: the current directory's)")(
           "branch", po::value<std::string>()->value_name("NAME"), "the branch the answer is about")(
           "parser", po::value<std::string>()->value_name("ID"), "only this parser plugin (default: parse.order, merged)")(
-          "explain", "say which parser gave each field and ticket");
+          "explain", "say which parser gave each field and ticket")(
+          "no-learning", "leave out what was learned from the trackers and your corrections (devtrack learned)");
       s.positionals.push_back({"TEXT", 1, false});
     },
     run,

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkin/answer.h"
+#include "checkin/learning.h"
 #include "checkin/prompt_view.h"
 #include "checkin/trigger_text.h"
 #include "config/config.h"
@@ -246,6 +247,8 @@ void Prompts::changed(int64_t prompt_id) {
   if (p->state == PromptState::kAnswered) {
     auto r = latest_response(store_, prompt_id);
     if (r && r->parsed.empty()) parse_answer(r->id, prompt_id, r->raw_text);
+    // An answer `devtrack checkin` parsed: its tickets are checked here.
+    else if (r) check_answer_tickets(prompt_id, json::parse(r->parsed, nullptr, false), repo_context(store_, *p).slug);
     json event = {{"prompt_id", prompt_id}, {"response_id", r ? r->id : 0}};
     bus_.publish("prompt.answer", event.dump());
     if (r) {
@@ -269,12 +272,28 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   RepoContext where = repo_context(store_, *p);
   json r = json::parse(parse_(text, context_for(where.repo, where.branch, where.slug)), nullptr, false);
   if (!r.is_object()) return;
+  apply_learning(store_, where.repo, where.branch, r);
   // A reference several trackers fit takes the choice made before in this
   // repository; without one it stays text (only a terminal can ask).
   settle_remembered_choices(store_, where.repo, r);
   apply_suggestion(store_, *p, r);
   save_parse(store_, config_, response_id, r, AnswerContext{text, prompt_commits(store_, prompt_id), where.slug},
              loop_.clock().now_ms());
+  check_answer_tickets(prompt_id, r, where.slug);
+}
+
+void Prompts::check_answer_tickets(int64_t prompt_id, const json& parsed, const std::string& repo) {
+  if (!worker_ || !parsed.contains("tickets") || !parsed["tickets"].is_array()) return;
+  json tickets = json::array();
+  for (const auto& t : parsed["tickets"]) {
+    std::string plugin = tracker_of(t);
+    if (plugin.empty() || !config_.plugin_enabled(plugin)) continue;
+    if (store_.cache_get(plugin, t.dump(), loop_.clock().now_ms()) || known_not_found(store_, t)) continue;
+    tickets.push_back({{"plugin", plugin}, {"ticket", t}});
+  }
+  if (tickets.empty()) return;
+  worker_->send("tracker.resolve",
+                json{{"prompt_id", prompt_id}, {"tickets", tickets}, {"repo", repo}, {"answer", true}}.dump());
 }
 
 void Prompts::resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo) {
@@ -290,10 +309,17 @@ void Prompts::on_resolved(const std::string& payload) {
   json r = json::parse(payload, nullptr, false);
   if (!r.is_object() || !r.contains("prompt_id")) return;
   if (worker_) worker_->done("tracker.resolve", r["prompt_id"]);
+  std::string plugin = r.value("plugin", "");
+  if (r.value("status", "") == "not_found" && r.contains("ticket")) {
+    learn_not_found(store_, r["ticket"], config_.tracker_name(plugin) + " says " + ticket_text(r["ticket"]) +
+                                            " does not exist", loop_.clock().now_ms());
+    log::info("prompts", "{} does not exist in {}: not proposed again", ticket_text(r["ticket"]), plugin);
+    return;
+  }
   if (r.value("status", "") != "ok" || !r.contains("result") || !r["result"].is_object()) return;
   const int64_t day = 86'400'000;
-  store_.cache_put(r.value("plugin", ""), r["ticket"].dump(), r["result"].dump(), loop_.clock().now_ms() + day);
-  bus_.publish("prompt.updated", json{{"prompt_id", r["prompt_id"]}}.dump());
+  store_.cache_put(plugin, r["ticket"].dump(), r["result"].dump(), loop_.clock().now_ms() + day);
+  if (!r.value("answer", false)) bus_.publish("prompt.updated", json{{"prompt_id", r["prompt_id"]}}.dump());
 }
 
 // Remembers how the last fetch went, for `devtrack tickets --refresh`.

@@ -59,6 +59,9 @@ class Prompts {
   void parse_answer(int64_t response_id, int64_t prompt_id, const std::string& text);
   // Asks the ticket's tracker for its title (cached a day for offline use).
   void resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo);
+  // Asks the trackers about an answer's tickets they have not confirmed
+  // yet: one that does not exist is learned (checkin/learning.h).
+  void check_answer_tickets(int64_t prompt_id, const nlohmann::json& parsed, const std::string& repo);
   void on_resolved(const std::string& payload);
   void on_assigned(const std::string& payload);
   std::string context_for(const std::string& repo, const std::string& branch, const std::string& slug);

@@ -81,6 +81,14 @@ void Store::kv_erase(const std::string& plugin, const std::string& key) {
   q.exec();
 }
 
+std::vector<std::pair<std::string, std::string>> Store::kv_list(const std::string& plugin) {
+  SQLite::Statement q(*db_, "SELECT key, value FROM plugin_kv WHERE plugin = ? ORDER BY key");
+  q.bind(1, plugin);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+  return out;
+}
+
 std::optional<std::string> Store::cache_get(const std::string& plugin, const std::string& key, int64_t now_ms) {
   SQLite::Statement q(*db_, "SELECT value FROM cache WHERE plugin = ? AND key = ? AND expires_ms > ?");
   q.bind(1, plugin);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "log/record.h"
@@ -51,6 +52,8 @@ class Store {
   std::optional<std::string> kv_get(const std::string& plugin, const std::string& key);
   void kv_set(const std::string& plugin, const std::string& key, const std::string& value);
   void kv_erase(const std::string& plugin, const std::string& key);
+  // Every key and value of a namespace, by key.
+  std::vector<std::pair<std::string, std::string>> kv_list(const std::string& plugin);
   // A kv value that is a whole number; nullopt if absent or not a number
   // (a damaged value must not stop the daemon from starting).
   std::optional<int64_t> kv_get_int(const std::string& plugin, const std::string& key) {
