@@ -117,6 +117,8 @@ std::map<std::string, Score> score_table(Parser& p, const json& context, const s
     Score& cls = by_class[cols.size() > 5 ? cols[5] : "all"];
     std::vector<Score*> scores{&all};
     if (&cls != &all) scores.push_back(&cls);
+    // The projects the parser was never told about, together.
+    if (cols.size() > 5 && cols[4] == "-") scores.push_back(&by_class["(unconfigured)"]);
     auto count = [&](auto member) {
       for (Score* s : scores) ++(s->*member);
     };
