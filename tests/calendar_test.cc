@@ -177,5 +177,8 @@ TEST_CASE("calendar: a subscription URL is read through the worker, refreshed, a
   REQUIRE(run("reload").status == 0);
   REQUIRE(wait_until([] { return run("doctor --json").out.find("127.0.0.1:1/") != std::string::npos; }));
   CHECK(run("doctor --json").out.find("private-token-123") == std::string::npos);
+  // ...nor in the worker's log line about the failed request.
+  REQUIRE(wait_until([] { return run("logs -n 1000").out.find("127.0.0.1:1/.../me.ics") != std::string::npos; }));
+  CHECK(run("logs -n 1000").out.find("private-token-123") == std::string::npos);
   CHECK(run("status").status == 0);
 }

@@ -250,6 +250,16 @@ void Checkin::print_recorded(int64_t id, const json& parsed) {
     std::string open;
     for (const auto& e : parsed.value("ambiguous_tickets", json::array())) open += (open.empty() ? "" : ", ") + e.value("text", "");
     if (!open.empty()) std::cout << " · text only for " << open << " (more than one tracker fits)";
+    // What learning changed is said, with how to undo it.
+    for (const auto& l : parsed.value("learned", json::array())) {
+      if (!l.is_object() || !l.contains("ticket") || !l["ticket"].is_object()) continue;
+      std::cout << "\n  " << ticket_text(l["ticket"]) << " "
+                << (l.value("action", "") == "replaced" && l["instead"].is_object()
+                        ? "read as " + ticket_text(l["instead"])
+                        : l.value("action", "") == "taken" ? "taken from this branch's earlier answers" : "left out")
+                << ": " << l.value("why", "") << " (devtrack learned list; devtrack checkin --edit " << id
+                << " to correct)";
+    }
   }
   std::cout << "\n";
 }

@@ -3,9 +3,11 @@
 #include <string.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "log/log.h"
 #include "worker/http.h"
@@ -63,8 +65,37 @@ std::string host_of(const std::string& url) {
   return authority.substr(0, authority.find(':'));
 }
 
-// "https://api.github.com/repos/acme/x/issues?access_token=..." -> no query.
-std::string loggable(const std::string& url) { return log::redact(url.substr(0, url.find('?'))); }
+// A path segment that reads like a credential: a calendar subscription's
+// "private-3f9a...", an Outlook feed's hex id. 16 characters or more with
+// letters and digits both; names people choose rarely are.
+bool secret_like(std::string_view segment) {
+  if (segment.size() < 16) return false;
+  bool letter = false, digit = false;
+  for (char c : segment) {
+    letter = letter || std::isalpha(static_cast<unsigned char>(c));
+    digit = digit || std::isdigit(static_cast<unsigned char>(c));
+  }
+  return letter && digit;
+}
+
+// "https://api.github.com/repos/acme/x/issues?access_token=..." -> no
+// query; "https://calendar.example/private-0123abcd.../basic.ics" -> its
+// secret-looking segments as "...". A URL in a log line or an error says
+// where, never how to get in.
+std::string loggable(const std::string& url) {
+  std::string bare = url.substr(0, url.find('?'));
+  size_t scheme = bare.find("://");
+  size_t path = bare.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos) return log::redact(bare);
+  std::string out = bare.substr(0, path);
+  for (size_t at = path; at < bare.size();) {
+    size_t next = bare.find('/', at + 1);
+    std::string_view segment = std::string_view(bare).substr(at + 1, (next == std::string::npos ? bare.size() : next) - at - 1);
+    out += "/" + (secret_like(segment) ? std::string("...") : std::string(segment));
+    at = next == std::string::npos ? bare.size() : next;
+  }
+  return log::redact(out);
+}
 
 }  // namespace
 
