@@ -102,6 +102,9 @@ TEST_CASE("a correction made with checkin --edit is applied to the next answer i
   CHECK(run("learned forget --all").status == 0);
   CHECK(keys(s.parse("BILL-12")) == std::vector<std::string>{"BILL-12"});
   CHECK(run("learned forget nothing-like-this").status != 0);
+  // Another piece of work written over an answer teaches nothing.
+  REQUIRE(run("checkin --edit 2 --answer 'sprint planning for PAY-4 and the retro, 2h'").status == 0);
+  CHECK(json::parse(run("learned list --json").out).empty());
 }
 
 TEST_CASE("the repository's earlier answers name the project and the branch's ticket an answer leaves out") {

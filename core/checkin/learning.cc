@@ -4,6 +4,8 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
+#include <cctype>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "outbox/outbox.h"
@@ -78,7 +80,7 @@ void apply_tickets(Store& store, const std::string& repo, json& parsed) {
       json l = json::parse(*v, nullptr, false);
       note(parsed, {{"ticket", t}, {"action", "dropped"}, {"why", l.is_object() ? l.value("why", "") : ""}});
       if (!parsed.contains("not_found") || !parsed["not_found"].is_array()) parsed["not_found"] = json::array();
-      parsed["not_found"].push_back(t);  // asked about: `devtrack log`, the summary
+      parsed["not_found"].push_back(t);  // `devtrack checkin` says it was left out, and why
       continue;
     }
     if (auto v = store.kv_get(kLearned, correction_key(repo, t))) {
@@ -118,6 +120,36 @@ void apply_history(Store& store, const std::string& repo, const std::string& bra
   }
 }
 
+// The words of an answer that are no reference: letters only, lower case
+// ("exports", "for" of "exports for BILL-12, 30m").
+std::set<std::string> plain_words(const std::string& text) {
+  std::set<std::string> out;
+  std::string word;
+  bool digit = false;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    char c = i < text.size() ? text[i] : ' ';
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '#' || c == '/') {
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      digit = digit || std::isdigit(static_cast<unsigned char>(c));
+      continue;
+    }
+    if (!word.empty() && !digit) out.insert(word);
+    word.clear();
+    digit = false;
+  }
+  return out;
+}
+
+// Whether two answers say the same apart from their references: at least
+// half their words shared (a typo fixed, not another piece of work).
+bool same_answer(const std::string& a, const std::string& b) {
+  auto x = plain_words(a), y = plain_words(b);
+  size_t shared = 0;
+  for (const auto& w : x) shared += y.count(w);
+  size_t all = x.size() + y.size() - shared;
+  return all == 0 || shared * 2 >= all;
+}
+
 }  // namespace
 
 void learn_not_found(Store& store, const json& ticket, const std::string& why, int64_t now_ms) {
@@ -132,8 +164,9 @@ bool known_not_found(Store& store, const json& ticket) {
   return ticket.is_object() && store.kv_get(kLearned, not_found_key(ticket)).has_value();
 }
 
-void learn_from_edit(Store& store, const std::string& repo, const json& before, const json& after, int64_t now_ms) {
-  if (!before.is_object() || !after.is_object()) return;
+void learn_from_edit(Store& store, const std::string& repo, const std::string& before_text, const json& before,
+                     const std::string& after_text, const json& after, int64_t now_ms) {
+  if (!before.is_object() || !after.is_object() || !same_answer(before_text, after_text)) return;
   json was = has_tickets(before, "tickets") ? before["tickets"] : json::array();
   json now = has_tickets(after, "tickets") ? after["tickets"] : json::array();
   auto missing_from = [](const json& list, const json& from) {
@@ -143,13 +176,14 @@ void learn_from_edit(Store& store, const std::string& repo, const json& before, 
         out.push_back(t);
     return out;
   };
+  // One reference put right: remembered. Several changed, or one only
+  // taken out, say too little about which phrase meant what.
   json gone = missing_from(was, now), came = missing_from(now, was);
-  for (const auto& t : gone)
-    store.kv_set(kLearned, correction_key(repo, t),
-                 json{{"kind", "correction"}, {"repo", repo}, {"ticket", t},
-                      {"instead", came.size() == 1 ? came[0] : json(nullptr)},
-                      {"why", "you corrected it in this repository"}, {"at_ms", now_ms}}
-                     .dump());
+  if (gone.size() != 1 || came.size() != 1) return;
+  store.kv_set(kLearned, correction_key(repo, gone[0]),
+               json{{"kind", "correction"}, {"repo", repo}, {"ticket", gone[0]}, {"instead", came[0]},
+                    {"why", "you corrected it in this repository"}, {"at_ms", now_ms}}
+                   .dump());
 }
 
 void apply_learning(Store& store, const std::string& repo, const std::string& branch, json& parsed,

@@ -4,9 +4,9 @@
 //   - a ticket a tracker said does not exist (resolve: not found) is not
 //     proposed again, in any repository, and the answer it came from is
 //     marked so that `devtrack log` and the summary ask about it;
-//   - a ticket the user took out of an answer with `checkin --edit` is not
-//     proposed again in that repository, or becomes the ticket the user
-//     wrote instead of it;
+//   - a ticket the user put right with `checkin --edit` (the answer
+//     otherwise the same) is read as the one written instead, next time in
+//     that repository;
 //   - where an answer names no project, the one every earlier answer in
 //     the repository had is taken; where it names no ticket, the one every
 //     earlier answer on the branch had.
@@ -43,11 +43,14 @@ struct Learned {
 void learn_not_found(Store& store, const nlohmann::json& ticket, const std::string& why, int64_t now_ms);
 bool known_not_found(Store& store, const nlohmann::json& ticket);
 
-// The user corrected an answer in `repo`: what the parse had (`before`)
-// and has now (`after`). A ticket that went away is learned as wrong here,
-// replaced by the one ticket that came in its place, if exactly one did.
-void learn_from_edit(Store& store, const std::string& repo, const nlohmann::json& before,
-                     const nlohmann::json& after, int64_t now_ms);
+// The user corrected an answer in `repo`: its text and parse before and
+// after. When the answer says the same apart from one ticket put right
+// (BILL-12 -> BILL-21, at least half its other words kept), that ticket
+// is read as the new one here from now on; another piece of work written
+// over the answer, or several tickets changed, teach nothing.
+void learn_from_edit(Store& store, const std::string& repo, const std::string& before_text,
+                     const nlohmann::json& before, const std::string& after_text, const nlohmann::json& after,
+                     int64_t now_ms);
 
 // Applies what was learned to a merged parse result for an answer in
 // `repo` on `branch`: drops or replaces tickets, fills the project and a

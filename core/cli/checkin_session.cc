@@ -139,9 +139,9 @@ void Checkin::correct(const PromptRow& p, const std::string& typed) {
   settle_trackers(parsed, where.repo, nullptr);
   apply_suggestion(store_, p, parsed);
   route(parsed, where.slug, nullptr);
-  // What the correction took out is not proposed again here.
-  learn_from_edit(store_, where.repo, json::parse(r->parsed.empty() ? "{}" : r->parsed, nullptr, false), parsed,
-                  process_clock().now_ms());
+  // A ticket put right is read as the new one here next time.
+  learn_from_edit(store_, where.repo, r->raw_text, json::parse(r->parsed.empty() ? "{}" : r->parsed, nullptr, false),
+                  text, parsed, process_clock().now_ms());
   save_parse(p, r->id, text, parsed, where.slug);
   notify(p.id);
   print_recorded(p.id, parsed);
@@ -235,6 +235,20 @@ json Checkin::assigned() {
   return out;
 }
 
+namespace {
+
+// "KIP-848 left out", "BILL-12 read as BILL-21": one "learned" entry.
+std::string learned_change(const json& l) {
+  std::string action = l.value("action", "");
+  std::string ticket = ticket_text(l["ticket"]);
+  if (action == "replaced" && l.contains("instead") && l["instead"].is_object())
+    return ticket + " read as " + ticket_text(l["instead"]);
+  if (action == "taken") return ticket + " taken from this branch's earlier answers";
+  return ticket + " left out";
+}
+
+}  // namespace
+
 void Checkin::print_recorded(int64_t id, const json& parsed) {
   std::cout << "recorded prompt " << id;
   if (parsed.is_object()) {
@@ -250,16 +264,11 @@ void Checkin::print_recorded(int64_t id, const json& parsed) {
     std::string open;
     for (const auto& e : parsed.value("ambiguous_tickets", json::array())) open += (open.empty() ? "" : ", ") + e.value("text", "");
     if (!open.empty()) std::cout << " · text only for " << open << " (more than one tracker fits)";
-    // What learning changed is said, with how to undo it.
-    for (const auto& l : parsed.value("learned", json::array())) {
-      if (!l.is_object() || !l.contains("ticket") || !l["ticket"].is_object()) continue;
-      std::cout << "\n  " << ticket_text(l["ticket"]) << " "
-                << (l.value("action", "") == "replaced" && l["instead"].is_object()
-                        ? "read as " + ticket_text(l["instead"])
-                        : l.value("action", "") == "taken" ? "taken from this branch's earlier answers" : "left out")
-                << ": " << l.value("why", "") << " (devtrack learned list; devtrack checkin --edit " << id
-                << " to correct)";
-    }
+    // What learning changed about a ticket is said, with how to undo it.
+    for (const auto& l : parsed.value("learned", json::array()))
+      if (l.is_object() && l.contains("ticket") && l["ticket"].is_object())
+        std::cout << "\n  " << learned_change(l) << ": " << l.value("why", "")
+                  << " (devtrack learned list; devtrack checkin --edit " << id << " to correct)";
   }
   std::cout << "\n";
 }

@@ -77,9 +77,9 @@ extern const Command kLearnedList = {
     "learned list",
     "what DevTrack learned about reading your answers",
     "Tickets a tracker said do not exist (not proposed again anywhere) and\n"
-    "tickets you corrected with `devtrack checkin --edit` (not proposed again in\n"
-    "that repository, or replaced by the one you wrote). `devtrack parse --explain`\n"
-    "shows where one applies; `devtrack learned forget` undoes it.",
+    "tickets you put right with `devtrack checkin --edit` (read as the one you\n"
+    "wrote, next time in that repository). `devtrack parse --explain` shows where\n"
+    "one applies; `devtrack learned forget` undoes it.",
     [](Spec& s) { s.options.add_options()("json", "print a JSON array"); },
     list,
 };

@@ -81,11 +81,12 @@ void print_readable(const json& r) {
   if (r.contains("explain") && r["explain"].is_object()) print_explain(r["explain"]);
   for (const auto& l : r.value("learned", json::array())) {
     if (!l.is_object()) continue;
-    std::string what = l.contains("ticket") && l["ticket"].is_object() ? ticket_text(l["ticket"])
-                       : l.contains("project") && l["project"].is_string() ? "project " + l["project"].get<std::string>()
-                                                                            : "";
+    std::string what;
+    if (l.contains("ticket") && l["ticket"].is_object()) what = ticket_text(l["ticket"]);
+    else if (l.contains("project") && l["project"].is_string()) what = "project " + l["project"].get<std::string>();
     if (l.contains("instead") && l["instead"].is_object()) what += " -> " + ticket_text(l["instead"]);
-    std::printf("%-10s%s %s (%s)\n", "learned", what.c_str(), l.value("action", "").c_str(), l.value("why", "").c_str());
+    std::printf("%-10s%s %s (%s)\n", "learned", what.c_str(), l.value("action", "").c_str(),
+                l.value("why", "").c_str());
   }
   std::fflush(stdout);
 }

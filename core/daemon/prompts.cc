@@ -282,7 +282,9 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   check_answer_tickets(prompt_id, r, where.slug);
 }
 
-void Prompts::check_answer_tickets(int64_t prompt_id, const json& parsed, const std::string& repo) {
+// One job per answer, keyed by its prompt as a suggestion's is: the worker
+// answers each ticket on its own ("tracker.resolved" with "answer").
+void Prompts::check_answer_tickets(int64_t prompt_id, const json& parsed, const std::string& slug) {
   if (!worker_ || !parsed.contains("tickets") || !parsed["tickets"].is_array()) return;
   json tickets = json::array();
   for (const auto& t : parsed["tickets"]) {
@@ -293,7 +295,7 @@ void Prompts::check_answer_tickets(int64_t prompt_id, const json& parsed, const 
   }
   if (tickets.empty()) return;
   worker_->send("tracker.resolve",
-                json{{"prompt_id", prompt_id}, {"tickets", tickets}, {"repo", repo}, {"answer", true}}.dump());
+                json{{"prompt_id", prompt_id}, {"tickets", tickets}, {"repo", slug}, {"answer", true}}.dump());
 }
 
 void Prompts::resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo) {

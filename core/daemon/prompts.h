@@ -61,7 +61,7 @@ class Prompts {
   void resolve_suggestion(int64_t prompt_id, const std::string& ticket_json, const std::string& repo);
   // Asks the trackers about an answer's tickets they have not confirmed
   // yet: one that does not exist is learned (checkin/learning.h).
-  void check_answer_tickets(int64_t prompt_id, const nlohmann::json& parsed, const std::string& repo);
+  void check_answer_tickets(int64_t prompt_id, const nlohmann::json& parsed, const std::string& slug);
   void on_resolved(const std::string& payload);
   void on_assigned(const std::string& payload);
   std::string context_for(const std::string& repo, const std::string& branch, const std::string& slug);

@@ -90,9 +90,10 @@ std::string loggable(const std::string& url) {
   std::string out = bare.substr(0, path);
   for (size_t at = path; at < bare.size();) {
     size_t next = bare.find('/', at + 1);
-    std::string_view segment = std::string_view(bare).substr(at + 1, (next == std::string::npos ? bare.size() : next) - at - 1);
+    size_t end = next == std::string::npos ? bare.size() : next;
+    std::string_view segment = std::string_view(bare).substr(at + 1, end - at - 1);
     out += "/" + (secret_like(segment) ? std::string("...") : std::string(segment));
-    at = next == std::string::npos ? bare.size() : next;
+    at = end;
   }
   return log::redact(out);
 }

@@ -104,9 +104,6 @@ std::optional<double> number_with_unit(const std::string& t, size_t* i) {
   return minutes;
 }
 
-bool one_of(const std::string& w, std::initializer_list<const char*> words) {
-  return std::any_of(words.begin(), words.end(), [&](const char* x) { return w == x; });
-}
 
 // The word that ends before t[pos] (skipping spaces and '=' ':'), and
 // where it starts.

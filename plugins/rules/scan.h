@@ -57,6 +57,13 @@ inline std::vector<Word> words_of(std::string_view t) {
   return words;
 }
 
+// Whether `w` is one of `words`.
+inline bool one_of(std::string_view w, std::initializer_list<const char*> words) {
+  for (const char* x : words)
+    if (w == x) return true;
+  return false;
+}
+
 inline bool has_phrase(const std::vector<Word>& w, size_t at, std::initializer_list<const char*> phrase) {
   size_t k = 0;
   for (const char* p : phrase) {

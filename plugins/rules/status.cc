@@ -15,14 +15,12 @@ namespace rules {
 
 namespace {
 
-bool in(const std::string& w, std::initializer_list<const char*> words) {
-  return std::any_of(words.begin(), words.end(), [&](const char* x) { return w == x; });
-}
 
 bool negates_done(const std::vector<Word>& w, size_t k) {
   auto at = [&](size_t back) { return k >= back ? w[k - back].text : std::string(); };
-  return in(at(1), {"not", "isn't", "never", "partially", "half", "almost", "nearly", "mostly", "wasn't", "aren't"}) ||
-         (at(2) == "not" && in(at(1), {"quite", "yet", "fully", "really"})) ||
+  return one_of(at(1),
+                {"not", "isn't", "never", "partially", "half", "almost", "nearly", "mostly", "wasn't", "aren't"}) ||
+         (at(2) == "not" && one_of(at(1), {"quite", "yet", "fully", "really"})) ||
          (k + 1 < w.size() && w[k + 1].text == "yet" && at(1) != "all");
 }
 
@@ -39,8 +37,8 @@ std::string next_in_phrase(std::string_view text, const std::vector<Word>& w, si
 // "unblock a blocked thread".
 bool blocked_at(std::string_view text, const std::vector<Word>& w, size_t k) {
   std::string next = next_in_phrase(text, w, k);
-  return next.empty() || in(next, {"on", "by", "until", "till", "for", "waiting", "pending", "again", "atm", "now",
-                                   "still", "today", "currently", "behind", "due"});
+  return next.empty() || one_of(next, {"on", "by", "until", "till", "for", "waiting", "pending", "again", "atm",
+                                       "now", "still", "today", "currently", "behind", "due"});
 }
 
 // The word before w[k], or "".
@@ -49,7 +47,8 @@ std::string before(const std::vector<Word>& w, size_t k) { return k ? w[k - 1].t
 // "stuck" of the person ("stuck on the build", "I'm stuck"), not of the
 // code ("the task gets stuck", "could be stuck").
 bool stuck_at(const std::vector<Word>& w, size_t k) {
-  return !in(before(w, k), {"gets", "get", "got", "getting", "be", "been", "becomes", "become", "can", "may", "might"});
+  return !one_of(before(w, k),
+                 {"gets", "get", "got", "getting", "be", "been", "becomes", "become", "can", "may", "might"});
 }
 
 // "still" of the work ("still on it", "still debugging", "still wip"),
@@ -57,29 +56,29 @@ bool stuck_at(const std::vector<Word>& w, size_t k) {
 bool still_at(std::string_view text, const std::vector<Word>& w, size_t k) {
   std::string next = next_in_phrase(text, w, k);
   if (next.empty()) return k + 1 == w.size();  // "..., still" ends the answer; "(still) registered" does not
-  return in(next, {"on", "wip", "in", "open", "todo", "need", "needs", "pending", "left", "ongoing",
-                                   "going", "working", "at"}) ||
+  return one_of(next, {"on", "wip", "in", "open", "todo", "need", "needs", "pending", "left", "ongoing", "going",
+                   "working", "at"}) ||
          (next.size() > 4 && next.compare(next.size() - 3, 3, "ing") == 0);
 }
 
 // "started on WEB-3", "starting with the API", not "starting at 1k".
 bool started_at(std::string_view text, const std::vector<Word>& w, size_t k) {
   std::string next = next_in_phrase(text, w, k);
-  return next.empty() || in(next, {"on", "with", "to", "work", "working", "the", "a", "an", "my", "our", "this",
+  return next.empty() || one_of(next, {"on", "with", "to", "work", "working", "the", "a", "an", "my", "our", "this",
                                    "that", "looking", "writing", "implementing"});
 }
 
 // "done" of the work, not "should be done for each", "time to complete",
 // "metrics for finished vertices", "when finished writing".
 bool done_of_work(const std::vector<Word>& w, size_t k) {
-  return !in(before(w, k), {"be", "been", "being", "to", "for", "when", "once", "until", "after", "if", "of",
+  return !one_of(before(w, k), {"be", "been", "being", "to", "for", "when", "once", "until", "after", "if", "of",
                             "unless", "get"});
 }
 
 // "on it" as a state ("I'm on it", "still on it"), not "worked on it".
 bool on_it_at(const std::vector<Word>& w, size_t k) {
   return has_phrase(w, k, {"on", "it"}) &&
-         (k == 0 || in(w[k - 1].text, {"i'm", "im", "still", "am", "currently", "now", "is", "are", "we're", "m"}));
+         (k == 0 || one_of(w[k - 1].text, {"i'm", "im", "still", "am", "currently", "now", "is", "are", "we're", "m"}));
 }
 
 }  // namespace
@@ -93,15 +92,15 @@ std::string find_status(std::string_view text) {
         has_phrase(w, k, {"waiting", "for"}) || has_phrase(w, k, {"on", "hold"}) || (x == "stuck" && stuck_at(w, k)) ||
         has_phrase(w, k, {"can't", "proceed"}) || has_phrase(w, k, {"cannot", "proceed"}))
       blocked = true;
-    if (in(x, {"done", "finished", "completed", "complete", "merged", "closed", "shipped", "fertig", "erledigt",
+    if (one_of(x, {"done", "finished", "completed", "complete", "merged", "closed", "shipped", "fertig", "erledigt",
                "terminé", "fini", "finie", "terminado", "listo", "hecho"})) {
+      // "complete" before a noun is an adjective: "a complete rewrite".
+      bool adjective = x == "complete" && !one_of(next_in_phrase(text, w, k), {"", "now", "today", "finally"});
       if (negates_done(w, k)) progress = true;
-      else if (!done_of_work(w, k)) {
-      } else if (!(x == "complete" && !in(next_in_phrase(text, w, k), {"", "now", "today", "finally"})))
-        done = true;  // "complete" before a noun is an adjective: "complete rewrite"
+      else if (done_of_work(w, k) && !adjective) done = true;
     }
     if ((x == "fixed" || x == "resolved") && before(w, k) == "not") progress = true;  // "not fixed yet"
-    if (in(x, {"wip", "continuing", "continued", "ongoing", "halfway", "progressing"}) ||
+    if (one_of(x, {"wip", "continuing", "continued", "ongoing", "halfway", "progressing"}) ||
         (x == "still" && still_at(text, w, k)) || ((x == "started" || x == "starting") && started_at(text, w, k)) ||
         has_phrase(w, k, {"in", "progress"}) || has_phrase(w, k, {"working", "on"}) ||
         on_it_at(w, k) || has_phrase(w, k, {"more", "work"}))

@@ -19,17 +19,27 @@ namespace {
 // specifications and design documents (UTF-8, SHA-256, ISO-8601, CVE-...,
 // Kafka's KIP-848, Flink's FLIP-27), hashes, encodings, CPUs and products.
 const char* const kNotKeys[] = {
-    "UTF",  "UCS",   "SHA",   "MD",    "ISO",   "CVE",   "CWE",   "GHSA", "RFC",  "AES",   "RSA",  "DES",  "CRC",
-    "HTTP", "TLS",   "SSL",   "IPV",   "IP",    "TCP",   "UDP",   "X86",  "ARM",  "ARM64", "AMD",  "GPT",  "PEP",
-    "ECMA", "ES",    "IEEE",  "IEC",   "ANSI",  "DIN",   "EN",    "BS",   "COVID", "SARS", "USB",  "HDMI", "PCI",
-    "DDR",  "LTE",   "WPA",   "WCAG",  "OWASP", "ASCII", "LATIN", "WIN",  "CP",   "IBM",   "BASE", "MP",   "H",
-    "RAID", "CAT",   "PR",    "TODO",  "FIXME", "V",     "R",     "Q",    "GB",   "MB",    "KB",   "TB",   "GH",
-    "NIST", "FIPS",  "OAUTH", "JSR",   "JEP",   "KEP",   "PSR",   "ISBN", "EAN",  "DO",    "PG",   "MS",   "API",
-    "KIP",  "FLIP",  "SPIP",  "HIP",   "BIP",   "EIP",   "ERC",   "NEP",  "XEP",  "TIP",   "SIP",  "ZIP",  "SEP",
-    "SOC",  "PCIDSS", "HIPAA", "CAPEC", "CVSS", "OSV",   "RUSTSEC", "PYSEC", "DSA", "DLA",  "USN",  "RHSA", "ALAS",
-    "AVX",  "SSE",   "NEON",  "X",     "Y",     "UTC",   "GMT",   "CET",   "PST",   "EST",   "TOP",  "K8S",  "LLAMA", "CLAUDE", "GEMINI",
-    "RHEL", "CENTOS", "UBUNTU", "DEBIAN", "FEDORA", "JDK8", "ECMASCRIPT",
-    "WEEK", "DAY",   "Q1",    "Q2",    "Q3",    "Q4",    "H1",    "H2",   "FY",   "SPRINT", "RC", "BETA", "ALPHA"};
+    // standards, specifications and design documents
+    "RFC", "ISO", "IEC", "IEEE", "ANSI", "DIN", "EN", "BS", "ECMA", "ES", "ECMASCRIPT", "PEP", "JEP", "JSR", "KEP",
+    "PSR", "KIP", "FLIP", "SPIP", "HIP", "BIP", "EIP", "ERC", "NEP", "XEP", "TIP", "SIP", "ZIP", "SEP", "WCAG",
+    "OWASP", "NIST", "FIPS", "SOC", "PCI", "PCIDSS", "HIPAA", "ISBN", "EAN",
+    // vulnerabilities and advisories
+    "CVE", "CWE", "GHSA", "CAPEC", "CVSS", "OSV", "RUSTSEC", "PYSEC", "DSA", "DLA", "USN", "RHSA", "ALAS",
+    // encodings, hashes, ciphers and protocols
+    "UTF", "UCS", "ASCII", "LATIN", "CP", "BASE", "SHA", "MD", "CRC", "AES", "RSA", "DES", "HTTP", "TLS", "SSL",
+    "OAUTH", "IP", "IPV", "TCP", "UDP", "LTE", "WPA",
+    // hardware, sizes and media
+    "X86", "ARM", "ARM64", "AMD", "AVX", "SSE", "NEON", "USB", "HDMI", "DDR", "RAID", "CAT", "MP", "H", "GB", "MB",
+    "KB", "TB",
+    // products, systems and models
+    "WIN", "IBM", "RHEL", "CENTOS", "UBUNTU", "DEBIAN", "FEDORA", "JDK8", "K8S", "PG", "MS", "GPT", "LLAMA",
+    "CLAUDE", "GEMINI", "COVID", "SARS",
+    // time and planning
+    "UTC", "GMT", "CET", "PST", "EST", "WEEK", "DAY", "Q1", "Q2", "Q3", "Q4", "H1", "H2", "FY", "SPRINT",
+    // versions and words
+    "V", "R", "Q", "X", "Y", "RC", "BETA", "ALPHA", "TOP", "TODO", "FIXME", "DO", "API",
+    // GitHub's own forms (GH-12, PR-12): the GitHub tracker declares them
+    "GH", "PR"};
 
 // Prefixes written as examples of a key, not a key: ABC-123, PROJ-123.
 const char* const kPlaceholders[] = {"ABC",   "ABCD",  "PROJ", "PROJECT", "XXX",  "XXXX",   "XYZ", "FOO",
@@ -400,9 +410,6 @@ std::string next_word(std::string_view t, size_t pos, size_t* after = nullptr) {
   return to_lower(t.substr(s, e - s));
 }
 
-bool one_of(const std::string& w, std::initializer_list<const char*> words) {
-  return std::any_of(words.begin(), words.end(), [&](const char* x) { return w == x; });
-}
 
 // "#N" that counts or ranks rather than names an issue: "#1 priority",
 // "step #2 of the checklist", "build #4512", "color: #123456".
