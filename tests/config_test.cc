@@ -236,6 +236,20 @@ TEST_CASE("plugin options reach the plugin as JSON with defaults applied") {
   CHECK_FALSE(j.contains("enabled"));
 }
 
+// default_bundle() and default_surfaces() are read from config/config.yaml
+// when it is built (core/CMakeLists.txt): they must say what a parse of it
+// says.
+TEST_CASE("the built-in bundle and surfaces are those config/config.yaml sets") {
+  auto r = parse_config(default_config_text(), "config.yaml", load_registry());
+  REQUIRE(r.ok());
+  CHECK(r.config.prompt.surfaces == default_surfaces());
+  std::set<std::string> enabled;
+  for (const auto& [id, plugin] : r.config.plugins)
+    if (plugin.enabled) enabled.insert(id);
+  CHECK(enabled == default_bundle());
+  CHECK(default_surfaces() == std::vector<std::string>{"notify", "tty"});
+}
+
 TEST_CASE("the default bundle is on unless the file turns a plugin off") {
   CHECK(default_bundle() == std::set<std::string>{"editor", "git", "github", "notify", "rules", "timer", "tty"});
   test::TempHome home;

@@ -4,6 +4,7 @@
 #include <devtrack/text.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -461,7 +462,7 @@ class Checker {
     for (const auto& o : info.options) {
       if (o.default_value.empty()) continue;
       try {
-        options[o.name] = to_json(YAML::Load(o.default_value), o.type);
+        options[o.name] = default_json(o.default_value, o.type);
       } catch (const std::exception&) {
         // A bad default is the plugin's bug; the option is simply unset.
       }
@@ -547,6 +548,26 @@ class Checker {
       return *s;
     }
     return *s;
+  }
+
+  // A plugin option's default (text from its descriptor) as JSON. Plain
+  // scalars, which nearly all are, are read directly: a YAML::Load per
+  // option of every installed plugin was a good part of every command's
+  // start-up (`devtrack plugins list`). Anything else goes through YAML.
+  static json default_json(const std::string& text, const std::string& type) {
+    bool plain = text.find_first_of("[]{}\"':#,&*!|>%@`\n") == std::string::npos && text.front() != ' ' &&
+                 text.back() != ' ' && text.front() != '-';
+    if (plain) {
+      if (type == "bool" && (text == "true" || text == "false")) return text == "true";
+      if (type == "int") {
+        long long v = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec == std::errc() && end == text.data() + text.size()) return v;
+      }
+      if (type == "duration") return parse_duration(text).value_or(std::chrono::seconds(0)).count();
+      if (type == "string") return text;
+    }
+    return to_json(YAML::Load(text), type);
   }
 
   static json to_json(const YAML::Node& n, const std::string& type) {
@@ -683,30 +704,6 @@ ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>&
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return parse_config("", "", plugins);  // defaults; path "" says so
   return parse_config(paths::read_file(path), path, plugins);
-}
-
-const std::vector<std::string>& default_surfaces() {
-  static const std::vector<std::string> ids = [] {
-    std::vector<std::string> out;
-    for (const auto& id : YAML::Load(without_comment_lines(default_config_text()))["prompt"]["surfaces"])
-      out.push_back(id.as<std::string>());
-    return out;
-  }();
-  return ids;
-}
-
-const std::set<std::string>& default_bundle() {
-  // Read from the built-in config so the bundle is written down once.
-  static const std::set<std::string> ids = [] {
-    std::set<std::string> out;
-    YAML::Node plugins = YAML::Load(without_comment_lines(default_config_text()))["plugins"];
-    for (auto it = plugins.begin(); it != plugins.end(); ++it) {
-      const YAML::Node enabled = it->second["enabled"];
-      if (enabled && enabled.as<bool>(false)) out.insert(it->first.as<std::string>());
-    }
-    return out;
-  }();
-  return ids;
 }
 
 }  // namespace devtrack
