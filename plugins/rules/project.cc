@@ -33,10 +33,8 @@ bool typo_of(const std::string& word, const std::string& name) {
   if (name.size() < 5 || word.size() < 5 || word == name) return false;
   if (!std::all_of(name.begin(), name.end(), is_alnum)) return false;
   if (word.size() == name.size()) {
-    size_t k = 0;
-    while (word[k] == name[k]) ++k;
-    return k > 0 && k + 1 < word.size() && word[k] == name[k + 1] && word[k + 1] == name[k] &&
-           word.compare(k + 2, std::string::npos, name, k + 2, std::string::npos) == 0;
+    size_t k = swapped_at(word, name);
+    return k != std::string_view::npos && k > 0;
   }
   const std::string& longer = word.size() > name.size() ? word : name;
   const std::string& shorter = word.size() > name.size() ? name : word;

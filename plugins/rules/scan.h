@@ -57,6 +57,16 @@ inline std::vector<Word> words_of(std::string_view t) {
   return words;
 }
 
+// Where `a` is `b` with two neighbouring characters swapped ("kafak" and
+// "kafka": 3), or npos.
+inline size_t swapped_at(std::string_view a, std::string_view b) {
+  if (a.size() != b.size() || a == b) return std::string_view::npos;
+  size_t k = 0;
+  while (a[k] == b[k]) ++k;
+  bool swapped = k + 1 < a.size() && a[k] == b[k + 1] && a[k + 1] == b[k] && a.substr(k + 2) == b.substr(k + 2);
+  return swapped ? k : std::string_view::npos;
+}
+
 // Whether `w` is one of `words`.
 inline bool one_of(std::string_view w, std::initializer_list<const char*> words) {
   for (const char* x : words)

@@ -74,10 +74,7 @@ size_t dash_at(std::string_view t, size_t i) {
 
 // Whether `a` is `b` with two neighbouring letters swapped (KAKFA, KAFKA).
 bool transposed(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || a.size() < 3 || a == b) return false;
-  size_t k = 0;
-  while (a[k] == b[k]) ++k;
-  return k + 1 < a.size() && a[k] == b[k + 1] && a[k + 1] == b[k] && a.substr(k + 2) == b.substr(k + 2);
+  return a.size() >= 3 && swapped_at(a, b) != std::string_view::npos;
 }
 
 // The configured prefix `upper` names: itself, or the one it is a typo of.
