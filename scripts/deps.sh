@@ -7,12 +7,12 @@ DEVTRACK_BUILD_DEPS=(
   libboost-dev libboost-program-options-dev
   libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libhowardhinnant-date-dev libgit2-dev libedit-dev libcurl4-openssl-dev libsodium-dev
-  libcmark-dev libical-dev
+  libcmark-dev libical-dev libsystemd-dev
   libnotify-bin  # runtime: the notify surface runs notify-send
   bash-completion  # runtime: loads the installed tab completions (nothing else does)
 )
 DEVTRACK_TEST_DEPS=(catch2 libbenchmark-dev util-linux tmux dbus gnome-keyring libsecret-tools curl openssl chromium
-  dunst libnotify-bin xvfb xauth neovim vim python3)
+  dunst libnotify-bin xvfb xauth neovim vim python3 python3-dbusmock)
 
 # Installs the named Debian packages that are missing.
 install_pkgs() {

@@ -22,6 +22,7 @@
 #include "summary/report.h"
 #include "summary/summary.h"
 #include "summary/summary_edit.h"
+#include "terminal.h"
 #include "test_support.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -613,32 +614,6 @@ void script_editor(const Day& d, const std::string& lines) {
   set_env("EDITOR", editor);
 }
 
-// tmux with the test's environment: the y/N question is asked in a real
-// pseudo-terminal, as a person sees it.
-class Tmux {
- public:
-  explicit Tmux(const std::string& root) : socket_(root + "/tmux.sock") {
-    REQUIRE(tmux("new-session -d -x 160 -y 50 -s t 'bash --norc --noprofile'").status == 0);
-    std::string vars;
-    for (const char* v : {"HOME", "DEVTRACK_HOME", "XDG_RUNTIME_DIR", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL",
-                          "DEVTRACK_TEST_CLOCK", "DEVTRACK_PLUGIN_PATH", "EDITOR"})
-      if (const char* value = std::getenv(v)) vars += std::string("export ") + v + "='" + value + "'; ";
-    line(vars + "unset VISUAL; export PATH='" + build_dir() + "/bin':$PATH; clear");
-  }
-  ~Tmux() { tmux("kill-server"); }
-  Result tmux(const std::string& args) { return run("-S '" + socket_ + "' " + args, "/usr/bin/tmux"); }
-  void line(const std::string& text) {
-    tmux("send-keys -t t -l '" + text + "'");
-    tmux("send-keys -t t Enter");
-  }
-  std::string screen() { return tmux("capture-pane -p -t t -S -100").out; }
-  bool shows(const std::string& text) {
-    return wait_until([&] { return screen().find(text) != std::string::npos; });
-  }
-
- private:
-  std::string socket_;
-};
 
 UpdateRow held_comment(const json& ticket, const std::string& text, int64_t response_id, int64_t now_ms) {
   UpdateRow u;

@@ -88,8 +88,10 @@ void apply_suggestion(Store& store, const PromptRow& prompt, nlohmann::json& par
   for (auto t = triggers.rbegin(); t != triggers.rend(); ++t) {
     if (!t->has_details) continue;
     TriggerText said = trigger_text(t->details);
-    if (said.suggested_minutes && missing(parsed, "duration_minutes"))
+    if (said.suggested_minutes && missing(parsed, "duration_minutes")) {
       parsed["duration_minutes"] = said.suggested_minutes;
+      parsed["duration_source"] = "suggested";
+    }
     if (!said.suggested_project.empty() && missing(parsed, "project")) parsed["project"] = said.suggested_project;
   }
 }

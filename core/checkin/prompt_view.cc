@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "checkin/activity_time.h"
 #include "checkin/trigger_text.h"
 #include "config/config.h"
 #include "config/work_hours.h"
@@ -11,6 +12,8 @@
 #include "outbox/outbox.h"
 #include "store/capture_store.h"
 #include "store/prompt_store.h"
+#include "util/clock.h"
+#include "util/duration.h"
 
 using nlohmann::json;
 
@@ -50,6 +53,22 @@ std::string prompt_question(Store& store, const Config& config, const PromptRow&
   return question.empty() ? "Log what you worked on." : question;
 }
 
+// Minutes a trigger of the prompt suggests (a meeting's, a time away's), 0 for none.
+int suggested_minutes(Store& store, const PromptRow& p) {
+  int minutes = 0;
+  for (const auto& t : prompt_triggers(store, p.id))
+    if (t.has_details)
+      if (int m = trigger_text(t.details).suggested_minutes) minutes = m;
+  return minutes;
+}
+
+// The duration an answer without one gets: the trigger's, else one
+// proposed from activity (checkin/activity_time.h).
+std::string duration_line(Store& store, const Config& config, const PromptRow& p) {
+  if (int m = suggested_minutes(store, p)) return "Logged as " + minutes_text(m) + " unless your answer gives a duration";
+  return proposal_line(store, config, p, process_clock().now_ms());
+}
+
 }  // namespace
 
 std::vector<std::string> about_lines(Store& store, const Config& config, const PromptRow& p) {
@@ -62,6 +81,7 @@ std::vector<std::string> about_lines(Store& store, const Config& config, const P
     lines.push_back(name_of(p.repo, p.branch) + ": " + std::to_string(commits.size()) + " commit(s)");
     for (const auto& cm : commits)
       lines.push_back("  " + cm.commit.substr(0, 8) + " " + (cm.summary.empty() ? "(reading the commit…)" : cm.summary));
+    if (std::string d = duration_line(store, config, p); !d.empty()) lines.push_back(d);
     return lines;
   }
   lines.push_back(prompt_question(store, config, p));
@@ -75,6 +95,7 @@ std::vector<std::string> about_lines(Store& store, const Config& config, const P
   for (const auto& t : json::parse(known_tickets(store, 5)))
     if (shown.insert(ticket_text(t)).second) recent += (recent.empty() ? "" : ", ") + ticket_text(t);
   if (!recent.empty()) lines.push_back("Recent tickets: " + recent);
+  if (std::string d = duration_line(store, config, p); !d.empty()) lines.push_back(d);
   return lines;
 }
 

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "checkin/activity_time.h"
 #include "checkin/answer.h"
 #include "checkin/learning.h"
 #include "checkin/prompt_view.h"
@@ -86,8 +87,9 @@ json Checkin::answer(const PromptRow& p, const std::string& typed, bool use_sugg
   // Stored as UTF-8 (a stray byte becomes U+FFFD) so that every JSON
   // payload after this can carry it.
   const std::string text = sdk::to_valid_utf8(typed);
+  const int64_t answered_ms = process_clock().now_ms();
   int64_t response_id = store_first([&] {
-    return record_response(store_, p.id, PromptState::kAnswered, text, process_clock().now_ms());
+    return record_response(store_, p.id, PromptState::kAnswered, text, answered_ms);
   }, text);
   DEVTRACK_FAULT_POINT("checkin.stored");  // tests: die the moment the answer is stored
   const RepoContext where = repo_context(store_, p);
@@ -102,6 +104,7 @@ json Checkin::answer(const PromptRow& p, const std::string& typed, bool use_sugg
   apply_learning(store_, where.repo, where.branch, parsed, use_suggestion);
   settle_trackers(parsed, where.repo, choose_tracker);
   if (use_suggestion) apply_suggestion(store_, p, parsed);
+  settle_duration(store_, config(), p, text, parsed, answered_ms);
   if (!project.empty()) parsed["project"] = project;
   else if (parsed.contains("ambiguous") && choose_project) {
     std::string chosen = choose_project(parsed["ambiguous"]);
@@ -138,6 +141,7 @@ void Checkin::correct(const PromptRow& p, const std::string& typed) {
   apply_learning(store_, where.repo, where.branch, parsed);
   settle_trackers(parsed, where.repo, nullptr);
   apply_suggestion(store_, p, parsed);
+  settle_duration(store_, config(), p, text, parsed, r->at_ms);
   route(parsed, where.slug, nullptr);
   // A ticket put right is read as the new one here next time.
   learn_from_edit(store_, where.repo, r->raw_text, json::parse(r->parsed.empty() ? "{}" : r->parsed, nullptr, false),

@@ -6,9 +6,11 @@
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "checkin/away.h"
 #include "checkin/prompt_view.h"
 #include "cli/checkin_session.h"
 #include "outbox/outbox.h"
@@ -166,9 +168,48 @@ json tty_prompt(Checkin& c, const PromptRow& p, int timeout_s, const json& view)
           {"history_file", paths::home() + "/history"}};
 }
 
+// A time away is asked with one-key choices first (docs/time.md): a break,
+// a meeting (the calendar's, when one overlaps), a recent ticket, or
+// "something else", which goes on to the usual prompt. Returns true when
+// the prompt was settled here.
+enum class AwayPick { kSettled, kTypeIt, kLeft };
+
+AwayPick ask_away(Checkin& c, Terminal& term, const PromptRow& p, const TriggerText& away, int timeout_s) {
+  std::vector<std::string> answers = {"break", "meeting"};
+  json choices = json::array({"a break (nothing logged)", "a meeting"});
+  if (auto m = meeting_during(c.store(), away.start_ms, away.end_ms)) {
+    answers.push_back(m->title);
+    choices.push_back(m->title + " (your calendar)");
+  }
+  std::set<std::string> shown;
+  for (const auto& t : json::parse(known_tickets(c.store(), 5))) {
+    std::string name = ticket_text(t);
+    if (name.empty() || !shown.insert(name).second || shown.size() > 3) continue;
+    answers.push_back(name);
+    choices.push_back("work on " + name);
+  }
+  choices.push_back("something else: type it");
+  choices.push_back("skip (it shows in the summary)");
+  json pick = term.show({{"question", away.question}, {"choices", choices}, {"timeout_s", timeout_s}});
+  if (pick.value("action", "") != "choice") return AwayPick::kLeft;
+  size_t i = pick["index"].get<size_t>();
+  if (i == answers.size()) return AwayPick::kTypeIt;
+  if (i > answers.size()) {
+    c.respond(p, PromptState::kSkipped);
+    std::cout << "skipped (it shows in the end-of-day summary)\n";
+    return AwayPick::kSettled;
+  }
+  Checkin::print_recorded(p.id, c.answer(p, answers[i], true, "", nullptr, nullptr, nullptr));
+  return AwayPick::kSettled;
+}
+
 }  // namespace
 
 bool ask_in_terminal(Checkin& c, Terminal& term, const PromptRow& asked, int timeout_s) {
+  if (auto away = away_of(c.store(), asked)) {
+    AwayPick pick = ask_away(c, term, asked, *away, timeout_s);
+    if (pick != AwayPick::kTypeIt) return pick == AwayPick::kSettled;
+  }
   json r;
   {
     std::vector<std::string> tail = tail_lines(c, asked);

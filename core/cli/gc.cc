@@ -5,6 +5,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
+#include "store/activity_store.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/duration.h"
@@ -24,20 +25,33 @@ int run(const po::variables_map& args) {
     if (auto range = duration_range_error("--logs-older-than", *d); !range.empty()) throw UsageError(range);
     retention = *d;
   }
+  auto activity_retention = loaded.config.activity.retention;
+  if (args.count("activity-older-than")) {
+    auto d = parse_duration(args["activity-older-than"].as<std::string>());
+    if (!d) throw UsageError("--activity-older-than takes a duration like 90d");
+    if (auto range = duration_range_error("--activity-older-than", *d); !range.empty()) throw UsageError(range);
+    activity_retention = *d;
+  }
   bool dry = args.count("dry-run") > 0;
   std::error_code ec;
   GcReport r;
+  int64_t activity = 0;
   if (std::filesystem::exists(paths::database(), ec)) {
     Store store(paths::database());
-    r = store.gc(retention, process_clock().now_ms(), dry);
+    int64_t now = process_clock().now_ms();
+    r = store.gc(retention, now, dry);
+    activity = remove_activity_before(
+        store, now - std::chrono::duration_cast<std::chrono::milliseconds>(activity_retention).count(), dry);
   }
   if (args.count("json")) {
-    std::cout << nlohmann::json{{"dry_run", dry}, {"logs", r.logs}, {"cache", r.cache}}.dump() << "\n";
+    std::cout << nlohmann::json{{"dry_run", dry}, {"logs", r.logs}, {"cache", r.cache}, {"activity", activity}}.dump()
+              << "\n";
     return kOk;
   }
   std::cout << (dry ? "would remove " : "removed ") << r.logs << " log line" << (r.logs == 1 ? "" : "s")
-            << " older than " << format_duration(retention) << " and " << r.cache << " expired cache entr"
-            << (r.cache == 1 ? "y" : "ies") << "\n";
+            << " older than " << format_duration(retention) << ", " << activity << " heartbeat"
+            << (activity == 1 ? "" : "s") << " older than " << format_duration(activity_retention) << " and "
+            << r.cache << " expired cache entr" << (r.cache == 1 ? "y" : "ies") << "\n";
   return kOk;
 }
 
@@ -45,12 +59,15 @@ int run(const po::variables_map& args) {
 
 extern const Command kGc = {
     "gc",
-    "remove old log lines and expired cache entries",
-    "Log lines older than logging.retention (default 30d) are removed.",
+    "remove old log lines, old activity and expired cache entries",
+    "Log lines older than logging.retention (default 30d) and activity (heartbeats, commit times) older\n"
+    "than activity.retention (default 90d) are removed.",
     [](Spec& s) {
       s.options.add_options()("dry-run", "only count what would be removed")(
           "logs-older-than", po::value<std::string>()->value_name("DURATION"),
-          "override logging.retention for this run")("json", "print counts as JSON");
+          "override logging.retention for this run")(
+          "activity-older-than", po::value<std::string>()->value_name("DURATION"),
+          "override activity.retention for this run")("json", "print counts as JSON");
     },
     run,
 };

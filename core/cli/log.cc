@@ -34,10 +34,25 @@ nlohmann::json response_json(Store* store, int64_t trigger_id) {
           {"tickets", parsed.contains("tickets") ? parsed["tickets"] : nlohmann::json::array()},
           {"project", field("project")},
           {"duration_minutes", field("duration_minutes")},
+          {"duration_source", field("duration_source")},
+          {"break", parsed.value("break", false)},
           {"status", field("status")}};
   // A reference more than one tracker fits, kept as text until chosen.
   if (parsed.contains("ambiguous_tickets")) out["ambiguous_tickets"] = parsed["ambiguous_tickets"];
   return out;
+}
+
+// " (45 min, proposed from activity)": the minutes and where they came from.
+std::string minutes_note(const ResponseRow& r) {
+  nlohmann::json parsed = nlohmann::json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
+  if (!parsed.is_object()) return "";
+  if (parsed.value("break", false)) return " (a break: nothing logged)";
+  if (!parsed.contains("duration_minutes") || !parsed["duration_minutes"].is_number_integer()) return "";
+  std::string source = parsed.value("duration_source", "");
+  std::string how = source == "proposed"    ? ", proposed from activity"
+                    : source == "suggested" ? ", from the trigger"
+                                            : "";
+  return " (" + minutes_text(parsed["duration_minutes"].get<int64_t>()) + how + ")";
 }
 
 int run(const po::variables_map& args) {
@@ -106,7 +121,7 @@ int run(const po::variables_map& args) {
     if (!summary.empty()) std::cout << "  " << summary;
     std::cout << "\n";
     if (auto r = store_ptr ? response_for_trigger(*store_ptr, t.id) : std::nullopt) {
-      if (r->state == PromptState::kAnswered) std::cout << "    answered: " << r->raw_text << "\n";
+      if (r->state == PromptState::kAnswered) std::cout << "    answered: " << r->raw_text << minutes_note(*r) << "\n";
       else std::cout << "    " << to_text(r->state) << "\n";
     }
   }

@@ -97,6 +97,16 @@ struct Config {
     std::chrono::seconds idle_timeout{60};  // the worker exits after this long without work
   } worker;
 
+  // Activity kept to propose durations, and time away (docs/time.md).
+  struct {
+    std::chrono::seconds gap{900};              // a longer pause between two activities is not work
+    std::chrono::seconds retention{90 * 86400};  // `devtrack gc` removes older activity
+  } activity;
+  struct {
+    bool ask = true;                     // ask what a time away was on return
+    std::chrono::seconds after{900};     // shorter absences are not "away"
+  } away;
+
   std::vector<Project> projects;
   std::map<std::string, PluginConfig> plugins;  // by plugin id, as written
 

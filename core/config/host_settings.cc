@@ -48,6 +48,8 @@ const std::vector<HostSection>& host_sections() {
       {"parse", "Several parser plugins: their results merge field by field."},
       {"logging", ""},
       {"worker", "devtrack-worker (network and libgit2 plugins) exits after this long idle."},
+      {"activity", "Editor heartbeats and commits, kept to propose durations (docs/time.md)."},
+      {"away", "Time away (suspend, locked or idle session, no activity): asked about on return."},
       {"network", ""},
   };
   return sections;
@@ -75,6 +77,22 @@ std::vector<HostSetting> parse_settings() {
          std::snprintf(text, sizeof text, "%g", c.parse.min_confidence);
          return std::string(text);
        }}
+  };
+}
+
+// activity.*, away.*: minutes the user did not type (docs/time.md).
+std::vector<HostSetting> time_settings() {
+  return {
+      {"activity", "gap", "duration", "15m", "", "Longer pauses between heartbeats are not counted.",
+       "a duration proposed from activity (an answer that names none) counts the time between consecutive "
+       "heartbeats and commits, except pauses longer than this",
+       "", {}, DURATION(activity.gap)},
+      {"activity", "retention", "duration", "90d", "", "`devtrack gc` removes older activity.",
+       "`devtrack gc` removes older heartbeats and commit times", "", {}, DURATION(activity.retention)},
+      {"away", "ask", "bool", "true", "", "", "on return from time away inside work hours, ask what it was", "", {},
+       FLAG(away.ask)},
+      {"away", "after", "duration", "15m", "", "", "no activity, a locked or idle session or a suspend this long is time away",
+       "", {}, DURATION(away.after)},
   };
 }
 
@@ -163,6 +181,7 @@ const std::vector<HostSetting>& host_settings() {
   static const std::vector<HostSetting> table = [] {
     std::vector<HostSetting> rows = core_settings();
     for (auto& row : parse_settings()) rows.push_back(std::move(row));
+    for (auto& row : time_settings()) rows.push_back(std::move(row));
     return rows;
   }();
   return table;

@@ -30,6 +30,14 @@ std::string local_date(int64_t at_ms, const std::string& timezone) {
   return date::format("%F", date::make_zoned(configured_zone(timezone), t));
 }
 
+int64_t local_day_start_ms(int64_t at_ms, const std::string& timezone) {
+  using namespace std::chrono;
+  const date::time_zone* zone = configured_zone(timezone);
+  auto local = zone->to_local(sys_time<milliseconds>{milliseconds(at_ms)});
+  auto midnight = date::local_time<milliseconds>(date::floor<date::days>(local));
+  return zone->to_sys(midnight, date::choose::earliest).time_since_epoch().count();
+}
+
 std::string local_clock(int64_t at_ms, const std::string& timezone) {
   return local_clock(at_ms, configured_zone(timezone));
 }

@@ -22,6 +22,9 @@ const date::time_zone* configured_zone(const std::string& timezone);
 
 // "YYYY-MM-DD" of the moment in that zone.
 std::string local_date(int64_t at_ms, const std::string& timezone);
+// The moment the local day of `at_ms` began in that zone (midnight, or the
+// first moment of the day where midnight does not exist).
+int64_t local_day_start_ms(int64_t at_ms, const std::string& timezone);
 // "HH:MM" of the moment in that zone.
 std::string local_clock(int64_t at_ms, const std::string& timezone);
 std::string local_clock(int64_t at_ms, const date::time_zone* zone);

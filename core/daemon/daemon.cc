@@ -14,6 +14,7 @@
 
 #include "checkin/parse_merge.h"
 #include "config/config.h"
+#include "daemon/activity.h"
 #include "daemon/capture.h"
 #include "daemon/end_of_day.h"
 #include "daemon/outbox.h"
@@ -96,6 +97,7 @@ class Daemon {
     worker_ = std::make_unique<WorkerLink>(loop_, bus_, paths::helper("devtrack-worker"),
                                            config_.worker.idle_timeout);
     capture_ = std::make_unique<Capture>(loop_, bus_, store_, *worker_);
+    activity_ = std::make_unique<Activity>(loop_, bus_, store_, config_);
     outbox_ = std::make_unique<Outbox>(loop_, bus_, store_, *worker_);
     fetch_ = std::make_unique<FetchService>(bus_, *worker_);
     host_.set_fetcher(fetch_.get());
@@ -114,6 +116,7 @@ class Daemon {
     start_plugins();
     restore_schedule();
     capture_->start();
+    activity_->start();
     prompts_->start();
     outbox_->start();
     end_of_day_->schedule();
@@ -332,7 +335,11 @@ class Daemon {
     if (!manual) throw ipc::RequestError("forbidden", "the clock can only be moved in test mode (DEVTRACK_TEST_CLOCK)");
     if (!args.contains("ms") || !args["ms"].is_number_integer())
       throw ipc::RequestError("bad_request", "clock.advance needs {\"ms\": n}");
-    manual->advance(std::chrono::milliseconds(args["ms"].get<int64_t>()));
+    // {"suspend": true}: as a suspended machine that wakes (activity.h).
+    if (args.contains("suspend") && args["suspend"] == true)
+      manual->suspend(std::chrono::milliseconds(args["ms"].get<int64_t>()));
+    else
+      manual->advance(std::chrono::milliseconds(args["ms"].get<int64_t>()));
     return json{{"now", iso(manual->now_ms())}, {"now_ms", manual->now_ms()}};
   }
 
@@ -431,6 +438,7 @@ class Daemon {
   asio::signal_set signals_;
   std::unique_ptr<WorkerLink> worker_;
   std::unique_ptr<Capture> capture_;
+  std::unique_ptr<Activity> activity_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<EndOfDay> end_of_day_;
   std::unique_ptr<Surfaces> surfaces_;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checkin/activity_time.h"
 #include "checkin/answer.h"
 #include "checkin/learning.h"
 #include "checkin/prompt_view.h"
@@ -277,6 +278,8 @@ void Prompts::parse_answer(int64_t response_id, int64_t prompt_id, const std::st
   // repository; without one it stays text (only a terminal can ask).
   settle_remembered_choices(store_, where.repo, r);
   apply_suggestion(store_, *p, r);
+  auto answered = latest_response(store_, prompt_id);
+  settle_duration(store_, config_, *p, text, r, answered ? answered->at_ms : loop_.clock().now_ms());
   save_parse(store_, config_, response_id, r, AnswerContext{text, prompt_commits(store_, prompt_id), where.slug},
              loop_.clock().now_ms());
   check_answer_tickets(prompt_id, r, where.slug);

@@ -50,6 +50,7 @@ struct EventLoop::Impl {
   std::multimap<TimePoint, Entry> timers;
   std::unordered_map<TimerId, std::multimap<TimePoint, Entry>::iterator> by_id;
   TimerId next_id = 1;
+  std::vector<std::function<void()>> wake_listeners;  // loop thread only
 };
 
 EventLoop::EventLoop(Clock& clock, int pool_threads)
@@ -109,8 +110,11 @@ void EventLoop::fire_due_timers() {
     }
     run_guarded("timer", fn);
   }
+  for (auto& fn : impl_->wake_listeners) run_guarded("wake", fn);
   arm_alarm();
 }
+
+void EventLoop::on_wake(std::function<void()> fn) { impl_->wake_listeners.push_back(std::move(fn)); }
 
 void EventLoop::arm_alarm() {
   if (!impl_->alarm) return;

@@ -39,6 +39,11 @@ class EventLoop {
   TimerId call_at(TimePoint when, std::function<void()> fn);
   // [any-thread] No-op if it already fired.
   void cancel(TimerId id);
+  // [loop thread] `fn` runs on the loop thread each time the loop's alarm
+  // goes off — a timer is due, the system time was changed, the machine
+  // woke from a suspend — or the manual clock moved: for what must notice
+  // a jump in time without polling for it.
+  void on_wake(std::function<void()> fn);
   // Number of timers not yet fired.
   size_t pending_timers() const;
 

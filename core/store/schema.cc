@@ -165,6 +165,22 @@ ALTER TABLE triggers_new RENAME TO triggers;
 CREATE INDEX triggers_at ON triggers (at_ms);
 CREATE INDEX triggers_prompt ON triggers (prompt_id);
 )sql",
+    // 8 -> 9: activity (docs/time.md): editor heartbeats, commits and
+    // answers as points in time, per repository ('' outside one), to
+    // propose durations and notice time away. A file is a keyed hash of its
+    // path; the path itself only with logging.content. Kept
+    // activity.retention (`devtrack gc`).
+    R"sql(
+CREATE TABLE activity (
+  at_ms  INTEGER NOT NULL,
+  repo   TEXT NOT NULL,
+  kind   TEXT NOT NULL,
+  file   TEXT,
+  path   TEXT
+);
+CREATE INDEX activity_repo_at ON activity (repo, at_ms);
+CREATE INDEX activity_at ON activity (at_ms);
+)sql",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatest);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "util/duration.h"
 #include "config/work_hours.h"
 #include "outbox/outbox.h"
 #include "store/prompt_store.h"
@@ -35,14 +36,19 @@ std::string hours(int64_t minutes) {
 }  // namespace
 
 std::string report_json(Store& store, const Config& config, const std::string& from, const std::string& to,
-                        const std::string& by, int64_t now_ms) {
+                        const std::string& by, int64_t now_ms, bool sources) {
   if (by != "day" && by != "project" && by != "ticket") throw Error("--by is day, project or ticket");
   LocalDay first = local_day(from, config.settings.timezone, now_ms);
   LocalDay last = local_day(to, config.settings.timezone, now_ms);
   if (last.end_ms <= first.start_ms) throw Error("the range ends (" + last.date + ") before it starts (" + first.date + ")");
   if (last.end_ms - first.start_ms > 3700LL * 86'400'000) throw Error("the range is longer than ten years");
 
-  std::map<std::string, std::pair<int64_t, int>> rows;           // key -> minutes, answers
+  struct Row {
+    int64_t minutes = 0;
+    int answers = 0;
+    std::map<std::string, int64_t> by_source;  // typed, proposed, suggested -> minutes
+  };
+  std::map<std::string, Row> rows;
   std::map<std::string, std::map<std::string, int64_t>> matrix;  // project -> day -> minutes
   int64_t total = 0;
   AnswerProjects projects(store, config, first.start_ms, last.end_ms);
@@ -68,14 +74,29 @@ std::string report_json(Store& store, const Config& config, const std::string& f
         if (auto text = ticket_text(t); !text.empty()) keys.push_back(text);
       if (keys.empty()) keys.push_back("(no ticket)");
     }
+    std::string source = parsed.value("duration_source", json(nullptr)).is_string()
+                             ? parsed["duration_source"].get<std::string>()
+                             : "typed";  // answers from before sources were recorded
     for (const auto& k : keys) {
-      rows[k].first += minutes;
-      rows[k].second += 1;
+      rows[k].minutes += minutes;
+      rows[k].answers += 1;
+      if (minutes) rows[k].by_source[source] += minutes;
     }
   }
   json out = {{"from", first.date}, {"to", last.date}, {"by", by}, {"total_minutes", total}};
   out["rows"] = json::array();
-  for (const auto& [key, v] : rows) out["rows"].push_back({{"key", key}, {"minutes", v.first}, {"answers", v.second}});
+  for (const auto& [key, v] : rows) {
+    json row = {{"key", key}, {"minutes", v.minutes}, {"answers", v.answers}};
+    if (!sources) {
+      out["rows"].push_back(row);
+      continue;
+    }
+    for (const char* source : {"typed", "proposed", "suggested"}) {
+      auto it = v.by_source.find(source);
+      row[std::string(source) + "_minutes"] = it == v.by_source.end() ? 0 : it->second;
+    }
+    out["rows"].push_back(row);
+  }
   out["days"] = json::array();
   // Every day of the range, empty ones included, for the chart's axis.
   std::istringstream in(first.date);
@@ -87,12 +108,18 @@ std::string report_json(Store& store, const Config& config, const std::string& f
   return out.dump();
 }
 
-std::string report_csv(const std::string& report) {
+std::string report_csv(const std::string& report, bool sources) {
   json r = json::parse(report);
-  std::string out = r["by"].get<std::string>() + ",minutes,hours,answers\n";
-  for (const auto& row : r["rows"])
+  std::string out = r["by"].get<std::string>() + ",minutes,hours,answers" +
+                    (sources ? ",typed_minutes,proposed_minutes,suggested_minutes" : "") + "\n";
+  for (const auto& row : r["rows"]) {
     out += csv_field(row["key"]) + "," + std::to_string(row["minutes"].get<int64_t>()) + "," + hours(row["minutes"]) +
-           "," + std::to_string(row["answers"].get<int>()) + "\n";
+           "," + std::to_string(row["answers"].get<int>());
+    if (sources)
+      for (const char* k : {"typed_minutes", "proposed_minutes", "suggested_minutes"})
+        out += "," + std::to_string(row[k].get<int64_t>());
+    out += "\n";
+  }
   return out;
 }
 

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "util/duration.h"
+#include "checkin/away.h"
 #include "checkin/trigger_text.h"
 #include "config/work_hours.h"
 #include "outbox/outbox.h"
@@ -272,6 +274,7 @@ void add_answer_to_ticket(const DayContext& c, const ResponseRow& r, const json&
                           {"typed", r.raw_text},
                           {"accepted", accepted},
                           {"minutes", minutes},
+                          {"duration_source", parsed.value("duration_source", json(nullptr))},
                           {"status", parsed.value("status", json(nullptr))},
                           {"commits", commits},
                           {"updates", updates}});
@@ -281,6 +284,14 @@ void add_answer_to_ticket(const DayContext& c, const ResponseRow& r, const json&
 int64_t add_answer(DayContext& c, const ResponseRow& r, const json& commits, json& out) {
   json parsed = json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
   if (!parsed.is_object()) parsed = json::object();
+  if (parsed.value("break", false)) {  // a time away that was a break: shown, never counted
+    json span = nullptr;
+    if (auto p = get_prompt(c.store, r.prompt_id))
+      if (auto away = away_of(c.store, *p))
+        span = local_clock(away->start_ms, c.zone) + "–" + local_clock(away->end_ms, c.zone);
+    out["breaks"].push_back({{"response_id", r.id}, {"prompt_id", r.prompt_id}, {"span", span}});
+    return 0;
+  }
   json tickets = kept_tickets(parsed);
   if (tickets.empty()) {  // deleted in an earlier edit: not counted, not offered again
     out["removed"].push_back({{"response_id", r.id},
@@ -313,7 +324,7 @@ std::string day_summary_json(Store& store, const Config& config, const LocalDay&
 
   json out = {{"date", day.date},         {"timezone", c.zone->name()},  {"total_minutes", 0},
               {"answers", 0},             {"commits", 0},                {"projects", json::array()},
-              {"unanswered", json::array()}, {"removed", json::array()}};
+              {"unanswered", json::array()}, {"removed", json::array()}, {"breaks", json::array()}};
   int64_t total = 0;
   for (const auto& r : final_responses(store, day.start_ms, day.end_ms)) {
     json commits = prompt_commits_json(store, r.prompt_id);
@@ -323,11 +334,6 @@ std::string day_summary_json(Store& store, const Config& config, const LocalDay&
   }
   out["total_minutes"] = total;
   return out.dump();
-}
-
-std::string minutes_text(int64_t minutes) {
-  if (minutes < 60) return std::to_string(minutes) + " min";
-  return std::to_string(minutes / 60) + " h" + (minutes % 60 ? " " + std::to_string(minutes % 60) + " min" : "");
 }
 
 namespace {
@@ -350,6 +356,16 @@ std::string commit_line(const json& c) {
   return "`" + c.value("commit", "").substr(0, 7) + "` " + c.value("summary", "");
 }
 
+// Minutes the user did not type, said under the answer (an information
+// line, as commits are: summary_edit.cc leaves it alone).
+std::string minutes_note(const json& answer) {
+  if (!answer["minutes"].is_number_integer()) return "";
+  std::string source = answer.value("duration_source", json(nullptr)).is_string() ? answer["duration_source"] : "";
+  if (source == "proposed") return minutes_text(answer["minutes"]) + " proposed from your activity";
+  if (source == "suggested") return minutes_text(answer["minutes"]) + " from its trigger (the meeting, the time away)";
+  return "";
+}
+
 // An unanswered prompt without a repository: what its trigger said it was.
 std::string trigger_title_or_checkin(const json& unanswered) {
   std::string title = unanswered.value("title", "");
@@ -368,6 +384,11 @@ std::string summary_markdown(const std::string& summary_json) {
         " answer(s) · " + std::to_string(s["commits"].get<int>()) + " commit(s)\n";
   if (s.contains("removed") && !s["removed"].empty())  // said, so the total is not a surprise
     md += "\n" + std::to_string(s["removed"].size()) + " answer(s) deleted in an earlier edit are not counted.\n";
+  if (s.contains("breaks") && !s["breaks"].empty()) {
+    std::vector<std::string> spans;
+    for (const auto& b : s["breaks"]) spans.push_back(b["span"].is_string() ? b["span"].get<std::string>() : "?");
+    md += "\nBreaks (not counted): " + join(spans, ", ") + "\n";
+  }
   if (s["projects"].empty() && s["unanswered"].empty()) md += "\nNothing was recorded this day.\n";
   for (const auto& p : s["projects"]) {
     md += "\n## " + project_heading(p) + "\n";
@@ -383,6 +404,7 @@ std::string summary_markdown(const std::string& summary_json) {
         for (size_t i = 1; i < lines.size(); ++i)
           if (!lines[i].empty()) md += "  " + lines[i] + "\n";
         for (const auto& c : a["commits"]) md += "  - " + commit_line(c) + "\n";
+        if (std::string note = minutes_note(a); !note.empty()) md += "  - _" + note + "_\n";
       }
     }
   }

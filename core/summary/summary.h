@@ -32,9 +32,6 @@ std::string day_summary_json(Store& store, const Config& config, const LocalDay&
 std::string summary_markdown(const std::string& summary_json);
 std::string summary_html(const std::string& summary_json);
 
-// "2 h 30 min", "45 min".
-std::string minutes_text(int64_t minutes);
-
 // An answer's project as the summary and the report count it: the one its
 // parse found, else the one project whose `repos` (or `github`) hold the
 // prompt's repository — its path or its commits' owner/name — matched as

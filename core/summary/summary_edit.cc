@@ -34,7 +34,11 @@ std::string trim(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
-bool is_commit_line(const std::string& trimmed) { return trimmed.rfind("- `", 0) == 0; }
+// Lines under an answer that only inform: its commits ("- `abc1234` ...")
+// and notes ("- _45 min proposed from your activity_").
+bool is_info_line(const std::string& trimmed) {
+  return trimmed.rfind("- `", 0) == 0 || trimmed.rfind("- _", 0) == 0;
+}
 
 std::string where(int line) { return "line " + std::to_string(line) + ": "; }
 
@@ -142,7 +146,7 @@ void take_continuation(const std::vector<std::string>& lines, size_t* i, bool is
   bool answer_started = is_answer;
   while (*i + 1 < lines.size() && !lines[*i + 1].empty() && (lines[*i + 1][0] == ' ' || lines[*i + 1][0] == '\t')) {
     std::string t = trim(lines[++*i]);
-    if (t.empty() || is_commit_line(t)) continue;
+    if (t.empty() || is_info_line(t)) continue;
     if (!is_answer && t.rfind("Answer:", 0) == 0) {
       t = trim(t.substr(7));
       answer_started = true;

@@ -3,6 +3,7 @@
 #include <date/date.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -24,6 +25,31 @@ void ManualClock::advance(std::chrono::milliseconds by) {
     if (by.count() > 0) now_ += by;
   }
   notify();
+}
+
+void ManualClock::suspend(std::chrono::milliseconds by) {
+  {
+    std::lock_guard lock(mu_);
+    if (by.count() <= 0) return;
+    now_ += by;
+    suspended_ms_ += by.count();
+  }
+  notify();
+}
+
+int64_t ManualClock::suspended_ms() const {
+  std::lock_guard lock(mu_);
+  return suspended_ms_;
+}
+
+int64_t SystemClock::suspended_ms() const {
+#if defined(CLOCK_BOOTTIME)
+  timespec boot{}, mono{};
+  if (clock_gettime(CLOCK_BOOTTIME, &boot) != 0 || clock_gettime(CLOCK_MONOTONIC, &mono) != 0) return 0;
+  return (boot.tv_sec - mono.tv_sec) * 1000 + (boot.tv_nsec - mono.tv_nsec) / 1'000'000;
+#else
+  return 0;
+#endif
 }
 
 void ManualClock::set(TimePoint to) {

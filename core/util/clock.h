@@ -24,12 +24,18 @@ class Clock {
   virtual TimePoint now() const = 0;
   // True for a test clock that only moves when advanced.
   virtual bool manual() const { return false; }
+  // [any-thread] How long the machine has been suspended since it booted
+  // (ms): growth between two readings is a sleep in between.
+  virtual int64_t suspended_ms() const = 0;
   int64_t now_ms() const;
 };
 
 class SystemClock : public Clock {
  public:
   TimePoint now() const override { return std::chrono::system_clock::now(); }
+  // CLOCK_BOOTTIME runs on in suspend, CLOCK_MONOTONIC stops (clock.cc;
+  // 0 where the system has no such clocks).
+  int64_t suspended_ms() const override;
 };
 
 class ManualClock : public Clock {
@@ -40,7 +46,10 @@ class ManualClock : public Clock {
   // [any-thread] Moves the clock and tells the listeners (event loops
   // re-check their timers). Time never goes backwards through advance().
   void advance(std::chrono::milliseconds by);
+  // [any-thread] A suspend of `by`: the wall clock and suspended_ms() move.
+  void suspend(std::chrono::milliseconds by);
   void set(TimePoint to);
+  int64_t suspended_ms() const override;
   // [any-thread] `fn` runs on the thread that moved the clock.
   void on_change(std::function<void()> fn);
 
@@ -48,6 +57,7 @@ class ManualClock : public Clock {
   void notify();
   mutable std::mutex mu_;
   TimePoint now_;
+  int64_t suspended_ms_ = 0;
   std::vector<std::function<void()>> listeners_;
 };
 

@@ -83,3 +83,12 @@ std::string format_duration(std::chrono::seconds d) {
 }
 
 }  // namespace devtrack
+
+namespace devtrack {
+
+std::string minutes_text(int64_t minutes) {
+  if (minutes < 60) return std::to_string(minutes) + " min";
+  return std::to_string(minutes / 60) + " h" + (minutes % 60 ? " " + std::to_string(minutes % 60) + " min" : "");
+}
+
+}  // namespace devtrack

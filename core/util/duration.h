@@ -28,4 +28,7 @@ std::string duration_range_error(std::string_view what, std::chrono::seconds d);
 // "1h30m", "45s", "2d".
 std::string format_duration(std::chrono::seconds d);
 
+// What a person reads: "2 h 30 min", "45 min".
+std::string minutes_text(int64_t minutes);
+
 }  // namespace devtrack
