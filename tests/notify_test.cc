@@ -319,3 +319,26 @@ TEST_CASE("a commit's notification is replaced in place as its commits' subjects
   size_t first = logs.find("prompt 1: skipped through notify");
   CHECK(logs.find("through notify", first + 32) == std::string::npos);  // one reply, not one per notification
 }
+
+TEST_CASE("a time away on the desktop: the notification asks about the span, and Break answers it in one click") {
+  Desktop desktop;
+  Daemon d;
+  std::string file = d.home.root() + "/notes.txt";
+  auto beat = [&] { REQUIRE(run("heartbeat --file '" + file + "' --editor test").status == 0); };
+  beat();
+  ipc::call("clock.advance", json{{"ms", 60 * 60'000}}.dump());
+  beat();  // 09:00: back after an hour
+  REQUIRE(wait_until([&] { return desktop.shown() == 1; }, 10));
+  desktop.click("answer-0");
+  REQUIRE(wait_until([&] { return desktop.menu().find("#Break") != std::string::npos; }, 10));
+  CHECK(desktop.menu().find("#Meeting") != std::string::npos);
+  json away;
+  REQUIRE(wait_until([&] {
+    for (const auto& t : json::parse(run("log --json").out))
+      if (t["kind"] == "away" && t["response"].is_object()) away = t;
+    return away.is_object();
+  }, 10));
+  CHECK(away["details"]["question"] == "You were away 08:00–09:00 (1 h): what was it?");
+  CHECK(away["response"]["break"] == true);
+  CHECK(away["response"]["duration_minutes"].is_null());
+}

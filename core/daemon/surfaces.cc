@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "checkin/away.h"
 #include "checkin/prompt_view.h"
 #include "config/config.h"
 #include "event/bus.h"
@@ -50,13 +51,26 @@ std::string Surfaces::prompt_json(int64_t prompt_id) {
   for (const auto& line : about_lines(store_, config_, *p)) context.push_back(line);
   json suggestion = nullptr;
   if (!p->suggestion.empty()) suggestion = ticket_text(json::parse(p->suggestion));
-  return json{{"id", prompt_id},
+  json out = {{"id", prompt_id},
               {"question", "What did you work on?"},
               {"context", context},
               {"suggestion", suggestion},
               {"defer_s", config_.prompt.defer.count()},
-              {"timeout_s", config_.prompt.timeout.count()}}
-      .dump();
+              {"timeout_s", config_.prompt.timeout.count()}};
+  if (auto away = away_of(store_, *p)) {
+    out["question"] = away->question;
+    out["answers"] = quick_answers(*away);
+  }
+  return out.dump();
+}
+
+// A time away's one-click answers: [{"label", "text"}], the text answered
+// as if typed (checkin/away.h: "break" logs nothing).
+json Surfaces::quick_answers(const TriggerText& away) {
+  json answers = json::array({{{"label", "Break"}, {"text", "break"}}, {{"label", "Meeting"}, {"text", "meeting"}}});
+  if (auto m = meeting_during(store_, away.start_ms, away.end_ms))
+    answers.push_back({{"label", m->title}, {"text", m->title}});
+  return answers;
 }
 
 void Surfaces::show(int64_t prompt_id) {

@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "store/states.h"
@@ -23,6 +24,7 @@ class EventLoop;
 class PluginHost;
 class Store;
 struct Config;
+struct TriggerText;
 
 class Surfaces {
  public:
@@ -49,6 +51,7 @@ class Surfaces {
   void ingest_spooled_replies();
   void retry_later();
   std::string prompt_json(int64_t prompt_id);
+  nlohmann::json quick_answers(const TriggerText& away);
   void withdraw(int64_t prompt_id);
 
   EventLoop& loop_;

@@ -7,7 +7,8 @@
 // running `devtrack checkin --id N`. Without notify-send, a display or a
 // session bus the surface is unavailable and the prompt waits for the
 // terminal (tty). A prompt that changes while shown (the commit's subject
-// read, a commit joined) is replaced in place with --replace-id.
+// read, a commit joined) is replaced in place with --replace-id. A prompt's
+// "answers" (a time away: Break, Meeting) become one action each.
 #include <devtrack/sdk.hpp>
 
 #include <boost/process.hpp>
@@ -113,6 +114,17 @@ class Notify : public devtrack::sdk::Surface {
       body += "Suggested: " + prompt["suggestion"].get<std::string>();
     std::vector<std::string> args = {"--app-name=DevTrack", "--icon=appointment-soon", "--action=answer=Answer",
                                      "--action=skip=Skip", "--action=snooze=Snooze", "--wait", "--print-id"};
+    // One-click answers the host offers (a time away: Break, Meeting...):
+    // action "answer-N" answers with its text.
+    auto quick = std::make_shared<std::vector<std::string>>();
+    if (prompt.contains("answers") && prompt["answers"].is_array())
+      for (const auto& a : prompt["answers"]) {
+        if (!a.is_object() || !a.contains("label") || !a["label"].is_string() || !a.contains("text") ||
+            !a["text"].is_string() || quick->size() >= 4)
+          continue;
+        args.push_back("--action=answer-" + std::to_string(quick->size()) + "=" + a["label"].get<std::string>());
+        quick->push_back(a["text"].get<std::string>());
+      }
     std::shared_ptr<Shown> previous;
     if (prompt.value("update", false)) {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -152,7 +164,7 @@ class Notify : public devtrack::sdk::Surface {
     std::string question = prompt.value("question", "What did you work on?");
     reap();
     auto done = std::make_shared<std::atomic<bool>>(false);
-    waiters_.push_back({std::thread([this, id, shown, out, defer_s, question, done] {
+    waiters_.push_back({std::thread([this, id, shown, out, defer_s, question, done, quick] {
                           std::string line, action;
                           if (std::getline(*out, line)) {  // --print-id
                             std::lock_guard<std::mutex> lock(mutex_);
@@ -166,7 +178,14 @@ class Notify : public devtrack::sdk::Surface {
                             auto it = shown_.find(id);
                             if (it != shown_.end() && it->second == shown) shown_.erase(it);
                           }
-                          if (!shown->replaced) act(id, action, defer_s, question);
+                          if (shown->replaced) {
+                          } else if (action.rfind("answer-", 0) == 0) {
+                            size_t i = std::strtoul(action.c_str() + 7, nullptr, 10);
+                            if (i < quick->size())
+                              host().publish("prompt.answer", json{{"prompt_id", id}, {"text", (*quick)[i]}}.dump());
+                          } else {
+                            act(id, action, defer_s, question);
+                          }
                           *done = true;
                         }),
                         done});

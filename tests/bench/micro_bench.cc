@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "checkin/activity_time.h"
 #include "config/config.h"
 #include "event/bus.h"
 #include "event/loop.h"
@@ -12,6 +15,9 @@
 #include "plugin/host.h"
 #include "plugin/registry.h"
 #include "plugin/string_out.h"
+#include "store/activity_store.h"
+#include "store/prompt_store.h"
+#include "store/store.h"
 
 using namespace devtrack;
 
@@ -90,5 +96,52 @@ static void BM_ParseAnswer(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ParseAnswer)->Arg(0)->Arg(1);
+
+// A duration proposed from activity (checkin/activity_time.h) with a year
+// of heartbeats in the store: one every 2 minutes, 09:00-17:00 on work days
+// (~62,000 rows), the answer at 16:00 on the last day after a 12:00 answer.
+// The target is <= 5 ms.
+static void BM_ProposeDurationYear(benchmark::State& state) {
+  std::string home = std::filesystem::temp_directory_path() / "devtrack-bench-activity";
+  std::filesystem::remove_all(home);
+  std::filesystem::create_directories(home);
+  constexpr int64_t kMin = 60'000, kDayMs = 86'400'000;
+  const int64_t first = 1'748'822'400'000;  // Monday 2025-06-02 00:00 UTC
+  const std::string repo = "/src/widgets";
+  int64_t last_day = first;
+  {
+    Store store(home + "/devtrack.db");
+    SQLite::Transaction tx(store.db());
+    for (int d = 0; d < 365; ++d) {
+      if (d % 7 >= 5) continue;  // the weekend
+      int64_t day = first + d * kDayMs;
+      last_day = day;
+      for (int64_t t = day + 9 * 60 * kMin; t < day + 17 * 60 * kMin; t += 2 * kMin)
+        record_activity(store, {t, repo, "edit", repo + "/src/main.c"}, false);
+    }
+    tx.commit();
+  }
+  Store store(home + "/devtrack.db");
+  Config config;
+  config.settings.timezone = "UTC";
+  PromptRow earlier;
+  earlier.kind = "commit";
+  earlier.repo = repo;
+  earlier.created_ms = last_day + 12 * 60 * kMin;
+  earlier.id = create_prompt(store, earlier);
+  record_response(store, earlier.id, PromptState::kAnswered, "the morning", earlier.created_ms);
+  PromptRow p = earlier;
+  p.created_ms = last_day + 16 * 60 * kMin;
+  p.id = create_prompt(store, p);
+  int minutes = 0;
+  for (auto _ : state) {
+    auto proposal = propose_duration(store, config, p, p.created_ms);
+    minutes = proposal ? proposal->minutes : 0;
+    benchmark::DoNotOptimize(minutes);
+  }
+  state.counters["minutes"] = minutes;  // 238: the beats 12:00-15:58
+  std::filesystem::remove_all(home);
+}
+BENCHMARK(BM_ProposeDurationYear)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();
