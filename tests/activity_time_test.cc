@@ -8,6 +8,7 @@
 
 #include "checkin/activity_time.h"
 #include "config/config.h"
+#include "ipc/ipc.h"
 #include "store/activity_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
@@ -102,6 +103,15 @@ TEST_CASE("a recorded morning in two repositories: the proposal counts the promp
     REQUIRE(p);
     CHECK(p->minutes == 60);  // billing's beats fill widgets' pause: one stream, 10:00–11:00
   }
+  SECTION("answered hours after the prompt asked: the work up to the ask, not what came after") {
+    PromptRow p = pending_prompt(store, widgets, at(10, 0));
+    auto late = propose_duration(store, c, p, at(15, 0));
+    REQUIRE(late);
+    CHECK(late->minutes == 60);  // 09:00-10:00; 10:30-11:00 came after the ask
+    auto soon = propose_duration(store, c, p, at(10, 5));
+    REQUIRE(soon);
+    CHECK(soon->minutes == 60);  // within activity.gap of the ask: up to the answer (nothing more here)
+  }
   SECTION("yesterday's activity never counts") {
     auto p = propose_duration(store, c, pending_prompt(store, widgets, at(11, 1) + 86'400'000),
                               at(11, 2) + 86'400'000);
@@ -159,4 +169,50 @@ TEST_CASE("activity keeps a file as a hash unless content logging is on, and ret
   CHECK(activity_times(store, "", 0, at(10, 0)).size() == 2);  // a dry run removes nothing
   CHECK(remove_activity_before(store, at(9, 1), false) == 1);
   CHECK(activity_times(store, "", 0, at(10, 0)) == std::vector<int64_t>{at(9, 2)});
+}
+
+TEST_CASE("end to end: editing, a commit, an answer without a duration: the minutes come from the heartbeats") {
+  TempHome home;
+  set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T09:00:00Z");
+  spit(home.file("config.yaml"),
+       "settings: {timezone: UTC, work_hours: \"09:00-18:00\", work_days: [mon, tue, wed, thu, fri]}\n"
+       "prompt: {surfaces: [tty]}\n"
+       "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n  tty: {enabled: true}\n"
+       "  timer: {enabled: false}\n  github: {enabled: false}\n  notify: {enabled: false}\n");
+  std::string repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");
+  REQUIRE(run("repos add '" + repo + "'").status == 0);
+  REQUIRE(run("start").status == 0);
+  // The CLI's test clock follows the daemon's, so an answer is given "now".
+  auto advance = [](int minutes) {
+    json now = json::parse(ipc::call("clock.advance", json{{"ms", minutes * kMin}}.dump()));
+    set_env("DEVTRACK_TEST_CLOCK", std::to_string(now["now_ms"].get<int64_t>()));
+  };
+  // 09:00-09:40 editing, a 10 min pause (under activity.gap), 09:50-10:10.
+  for (int m = 0; m <= 70; m += 2) {
+    if (m < 40 || m >= 50) REQUIRE(run("heartbeat --file '" + repo + "/main.c' --editor test").status == 0);
+    if (m < 70) advance(2);
+  }
+  commit(repo, "Fix the login redirect");  // 10:10
+  REQUIRE(wait_until([&] { return json::parse(run("checkin --list --json").out).size() == 1; }));
+  json prompt = json::parse(run("checkin --list --json").out)[0];
+  std::string about;
+  for (const auto& l : prompt["about"]) about += l.get<std::string>() + "\n";
+  CHECK(about.find("About 1 h 10 min from your activity since 09:00") != std::string::npos);
+  REQUIRE(run("checkin --answer 'fixed the login redirect'").status == 0);
+  json log = json::parse(run("log --json").out);
+  json response = log.back()["response"];
+  CHECK(response["duration_minutes"] == 70);
+  CHECK(response["duration_source"] == "proposed");
+  CHECK(run("log").out.find("(1 h 10 min, proposed from activity)") != std::string::npos);
+  // The next answer in this repository starts counting from this one.
+  advance(20);
+  REQUIRE(run("heartbeat --file '" + repo + "/main.c' --editor test").status == 0);
+  advance(5);
+  REQUIRE(run("heartbeat --file '" + repo + "/main.c' --editor test").status == 0);
+  commit(repo, "Tidy");
+  REQUIRE(wait_until([&] { return json::parse(run("checkin --list --json").out).size() == 1; }));
+  REQUIRE(run("checkin --answer 'tidied up'").status == 0);
+  CHECK(json::parse(run("log --json").out).back()["response"]["duration_minutes"] == 5);
+  run("stop");
+  ::unsetenv("DEVTRACK_TEST_CLOCK");
 }

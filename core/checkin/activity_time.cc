@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "config/work_hours.h"
 #include "store/activity_store.h"
+#include "store/capture_store.h"
 #include "store/prompt_store.h"
 #include "util/duration.h"
 
@@ -25,12 +26,17 @@ int64_t active_ms(const std::vector<int64_t>& times, int64_t gap_ms) {
 std::optional<Proposal> propose_duration(Store& store, const Config& config, const PromptRow& prompt,
                                          int64_t answered_ms) {
   const std::string repo = repo_context(store, prompt).repo;
+  const int64_t gap = std::chrono::duration_cast<std::chrono::milliseconds>(config.activity.gap).count();
   Proposal p;
-  p.to_ms = answered_ms;
+  // An answer given long after the prompt asked (checkin at the end of the
+  // day) is about the work up to then, not what came after.
+  int64_t asked = prompt.created_ms;
+  for (const auto& t : prompt_triggers(store, prompt.id)) asked = std::max(asked, t.at_ms);
+  p.to_ms = asked > 0 && answered_ms - asked > gap ? asked : answered_ms;
   p.from_ms = std::max(previous_answer_ms(store, repo, answered_ms),
                        local_day_start_ms(answered_ms, config.settings.timezone));
   std::vector<int64_t> times = activity_times(store, repo, p.from_ms, p.to_ms);
-  int64_t active = active_ms(times, std::chrono::duration_cast<std::chrono::milliseconds>(config.activity.gap).count());
+  int64_t active = active_ms(times, gap);
   if (active < 60'000) return std::nullopt;
   p.minutes = static_cast<int>((active + 30'000) / 60'000);
   p.first_ms = times.front();

@@ -4,8 +4,10 @@
 // The proposal counts the time between consecutive activities (editor
 // heartbeats, saves, commits) since the previous answer in the prompt's
 // repository — every repository's for a prompt without one — and not
-// before the local day began; a pause longer than activity.gap is cut out,
-// the way WakaTime counts time from heartbeats.
+// before the local day began, up to the answer — or up to when the prompt
+// asked, for an answer given more than activity.gap after it; a pause
+// longer than activity.gap is cut out, the way WakaTime counts time from
+// heartbeats.
 #pragma once
 
 #include <cstdint>

@@ -39,8 +39,8 @@ void record_activity(Store& store, const ActivityRow& row, bool keep_path) {
 
 std::vector<int64_t> activity_times(Store& store, const std::string& repo, int64_t from_ms, int64_t to_ms) {
   SQLite::Statement q(store.db(), repo.empty()
-                                      ? "SELECT at_ms FROM activity WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms"
-                                      : "SELECT at_ms FROM activity WHERE repo = ?3 AND at_ms >= ?1 AND at_ms < ?2 "
+                                      ? "SELECT at_ms FROM activity WHERE at_ms >= ?1 AND at_ms <= ?2 ORDER BY at_ms"
+                                      : "SELECT at_ms FROM activity WHERE repo = ?3 AND at_ms >= ?1 AND at_ms <= ?2 "
                                         "ORDER BY at_ms");
   q.bind(1, static_cast<int64_t>(from_ms));
   q.bind(2, static_cast<int64_t>(to_ms));

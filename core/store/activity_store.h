@@ -24,7 +24,8 @@ struct ActivityRow {
 void record_activity(Store& store, const ActivityRow& row, bool keep_path);
 
 // The times of one repository's activity ("" = every repository's) in
-// [from_ms, to_ms), oldest first.
+// [from_ms, to_ms] (a heartbeat at the moment of the answer counts),
+// oldest first.
 std::vector<int64_t> activity_times(Store& store, const std::string& repo, int64_t from_ms, int64_t to_ms);
 
 // The newest activity before `before_ms` of any repository, 0 if none.
