@@ -13,6 +13,7 @@
 #include "store/prompt_store.h"
 #include "store/store.h"
 #include "test_support.h"
+#include "util/strings.h"
 
 using namespace devtrack;
 using namespace devtrack::test;
@@ -215,4 +216,40 @@ TEST_CASE("end to end: editing, a commit, an answer without a duration: the minu
   CHECK(json::parse(run("log --json").out).back()["response"]["duration_minutes"] == 5);
   run("stop");
   ::unsetenv("DEVTRACK_TEST_CLOCK");
+}
+
+TEST_CASE("a simulated day on the editor plugins' cadence (fixtures/activity/day.tsv): proposals within 10 % of the minutes worked") {
+  TempHome home;
+  Store store(home.file("devtrack.db"));
+  Config c = utc_config();
+  struct Answer {
+    int64_t at_ms;
+    std::string repo;
+    int truth;
+  };
+  std::vector<Answer> answers;
+  for (const auto& line : split(slurp(source_dir() + "/tests/fixtures/activity/day.tsv"), '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    auto f = split(line, '\t');
+    REQUIRE(f.size() >= 3);
+    int64_t ms = std::stoll(f[0]);
+    if (f[2] == "answer") answers.push_back({ms, f[1], std::stoi(f[3])});
+    else record_activity(store, {ms, f[1], f[2], f[2] == "edit" ? f[1] + "/main.c" : ""}, false);
+  }
+  REQUIRE(answers.size() == 6);
+  int total_truth = 0, total_proposed = 0, worst = 0;
+  for (const auto& a : answers) {
+    PromptRow p = pending_prompt(store, a.repo, a.at_ms - 2 * kMin);
+    auto proposal = propose_duration(store, c, p, a.at_ms);
+    REQUIRE(proposal);
+    INFO(a.repo << " answered at " << a.at_ms << ": proposed " << proposal->minutes << ", worked " << a.truth);
+    CHECK(std::abs(proposal->minutes - a.truth) <= a.truth / 10);
+    total_truth += a.truth;
+    total_proposed += proposal->minutes;
+    worst = std::max(worst, std::abs(proposal->minutes - a.truth));
+    record_response(store, p.id, PromptState::kAnswered, "done", a.at_ms);
+  }
+  WARN("simulated day: proposed " << total_proposed << " min against " << total_truth << " min worked, worst answer off by "
+                                 << worst << " min");
+  CHECK(std::abs(total_proposed - total_truth) <= total_truth / 20);
 }
