@@ -87,7 +87,9 @@ void Activity::on_heartbeat(const std::string& payload) {
   json b = json::parse(payload, nullptr, false);
   if (!b.is_object()) return;
   std::string file = text(b, "file");
-  if (file.empty()) return;
+  // No real path is longer (PATH_MAX); a longer one would cost a stat per
+  // component in repository_of().
+  if (file.empty() || file.size() > 4096) return;
   int64_t at = integer(b, "at_ms", loop_.clock().now_ms());
   record(at, repository_of(file), b.value("write", false) ? "write" : "edit", file);
   present(at, "editor");
