@@ -120,7 +120,7 @@ TEST_CASE("shorter gaps, the night and a stretch outside work hours are not time
   CHECK(s.waiting().empty());
 }
 
-TEST_CASE("a break logs nothing and the summary says so; a skipped time away stays Unanswered") {
+TEST_CASE("a break logs nothing and the summary says so, and a skipped time away stays Unanswered") {
   Setup s;
   s.start();
   s.work_a_little();

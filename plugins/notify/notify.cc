@@ -102,6 +102,21 @@ class Notify : public devtrack::sdk::Surface {
       if (w.thread.joinable()) w.thread.join();
   }
 
+  // One-click answers the host offers (a time away: Break, Meeting...):
+  // action "answer-N" answers with the text of answer N (at most four).
+  static std::vector<std::string> quick_answer_actions(const json& prompt, std::vector<std::string>& args) {
+    std::vector<std::string> texts;
+    if (!prompt.contains("answers") || !prompt["answers"].is_array()) return texts;
+    for (const auto& a : prompt["answers"]) {
+      if (!a.is_object() || !a.contains("label") || !a["label"].is_string() || !a.contains("text") ||
+          !a["text"].is_string() || texts.size() >= 4)
+        continue;
+      args.push_back("--action=answer-" + std::to_string(texts.size()) + "=" + a["label"].get<std::string>());
+      texts.push_back(a["text"].get<std::string>());
+    }
+    return texts;
+  }
+
   bool available() override { return !notify_send_.empty() && have_session(); }
 
   std::string show(std::string_view text) override {
@@ -114,17 +129,7 @@ class Notify : public devtrack::sdk::Surface {
       body += "Suggested: " + prompt["suggestion"].get<std::string>();
     std::vector<std::string> args = {"--app-name=DevTrack", "--icon=appointment-soon", "--action=answer=Answer",
                                      "--action=skip=Skip", "--action=snooze=Snooze", "--wait", "--print-id"};
-    // One-click answers the host offers (a time away: Break, Meeting...):
-    // action "answer-N" answers with its text.
-    auto quick = std::make_shared<std::vector<std::string>>();
-    if (prompt.contains("answers") && prompt["answers"].is_array())
-      for (const auto& a : prompt["answers"]) {
-        if (!a.is_object() || !a.contains("label") || !a["label"].is_string() || !a.contains("text") ||
-            !a["text"].is_string() || quick->size() >= 4)
-          continue;
-        args.push_back("--action=answer-" + std::to_string(quick->size()) + "=" + a["label"].get<std::string>());
-        quick->push_back(a["text"].get<std::string>());
-      }
+    auto quick = std::make_shared<std::vector<std::string>>(quick_answer_actions(prompt, args));
     std::shared_ptr<Shown> previous;
     if (prompt.value("update", false)) {
       std::unique_lock<std::mutex> lock(mutex_);
