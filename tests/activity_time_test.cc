@@ -38,16 +38,6 @@ void beats(Store& store, const std::string& repo, int64_t from, int64_t to, int 
   for (int64_t t = from; t < to; t += every * kMin) record_activity(store, {t, repo, "edit", repo + "/main.c"}, false);
 }
 
-int64_t answered_prompt(Store& store, const std::string& repo, int64_t when) {
-  PromptRow p;
-  p.kind = "commit";
-  p.repo = repo;
-  p.created_ms = when;
-  p.id = create_prompt(store, p);
-  record_response(store, p.id, PromptState::kAnswered, "earlier work", when);
-  return p.id;
-}
-
 PromptRow pending_prompt(Store& store, const std::string& repo, int64_t when) {
   PromptRow p;
   p.kind = "commit";
@@ -55,6 +45,10 @@ PromptRow pending_prompt(Store& store, const std::string& repo, int64_t when) {
   p.created_ms = when;
   p.id = create_prompt(store, p);
   return p;
+}
+
+void answered_prompt(Store& store, const std::string& repo, int64_t when) {
+  record_response(store, pending_prompt(store, repo, when).id, PromptState::kAnswered, "earlier work", when);
 }
 
 }  // namespace

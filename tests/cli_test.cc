@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "store/activity_store.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -213,6 +214,27 @@ TEST_CASE("logs reads the logs table and gc removes old lines") {
   CHECK(json::parse(run("gc --dry-run --json").out)["logs"] == 1);
   CHECK(run("gc").out.find("removed 1 log line") == 0);
   CHECK(run("logs").out.find("ancient") == std::string::npos);
+}
+
+TEST_CASE("gc removes activity older than activity.retention, or --activity-older-than") {
+  TempHome home;
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  {
+    Store store(home.file("devtrack.db"));
+    record_activity(store, {now - 100LL * 86'400'000, "/src/a", "edit", "/src/a/x.c"}, false);
+    record_activity(store, {now - 10LL * 86'400'000, "/src/a", "edit", "/src/a/x.c"}, false);
+    record_activity(store, {now - 1000, "/src/a", "commit", ""}, false);
+  }
+  CHECK(json::parse(run("gc --dry-run --json").out)["activity"] == 1);  // 90d by default
+  CHECK(json::parse(run("gc --dry-run --json --activity-older-than 7d").out)["activity"] == 2);
+  auto bad = run("gc --activity-older-than soon");
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("--activity-older-than takes a duration") != std::string::npos);
+  CHECK(run("gc --activity-older-than 7d").out.find("2 heartbeats older than 7d") != std::string::npos);
+  Store store(home.file("devtrack.db"));
+  CHECK(activity_times(store, "", 0, now).size() == 1);
 }
 
 TEST_CASE("completion scripts for bash, zsh and fish") {

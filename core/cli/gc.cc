@@ -16,22 +16,20 @@ namespace devtrack::cli {
 
 namespace {
 
+// --NAME DURATION, checked, else `configured`.
+std::chrono::seconds retention_option(const po::variables_map& args, const std::string& name,
+                                      std::chrono::seconds configured) {
+  if (!args.count(name)) return configured;
+  auto d = parse_duration(args[name].as<std::string>());
+  if (!d) throw UsageError("--" + name + " takes a duration like 90d or 12h");
+  if (auto range = duration_range_error("--" + name, *d); !range.empty()) throw UsageError(range);
+  return *d;
+}
+
 int run(const po::variables_map& args) {
   Loaded loaded = load_config_and_plugins();
-  auto retention = loaded.config.logging.retention;
-  if (args.count("logs-older-than")) {
-    auto d = parse_duration(args["logs-older-than"].as<std::string>());
-    if (!d) throw UsageError("--logs-older-than takes a duration like 7d or 12h");
-    if (auto range = duration_range_error("--logs-older-than", *d); !range.empty()) throw UsageError(range);
-    retention = *d;
-  }
-  auto activity_retention = loaded.config.activity.retention;
-  if (args.count("activity-older-than")) {
-    auto d = parse_duration(args["activity-older-than"].as<std::string>());
-    if (!d) throw UsageError("--activity-older-than takes a duration like 90d");
-    if (auto range = duration_range_error("--activity-older-than", *d); !range.empty()) throw UsageError(range);
-    activity_retention = *d;
-  }
+  auto retention = retention_option(args, "logs-older-than", loaded.config.logging.retention);
+  auto activity_retention = retention_option(args, "activity-older-than", loaded.config.activity.retention);
   bool dry = args.count("dry-run") > 0;
   std::error_code ec;
   GcReport r;
