@@ -98,7 +98,7 @@ TEST_CASE("a gap in the heartbeats inside work hours is asked about on return, w
   REQUIRE(run("checkin --answer 'design review with the team' --id " + std::to_string(p["id"].get<int>())).status == 0);
   json away = s.away_entries();
   REQUIRE(away.size() == 1);
-  CHECK(away[0]["details"]["reason"] == "no editor activity before");
+  CHECK(away[0]["details"]["reason"] == "no activity");
   CHECK(away[0]["response"]["duration_minutes"] == 90);
   CHECK(away[0]["response"]["duration_source"] == "suggested");
   CHECK(run("log").out.find("(1 h 30 min, from the trigger)") != std::string::npos);

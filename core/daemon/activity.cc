@@ -1,5 +1,6 @@
 #include "daemon/activity.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -92,7 +93,7 @@ void Activity::on_heartbeat(const std::string& payload) {
   if (file.empty() || file.size() > 4096) return;
   int64_t at = integer(b, "at_ms", loop_.clock().now_ms());
   record(at, repository_of(file), b.value("write", false) ? "write" : "edit", file);
-  present(at, "editor");
+  present(at);
 }
 
 void Activity::on_commit(const std::string& payload) {
@@ -100,7 +101,7 @@ void Activity::on_commit(const std::string& payload) {
   if (!c.is_object()) return;
   int64_t at = integer(c, "at_ms", loop_.clock().now_ms());
   record(at, text(c, "repo"), "commit", "");
-  present(at, "commit");
+  present(at);
 }
 
 void Activity::on_answer(const std::string& payload) {
@@ -109,7 +110,7 @@ void Activity::on_answer(const std::string& payload) {
   auto p = get_prompt(store_, integer(a, "prompt_id", 0));
   int64_t now = loop_.clock().now_ms();
   record(now, p ? p->repo : "", "answer", "");
-  present(now, "answer");
+  present(now);
 }
 
 void Activity::record(int64_t at_ms, const std::string& repo, const std::string& kind, const std::string& file) {
@@ -121,11 +122,12 @@ void Activity::record(int64_t at_ms, const std::string& repo, const std::string&
   }
 }
 
-void Activity::present(int64_t at_ms, const std::string& why) {
+void Activity::present(int64_t at_ms) {
   if (session_away_ms_) return;  // still locked or idle: a heartbeat from a build is no return
+  at_ms = std::min(at_ms, loop_.clock().now_ms());  // a spooled beat from a clock ahead of ours
   int64_t last = last_seen_ms_;
   if (at_ms > last_seen_ms_) last_seen_ms_ = at_ms;
-  if (last > 0 && at_ms > last) away_span(last, at_ms, "no " + why + " activity before");
+  if (last > 0 && at_ms > last) away_span(last, at_ms, "no activity");
 }
 
 // The loop woke: after a suspend the clock's suspended time has grown.

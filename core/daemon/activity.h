@@ -30,10 +30,9 @@ class Activity {
   // [loop] Subscribes, reads the last activity and starts the session watch.
   void start();
 
-  // [loop] The user is here at `at_ms` (any sign): closes a time away.
-  void present(int64_t at_ms, const std::string& why);
-
  private:
+  // The user is here at `at_ms` (any sign): closes a time away.
+  void present(int64_t at_ms);
   void on_heartbeat(const std::string& payload);
   void on_commit(const std::string& payload);
   void on_answer(const std::string& payload);
