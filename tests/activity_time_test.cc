@@ -171,7 +171,7 @@ TEST_CASE("end to end: editing, a commit, an answer without a duration: the minu
   set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T09:00:00Z");
   spit(home.file("config.yaml"),
        "settings: {timezone: UTC, work_hours: \"09:00-18:00\", work_days: [mon, tue, wed, thu, fri]}\n"
-       "prompt: {surfaces: [tty]}\n"
+       "prompt: {surfaces: [tty]}\naway: {ask: false}\n"
        "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n  tty: {enabled: true}\n"
        "  timer: {enabled: false}\n  github: {enabled: false}\n  notify: {enabled: false}\n");
   std::string repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");

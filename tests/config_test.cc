@@ -126,6 +126,23 @@ TEST_CASE("each kind of error is reported with its position") {
         "config.yaml:3:3: error: 'prompt.timeout' is set twice");
 }
 
+TEST_CASE("tracker.round: a duration then up or nearest, and a bad value says why") {
+  auto r = check("tracker: {mode: end-of-day, round: 15m nearest}\n");
+  REQUIRE(r.ok());
+  CHECK(r.config.tracker.round == MinuteRounding{15, true});
+  CHECK(check("tracker: {round: 1h}\n").config.tracker.round == MinuteRounding{60, false});  // up by default
+  CHECK(check("").config.tracker.round.step == 0);  // not rounded unless asked
+  CHECK(only(check("tracker: {round: 15m down}\n")) ==
+        "config.yaml:1:18: error: tracker.round: 'down' is not a way to round; use up or nearest");
+  CHECK(only(check("tracker:\n  round: quarter\n")) ==
+        "config.yaml:2:10: error: tracker.round must be a duration, then up or nearest if you like (15m, 15m up, "
+        "30m nearest), not 'quarter'");
+  CHECK(only(check("tracker: {round: 30s}\n")) ==
+        "config.yaml:1:18: error: tracker.round rounds to whole minutes; 30s is not");
+  CHECK(only(check("tracker: {round: 0m}\n")).find("must be more than 0") != std::string::npos);
+  CHECK(only(check("tracker: {round: 5000d}\n")).find("more than the maximum of 10 years") != std::string::npos);
+}
+
 TEST_CASE("comment lines (skipped before parsing, for speed) keep positions, and block scalars keep their '#' lines") {
   CHECK(only(check("# one\n  # two\nsettings:\n  # three\n  promt_interval: 3h # four\n")) ==
         "config.yaml:5:3: error: unknown key 'settings.promt_interval' (did you mean 'prompt_interval'?)");

@@ -54,14 +54,14 @@ std::string server_jira(const std::string& auth) {
 struct Setup {
   TempHome home;
   explicit Setup(const std::string& answer = "BILL-7 invoice rounding, 1h15, done", const std::string& jira = "",
-                 const PeerProxy& proxy = peer) {
+                 const PeerProxy& proxy = peer, const std::string& tracker = "") {
     proxy.control("POST", "/reset");
     set_env("JIRA_TOKEN", kToken);
     set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
     bool cloud = jira.empty();
     spit(home.file("config.yaml"),
          "settings: {timezone: Europe/Berlin, work_hours: \"00:00-24:00\", work_days: [mon, tue, wed, thu, fri]}\n"
-         "network: {timeout: 2s}\n"
+         "network: {timeout: 2s}\n" + tracker +
          "projects:\n  - id: billing\n" + std::string(cloud ? "    jira: [BILL]\n" : "    trackers: {jira: [BILL]}\n") +
          "plugins:\n  rules: {enabled: true}\n  github: {enabled: false}\n"
          "  jira: " + (cloud ? cloud_jira() : jira) + "\n");
@@ -80,7 +80,11 @@ struct Setup {
       if (u["kind"] == kind) return u;
     return nullptr;
   }
-  void advance(int64_t ms) { ipc::call("clock.advance", json{{"ms", ms}}.dump()); }
+  // The daemon's test clock; the CLI's stays where it started unless `cli` follows.
+  void advance(int64_t ms, bool cli = false) {
+    json now = json::parse(ipc::call("clock.advance", json{{"ms", ms}}.dump()));
+    if (cli) set_env("DEVTRACK_TEST_CLOCK", std::to_string(now["now_ms"].get<int64_t>()));
+  }
   bool all_sent() { return all_updates_sent(); }
 };
 
@@ -121,6 +125,48 @@ TEST_CASE("BILL-7 invoice rounding, 1h15, done: one worklog of 4500 s, one comme
   run("stop");
   std::string everything = everything_under(s.home.path()) + run("logs -n 1000").out + run("updates list --json").out;
   CHECK(everything.find(kToken) == std::string::npos);
+}
+
+TEST_CASE("end of day, tracker.round 15m: three answers on BILL-7 are one worklog of the rounded total, from the first") {
+  // 10:00, 12:00 and 16:00 in Berlin: 22 + 23 + 22 = 67 min, one worklog of 75.
+  Setup s("BILL-7 invoice totals, 22m", "", peer, "tracker: {mode: end-of-day, round: 15m}\n");
+  const std::pair<int64_t, std::string> later[] = {{2 * 3'600'000, "BILL-7 rounding rules, 23m"},
+                                                   {4 * 3'600'000, "BILL-7 tests for the totals, 22m"}};
+  for (const auto& [after_ms, answer] : later) {
+    s.advance(after_ms, /*cli=*/true);  // each answer given at its own time of day
+    REQUIRE(run("ask --no-wait").status == 0);
+    REQUIRE(run("checkin --answer '" + answer + "'").status == 0);
+  }
+  json held = s.update("worklog");
+  INFO(s.updates().dump(2));
+  CHECK(held["state"] == "held");
+  CHECK(held["idempotency_key"].get<std::string>().ends_with(":BILL-7:2026-06-01:worklog"));
+  auto summary = run("summary --date 2026-06-01");
+  INFO(summary.out << summary.err);
+  CHECK(summary.out.find("BILL-7 — 1 h 15 min (rounded from 1 h 7 min)") != std::string::npos);
+  json tickets = json::parse(run("summary --date 2026-06-01 --format json").out)["projects"][0]["tickets"];
+  CHECK(tickets[0]["minutes"] == 67);  // as given: the report counts these
+  CHECK(tickets[0]["worklogs"][0]["minutes"] == 75);
+
+  REQUIRE(run("summary --date 2026-06-01 --push").status == 0);
+  bool sent = wait_advancing([&] { return s.all_sent(); });
+  if (!sent) std::cerr << "DEBUG " << s.updates().dump(2) << run("logs -n 200").out << "\n";
+  REQUIRE(sent);
+  json worklogs = requests("POST", "/rest/api/3/issue/BILL-7/worklog");
+  REQUIRE(worklogs.size() == 1);
+  CHECK(worklogs[0]["status"] == 201);  // prism validated it
+  json w = json::parse(worklogs[0]["body"].get<std::string>());
+  CHECK(w["timeSpentSeconds"] == 75 * 60);
+  // The first answer, at 10:00 in Berlin, was 22 minutes of work: it began at 09:38.
+  CHECK(w["started"] == "2026-06-01T09:38:00.000+0200");
+  CHECK(w["properties"][0]["value"]["idempotency_key"] == held["idempotency_key"]);
+  json lines = w["comment"]["content"];
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0]["content"][0]["text"] == "- BILL-7 invoice totals, 22m (22 min)");
+  CHECK(lines[2]["content"][0]["text"] == "- BILL-7 tests for the totals, 22m (22 min)");
+  CHECK(requests("POST", "/rest/api/3/issue/BILL-7/comment").size() == 1);  // the day's comment: its own row
+  CHECK(requests("PUT", "/rest/api/3/issue/BILL-7/worklog/" + s.update("worklog")["remote_id"].get<std::string>())
+            .empty());
 }
 
 TEST_CASE("Jira: 500 then success, 429 with Retry-After, and a hang without a duplicate") {

@@ -3,10 +3,12 @@
 // the one retry policy. No process, no database.
 #include <catch2/catch.hpp>
 
+#include <climits>
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "outbox/outbox.h"
+#include "util/duration.h"
 
 using namespace devtrack;
 using nlohmann::json;
@@ -92,6 +94,76 @@ TEST_CASE("plan_updates: daily comments are parts of the ticket's comment of the
   CHECK(rows[0].aggregate == "acme/widgets#12:2026-06-01");
   c.settings.timezone = "Pacific/Kiritimati";  // UTC+14: already the 2nd
   CHECK(plan(c, {{"tickets", {gh(12)}}}, {{"answered_at_ms", kNoon}})[0].aggregate == "acme/widgets#12:2026-06-02");
+}
+
+TEST_CASE("round_minutes: up or to the nearest step, 0 stays 0, nothing positive becomes 0, no overflow") {
+  const MinuteRounding up{15, false}, nearest{15, true};
+  CHECK(round_minutes(67, up) == 75);
+  CHECK(round_minutes(60, up) == 60);  // a multiple stays
+  CHECK(round_minutes(1, up) == 15);
+  CHECK(round_minutes(67, nearest) == 60);
+  CHECK(round_minutes(68, nearest) == 75);  // 8 of 15: more than half
+  CHECK(round_minutes(7, nearest) == 15);   // not 0: a worklog of nothing would be refused
+  CHECK(round_minutes(0, up) == 0);         // nothing logged stays nothing
+  CHECK(round_minutes(0, nearest) == 0);
+  CHECK(round_minutes(67, MinuteRounding{}) == 67);  // no step: not rounded
+  CHECK(round_minutes(-5, up) == -5);
+  // Bounded at the edge (ten years of minutes at most), but huge values saturate, never wrap.
+  CHECK(round_minutes(INT64_MAX, up) == INT64_MAX - INT64_MAX % 15);
+  CHECK(round_minutes(INT64_MAX - 1, nearest) == INT64_MAX - INT64_MAX % 15);
+  CHECK(round_minutes(INT64_MAX, MinuteRounding{1440, true}) == INT64_MAX - INT64_MAX % 1440);
+}
+
+TEST_CASE("parse_rounding: a duration, then up or nearest; what is wrong is said") {
+  MinuteRounding r;
+  CHECK(parse_rounding("15m", "tracker.round", &r).empty());
+  CHECK(r == MinuteRounding{15, false});
+  CHECK(parse_rounding("1h nearest", "tracker.round", &r).empty());
+  CHECK(r == MinuteRounding{60, true});
+  CHECK(parse_rounding("15 min up", "tracker.round", &r).empty());  // a duration with blanks of its own
+  CHECK(r == MinuteRounding{15, false});
+  CHECK(rounding_text(r) == "15m up");
+  CHECK(rounding_text({90, true}) == "1h30m nearest");
+  CHECK(rounding_text({}).empty());
+  CHECK(parse_rounding("15m down", "tracker.round", &r) == "tracker.round: 'down' is not a way to round; use up or nearest");
+  CHECK(parse_rounding("0m", "tracker.round", &r) == "tracker.round must be more than 0 (leave it out not to round)");
+  CHECK(parse_rounding("90s", "tracker.round", &r) == "tracker.round rounds to whole minutes; 1m30s is not");
+  CHECK(parse_rounding("2d", "tracker.round", &r) == "tracker.round is 2d; a worklog is rounded to at most a day (1d)");
+  CHECK(parse_rounding("5000d", "tracker.round", &r).find("more than the maximum of 10 years") != std::string::npos);
+  CHECK(parse_rounding("up", "tracker.round", &r).find("must be a duration") != std::string::npos);
+}
+
+TEST_CASE("plan_updates: tracker.round rounds a worklog of its own, keeping the minutes as given") {
+  Config c = trackers_config();
+  c.tracker.round = {15, false};
+  auto rows = plan(c, {{"tickets", {jira("BILL-7")}}, {"duration_minutes", 67}, {"started_ms", kNoon - 3'600'000}});
+  REQUIRE(rows.size() == 2);
+  json comment = json::parse(rows[0].body), worklog = json::parse(rows[1].body);
+  CHECK(worklog["minutes"] == 75);
+  CHECK(worklog["raw_minutes"] == 67);
+  CHECK(worklog["started_ms"] == kNoon - 3'600'000);  // the work's start, from activity
+  CHECK(rows[1].aggregate.empty());                   // immediate mode: one worklog per answer
+  CHECK(comment["minutes"] == 67);                    // comments are not rounded
+  CHECK_FALSE(comment.contains("started_ms"));
+}
+
+TEST_CASE("plan_updates: in end-of-day mode a worklog is a part of the ticket's worklog of the day, rounded there") {
+  Config c = trackers_config();
+  c.tracker.mode = "end-of-day";
+  c.tracker.round = {15, true};
+  auto rows = plan(c, {{"tickets", {jira("BILL-7")}}, {"duration_minutes", 20}}, {{"answered_at_ms", kNoon}});
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].aggregate == "BILL-7:2026-06-01");
+  CHECK(rows[1].aggregate == "BILL-7:2026-06-01:worklog");  // never the comment's row
+  json part = json::parse(rows[1].body);
+  CHECK(part["minutes"] == 20);  // the day's total is rounded, not each part
+  CHECK(part["round"] == "15m nearest");
+  CHECK_FALSE(part.contains("raw_minutes"));
+  // Each comment, daily worklogs all the same; immediate mode: no day's worklog.
+  c.tracker.comments = "each";
+  CHECK(plan(c, {{"tickets", {jira("BILL-7")}}, {"duration_minutes", 20}})[1].aggregate == "BILL-7:2026-06-01:worklog");
+  c.tracker.mode = "immediate";
+  CHECK(plan(c, {{"tickets", {jira("BILL-7")}}, {"duration_minutes", 20}})[1].aggregate.empty());
 }
 
 TEST_CASE("plan_updates: a ticket without a repository takes the project's, else the commits' remote") {

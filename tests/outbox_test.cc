@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "config/config.h"
 #include "ipc/ipc.h"
+#include "outbox/outbox.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
 #include "test_support.h"
@@ -298,4 +300,61 @@ TEST_CASE("daily aggregate: dropping the day's comment drops its unsent answers,
   CHECK(get_update(store, parts[0].id)->state == UpdateState::kQueued);
   CHECK(get_update(store, parts[1].id)->state == UpdateState::kDropped);
   CHECK(text_of(*get_update(store, id)) == "- first\n- third");
+}
+
+// End-of-day mode: the day's worklogs on a ticket are one row, planned as
+// an answer plans them and rendered by the store.
+namespace {
+
+// 2026-06-01 at HH:MM UTC.
+int64_t utc(int hour, int minute) { return 1'780'272'000'000 + (hour * 60 + minute) * 60'000LL; }
+
+void log_bill_7(Store& store, const Config& config, const std::string& text, int minutes, int64_t answered_ms,
+                const json& started_ms = nullptr) {
+  int64_t rid = add_response(store);
+  json parsed = {{"tickets", {{{"tracker", "jira"}, {"system", "jira"}, {"show", "{key}"}, {"key", "BILL-7"}}}},
+                 {"duration_minutes", minutes}};
+  if (!started_ms.is_null()) parsed["started_ms"] = started_ms;
+  json context = {{"text", text}, {"answered_at_ms", answered_ms}};
+  store_parse_and_updates(store, rid, parsed.dump(), plan_updates(config, rid, parsed.dump(), context.dump(), answered_ms),
+                          answered_ms);
+}
+
+}  // namespace
+
+TEST_CASE("daily worklog: the parts' minutes are summed, then rounded once, from the day's first start") {
+  TempHome home;
+  Store store(home.file("devtrack.db"));
+  Config c;
+  c.settings.timezone = "UTC";
+  c.tracker.mode = "end-of-day";
+  c.tracker.round = {15, false};
+  c.plugins["jira"] = {true, false, R"({"worklogs": true})"};
+  log_bill_7(store, c, "invoice totals", 22, utc(10, 0));                 // began 09:38
+  log_bill_7(store, c, "rounding rules", 23, utc(12, 0), utc(9, 30));   // began 09:30, by its activity
+  log_bill_7(store, c, "tests", 22, utc(16, 0));
+  auto rows = list_updates(store);
+  REQUIRE(rows.size() == 2);  // the day's comment and the day's worklog, not merged
+  const UpdateRow& worklog = rows[0].kind == "worklog" ? rows[0] : rows[1];
+  CHECK(worklog.idempotency_key == "agg:" + device_id(store) + ":BILL-7:2026-06-01:worklog");
+  CHECK(worklog.state == UpdateState::kHeld);
+  json body = json::parse(worklog.body);
+  CHECK(body["raw_minutes"] == 67);
+  CHECK(body["minutes"] == 75);  // 22 + 23 + 22 rounded once; each part up would be 90
+  CHECK(body["started_ms"] == utc(9, 30));
+  CHECK(body["text"] == "- invoice totals (22 min)\n- rounding rules (23 min)\n- tests (22 min)");
+  CHECK(parts_of(store, worklog.id).size() == 3);
+  for (const auto& p : parts_of(store, worklog.id)) CHECK(json::parse(p.body)["minutes"] != 75);
+
+  // One answer alone is a day's worklog too: rounded, with its start.
+  Store alone(home.file("alone.db"));
+  log_bill_7(alone, c, "invoice totals", 22, utc(10, 0));
+  for (const auto& u : list_updates(alone))
+    if (u.kind == "worklog") {
+      json b = json::parse(u.body);
+      CHECK(b["minutes"] == 30);
+      CHECK(b["raw_minutes"] == 22);
+      CHECK(b["started_ms"] == utc(9, 38));
+      CHECK(b["text"] == "invoice totals");
+    }
 }

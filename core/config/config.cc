@@ -248,6 +248,11 @@ class Checker {
     if (type == "time-range") return read_time_range(n, what, *text, v);
     if (type == "zone") return read_zone(n, what, *text);
     if (type == "path") return read_existing_file(n, what, *text);
+    if (type == "rounding") {
+      std::string problem = parse_rounding(*text, what, &v.rounding);
+      if (!problem.empty()) error(n, problem);
+      return problem.empty();
+    }
     if (type == "enum") {
       std::vector<std::string> choices(s.choices.begin(), s.choices.end());
       if (std::find(choices.begin(), choices.end(), *text) != choices.end()) return true;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/plugin_info.h"
+#include "util/duration.h"
 
 namespace devtrack {
 
@@ -72,6 +73,9 @@ struct Config {
     // "daily": one comment per ticket, local day and device, amended as
     // the day's answers arrive; "each": one comment per answer.
     std::string comments = "daily";
+    // Worklog minutes rounded (tracker.round); in end-of-day mode the day's
+    // total per ticket is rounded once. Step 0: not rounded.
+    MinuteRounding round;
   } tracker;
 
   // Several parsers: which, in what order, and how sure one must be for its

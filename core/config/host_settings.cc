@@ -96,7 +96,34 @@ std::vector<HostSetting> time_settings() {
   };
 }
 
-// settings, prompt, tracker, logging, worker, network.
+// tracker.*: when and how updates are posted.
+std::vector<HostSetting> tracker_settings() {
+  return {
+      {"tracker", "mode", "enum", "immediate", "",
+       "immediate: post after `grace`; end-of-day: post when the summary is confirmed.",
+       "post after `grace`, or hold (`held`) until `devtrack summary --edit` is confirmed or `--push`ed", "",
+       {"immediate", "end-of-day"}, TEXT(tracker.mode)},
+      {"tracker", "grace", "duration", "1m", "", "", "wait before posting, so a typo can still be fixed", "", {},
+       DURATION(tracker.grace)},
+      {"tracker", "comments", "enum", "daily", "",
+       "daily: one comment per ticket and day, amended as the day's answers\narrive; each: one comment per answer.",
+       "`daily`: one comment per ticket, per local day (`settings.timezone`), per device, amended (edited) as "
+       "that day's answers arrive, one line per answer in order (`devtrack updates drop ID` of the day's comment "
+       "drops its unsent answers too; `updates retry ID` brings them back); `each`: one comment per answer",
+       "", {"daily", "each"}, TEXT(tracker.comments)},
+      {"tracker", "round", "rounding", "", "15m nearest",
+       "Round worklogs: 15m (up), 15m up or 15m nearest; default: not rounded.",
+       "worklog minutes rounded to a multiple of this step (whole minutes, at most `1d`), `up` (the default) or to "
+       "the `nearest` (half a step goes up; a positive duration never becomes 0). In end-of-day mode a ticket's "
+       "worklogs of one local day are one worklog and its total is rounded once; otherwise each worklog is. The "
+       "summary shows both, e.g. `1 h 15 min (rounded from 1 h 7 min)`",
+       "not rounded", {},
+       [](Config& c, const SettingValue& v) { c.tracker.round = v.rounding; },
+       [](const Config& c) { return rounding_text(c.tracker.round); }},
+  };
+}
+
+// settings, prompt, logging, worker, network.
 std::vector<HostSetting> core_settings() {
   return {
       {"settings", "prompt_interval", "duration", "3h", "",
@@ -141,19 +168,6 @@ std::vector<HostSetting> core_settings() {
       {"prompt", "defer", "duration", "30m", "", "\"Later\" asks again after this.", "\"later\" asks again after this",
        "", {}, DURATION(prompt.defer)},
 
-      {"tracker", "mode", "enum", "immediate", "",
-       "immediate: post after `grace`; end-of-day: post when the summary is confirmed.",
-       "post after `grace`, or hold (`held`) until `devtrack summary --edit` is confirmed or `--push`ed", "",
-       {"immediate", "end-of-day"}, TEXT(tracker.mode)},
-      {"tracker", "grace", "duration", "1m", "", "", "wait before posting, so a typo can still be fixed", "", {},
-       DURATION(tracker.grace)},
-      {"tracker", "comments", "enum", "daily", "",
-       "daily: one comment per ticket and day, amended as the day's answers\narrive; each: one comment per answer.",
-       "`daily`: one comment per ticket, per local day (`settings.timezone`), per device, amended (edited) as "
-       "that day's answers arrive, one line per answer in order (`devtrack updates drop ID` of the day's comment "
-       "drops its unsent answers too; `updates retry ID` brings them back); `each`: one comment per answer",
-       "", {"daily", "each"}, TEXT(tracker.comments)},
-
       {"logging", "level", "enum", "info", "", "", "the daemon's and worker's log level", "",
        {"debug", "info", "warn", "error"}, TEXT(logging.level)},
       {"logging", "content", "bool", "false", "", "Log commit messages and answers too (off: they never reach the logs).",
@@ -180,6 +194,7 @@ std::vector<HostSetting> core_settings() {
 const std::vector<HostSetting>& host_settings() {
   static const std::vector<HostSetting> table = [] {
     std::vector<HostSetting> rows = core_settings();
+    for (auto& row : tracker_settings()) rows.push_back(std::move(row));
     for (auto& row : parse_settings()) rows.push_back(std::move(row));
     for (auto& row : time_settings()) rows.push_back(std::move(row));
     return rows;
@@ -213,6 +228,7 @@ std::string type_doc(const HostSetting& s) {
   if (type == "surfaces") return "list of surface plugin ids";
   if (type == "parsers") return "list of parser plugin ids";
   if (type == "fraction") return "number, 0 to 1";
+  if (type == "rounding") return "duration [`up` \\| `nearest`]";
   return type;
 }
 

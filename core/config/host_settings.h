@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "util/duration.h"
+
 namespace devtrack {
 
 struct Config;
@@ -27,12 +29,13 @@ struct SettingValue {
   std::array<bool, 7> days{};             // days (mon..sun)
   std::vector<std::string> list;          // surfaces, parsers
   double number = 0;                      // fraction
+  MinuteRounding rounding;                // rounding
 };
 
 struct HostSetting {
   const char* section;
   const char* key;
-  // bool | duration | time | time-range | days | zone | enum | path | surfaces | parsers | fraction
+  // bool | duration | time | time-range | days | zone | enum | path | surfaces | parsers | fraction | rounding
   const char* type;
   const char* default_yaml;  // the default as YAML text; "" when there is none (the built-in behaviour)
   const char* example;       // without a default: shown commented out in the default config

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "config/work_hours.h"
+#include "util/duration.h"
 #include "util/strings.h"
 
 using nlohmann::json;
@@ -88,6 +89,41 @@ int64_t retry_delay_ms(int attempt, int retry_after_s, double random01) {
   return std::max<int64_t>(delay, static_cast<int64_t>(std::max(retry_after_s, 0)) * 1000);
 }
 
+namespace {
+
+// The day's row an answer's update is a part of, "" for none: its comment
+// with tracker.comments: daily, its worklog in end-of-day mode (the day's
+// worklogs on a ticket are posted as one). The store adds the device. A
+// comment's key is "<ticket>:<local day>" (as stored since schema 7);
+// other kinds append ":<kind>", so a day's comment and worklog never share
+// a row (a comment's key ends in the date).
+std::string aggregate_key(const Config& config, const std::string& kind, const json& ticket, const std::string& hex,
+                          int64_t answered_ms) {
+  bool daily = kind == "comment" ? config.tracker.comments == "daily"
+                                 : kind == "worklog" && config.tracker.mode == "end-of-day";
+  if (!daily) return "";
+  std::string name = ticket_text(ticket);
+  std::string key = (name.empty() ? hex : name) + ":" + local_date(answered_ms, config.settings.timezone);
+  return kind == "comment" ? key : key + ":" + kind;
+}
+
+// A worklog body under tracker.round. A part of the day's worklog keeps its
+// own minutes and carries the rounding, so that the store rounds the day's
+// total once (render_aggregate); a worklog posted alone is rounded here.
+// Both keep the minutes as given in "raw_minutes" for the summary.
+void round_worklog(const MinuteRounding& round, bool part, json& body) {
+  if (round.step <= 0 || !body["minutes"].is_number()) return;
+  if (part) {
+    body["round"] = rounding_text(round);
+    return;
+  }
+  int64_t raw = body["minutes"].get<int64_t>();
+  body["raw_minutes"] = raw;
+  body["minutes"] = round_minutes(raw, round);
+}
+
+}  // namespace
+
 std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, const std::string& parsed_json,
                                     const std::string& context_json, int64_t now_ms) {
   std::vector<UpdateRow> out;
@@ -136,19 +172,20 @@ std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, c
                    {"commits", context.value("commits", json::array())},
                    {"answered_at_ms", context.value("answered_at_ms", now_ms)}};
       if (accepted) body["accepted"] = true;
-      u.body = body.dump();
       // Stable for this answer, ticket and kind: a correction updates the
       // same row, a retry after a crash is recognised by the tracker.
       char hex[17];
       std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(ticket_identity(ticket))));
       u.idempotency_key = "devtrack-" + std::to_string(response_id) + "-" + kind + "-" + hex;
-      // tracker.comments: daily — the answer's comment is one part of the
-      // ticket's comment of the (local) day; the store adds the device.
-      if (kind == "comment" && config.tracker.comments == "daily") {
-        std::string name = ticket_text(ticket);
-        u.aggregate = (name.empty() ? std::string(hex) : name) + ":" +
-                      local_date(context.value("answered_at_ms", now_ms), config.settings.timezone);
+      u.aggregate = aggregate_key(config, kind, ticket, hex, context.value("answered_at_ms", now_ms));
+      if (kind == "worklog") {
+        // When the work began, where the parse knows it (a duration from
+        // activity): the tracker's start, else answered_at_ms - minutes.
+        if (parsed.contains("started_ms") && parsed["started_ms"].is_number_integer())
+          body["started_ms"] = parsed["started_ms"];
+        round_worklog(config.tracker.round, !u.aggregate.empty(), body);
       }
+      u.body = body.dump();
       out.push_back(std::move(u));
     }
   }

@@ -19,6 +19,8 @@ struct Config;
 // {"text", "commits": [{"commit", "summary"}], "answered_at_ms"}. An answer
 // with no text (Enter on the suggestion) gets accepted_text() as its text
 // and "accepted": true in the body, which the summary shows as accepted.
+// A worklog's minutes follow tracker.round; in end-of-day mode it is a part
+// of the ticket's worklog of the local day (`aggregate`), rounded there.
 std::vector<UpdateRow> plan_updates(const Config& config, int64_t response_id, const std::string& parsed_json,
                                     const std::string& context_json, int64_t now_ms);
 

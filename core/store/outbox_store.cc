@@ -3,7 +3,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,6 +16,7 @@
 #include <thread>
 
 #include "store/store.h"
+#include "util/duration.h"
 
 namespace devtrack {
 
@@ -92,19 +95,11 @@ std::string part_line(const nlohmann::json& b) {
   return meta.empty() ? line : line + " (" + meta + ")";
 }
 
-// The aggregate's body: the day's answers in order, their commits once each.
-std::string render_aggregate(const std::vector<UpdateRow>& parts) {
+// Several parts in one body: the day's answers in order, one line each,
+// their commits once each.
+nlohmann::json merge_parts(const std::vector<nlohmann::json>& bodies) {
   using nlohmann::json;
-  std::vector<json> bodies;
-  for (const auto& p : parts) {
-    json b = json::parse(p.body, nullptr, false);
-    bodies.push_back(b.is_object() ? b : json::object());
-  }
-  if (bodies.size() == 1) {
-    bodies[0]["aggregate"] = true;
-    return bodies[0].dump();
-  }
-  json out = {{"aggregate", true}, {"minutes", nullptr}, {"status", nullptr}, {"commits", json::array()}};
+  json out = {{"minutes", nullptr}, {"status", nullptr}, {"commits", json::array()}};
   std::string text;
   std::set<std::string> seen;
   for (const auto& b : bodies) {
@@ -116,6 +111,50 @@ std::string render_aggregate(const std::vector<UpdateRow>& parts) {
         if (c.is_object() && seen.insert(c.value("commit", "")).second) out["commits"].push_back(c);
   }
   out["text"] = text;
+  return out;
+}
+
+// A whole number field of a body, else `fallback`.
+int64_t int_field(const nlohmann::json& b, const char* name, int64_t fallback) {
+  return b.contains(name) && b[name].is_number_integer() ? b[name].get<int64_t>() : fallback;
+}
+
+// The day's worklog on a ticket (end-of-day mode): the parts' minutes
+// summed, then rounded once — by the rounding the newest part was planned
+// with, so a change of tracker.round applies from the next answer on —
+// and started where the day's first part began: its work's start when
+// known, else its minutes back from its answer.
+void add_worklog_total(const std::vector<nlohmann::json>& bodies, nlohmann::json& out) {
+  constexpr int64_t kMaxMinutes = kMaxDuration.count() / 60;  // bounded at the edge; kept so here too
+  int64_t raw = 0, start = INT64_MAX;
+  MinuteRounding round;
+  for (const auto& b : bodies) {
+    int64_t minutes = std::clamp<int64_t>(int_field(b, "minutes", 0), 0, kMaxMinutes);
+    raw += minutes;
+    int64_t answered = int_field(b, "answered_at_ms", 0);
+    int64_t began = int_field(b, "started_ms", answered ? answered - minutes * 60'000 : 0);
+    if (began) start = std::min(start, began);
+    round = {};
+    if (b.contains("round") && b["round"].is_string()) parse_rounding(b["round"].get<std::string>(), "round", &round);
+  }
+  out.erase("round");
+  out["raw_minutes"] = raw;
+  out["minutes"] = round_minutes(raw, round);
+  out["started_ms"] = start == INT64_MAX ? nlohmann::json(nullptr) : nlohmann::json(start);
+}
+
+// The aggregate's body from its parts (in answer order): one part's body as
+// it is, several merged; a worklog gets the day's total.
+std::string render_aggregate(const std::vector<UpdateRow>& parts) {
+  using nlohmann::json;
+  std::vector<json> bodies;
+  for (const auto& p : parts) {
+    json b = json::parse(p.body, nullptr, false);
+    bodies.push_back(b.is_object() ? b : json::object());
+  }
+  json out = bodies.size() == 1 ? bodies[0] : merge_parts(bodies);
+  out["aggregate"] = true;
+  if (!parts.empty() && parts[0].kind == "worklog") add_worklog_total(bodies, out);
   return out.dump();
 }
 

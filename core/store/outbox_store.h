@@ -33,7 +33,9 @@ struct UpdateRow {
   std::string last_error;
   // tracker.comments: daily. On an answer's comment: "<ticket>:<local
   // day>", the day's comment it is part of (the store makes the aggregate
-  // row, keyed "agg:<device>:<ticket>:<day>"). Read back: the aggregate's id.
+  // row, keyed "agg:<device>:<ticket>:<day>"). In end-of-day mode, on a
+  // worklog: "<ticket>:<local day>:worklog", the day's one worklog (its
+  // minutes the parts' total, rounded once). Read back: the aggregate's id.
   std::string aggregate;
   int64_t aggregate_id = 0;
 };

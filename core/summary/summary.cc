@@ -247,6 +247,20 @@ json unanswered_entry(const DayContext& c, const ResponseRow& r, const json& com
           {"commits", commits}};
 }
 
+// The ticket's worklogs that carry raw minutes (tracker.round; a day's
+// worklog of several answers), each once: the minutes logged and as given.
+void add_worklogs(const DayContext& c, const std::vector<UpdateRow>& rows, const json& ticket, json& t) {
+  for (const auto& u : rows) {
+    if (u.kind != "worklog" || json::parse(u.target, nullptr, false) != ticket) continue;
+    auto logged = u.aggregate_id ? get_update(c.store, u.aggregate_id) : std::optional<UpdateRow>(u);
+    json body = logged ? json::parse(logged->body, nullptr, false) : json();
+    if (!body.is_object() || !body["minutes"].is_number_integer() || !body["raw_minutes"].is_number_integer()) continue;
+    if (!t.contains("worklogs")) t["worklogs"] = json::array();
+    find_or_add(t["worklogs"], "id", logged->id,
+                {{"id", logged->id}, {"minutes", body["minutes"]}, {"raw_minutes", body["raw_minutes"]}});
+  }
+}
+
 // One answer under one of its tickets: the text it posts (or its commits'
 // subjects when accepted with Enter) and its updates to that ticket.
 void add_answer_to_ticket(const DayContext& c, const ResponseRow& r, const json& parsed, const json& commits,
@@ -265,6 +279,7 @@ void add_answer_to_ticket(const DayContext& c, const ResponseRow& r, const json&
   for (const auto& u : rows)
     if (json::parse(u.target, nullptr, false) == ticket)
       updates.push_back({{"id", u.id}, {"kind", u.kind}, {"state", to_text(u.state)}, {"plugin", u.target_plugin}});
+  add_worklogs(c, rows, ticket, t);
   std::string text = ticket.is_null() ? r.raw_text : update_text(rows, ticket, r.raw_text);
   bool accepted = blank(text);  // Enter on the suggestion: nothing typed, nothing edited since
   t["answers"].push_back({{"response_id", r.id},
@@ -343,11 +358,23 @@ std::string project_heading(const json& p) {
   return name + (p["minutes"].get<int64_t>() ? " — " + minutes_text(p["minutes"]) : "");
 }
 
+// A ticket's minutes; where tracker.round changed what its worklogs log,
+// those first: "1 h 15 min (rounded from 1 h 7 min)".
+std::string ticket_minutes(const json& t) {
+  int64_t logged = 0, raw = 0;
+  for (const auto& w : t.value("worklogs", json::array())) {
+    logged += w["minutes"].get<int64_t>();
+    raw += w["raw_minutes"].get<int64_t>();
+  }
+  if (logged != raw) return minutes_text(logged) + " (rounded from " + minutes_text(raw) + ")";
+  return minutes_text(t["minutes"]);
+}
+
 std::string ticket_heading(const json& t) {
   std::string h = t["ticket"].is_null() ? "No ticket" : t["text"].get<std::string>();
   if (t["title"].is_string() && !t["title"].get<std::string>().empty()) h += " · " + t["title"].get<std::string>();
   std::vector<std::string> facts;
-  if (t["minutes"].get<int64_t>()) facts.push_back(minutes_text(t["minutes"]));
+  if (t["minutes"].get<int64_t>()) facts.push_back(ticket_minutes(t));
   if (t["status"].is_string()) facts.push_back(t["status"]);
   return facts.empty() ? h : h + " — " + join(facts, " · ");
 }

@@ -1,6 +1,8 @@
 #include "util/duration.h"
 
 #include <cctype>
+#include <cstdint>
+#include <utility>
 
 namespace devtrack {
 
@@ -89,6 +91,59 @@ namespace devtrack {
 std::string minutes_text(int64_t minutes) {
   if (minutes < 60) return std::to_string(minutes) + " min";
   return std::to_string(minutes / 60) + " h" + (minutes % 60 ? " " + std::to_string(minutes % 60) + " min" : "");
+}
+
+namespace {
+
+// The text split at its last blank: "15m nearest" -> "15m", "nearest".
+std::pair<std::string_view, std::string_view> last_word(std::string_view text) {
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  size_t blank = text.find_last_of(" \t");
+  if (blank == std::string_view::npos) return {text, ""};
+  return {text.substr(0, blank), text.substr(blank + 1)};
+}
+
+}  // namespace
+
+std::string parse_rounding(std::string_view text, std::string_view what, MinuteRounding* out) {
+  const std::string name(what), shown(text);
+  const std::string usage = name + " must be a duration, then up or nearest if you like (15m, 15m up, 30m nearest), not '" +
+                            shown + "'";
+  // The whole text first: a duration may have blanks of its own ("15 min").
+  auto step = parse_duration(text);
+  bool nearest = false;
+  if (!step) {
+    auto [head, mode] = last_word(text);
+    step = parse_duration(head);
+    if (!step || mode.empty()) return usage;
+    if (mode != "up" && mode != "nearest")
+      return name + ": '" + std::string(mode) + "' is not a way to round; use up or nearest";
+    nearest = mode == "nearest";
+  }
+  if (auto range = duration_range_error(what, *step); !range.empty()) return range;
+  if (step->count() <= 0) return name + " must be more than 0 (leave it out not to round)";
+  if (step->count() % 60 != 0) return name + " rounds to whole minutes; " + format_duration(*step) + " is not";
+  if (*step > std::chrono::hours(24))
+    return name + " is " + format_duration(*step) + "; a worklog is rounded to at most a day (1d)";
+  *out = {step->count() / 60, nearest};
+  return "";
+}
+
+std::string rounding_text(const MinuteRounding& r) {
+  if (r.step <= 0) return "";
+  return format_duration(std::chrono::minutes(r.step)) + (r.nearest ? " nearest" : " up");
+}
+
+int64_t round_minutes(int64_t minutes, const MinuteRounding& r) {
+  if (r.step <= 0 || minutes <= 0) return minutes;
+  const int64_t below = minutes - minutes % r.step, rest = minutes % r.step;
+  if (rest == 0) return minutes;
+  // Half a step or more goes up with `nearest` (rest >= step - rest: no
+  // product to overflow); nothing rounds down to 0.
+  bool up = !r.nearest || rest >= r.step - rest || below == 0;
+  if (!up) return below;
+  if (below > INT64_MAX - r.step) return below;  // no multiple above fits: the one below is the largest
+  return below + r.step;
 }
 
 }  // namespace devtrack

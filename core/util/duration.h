@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,5 +31,26 @@ std::string format_duration(std::chrono::seconds d);
 
 // What a person reads: "2 h 30 min", "45 min".
 std::string minutes_text(int64_t minutes);
+
+// tracker.round: worklog minutes rounded to a multiple of `step` minutes,
+// up (the default) or to the nearest. A step of 0 rounds nothing.
+struct MinuteRounding {
+  int64_t step = 0;
+  bool nearest = false;
+  bool operator==(const MinuteRounding&) const = default;
+};
+
+// Reads "DURATION [up|nearest]" ("15m", "15m up", "1h nearest"): the step
+// is whole minutes, more than 0 and at most a day. "" and the rounding in
+// *out, else the message for the setting named `what`.
+std::string parse_rounding(std::string_view text, std::string_view what, MinuteRounding* out);
+
+// "15m up", "1h nearest"; "" for no rounding. parse_rounding() reads it back.
+std::string rounding_text(const MinuteRounding& r);
+
+// `minutes` rounded as `r` says. 0 stays 0 (nothing was logged), and a
+// positive duration never rounds to 0 (nearest takes it to one step: a
+// worklog of 0 minutes would be refused). Saturates instead of overflowing.
+int64_t round_minutes(int64_t minutes, const MinuteRounding& r);
 
 }  // namespace devtrack

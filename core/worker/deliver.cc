@@ -148,6 +148,9 @@ struct Tracker {
 };
 
 // The update as trackers read it (dt_tracker_v1 post / find / amend).
+// "started_at_ms" is, despite its name (kept for plugins that read it),
+// when the answer was given; "started_ms" when the work began, where known
+// (from activity, or a day's worklog: its first part), else null.
 json tracker_update(const json& job) {
   const json& body = job["body"];
   return {{"kind", job.value("kind", "comment")},
@@ -159,6 +162,7 @@ json tracker_update(const json& job) {
           {"commits", body.value("commits", json::array())},
           {"repo", body.value("repo", json(nullptr))},
           {"started_at_ms", body.value("answered_at_ms", json(nullptr))},
+          {"started_ms", body.value("started_ms", json(nullptr))},
           {"idempotency_key", job.value("idempotency_key", "")}};
 }
 

@@ -249,13 +249,21 @@ class Jira : public devtrack::sdk::Tracker {
     }
     int minutes = u.contains("minutes") && u["minutes"].is_number() ? u["minutes"].get<int>() : 0;
     if (minutes <= 0) throw Error(DT_PERMANENT, "a worklog needs a duration");
-    int64_t answered = u.contains("started_at_ms") && u["started_at_ms"].is_number() ? u["started_at_ms"].get<int64_t>()
-                                                                                      : host().now_ms();
     body = {{"timeSpentSeconds", minutes * 60},
-            {"started", jira_time(answered - minutes * 60'000LL)},
+            {"started", jira_time(started_ms(u, minutes))},
             {"comment", rich(u.value("text", ""), u)}};
     if (!server_) body["properties"] = property;
     return body;
+  }
+
+  // When the work began: the host's "started_ms" where it knows (from
+  // activity, or a day's first answer), else the duration back from the
+  // answer ("started_at_ms", or now).
+  int64_t started_ms(const json& u, int minutes) {
+    if (u.contains("started_ms") && u["started_ms"].is_number_integer()) return u["started_ms"].get<int64_t>();
+    int64_t answered = u.contains("started_at_ms") && u["started_at_ms"].is_number() ? u["started_at_ms"].get<int64_t>()
+                                                                                      : host().now_ms();
+    return answered - minutes * 60'000LL;
   }
 
   // Jira's format, in the user's zone: 2026-06-01T10:00:00.000+0200.

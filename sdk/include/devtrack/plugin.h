@@ -328,7 +328,8 @@ typedef struct dt_tracker_v1 {
    * "url", "assignee"}. DT_NOT_FOUND if it does not exist. */
   dt_status (*resolve)(void *self, const char *request_json, const dt_out *out);
   /* [blocking] Posts an update: in {"kind": "comment"|"worklog", "ticket",
-   * "body", "minutes", "started_at", "idempotency_key"}, out
+   * "body", "minutes", "started_at_ms" (when it was answered), "started_ms"
+   * (when the work began, or null), "idempotency_key"}, out
    * {"remote_id": "..."}. */
   dt_status (*post)(void *self, const char *update_json, const dt_out *out);
   /* [blocking] Looks for an earlier post of update.idempotency_key: DT_OK
