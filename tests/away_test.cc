@@ -127,7 +127,10 @@ TEST_CASE("a break logs nothing and the summary says so, and a skipped time away
   s.advance_minutes(60);
   s.beat();  // 10:04
   REQUIRE(s.asks_about_away());
-  REQUIRE(run("checkin --answer lunch --id " + std::to_string(s.away_prompt()["id"].get<int>())).status == 0);
+  auto lunch = run("checkin --answer lunch --id " + std::to_string(s.away_prompt()["id"].get<int>()));
+  REQUIRE(lunch.status == 0);
+  CHECK(lunch.out.find("a break: nothing logged") != std::string::npos);
+  CHECK(json::parse(run("report --by ticket --format json").out)["rows"].empty());  // no work in a timesheet
   json first = s.away_entries();
   REQUIRE(first.size() == 1);
   CHECK(first[0]["response"]["break"] == true);

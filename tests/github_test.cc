@@ -160,7 +160,10 @@ struct DailySetup {
     spit(home.file("config.yaml"),
          // network.timeout keeps the send lease short (timeout + 10 s): a
          // test that kills a worker mid-post waits it out.
-         "settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\nnetwork: {timeout: 3s}\n" + comments_line +
+         // The deliveries move the clock on by hours without activity: time
+         // away, whose question is not what these tests are about.
+         "settings: {timezone: UTC, work_hours: \"00:00-24:00\"}\nnetwork: {timeout: 3s}\naway: {ask: false}\n" +
+             comments_line +
              "plugins:\n  git: {enabled: true}\n  rules: {enabled: true}\n  timer: {enabled: false}\n"
              "  github: {enabled: true, base_url: \"" + proxy.url() + "\"}\n");
     repo = make_repo(home.root() + "/widgets", "git@github.com:acme/widgets.git");

@@ -114,7 +114,7 @@ TEST_CASE("round_minutes: up or to the nearest step, 0 stays 0, nothing positive
   CHECK(round_minutes(INT64_MAX, MinuteRounding{1440, true}) == INT64_MAX - INT64_MAX % 1440);
 }
 
-TEST_CASE("parse_rounding: a duration, then up or nearest; what is wrong is said") {
+TEST_CASE("parse_rounding: a duration, then up or nearest, and what is wrong is said") {
   MinuteRounding r;
   CHECK(parse_rounding("15m", "tracker.round", &r).empty());
   CHECK(r == MinuteRounding{15, false});

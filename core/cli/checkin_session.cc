@@ -260,7 +260,10 @@ void Checkin::print_recorded(int64_t id, const json& parsed) {
     for (const auto& t : parsed["tickets"]) tickets += (tickets.empty() ? "" : ", ") + ticket_text(t);
     if (!tickets.empty()) std::cout << " · " << tickets << (parsed.value("from_suggestion", false) ? " (suggested)" : "");
     if (parsed["project"].is_string()) std::cout << " · project " << parsed["project"].get<std::string>();
-    if (parsed["duration_minutes"].is_number()) std::cout << " · " << parsed["duration_minutes"] << " min";
+    if (parsed.value("break", false)) std::cout << " · a break: nothing logged";
+    if (parsed["duration_minutes"].is_number())
+      std::cout << " · " << parsed["duration_minutes"] << " min"
+                << (parsed.value("duration_source", "") == "proposed" ? " (from your activity)" : "");
     if (parsed["status"].is_string()) std::cout << " · " << status_text(parsed["status"].get<std::string>());
     std::string unrouted;
     for (const auto& t : parsed.value("unrouted", json::array())) unrouted += (unrouted.empty() ? "" : ", ") + ticket_text(t);

@@ -110,7 +110,8 @@ void Activity::on_answer(const std::string& payload) {
   auto p = get_prompt(store_, integer(a, "prompt_id", 0));
   int64_t now = loop_.clock().now_ms();
   record(now, p ? p->repo : "", "answer", "");
-  present(now);
+  // An answer says what the time before it was: no question about it.
+  if (!session_away_ms_ && now > last_seen_ms_) last_seen_ms_ = asked_until_ms_ = now;
 }
 
 void Activity::record(int64_t at_ms, const std::string& repo, const std::string& kind, const std::string& file) {

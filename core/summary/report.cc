@@ -55,7 +55,7 @@ std::string report_json(Store& store, const Config& config, const std::string& f
   for (const auto& r : final_responses(store, first.start_ms, last.end_ms)) {
     if (r.state != PromptState::kAnswered) continue;
     json parsed = json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
-    if (!parsed.is_object()) continue;
+    if (!parsed.is_object() || parsed.value("break", false)) continue;  // a break is no work
     json tickets = kept_tickets(parsed);
     if (tickets.empty()) continue;  // deleted in the summary: not worked time either
     int64_t minutes = parsed.contains("duration_minutes") && parsed["duration_minutes"].is_number()
