@@ -337,6 +337,19 @@ TEST_CASE("a third-party trigger with a kind of its own opens a prompt that asks
   CHECK(response["duration_minutes"] == 25);
 }
 
+TEST_CASE("a daemon quiet for 30 s gives back what its start-up left resident") {
+  TempHome home;
+  set_env("DEVTRACK_TEST_CLOCK", "2026-06-01T08:00:00Z");
+  Daemon d;
+  ::unsetenv("DEVTRACK_TEST_CLOCK");
+  int64_t busy = status()["memory_kb"].get<int64_t>();
+  REQUIRE(busy > 0);
+  ipc::call("clock.advance", R"({"ms": 31000})");
+  // The status call itself touches some pages again: far fewer than start-up.
+  CHECK(wait_until([&] { return status()["memory_kb"].get<int64_t>() + 1024 < busy; }));
+  CHECK(status()["running"] == true);
+}
+
 TEST_CASE("pause and interval survive a restart, and work with the daemon down") {
   TempHome home;
   {

@@ -1,12 +1,14 @@
 #include "daemon/capture.h"
 
 #include <devtrack/text.hpp>
+#include <climits>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "daemon/worker_jobs.h"
 #include "event/bus.h"
 #include "event/loop.h"
+#include "event/process_exit.h"
 #include "git/git_files.h"
 #include "ipc/router.h"
 #include "log/log.h"
@@ -20,6 +22,18 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace devtrack {
+
+namespace {
+
+// The git process the hook named, where it sent a valid one; 0: now.
+int git_pid(const json& args) {
+  auto it = args.find("git_pid");
+  if (it == args.end() || !it->is_number_integer()) return 0;
+  int64_t pid = it->get<int64_t>();
+  return pid > 1 && pid <= INT32_MAX ? static_cast<int>(pid) : 0;
+}
+
+}  // namespace
 
 Capture::Capture(EventLoop& loop, Bus& bus, Store& store, WorkerJobs& worker)
     : loop_(loop), bus_(bus), store_(store), worker_(worker), watcher_(loop) {
@@ -35,7 +49,12 @@ void Capture::start() {
 
 void Capture::register_verbs(ipc::Router& router) {
   router.add("hook.commit", [this](const nlohmann::json& args) {
-    return nlohmann::json{{"trigger_id", on_hook(args.dump(), "hook")}};
+    int git = git_pid(args);
+    if (git == 0) return nlohmann::json{{"trigger_id", on_hook(args.dump(), "hook")}};
+    // Stored once git has ended (or kGitWaitCap passed): a daemon killed
+    // in between loses nothing, the reflog read at its start finds it.
+    when_process_ends(loop_, git, kGitWaitCap, [this, text = args.dump()] { on_hook_logged(text); });
+    return nlohmann::json{{"trigger_id", nullptr}, {"after_git", true}};
   });
   router.add("repos.changed", [this](const nlohmann::json&) {
     refresh_repos();
@@ -56,7 +75,7 @@ void Capture::refresh_repos() {
     fs::create_directories(logs, ec);
     std::string path = repo.path;
     auto id = watcher_.watch(logs, [this, path](const std::string& name) {
-      if (name == "HEAD") catch_up_or_retry(path, "watcher");
+      if (name == "HEAD") catch_up_soon(path);
     });
     if (id) watches_[repo.path] = id;
   }
@@ -67,6 +86,27 @@ void Capture::refresh_repos() {
       watcher_.unwatch(it->second);
       it = watches_.erase(it);
     }
+  }
+}
+
+// The reflog changes while git is still at work: its hook has not even run.
+// The hook's message names git's process, so the commit waits for git's
+// end; a commit without a hook (an IDE's libgit2) waits kWatcherDelay,
+// time for git to end and for its hook to speak first.
+void Capture::catch_up_soon(const std::string& path) {
+  if (!pending_catch_ups_.insert(path).second) return;
+  after_real_delay(loop_, kWatcherDelay, [this, path] {
+    pending_catch_ups_.erase(path);
+    catch_up_or_retry(path, "watcher");
+  });
+}
+
+void Capture::on_hook_logged(const std::string& args_json) {
+  try {
+    on_hook(args_json, "hook");
+  } catch (const std::exception& e) {
+    // The reflog still has the commit: the next catch-up stores it.
+    log::warn("capture", "cannot record a commit the hook reported: {}", e.what());
   }
 }
 

@@ -49,6 +49,8 @@ class Capture {
 
  private:
   void catch_up(const Repo& repo, const std::string& source);
+  void catch_up_soon(const std::string& path);
+  void on_hook_logged(const std::string& args_json);
   void catch_up_or_retry(const std::string& path, const std::string& source);
   void send_read_request(int64_t trigger_id, const std::string& repo, const std::string& git_dir,
                          const std::string& commit);
@@ -64,7 +66,10 @@ class Capture {
   FileWatcher watcher_;
   std::map<std::string, FileWatcher::WatchId> watches_;  // repo path -> watch
   bool spool_retry_ = false;
+  std::set<std::string> pending_catch_ups_;  // repos whose reflog changed, read soon
   static constexpr std::chrono::seconds kRetryDelay{5};
+  static constexpr std::chrono::milliseconds kWatcherDelay{250};
+  static constexpr std::chrono::milliseconds kGitWaitCap{2000};
 };
 
 }  // namespace devtrack

@@ -41,6 +41,7 @@
 #include "util/clock.h"
 #include "util/duration.h"
 #include "util/error.h"
+#include "util/memory.h"
 #include "util/home_lock.h"
 #include "util/json_text.h"
 #include "util/paths.h"
@@ -82,7 +83,11 @@ class Daemon {
         loop_(process_clock()),
         bus_(loop_),
         host_(loop_, bus_, &store_, "daemon"),
-        server_(loop_, [this](const ipc::Request& r) { return router_.handle(r); }),
+        server_(loop_,
+                [this](const ipc::Request& r) {
+                  quiet_later();
+                  return router_.handle(r);
+                }),
         signals_(loop_.io_context(), SIGTERM, SIGINT, SIGHUP) {}
 
   int run() {
@@ -96,6 +101,7 @@ class Daemon {
     log::set_content_logging(config_.logging.content);
     worker_ = std::make_unique<WorkerLink>(loop_, bus_, paths::helper("devtrack-worker"),
                                            config_.worker.idle_timeout);
+    worker_->on_exit([this] { quiet_later(); });  // what its jobs left behind
     capture_ = std::make_unique<Capture>(loop_, bus_, store_, *worker_);
     activity_ = std::make_unique<Activity>(loop_, bus_, store_, config_);
     outbox_ = std::make_unique<Outbox>(loop_, bus_, store_, *worker_);
@@ -123,6 +129,7 @@ class Daemon {
     watch_signals();
     log::info("daemon", "devtrack daemon {} ready (pid {}, home {})", DEVTRACK_VERSION, ::getpid(), paths::home());
     service_ready();
+    quiet_later();  // start-up touched what the daemon will not use again
     loop_.run();
     service_stopping();
     log::info("daemon", "stopping");
@@ -384,6 +391,7 @@ class Daemon {
               {"socket", ipc::socket_path()},
               {"started_at", iso(started_ms_)},
               {"uptime_s", (loop_.clock().now_ms() - started_ms_) / 1000},
+              {"memory_kb", resident_kb()},
               {"clock", loop_.clock().manual() ? "manual" : "system"},
               {"now", iso(loop_.clock().now_ms())},
               {"interval_s", interval ? *interval : static_cast<int64_t>(config_.settings.prompt_interval.count())},
@@ -409,6 +417,22 @@ class Daemon {
     for (const auto& [state, n] : count_updates_by_state(store_)) counts[to_text(state)] = n;
     json blocked = blocked_plugins(store_);
     return {{"by_state", counts}, {"blocked_trackers", blocked}, {"allow_http", config_.network.allow_http}};
+  }
+
+  // ---- memory ----
+  // Every request (a hook, a heartbeat, a command) re-arms one timer; when
+  // it fires the daemon has been quiet for kQuietBeforeTrim and gives back
+  // what the burst left resident (util/memory.h). Idle, nothing runs.
+  static constexpr std::chrono::seconds kQuietBeforeTrim{30};
+  void quiet_later() {
+    if (trim_timer_) loop_.cancel(trim_timer_);
+    trim_timer_ = loop_.call_at(loop_.clock().now() + kQuietBeforeTrim, [this] {
+      trim_timer_ = 0;
+      store_.release_cache();
+      MemoryReleased r = release_idle_memory();
+      log::debug("daemon", "quiet: VmRSS {} -> {} kB ({} kB of mapped files let go)", r.rss_before_kb,
+                 r.rss_after_kb, r.mapped_kb);
+    });
   }
 
   void watch_signals() {
@@ -447,6 +471,7 @@ class Daemon {
   Config config_;
   std::map<std::string, std::string> runtime_;  // plugin id -> runtime state
   int64_t started_ms_ = 0;
+  EventLoop::TimerId trim_timer_ = 0;
 };
 
 }  // namespace
@@ -456,6 +481,7 @@ int run_daemon() {
   // must give EPIPE, not kill the daemon. (systemd ignores SIGPIPE for its
   // services; `devtrack start` did not.)
   ::signal(SIGPIPE, SIG_IGN);
+  use_one_malloc_arena();
   try {
     HomeLock lock;
     log::init_service("daemon", log_table_writer(paths::database()), log::kInfo);

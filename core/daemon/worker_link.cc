@@ -87,6 +87,7 @@ struct WorkerLink::Impl {
   int crashes = 0;
   int consecutive_crashes = 0;
   std::string last_exit;
+  std::function<void()> exited;
 
   void start() {
     if (pid || stopping) return;
@@ -209,6 +210,7 @@ struct WorkerLink::Impl {
     // test's kill storm), not from the job: it does not count against the
     // job in flight, or updates would fail for what happened to the worker.
     if (!ended.killed_hard) count_deaths();
+    if (exited) exited();
     if (stopping || jobs.empty()) return;
     // Jobs left behind, after a crash or a clean exit alike: a worker that
     // exits at once on some job must not be restarted in a tight loop.
@@ -271,6 +273,8 @@ void WorkerLink::done(const std::string& topic, int64_t key) {
 WorkerLink::Status WorkerLink::status() const {
   return {impl_->pid != 0, impl_->pid, impl_->crashes, impl_->jobs.size(), impl_->last_exit};
 }
+
+void WorkerLink::on_exit(std::function<void()> fn) { impl_->exited = std::move(fn); }
 
 void WorkerLink::stop() {
   impl_->stopping = true;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -43,6 +44,8 @@ class WorkerLink : public WorkerJobs {
   Status status() const;
 
   void stop();  // [loop] ends the worker (daemon shutdown)
+  // [loop] `fn` runs each time the worker has exited, cleanly or not.
+  void on_exit(std::function<void()> fn);
 
  private:
   struct Impl;

@@ -350,13 +350,13 @@ static void ask_inline(const char *repo) {
  * escapes: then the branch is left out (the daemon does not need it), and if
  * even that does not fit there is no message (-1). */
 static long build_message(const char *cwd, const char *git_dir, const char *commit, const char *branch,
-                          const char **message) {
+                          long long git_pid, const char **message) {
   static char line[DT_HOOK_MAX_LINE];
   struct timeval tv;
   gettimeofday(&tv, NULL);
   long long at_ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-  long len = dt_hook_build_message(line, sizeof line, cwd, git_dir, commit, branch, at_ms);
-  if (len < 0) len = dt_hook_build_message(line, sizeof line, cwd, git_dir, commit, "", at_ms);
+  long len = dt_hook_build_message(line, sizeof line, cwd, git_dir, commit, branch, at_ms, git_pid);
+  if (len < 0) len = dt_hook_build_message(line, sizeof line, cwd, git_dir, commit, "", at_ms, git_pid);
   *message = line;
   return len;
 }
@@ -368,13 +368,18 @@ static void report_commit(void) {
   if (!getcwd(cwd, sizeof cwd) || find_git_dir(cwd, git_dir, sizeof git_dir) != 0) return;
   if (devtrack_home(home, sizeof home) != 0) return;
   read_head(git_dir, commit, sizeof commit, branch, sizeof branch);
-  long len = build_message(cwd, git_dir, commit, branch, &message);
+  /* git waits for this hook and runs on after it: the daemon does the
+   * commit's work once git (our parent) has ended, not beside it. Unless
+   * the prompt is asked here and now: then git waits for the answer. */
+  int ask_here = inline_allowed(git_dir);
+  pid_t git = getppid();
+  long len = build_message(cwd, git_dir, commit, branch, ask_here || git <= 1 ? 0 : (long long)git, &message);
   if (len < 0) return;
   if (send_to_daemon(home, message, (size_t)len) != 0) {
     spool(home, message, (size_t)len);
     return; /* no daemon: no prompt to answer now */
   }
-  if (inline_allowed(git_dir)) ask_inline(cwd);
+  if (ask_here) ask_inline(cwd);
 }
 
 /* Chains the hook that was there before DevTrack's; its status is ours. */

@@ -98,7 +98,7 @@ static void put_integer(struct writer *w, long long v) {
 }
 
 long dt_hook_build_message(char *out, size_t cap, const char *repo, const char *git_dir, const char *commit,
-                           const char *branch, long long at_ms) {
+                           const char *branch, long long at_ms, long long git_pid) {
   struct writer w = {out, cap, 0, cap == 0};
   put_str(&w, "{\"v\":1,\"id\":1,\"cmd\":\"hook.commit\",\"args\":{\"repo\":");
   put_json_string(&w, repo);
@@ -110,6 +110,10 @@ long dt_hook_build_message(char *out, size_t cap, const char *repo, const char *
   put_json_string(&w, branch);
   put_str(&w, ",\"at_ms\":");
   put_integer(&w, at_ms);
+  if (git_pid > 0) {
+    put_str(&w, ",\"git_pid\":");
+    put_integer(&w, git_pid);
+  }
   put_str(&w, "}}\n");
   if (w.full) {
     if (cap > 0) out[0] = '\0';

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -51,6 +52,8 @@ int level_number(const std::string& level) {
 Store::Store(const std::string& path) : path_(path), db_(open_database(path)) {
   schema::migrate(*db_);
 }
+
+void Store::release_cache() { sqlite3_db_release_memory(db_->getHandle()); }
 
 void Store::set_busy_timeout(std::chrono::milliseconds timeout) { db_->setBusyTimeout(static_cast<int>(timeout.count())); }
 

@@ -46,6 +46,9 @@ class Store {
   // How long a statement waits for another process's write lock (10 s by
   // default). The daemon waits less: its loop must keep answering.
   void set_busy_timeout(std::chrono::milliseconds timeout);
+  // Frees the connection's page cache (it grows to 2 MB with use and is
+  // kept): for a long-running process that has gone quiet.
+  void release_cache();
   const std::string& path() const { return path_; }
 
   // Plugin-scoped key/value store (the dt_host kv service).

@@ -58,7 +58,7 @@ Input split(const uint8_t* data, size_t size) {
 long build(const Input& in, size_t cap, std::string* out) {
   std::unique_ptr<char[]> buf(new char[cap ? cap : 1]);
   long n = dt_hook_build_message(buf.get(), cap, in.fields[0].c_str(), in.fields[1].c_str(), in.fields[2].c_str(),
-                                 in.fields[3].c_str(), in.at_ms);
+                                 in.fields[3].c_str(), in.at_ms, 0);
   if (n >= 0) {
     check(static_cast<size_t>(n) < cap && buf[n] == '\0', "the length and the NUL are inside the buffer");
     check(std::strlen(buf.get()) == static_cast<size_t>(n), "no NUL inside the message");
