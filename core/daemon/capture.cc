@@ -123,8 +123,9 @@ void Capture::catch_up_or_retry(const std::string& path, const std::string& sour
 }
 
 // Commits in the reflog newer than the last one we saw (and never older than
-// when the repo was added).
-void Capture::catch_up(const Repo& repo, const std::string& source) {
+// when the repo was added), up to `until` where one is named: the hook
+// records its own commit with its own time and branch.
+void Capture::catch_up(const Repo& repo, const std::string& source, const std::string& until) {
   auto entries = git::read_head_reflog(repo.git_dir);
   size_t start = entries.size();
   while (start > 0) {
@@ -134,6 +135,7 @@ void Capture::catch_up(const Repo& repo, const std::string& source) {
   }
   std::string branch = git::current_branch(repo.git_dir);
   for (size_t i = start; i < entries.size(); ++i) {
+    if (!until.empty() && entries[i].new_id == until) break;
     if (!git::makes_commit(entries[i].action) || commit_known(store_, repo.path, entries[i].new_id)) continue;
     record(repo, entries[i].new_id, branch, entries[i].at_ms, entries[i].action, source);
   }
@@ -168,6 +170,10 @@ int64_t Capture::on_hook(const std::string& args_json, const std::string& source
   }
   // Usually the reflog watcher saw it first: then there is nothing to do.
   if (commit_known(store_, repo->path, commit)) return 0;
+  // Commits before it that nothing stored yet (a full disk, a busy
+  // database) go first: recording this one moves the repo's last commit
+  // past them, and the reflog's next reading would start after it.
+  catch_up(*repo, source, commit);
   // The reflog says what kind of commit it was (amend, rebase...).
   std::string action = "commit";
   auto entries = git::read_head_reflog(repo->git_dir);

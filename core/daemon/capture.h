@@ -48,7 +48,7 @@ class Capture {
   size_t watched() const { return watches_.size(); }
 
  private:
-  void catch_up(const Repo& repo, const std::string& source);
+  void catch_up(const Repo& repo, const std::string& source, const std::string& until = {});
   void catch_up_soon(const std::string& path);
   void on_hook_logged(const std::string& args_json);
   void catch_up_or_retry(const std::string& path, const std::string& source);
