@@ -12,6 +12,7 @@
 #include "daemon/worker_jobs.h"
 #include "event/bus.h"
 #include "event/loop.h"
+#include "git/git_files.h"
 #include "store/capture_store.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
@@ -107,6 +108,9 @@ struct Rig {
     row.git_dir = repo + "/.git";
     row.hooks_dir = repo + "/.git/hooks";
     save_repo(store, row);
+    // As `devtrack repos add` does: commits from before are not watched.
+    auto reflog = git::read_head_reflog(row.git_dir);
+    if (!reflog.empty()) set_last_commit(store, find_repo(store, repo)->id, reflog.back().new_id);
     return repo;
   }
 };

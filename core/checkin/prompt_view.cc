@@ -8,6 +8,7 @@
 #include "checkin/trigger_text.h"
 #include "config/config.h"
 #include "config/work_hours.h"
+#include "util/time_zone.h"
 #include "git/git_files.h"
 #include "outbox/outbox.h"
 #include "store/capture_store.h"
@@ -44,7 +45,7 @@ namespace {
 
 // What the plugin's trigger asks (the newest that says), else the default.
 std::string prompt_question(Store& store, const Config& config, const PromptRow& p) {
-  const date::time_zone* zone = configured_zone(config.settings.timezone);
+  const TimeZone* zone = configured_zone(config.settings.timezone);
   std::string question;
   for (const auto& t : prompt_triggers(store, p.id))  // oldest first
     if (t.has_details)

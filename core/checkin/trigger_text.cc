@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/work_hours.h"
+#include "util/time_zone.h"
 
 using nlohmann::json;
 
@@ -45,7 +46,7 @@ void read_suggested(const json& d, TriggerText& t) {
 }
 
 // " (10:00–11:00)", " (10:00)" or "".
-std::string time_range(const TriggerText& t, const date::time_zone* zone) {
+std::string time_range(const TriggerText& t, const TimeZone* zone) {
   if (!t.start_ms) return "";
   std::string range = local_clock(t.start_ms, zone);
   if (t.end_ms) range += "\u2013" + local_clock(t.end_ms, zone);
@@ -68,11 +69,11 @@ TriggerText trigger_text(const std::string& details_json) {
   return t;
 }
 
-std::string trigger_label(const TriggerText& t, const date::time_zone* zone) {
+std::string trigger_label(const TriggerText& t, const TimeZone* zone) {
   return t.title.empty() ? "" : t.title + time_range(t, zone);
 }
 
-std::string trigger_question(const TriggerText& t, const date::time_zone* zone) {
+std::string trigger_question(const TriggerText& t, const TimeZone* zone) {
   if (!t.question.empty()) return t.question;
   return t.title.empty() ? "" : "What came out of '" + t.title + "'" + time_range(t, zone) + "?";
 }

@@ -19,11 +19,9 @@
 #include <cstdint>
 #include <string>
 
-namespace date {
-class time_zone;
-}
-
 namespace devtrack {
+
+class TimeZone;
 
 struct TriggerText {
   std::string title, question;  // valid UTF-8, bounded
@@ -40,10 +38,10 @@ TriggerText trigger_text(const std::string& details_json);
 
 // "Sprint planning (10:00–11:00)", "Sprint planning", or "" without a
 // title; times in `zone` (configured_zone(), config/work_hours.h).
-std::string trigger_label(const TriggerText& t, const date::time_zone* zone);
+std::string trigger_label(const TriggerText& t, const TimeZone* zone);
 
 // The line the prompt asks with: the plugin's question, else "What came out
 // of 'Sprint planning' (10:00–11:00)?", else "" (the caller's default).
-std::string trigger_question(const TriggerText& t, const date::time_zone* zone);
+std::string trigger_question(const TriggerText& t, const TimeZone* zone);
 
 }  // namespace devtrack

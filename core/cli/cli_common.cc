@@ -56,7 +56,7 @@ bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }
 
 }  // namespace devtrack::cli
 
-#include <date/tz.h>
+#include "util/time_zone.h"
 
 #include <thread>
 
@@ -97,11 +97,11 @@ bool wait_for_daemon(bool running, std::chrono::milliseconds timeout) {
 
 std::string local_when(int64_t ms, const std::string& timezone) {
   using namespace std::chrono;
-  const date::time_zone* zone = configured_zone(timezone);
-  auto at = date::make_zoned(zone, date::floor<seconds>(system_clock::time_point(milliseconds(ms))));
-  auto now = date::make_zoned(zone, date::floor<seconds>(system_clock::time_point(milliseconds(process_clock().now_ms()))));
-  auto day = date::floor<date::days>(at.get_local_time());
-  auto today = date::floor<date::days>(now.get_local_time());
+  const TimeZone* zone = configured_zone(timezone);
+  auto at = date::floor<seconds>(zone->to_local(date::sys_time<milliseconds>{milliseconds(ms)}));
+  auto now = zone->to_local(date::sys_time<milliseconds>{milliseconds(process_clock().now_ms())});
+  auto day = date::floor<date::days>(at);
+  auto today = date::floor<date::days>(now);
   std::string clock = date::format("%H:%M", at);
   if (day == today) return "at " + clock;
   if (day == today + date::days(1)) return "tomorrow at " + clock;
@@ -117,8 +117,9 @@ std::string local_moment(int64_t ms, const std::string& timezone) {
 }
 
 std::string local_iso_time(int64_t ms, const std::string& timezone) {
-  auto t = date::floor<std::chrono::seconds>(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-  return date::format("%FT%T%Ez", date::make_zoned(configured_zone(timezone), t));
+  auto utc = date::floor<std::chrono::seconds>(date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)});
+  const TimeZone* zone = configured_zone(timezone);
+  return date::format("%FT%T", date::floor<std::chrono::seconds>(zone->to_local(utc))) + zone->offset_text(utc);
 }
 
 }  // namespace devtrack::cli

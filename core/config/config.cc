@@ -1,6 +1,5 @@
 #include "config/config.h"
 
-#include <date/tz.h>
 #include <devtrack/text.hpp>
 #include <yaml-cpp/yaml.h>
 
@@ -17,6 +16,7 @@
 #include "util/error.h"
 #include "util/paths.h"
 #include "util/strings.h"
+#include "util/time_zone.h"
 
 using nlohmann::json;
 
@@ -294,13 +294,9 @@ class Checker {
   }
 
   bool read_zone(const YAML::Node& n, const std::string& what, const std::string& zone) {
-    try {
-      date::locate_zone(zone);
-      return true;
-    } catch (const std::exception&) {
-      error(n, what + " '" + zone + "' is not a known IANA time zone (like Europe/Berlin)");
-      return false;
-    }
+    if (TimeZone::exists(zone)) return true;
+    error(n, what + " '" + zone + "' is not a known IANA time zone (like Europe/Berlin)");
+    return false;
   }
 
   bool read_existing_file(const YAML::Node& n, const std::string& what, const std::string& path) {

@@ -1,14 +1,13 @@
 #include "config/work_hours.h"
 
-#include <date/tz.h>
-
 #include "config/config.h"
+#include "util/time_zone.h"
 
 namespace devtrack {
 
 bool in_work_hours(const Config& config, int64_t at_ms) {
   using namespace std::chrono;
-  const date::time_zone* zone = configured_zone(config.settings.timezone);
+  const TimeZone* zone = configured_zone(config.settings.timezone);
   auto local = zone->to_local(sys_time<milliseconds>{milliseconds(at_ms)});
   auto day = date::floor<date::days>(local);
   int minute = static_cast<int>(duration_cast<minutes>(local - day).count());
@@ -17,34 +16,34 @@ bool in_work_hours(const Config& config, int64_t at_ms) {
          minute < config.settings.work_end_minute;
 }
 
-const date::time_zone* configured_zone(const std::string& timezone) {
+const TimeZone* configured_zone(const std::string& timezone) {
   try {
-    return timezone.empty() ? date::current_zone() : date::locate_zone(timezone);
+    return &TimeZone::locate(timezone);
   } catch (const std::exception&) {
-    return date::locate_zone("UTC");
+    return &TimeZone::locate("UTC");
   }
 }
 
 std::string local_date(int64_t at_ms, const std::string& timezone) {
-  auto t = date::floor<std::chrono::seconds>(std::chrono::system_clock::time_point(std::chrono::milliseconds(at_ms)));
-  return date::format("%F", date::make_zoned(configured_zone(timezone), t));
+  auto local = configured_zone(timezone)->to_local(date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(at_ms)});
+  return date::format("%F", date::floor<date::days>(local));
 }
 
 int64_t local_day_start_ms(int64_t at_ms, const std::string& timezone) {
   using namespace std::chrono;
-  const date::time_zone* zone = configured_zone(timezone);
+  const TimeZone* zone = configured_zone(timezone);
   auto local = zone->to_local(sys_time<milliseconds>{milliseconds(at_ms)});
   auto midnight = date::local_time<milliseconds>(date::floor<date::days>(local));
-  return zone->to_sys(midnight, date::choose::earliest).time_since_epoch().count();
+  return zone->to_sys(midnight, TimeZone::Choose::earliest).time_since_epoch().count();
 }
 
 std::string local_clock(int64_t at_ms, const std::string& timezone) {
   return local_clock(at_ms, configured_zone(timezone));
 }
 
-std::string local_clock(int64_t at_ms, const date::time_zone* zone) {
-  auto t = date::floor<std::chrono::minutes>(std::chrono::system_clock::time_point(std::chrono::milliseconds(at_ms)));
-  return date::format("%H:%M", date::make_zoned(zone, t));
+std::string local_clock(int64_t at_ms, const TimeZone* zone) {
+  auto local = zone->to_local(date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(at_ms)});
+  return date::format("%H:%M", date::floor<std::chrono::minutes>(local));
 }
 
 }  // namespace devtrack

@@ -6,19 +6,17 @@
 #include <cstdint>
 #include <string>
 
-namespace date {
-class time_zone;
-}
-
 namespace devtrack {
 
 struct Config;
+class TimeZone;
 
 bool in_work_hours(const Config& config, int64_t at_ms);
 
 // The zone of settings.timezone ("" = the system's); UTC when the system's
-// tzdata does not know it.
-const date::time_zone* configured_zone(const std::string& timezone);
+// tzdata does not know it. Throws Error only when no zone can be had at all
+// (the time zone module missing).
+const TimeZone* configured_zone(const std::string& timezone);
 
 // "YYYY-MM-DD" of the moment in that zone.
 std::string local_date(int64_t at_ms, const std::string& timezone);
@@ -27,6 +25,6 @@ std::string local_date(int64_t at_ms, const std::string& timezone);
 int64_t local_day_start_ms(int64_t at_ms, const std::string& timezone);
 // "HH:MM" of the moment in that zone.
 std::string local_clock(int64_t at_ms, const std::string& timezone);
-std::string local_clock(int64_t at_ms, const date::time_zone* zone);
+std::string local_clock(int64_t at_ms, const TimeZone* zone);
 
 }  // namespace devtrack

@@ -1,6 +1,6 @@
 #include "daemon/end_of_day.h"
 
-#include <date/tz.h>
+#include "util/time_zone.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,13 +16,13 @@ namespace devtrack {
 
 int64_t next_summary_ms(const Config& config, int64_t now_ms) {
   using namespace std::chrono;
-  const date::time_zone* zone = configured_zone(config.settings.timezone);
+  const TimeZone* zone = configured_zone(config.settings.timezone);
   auto today = date::floor<date::days>(zone->to_local(sys_time<milliseconds>{milliseconds(now_ms)}));
   for (int i = 0; i < 8; ++i) {
     date::local_days day = today + date::days{i};
     unsigned weekday = date::weekday(day).iso_encoding() - 1;  // mon = 0
     if (!config.settings.work_days[weekday]) continue;
-    auto at = zone->to_sys(date::local_seconds{day} + minutes(config.settings.summary_minute), date::choose::latest);
+    auto at = zone->to_sys(date::local_seconds{day} + minutes(config.settings.summary_minute), TimeZone::Choose::latest);
     int64_t ms = duration_cast<milliseconds>(at.time_since_epoch()).count();
     if (ms > now_ms) return ms;
   }

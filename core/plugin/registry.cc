@@ -89,7 +89,7 @@ void write_cache(const std::vector<PluginInfo>& plugins) {
   for (const auto& p : plugins) list.push_back(to_json(p));
   json j = {{"format", kCacheFormat}, {"abi", host_abi()}, {"plugins", list}};
   paths::ensure_private_dir(paths::cache_dir());
-  paths::write_file_atomic(registry_cache_path(), j.dump(1) + "\n");
+  paths::write_file_atomic(registry_cache_path(), j.dump() + "\n");
 }
 
 // A plugin runs with all of the user's rights, so the file and its folder

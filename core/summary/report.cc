@@ -1,6 +1,6 @@
 #include "summary/report.h"
 
-#include <date/tz.h>
+#include <date/date.h>
 
 #include <map>
 #include <nlohmann/json.hpp>

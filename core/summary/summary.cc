@@ -1,7 +1,6 @@
 #include "summary/summary.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <date/tz.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -19,6 +18,7 @@
 #include "store/store.h"
 #include "util/error.h"
 #include "util/strings.h"
+#include "util/time_zone.h"
 
 using nlohmann::json;
 
@@ -171,7 +171,7 @@ std::string AnswerProjects::of(int64_t response_id, const json& parsed) {
 
 LocalDay local_day(const std::string& spec, const std::string& timezone, int64_t now_ms) {
   using namespace std::chrono;
-  const date::time_zone* zone = configured_zone(timezone);
+  const TimeZone* zone = configured_zone(timezone);
   date::local_days day;
   auto now_local = zone->to_local(sys_time<milliseconds>{milliseconds(now_ms)});
   date::local_days today = date::floor<date::days>(now_local);
@@ -205,8 +205,8 @@ LocalDay local_day(const std::string& spec, const std::string& timezone, int64_t
     day = date::local_days{ymd};
   }
   // Midnight may not exist (or exist twice) on a DST day: take the earliest.
-  auto start = zone->to_sys(date::local_seconds{day}, date::choose::earliest);
-  auto end = zone->to_sys(date::local_seconds{day + date::days{1}}, date::choose::earliest);
+  auto start = zone->to_sys(date::local_seconds{day}, TimeZone::Choose::earliest);
+  auto end = zone->to_sys(date::local_seconds{day + date::days{1}}, TimeZone::Choose::earliest);
   return {date::format("%F", day), duration_cast<milliseconds>(start.time_since_epoch()).count(),
           duration_cast<milliseconds>(end.time_since_epoch()).count()};
 }
@@ -217,7 +217,7 @@ namespace {
 // tracker's assigned list (for titles) and which project each answer is in.
 struct DayContext {
   Store& store;
-  const date::time_zone* zone;
+  const TimeZone* zone;
   json assigned = json::array();
   AnswerProjects projects;
   int64_t now_ms;
