@@ -167,7 +167,10 @@ std::shared_ptr<spdlog::logger> logger_for(std::string_view source) {
 void init_cli(Level level) {
   set_level(level);
   std::lock_guard lock(setup_mu);
-  spdlog::drop_all();
+  // Only where a logger was made: spdlog's registry, made on first use,
+  // costs a CLI call that logs nothing its page faults (its default
+  // logger, a pattern formatter) for nothing.
+  if (root_sink || database_sink) spdlog::drop_all();
   root_sink.reset();  // sink() makes a fresh stderr-only one
   database_sink.reset();
 }
