@@ -122,11 +122,15 @@ void Capture::catch_up_or_retry(const std::string& path, const std::string& sour
   }
 }
 
+void Capture::catch_up(const Repo& repo, const std::string& source) {
+  catch_up_entries(repo, git::read_head_reflog(repo.git_dir), source, "");
+}
+
 // Commits in the reflog newer than the last one we saw (and never older than
 // when the repo was added), up to `until` where one is named: the hook
 // records its own commit with its own time and branch.
-void Capture::catch_up(const Repo& repo, const std::string& source, const std::string& until) {
-  auto entries = git::read_head_reflog(repo.git_dir);
+void Capture::catch_up_entries(const Repo& repo, const std::vector<git::ReflogEntry>& entries,
+                               const std::string& source, const std::string& until) {
   size_t start = entries.size();
   while (start > 0) {
     const auto& e = entries[start - 1];
@@ -173,10 +177,10 @@ int64_t Capture::on_hook(const std::string& args_json, const std::string& source
   // Commits before it that nothing stored yet (a full disk, a busy
   // database) go first: recording this one moves the repo's last commit
   // past them, and the reflog's next reading would start after it.
-  catch_up(*repo, source, commit);
+  auto entries = git::read_head_reflog(repo->git_dir);
+  catch_up_entries(*repo, entries, source, commit);
   // The reflog says what kind of commit it was (amend, rebase...).
   std::string action = "commit";
-  auto entries = git::read_head_reflog(repo->git_dir);
   for (auto it = entries.rbegin(); it != entries.rend() && it != entries.rbegin() + 20; ++it)
     if (it->new_id == commit) {
       action = it->action;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "event/file_watcher.h"
+#include "git/git_files.h"
 
 namespace devtrack::ipc {
 class Router;
@@ -48,7 +49,9 @@ class Capture {
   size_t watched() const { return watches_.size(); }
 
  private:
-  void catch_up(const Repo& repo, const std::string& source, const std::string& until = {});
+  void catch_up(const Repo& repo, const std::string& source);
+  void catch_up_entries(const Repo& repo, const std::vector<git::ReflogEntry>& entries, const std::string& source,
+                        const std::string& until);
   void catch_up_soon(const std::string& path);
   void on_hook_logged(const std::string& args_json);
   void catch_up_or_retry(const std::string& path, const std::string& source);
