@@ -305,10 +305,10 @@ static int inline_allowed(const char *git_dir) {
   if (action && (strstr(action, "rebase") || strstr(action, "cherry-pick") || strstr(action, "merge") ||
                  strstr(action, "revert") || strstr(action, "am")))
     return 0;
+  if (!isatty(STDERR_FILENO)) return 0; /* the usual case (an IDE, a script): before any stat */
   for (size_t i = 0; i < sizeof busy / sizeof busy[0]; ++i) {
     if (format(path, sizeof path, "%s/%s", git_dir, busy[i]) != 0 || stat(path, &st) == 0) return 0;
   }
-  if (!isatty(STDERR_FILENO)) return 0;
   int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (tty < 0) return 0;
   close(tty);
