@@ -170,7 +170,7 @@ void init_cli(Level level) {
   // Only where a logger was made: spdlog's registry, made on first use,
   // costs a CLI call that logs nothing its page faults (its default
   // logger, a pattern formatter) for nothing.
-  if (root_sink || database_sink) spdlog::drop_all();
+  if (root_sink) spdlog::drop_all();  // every logger hangs off the root sink
   root_sink.reset();  // sink() makes a fresh stderr-only one
   database_sink.reset();
 }

@@ -3,6 +3,7 @@
 #include <date/date.h>
 
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -95,13 +96,13 @@ json news_json(const TicketNews& n) {
 // assigned to you that are neither listed already nor done.
 json today_plan(const LookBack& back, const std::vector<AssignedList>& assigned) {
   json plan = json::array();
-  std::map<std::string, bool> listed;
+  std::set<std::string> listed;
   for (const auto& [text, n] : back.latest)
     if (n.status == "in_progress") {
       json item = news_json(n);
       item["source"] = "in_progress";
       plan.push_back(std::move(item));
-      listed[text] = true;
+      listed.insert(text);
     }
   for (const auto& list : assigned)
     for (const auto& t : json::parse(list.tickets_json, nullptr, false)) {
@@ -109,7 +110,7 @@ json today_plan(const LookBack& back, const std::vector<AssignedList>& assigned)
       std::string text = ticket_text(t["ticket"]);
       auto known = back.latest.find(text);
       if (listed.count(text) || (known != back.latest.end() && known->second.status == "done")) continue;
-      listed[text] = true;
+      listed.insert(text);
       plan.push_back({{"ticket", t["ticket"]},
                       {"text", text},
                       {"title", text_of(t, "title")},
