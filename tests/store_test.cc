@@ -74,6 +74,38 @@ TEST_CASE("a version 7 database takes any trigger kind after migrating, its trig
   CHECK(store.db().execAndGet("SELECT count(*) FROM sqlite_master WHERE name IN ('triggers_at', 'triggers_prompt')").getInt() == 2);
 }
 
+TEST_CASE("a version 9 database's e-mail rows become summary deliveries, ids, states and aggregates kept") {
+  TempHome home;
+  std::string path = home.file("devtrack.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA foreign_keys = ON");
+    schema::migrate(db, 9);
+    REQUIRE(schema::version(db) == 9);
+    db.exec("INSERT INTO updates (id, target_plugin, target, kind, state, body, idempotency_key, created_ms, updated_ms) "
+            "VALUES (5, 'email', '\"me@x.test\"', 'email', 'sent', '{\"date\":\"2026-12-01\",\"markdown\":\"# Day\"}', "
+            "'email:2026-12-01:me@x.test:1', 1, 1)");
+    db.exec("INSERT INTO updates (id, target_plugin, target, kind, state, body, idempotency_key, created_ms, updated_ms) "
+            "VALUES (6, 'github', '{}', 'comment', 'queued', '{\"text\":\"day\"}', 'k6', 1, 1)");
+    db.exec("INSERT INTO updates (id, target_plugin, target, kind, state, body, idempotency_key, created_ms, updated_ms, "
+            "aggregate_id, rev) VALUES (7, 'github', '{}', 'comment', 'held', '{}', 'k7', 1, 1, 6, 3)");
+  }
+  Store store(path);
+  CHECK(schema::version(store.db()) == schema::kLatest);
+  CHECK(store.db().execAndGet("SELECT kind || ':' || state || ':' || json_extract(body, '$.what') || ':' || "
+                              "json_extract(body, '$.markdown') FROM updates WHERE id = 5").getString() ==
+        "delivery:sent:summary:# Day");
+  CHECK(store.db().execAndGet("SELECT kind || ':' || body FROM updates WHERE id = 6").getString() ==
+        "comment:{\"text\":\"day\"}");
+  CHECK(store.db().execAndGet("SELECT aggregate_id || ':' || rev FROM updates WHERE id = 7").getString() == "6:3");
+  CHECK_THROWS(store.db().exec("INSERT INTO updates (target_plugin, target, kind, state, idempotency_key, created_ms, "
+                               "updated_ms) VALUES ('email', '\"\"', 'email', 'queued', 'k8', 1, 1)"));
+  CHECK_THROWS(store.db().exec("INSERT INTO updates (target_plugin, target, kind, state, idempotency_key, created_ms, "
+                               "updated_ms, aggregate_id) VALUES ('github', '{}', 'comment', 'held', 'k9', 1, 1, 99)"));
+  CHECK(store.db().execAndGet("SELECT count(*) FROM sqlite_master WHERE name IN ('updates_due', 'updates_response', "
+                              "'updates_aggregate')").getInt() == 3);
+}
+
 TEST_CASE("reopening keeps data and does not migrate again") {
   TempHome home;
   std::string path = home.file("devtrack.db");

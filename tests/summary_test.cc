@@ -351,7 +351,7 @@ TEST_CASE("summary --send: plain SMTP to loopback, one message per recipient, te
   auto r = run("summary --date 2026-06-01 --send");
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("e-mail queued for 2 recipient(s)") != std::string::npos);
+  CHECK(r.out.find("summary queued for email (team@example.com), email (lead@example.com)") != std::string::npos);
   REQUIRE(wait_until([&] { return smtp.received() == 2; }));
   std::string m = smtp.message(1);
   INFO(m);
@@ -373,13 +373,13 @@ TEST_CASE("summary --send: plain SMTP to loopback, one message per recipient, te
   REQUIRE(wait_until([&] {  // the server has it; the outbox hears back just after
     mail = json::array();
     for (const auto& u : d.updates())
-      if (u["kind"] == "email" && u["state"] == "sent") mail.push_back(u);
+      if (u["kind"] == "delivery" && u["state"] == "sent") mail.push_back(u);
     return mail.size() == 2;
   }));
   CHECK(mail[0]["ticket"].is_null());
   CHECK(mail[0]["target_plugin"] == "email");
   // The same summary again: recognised, not sent twice.
-  CHECK(run("summary --date 2026-06-01 --send").out.find("went to team@example.com already") != std::string::npos);
+  CHECK(run("summary --date 2026-06-01 --send").out.find("the same summary went to email (team@example.com) already") != std::string::npos);
 }
 
 TEST_CASE("summary --send: STARTTLS with a CA the test makes, AUTH with a secret reference") {
@@ -395,13 +395,13 @@ TEST_CASE("summary --send: STARTTLS with a CA the test makes, AUTH with a secret
     REQUIRE(run("summary --date 2026-06-01 --send").status == 0);
     REQUIRE(wait_until([&] {
       for (const auto& u : d.updates())
-        if (u["kind"] == "email" && u["state"] == "failed") return true;
+        if (u["kind"] == "delivery" && u["state"] == "failed") return true;
       return false;
     }));
     std::string error;
     INFO(d.updates().dump(2));
     for (const auto& u : d.updates())
-      if (u["kind"] == "email" && u["state"] == "failed") error = u["last_error"];
+      if (u["kind"] == "delivery" && u["state"] == "failed") error = u["last_error"];
     CHECK(error.find("not trusted") != std::string::npos);
     CHECK(smtp.received() == 0);
   }
@@ -430,7 +430,7 @@ TEST_CASE("summary --send: a wrong password blocks the e-mail instead of retryin
   REQUIRE(run("summary --date 2026-06-01 --send").status == 0);
   REQUIRE(wait_until([&] {
     for (const auto& u : d.updates())
-      if (u["kind"] == "email" && u["state"] == "blocked") return true;
+      if (u["kind"] == "delivery" && u["state"] == "blocked") return true;
     return false;
   }));
   CHECK(smtp.received() == 0);
@@ -449,7 +449,7 @@ TEST_CASE("summary --send: the SMTP server is down, the e-mail waits and goes ou
   REQUIRE(run("summary --date 2026-06-01 --send").status == 0);
   auto mail = [&] {
     for (const auto& u : d.updates())
-      if (u["kind"] == "email") return u;
+      if (u["kind"] == "delivery") return u;
     return json();
   };
   REQUIRE(wait_until([&] { return mail()["attempts"] == 1 && mail()["state"] == "queued"; }));
@@ -562,15 +562,15 @@ TEST_CASE("at summary_time on a work day the summary becomes due, and reviewing 
   CHECK(d.update_for(12)["state"] != "held");
 }
 
-TEST_CASE("next_summary_ms skips days off and follows the zone") {
+TEST_CASE("next_work_day_time_ms skips days off and follows the zone") {
   Config c;
   c.settings.timezone = "Europe/Berlin";
   c.settings.summary_minute = 17 * 60;
   // Friday 2026-06-05 18:00 CEST -> Monday 2026-06-08 17:00 CEST.
-  CHECK(next_summary_ms(c, at("2026-06-05T16:00:00Z")) == at("2026-06-08T15:00:00Z"));
-  CHECK(next_summary_ms(c, at("2026-06-08T14:59:00Z")) == at("2026-06-08T15:00:00Z"));
+  CHECK(next_work_day_time_ms(c, c.settings.summary_minute, at("2026-06-05T16:00:00Z")) == at("2026-06-08T15:00:00Z"));
+  CHECK(next_work_day_time_ms(c, c.settings.summary_minute, at("2026-06-08T14:59:00Z")) == at("2026-06-08T15:00:00Z"));
   c.settings.work_days.fill(false);
-  CHECK(next_summary_ms(c, at("2026-06-08T14:59:00Z")) == 0);
+  CHECK(next_work_day_time_ms(c, c.settings.summary_minute, at("2026-06-08T14:59:00Z")) == 0);
 }
 
 TEST_CASE("enabling the email plugin and reloading reaches a worker that is already running") {

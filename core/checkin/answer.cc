@@ -1,5 +1,8 @@
 #include "checkin/answer.h"
 
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -96,8 +99,27 @@ void apply_suggestion(Store& store, const PromptRow& prompt, nlohmann::json& par
   }
 }
 
+namespace {
+
+// Whether this device captured the response's prompt (sync: only the
+// capturing device posts an answer's updates, docs/sync.md).
+bool captured_here(Store& store, int64_t response_id) {
+  SQLite::Statement q(store.db(),
+                      "SELECT ifnull(p.device, '') FROM responses r JOIN prompts p ON p.id = r.prompt_id WHERE r.id = ?");
+  q.bind(1, response_id);
+  if (!q.executeStep()) return true;
+  std::string device = q.getColumn(0).getString();
+  return device.empty() || device == store.kv_get("@sync", "device_id").value_or("");
+}
+
+}  // namespace
+
 void save_parse(Store& store, const Config& config, int64_t response_id, const nlohmann::json& parsed,
                 const AnswerContext& context, int64_t now_ms) {
+  if (!captured_here(store, response_id)) {  // another device's answer, edited here: it posts the amend
+    set_parsed(store, response_id, parsed.dump());
+    return;
+  }
   nlohmann::json commits = nlohmann::json::array();
   for (const auto& c : context.commits) commits.push_back({{"commit", c.commit}, {"summary", c.summary}});
   nlohmann::json planned = {

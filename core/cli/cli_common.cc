@@ -4,13 +4,18 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "config/work_hours.h"
+#include "ipc/ipc.h"
 #include "plugin/registry.h"
+#include "summary/delivery.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/paths.h"
+#include "util/strings.h"
 
 namespace devtrack::cli {
 
@@ -53,6 +58,44 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
 }
 
 bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }
+
+std::string write_plugin_enabled(const std::string& id, bool enabled) {
+  std::string path = paths::config_file();
+  std::error_code ec;
+  std::string text;
+  if (std::filesystem::exists(path, ec)) {
+    text = paths::read_file(path);
+  } else {
+    paths::ensure_private_dir(paths::home());
+    text = default_config_text();
+    std::cerr << "devtrack: wrote the default config to " << path << "\n";
+  }
+  std::string edited = set_plugin_enabled(text, id, enabled);
+  if (edited != text) paths::write_file_atomic(path, edited, 0600);
+  return path;
+}
+
+void reload_daemon_config() {
+  try {
+    daemon_call("reload");
+    std::cout << "the running daemon applied it\n";
+  } catch (const ipc::NotRunning&) {
+    std::cout << "the daemon is not running: it applies this when it starts\n";
+  } catch (const std::exception& e) {
+    std::cerr << "devtrack: the daemon did not apply it and keeps running with its previous config: " << e.what()
+              << "\n";
+  }
+}
+
+void print_deliveries(const std::vector<QueuedDelivery>& rows, const std::string& what) {
+  std::vector<std::string> queued;
+  for (const auto& r : rows) {
+    std::string where = r.sink + (r.recipient.empty() ? "" : " (" + r.recipient + ")");
+    if (r.queued) queued.push_back(where);
+    else std::cout << "the same " << what << " went to " << where << " already\n";
+  }
+  if (!queued.empty()) std::cout << what << " queued for " << join(queued, ", ") << " (devtrack updates list)\n";
+}
 
 }  // namespace devtrack::cli
 

@@ -31,6 +31,26 @@ bool stdout_is_tty();
 
 }  // namespace devtrack::cli
 
+namespace devtrack {
+struct QueuedDelivery;
+}
+
+namespace devtrack::cli {
+
+// Sets plugins.<id>.enabled in config.yaml, keeping the user's comments
+// and formatting (writing the default config first where there is none);
+// returns the config's path.
+std::string write_plugin_enabled(const std::string& id, bool enabled);
+// A running daemon takes a config change at once (a reload); the user is
+// told which state things are in either way.
+void reload_daemon_config();
+
+// Says where a queued summary or standup (`what`) goes: "standup queued for
+// slack, email (me@x.test)", and what had gone there already.
+void print_deliveries(const std::vector<QueuedDelivery>& rows, const std::string& what);
+
+}  // namespace devtrack::cli
+
 namespace devtrack::cli {
 
 // Calls the daemon (ipc::call); throws ipc::NotRunning if it is not running.

@@ -8,12 +8,13 @@ extern const Command kDaemon, kStart, kStop, kRestart, kStatus, kPause, kResume,
 extern const Command kReposAdd, kReposRemove, kReposList, kLog, kDoctor, kParse, kCheckin, kAsk;
 extern const Command kLogs, kGc, kCompletion, kShellInit, kVersion, kLearnedList, kLearnedForget;
 extern const Command kSecretSet, kSecretList, kSecretRemove;
+extern const Command kSyncRemoteSet, kSyncRemoteNow, kSyncRemoteStatus, kSyncRemoteKeyExport, kSyncRemoteKeyImport;
 extern const Command kUpdatesList, kUpdatesRetry, kUpdatesDrop, kSync, kTickets, kSummary, kStandup, kReport, kSession, kHeartbeat;
 
 const std::vector<const Command*>& commands() {
   static const std::vector<const Command*> all = {
       &kCheckin, &kAsk, &kStatus, &kStart,       &kStop,         &kRestart,        &kPause,       &kResume,
-      &kSetInterval, &kReload, &kSync, &kUpdatesList, &kUpdatesRetry, &kUpdatesDrop, &kTickets, &kSummary, &kStandup, &kReport, &kHeartbeat, &kSession, &kParse, &kLearnedList, &kLearnedForget, &kReposAdd,     &kReposRemove,    &kReposList,   &kLog,
+      &kSetInterval, &kReload, &kSync, &kUpdatesList, &kUpdatesRetry, &kUpdatesDrop, &kTickets, &kSummary, &kStandup, &kReport, &kSyncRemoteSet, &kSyncRemoteNow, &kSyncRemoteStatus, &kSyncRemoteKeyExport, &kSyncRemoteKeyImport, &kHeartbeat, &kSession, &kParse, &kLearnedList, &kLearnedForget, &kReposAdd,     &kReposRemove,    &kReposList,   &kLog,
       &kPluginsList, &kPluginsInfo, &kPluginsEnable, &kPluginsDisable, &kConfigInit, &kConfigCheck,
       &kConfigPath, &kConfigReference, &kSecretSet, &kSecretList, &kSecretRemove, &kDoctor,     &kLogs,         &kGc,             &kDaemon,      &kCompletion, &kShellInit,
       &kVersion,

@@ -1,5 +1,6 @@
 // devtrack completion bash|zsh|fish: shell completion scripts generated
 // from the command table, so they never drift from the commands.
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <set>
@@ -16,6 +17,7 @@ namespace {
 struct Words {
   std::vector<std::string> top;                              // first words
   std::map<std::string, std::vector<std::string>> sub;       // group -> second words
+  std::map<std::string, std::vector<std::string>> third;     // "group word" -> third words ("sync-remote key")
   std::map<std::string, std::vector<std::string>> options;   // command -> --options
   std::map<std::string, std::string> completion;             // command -> positional kind
   std::map<std::string, std::string> summary;
@@ -27,7 +29,11 @@ Words collect() {
   for (const auto* c : commands()) {
     auto parts = split(c->name, ' ');
     if (seen.insert(parts[0]).second) w.top.push_back(parts[0]);
-    if (parts.size() > 1) w.sub[parts[0]].push_back(parts[1]);
+    if (parts.size() > 1) {
+      auto& second = w.sub[parts[0]];
+      if (std::find(second.begin(), second.end(), parts[1]) == second.end()) second.push_back(parts[1]);
+    }
+    if (parts.size() > 2) w.third[parts[0] + " " + parts[1]].push_back(parts[2]);
     Spec spec;
     c->define(spec);
     spec.options.add_options()("help,h", "");
@@ -52,6 +58,10 @@ std::string bash() {
     s << "    " << group << ") if [ \"$COMP_CWORD\" -eq 2 ]; then COMPREPLY=($(compgen -W \"" << join(subs, " ")
       << "\" -- \"$cur\")); return; fi; cmd=\"$first $second\";;\n";
   s << "    *) cmd=\"$first\";;\n  esac\n  case \"$cmd\" in\n";
+  for (const auto& [group, words] : w.third)
+    s << "    \"" << group << "\") if [ \"$COMP_CWORD\" -eq 3 ]; then COMPREPLY=($(compgen -W \"" << join(words, " ")
+      << "\" -- \"$cur\")); return; fi; cmd=\"$cmd ${COMP_WORDS[3]}\";;\n";
+  s << "  esac\n  case \"$cmd\" in\n";
   for (const auto& [name, opts] : w.options) {
     std::string extra;
     const std::string& kind = w.completion[name];
@@ -91,8 +101,10 @@ std::string fish() {
       s << "complete -c devtrack -n '__fish_seen_subcommand_from " << parts[0] << "; and not __fish_seen_subcommand_from "
         << join(w.sub[parts[0]], " ") << "' -a " << parts[1] << " -d '" << c->summary << "'\n";
     }
-    std::string cond = parts.size() == 1 ? "__fish_seen_subcommand_from " + parts[0]
-                                         : "__fish_seen_subcommand_from " + parts[1];
+    if (parts.size() == 3)
+      s << "complete -c devtrack -n '__fish_seen_subcommand_from " << parts[1] << "' -a " << parts[2] << " -d '"
+        << c->summary << "'\n";
+    std::string cond = "__fish_seen_subcommand_from " + parts.back();
     for (const auto& o : w.options[c->name])
       s << "complete -c devtrack -n '" << cond << "' -l " << o.substr(2) << "\n";
     if (w.completion[c->name] == "plugins")

@@ -11,6 +11,7 @@
 #include "store/capture_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
+#include "sync/records.h"
 #include "util/clock.h"
 #include "util/duration.h"
 #include "util/error.h"
@@ -36,7 +37,8 @@ nlohmann::json response_json(Store* store, int64_t trigger_id) {
           {"duration_minutes", field("duration_minutes")},
           {"duration_source", field("duration_source")},
           {"break", parsed.value("break", false)},
-          {"status", field("status")}};
+          {"status", field("status")},
+          {"device", device_label(*store, r->device)}};
   // A reference more than one tracker fits, kept as text until chosen.
   if (parsed.contains("ambiguous_tickets")) out["ambiguous_tickets"] = parsed["ambiguous_tickets"];
   return out;

@@ -138,20 +138,21 @@ int dispatch(int argc, char** argv) {
   std::string word = args[i];
   if (word == "help") {
     std::string topic = i + 1 < args.size() ? args[i + 1] : "";
-    if (i + 2 < args.size()) topic += " " + args[i + 2];
+    for (size_t k = i + 2; k < args.size() && k < i + 4; ++k) topic += " " + args[k];
     for (const auto* c : commands())
       if (topic == c->name) return std::cout << help_text(*c), kOk;
     if (!topic.empty() && !group(topic).empty()) return std::cout << group_help(topic), kOk;
     std::cout << top_level_help();
     return topic.empty() ? kOk : kUsage;
   }
-  if (i + 1 < args.size()) {
-    std::string two = word + " " + args[i + 1];
+  // The longest command the words spell ("sync-remote key export" before
+  // "sync-remote").
+  for (size_t n = std::min<size_t>(3, args.size() - i); n >= 1; --n) {
+    std::string name = word;
+    for (size_t k = 1; k < n; ++k) name += " " + args[i + k];
     for (const auto* c : commands())
-      if (two == c->name) return run_command(*c, std::vector<std::string>(args.begin() + i + 2, args.end()));
+      if (name == c->name) return run_command(*c, std::vector<std::string>(args.begin() + i + n, args.end()));
   }
-  for (const auto* c : commands())
-    if (word == c->name) return run_command(*c, std::vector<std::string>(args.begin() + i + 1, args.end()));
   if (!group(word).empty()) {
     bool asked = i + 1 < args.size() && (args[i + 1] == "--help" || args[i + 1] == "-h");
     if (asked) return std::cout << group_help(word), kOk;

@@ -24,7 +24,8 @@ int run(const po::variables_map& args) {
   if (format != "table" && format != "csv" && format != "json" && format != "html")
     throw UsageError("--format is table, csv, json or html");
   std::string by = args["by"].as<std::string>();
-  if (by != "day" && by != "project" && by != "ticket") throw UsageError("--by is day, project or ticket");
+  if (by != "day" && by != "project" && by != "ticket" && by != "device")
+    throw UsageError("--by is day, project, ticket or device");
   Loaded loaded = load_config_and_plugins();
   Store store(paths::database());
   const bool sources = args.count("sources") > 0;
@@ -35,7 +36,7 @@ int run(const po::variables_map& args) {
   else if (format == "html") std::cout << report_html(report);
   else {
     json r = json::parse(report);
-    std::vector<std::vector<std::string>> table = {{by == "day" ? "DAY" : by == "project" ? "PROJECT" : "TICKET",
+    std::vector<std::vector<std::string>> table = {{by == "day" ? "DAY" : by == "project" ? "PROJECT" : by == "device" ? "DEVICE" : "TICKET",
                                                     "TIME", "ANSWERS"}};
     if (sources) table[0].insert(table[0].end(), {"TYPED", "PROPOSED", "FROM TRIGGER"});
     for (const auto& row : r["rows"]) {
@@ -54,14 +55,14 @@ int run(const po::variables_map& args) {
 }  // namespace
 
 extern const Command kReport = {
-    "report", "a timesheet over a range of days, by day, project or ticket",
+    "report", "a timesheet over a range of days, by day, project, ticket or device",
     "Days are local days in settings.timezone. --format html writes one self-contained page (no network)\n"
     "with a chart of time per project per day: devtrack report --from 2026-11-01 --format html > nov.html",
     [](Spec& s) {
       s.options.add_options()("from", po::value<std::string>()->default_value("today")->value_name("DAY"),
                               "first day: today, yesterday, this-week, last-week, this-month, last-month, -7d or YYYY-MM-DD")(
           "to", po::value<std::string>()->default_value("today")->value_name("DAY"), "last day (inclusive)")(
-          "by", po::value<std::string>()->default_value("day")->value_name("KEY"), "day, project or ticket")(
+          "by", po::value<std::string>()->default_value("day")->value_name("KEY"), "day, project, ticket or device (sync: which machine it was answered on)")(
           "format", po::value<std::string>()->default_value("table")->value_name("FMT"), "table, csv, json or html")(
           "sources", "also split the time by where it came from: typed, proposed from activity, from the trigger");
     },

@@ -61,6 +61,12 @@ int run(const po::variables_map& args) {
   if (s.contains("summary_due") && s["summary_due"].is_string())
     std::cout << "  summary:   " << s["summary_due"].get<std::string>()
               << " is ready to review (devtrack summary --edit)\n";
+  if (s.contains("sync") && s["sync"].value("configured", false)) {
+    const auto& y = s["sync"];
+    std::cout << "  sync:      " << y["remote"].get<std::string>() << ", last "
+              << (y["last_ok_ms"].is_number() ? local_when(y["last_ok_ms"].get<int64_t>(), "") : "never") << "\n";
+    if (y["last_error"].is_string()) std::cout << "  WARNING:   sync: " << y["last_error"].get<std::string>() << "\n";
+  }
   if (s["clock"] == "manual") std::cout << "  clock:     manual (test mode), now " << s["now"].get<std::string>() << "\n";
   return kOk;
 }

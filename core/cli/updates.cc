@@ -23,11 +23,11 @@ namespace {
 
 json row_json(const UpdateRow& u) {
   json target = json::parse(u.target, nullptr, false);
-  bool mail = u.kind == "email";
+  bool delivery = u.kind == "delivery";
   return {{"id", u.id},
           {"target_plugin", u.target_plugin},
           {"target", target},
-          {"ticket", mail ? json(nullptr) : target},
+          {"ticket", delivery ? json(nullptr) : target},
           {"kind", u.kind},
           {"state", to_text(u.state)},
           {"attempts", u.attempts},
@@ -35,6 +35,12 @@ json row_json(const UpdateRow& u) {
           {"remote_id", u.remote_id.empty() ? json(nullptr) : json(u.remote_id)},
           {"last_error", u.last_error.empty() ? json(nullptr) : json(u.last_error)},
           {"idempotency_key", u.idempotency_key}};
+}
+
+// A delivery to a sink's own destination (a channel): what and which day.
+std::string delivery_text(const json& body) {
+  if (!body.is_object()) return "";
+  return body.value("what", std::string("summary")) + " " + body.value("date", std::string());
 }
 
 int list(const po::variables_map& args) {
@@ -58,7 +64,7 @@ int list(const po::variables_map& args) {
     if (t.is_object() && t.contains("repo") && t["repo"].is_null() && body.is_object() && body.contains("repo") &&
         body["repo"].is_string() && !body["repo"].get<std::string>().empty())
       t["repo"] = body["repo"];
-    std::string target = t.is_string() ? t.get<std::string>() : ticket_text(t);
+    std::string target = t.is_string() ? t.get<std::string>() : t.is_null() ? delivery_text(body) : ticket_text(t);
     if (target.empty()) target = u.target;
     table.push_back({std::to_string(u.id), u.target_plugin, target, u.kind, to_text(u.state), std::to_string(u.attempts),
                      u.state == UpdateState::kSent ? (u.remote_id.empty() ? "posted" : "posted as " + u.remote_id)

@@ -237,6 +237,7 @@ class Checker {
     if (type == "days") return read_days(n, what, v.days);
     if (type == "surfaces") return read_plugin_ids(n, what, "surface", v.list);
     if (type == "parsers") return read_plugin_ids(n, what, "parser", v.list);
+    if (type == "sinks") return read_plugin_ids(n, what, "sink", v.list);
     if (type == "fraction") return read_fraction(n, what, v.number);
     auto text = scalar(n, what);
     if (!text) return false;

@@ -111,6 +111,20 @@ struct Config {
     std::chrono::seconds after{900};     // shorter absences are not "away"
   } away;
 
+  // Sync across devices (docs/sync.md); the remote and this device's name
+  // are set by `devtrack sync-remote set`, kept in the store.
+  struct {
+    std::chrono::seconds interval{300};  // after local changes, at most this often
+    std::chrono::seconds poll{1800};     // without them, fetch the others' this often
+  } sync;
+
+  // The standup (docs/summary.md): posted by the daemon on work days at
+  // this time to these sinks (empty: every enabled sink); -1: on demand only.
+  struct {
+    int minute = -1;
+    std::vector<std::string> sinks;
+  } standup;
+
   std::vector<Project> projects;
   std::map<std::string, PluginConfig> plugins;  // by plugin id, as written
 

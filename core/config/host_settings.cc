@@ -50,6 +50,8 @@ const std::vector<HostSection>& host_sections() {
       {"worker", "devtrack-worker (network and libgit2 plugins) exits after this long idle."},
       {"activity", "Editor heartbeats and commits, kept to propose durations (docs/time.md)."},
       {"away", "Time away (suspend, locked or idle session, no activity): asked about on return."},
+      {"sync", "Sync with your other devices through a git remote (devtrack sync-remote set URL)."},
+      {"standup", "The standup (devtrack standup), sent on work days to a sink (slack, email)."},
       {"network", ""},
   };
   return sections;
@@ -93,6 +95,34 @@ std::vector<HostSetting> time_settings() {
        FLAG(away.ask)},
       {"away", "after", "duration", "15m", "", "", "no activity, a locked or idle session or a suspend this long is time away",
        "", {}, DURATION(away.after)},
+  };
+}
+
+// sync.*: when the daemon syncs with the other devices (docs/sync.md).
+std::vector<HostSetting> sync_settings() {
+  return {
+      {"sync", "interval", "duration", "5m", "", "After answers and edits, sync at most this often.",
+       "after answers and edits the daemon syncs, at most this often (and at start, and on `devtrack sync-remote now`)",
+       "", {}, DURATION(sync.interval)},
+      {"sync", "poll", "duration", "30m", "", "Without local changes, fetch the other devices' this often.",
+       "with nothing new here, the daemon still fetches the other devices' records this often", "", {},
+       DURATION(sync.poll)},
+  };
+}
+
+// standup.*: the team's standup, sent by the daemon (docs/summary.md).
+std::vector<HostSetting> standup_settings() {
+  return {
+      {"standup", "time", "time", "", "\"09:30\"", "Send `devtrack standup` on work days at this time; default: on demand.",
+       "on each work day (`settings.work_days`) at this local time the daemon sends the day's standup to "
+       "`standup.sinks` (once a day; a daemon that was not running then sends it when it starts that day)",
+       "not scheduled", {},
+       [](Config& c, const SettingValue& v) { c.standup.minute = v.minute; },
+       [](const Config& c) { return c.standup.minute < 0 ? std::string() : quoted(hhmm(c.standup.minute)); }},
+      {"standup", "sinks", "sinks", "", "[slack]", "Where it goes; default: every enabled sink.",
+       "the sink plugins the scheduled standup goes to", "every enabled sink", {},
+       [](Config& c, const SettingValue& v) { c.standup.sinks = v.list; },
+       [](const Config& c) { return c.standup.sinks.empty() ? std::string() : flow_list(c.standup.sinks); }},
   };
 }
 
@@ -197,6 +227,8 @@ const std::vector<HostSetting>& host_settings() {
     for (auto& row : tracker_settings()) rows.push_back(std::move(row));
     for (auto& row : parse_settings()) rows.push_back(std::move(row));
     for (auto& row : time_settings()) rows.push_back(std::move(row));
+    for (auto& row : sync_settings()) rows.push_back(std::move(row));
+    for (auto& row : standup_settings()) rows.push_back(std::move(row));
     return rows;
   }();
   return table;
@@ -227,6 +259,7 @@ std::string type_doc(const HostSetting& s) {
   if (type == "zone") return "IANA zone";
   if (type == "surfaces") return "list of surface plugin ids";
   if (type == "parsers") return "list of parser plugin ids";
+  if (type == "sinks") return "list of sink plugin ids";
   if (type == "fraction") return "number, 0 to 1";
   if (type == "rounding") return "duration [`up` \\| `nearest`]";
   return type;

@@ -35,7 +35,8 @@ struct SettingValue {
 struct HostSetting {
   const char* section;
   const char* key;
-  // bool | duration | time | time-range | days | zone | enum | path | surfaces | parsers | fraction | rounding
+  // bool | duration | time | time-range | days | zone | enum | path | surfaces | parsers | sinks | fraction |
+  // rounding
   const char* type;
   const char* default_yaml;  // the default as YAML text; "" when there is none (the built-in behaviour)
   const char* example;       // without a default: shown commented out in the default config

@@ -5,15 +5,18 @@
 
 namespace devtrack {
 
-bool in_work_hours(const Config& config, int64_t at_ms) {
+LocalMinute local_minute(const Config& config, int64_t at_ms) {
   using namespace std::chrono;
   const TimeZone* zone = configured_zone(config.settings.timezone);
   auto local = zone->to_local(sys_time<milliseconds>{milliseconds(at_ms)});
   auto day = date::floor<date::days>(local);
-  int minute = static_cast<int>(duration_cast<minutes>(local - day).count());
   unsigned weekday = date::weekday(day).iso_encoding() - 1;  // mon = 0
-  return config.settings.work_days[weekday] && minute >= config.settings.work_start_minute &&
-         minute < config.settings.work_end_minute;
+  return {config.settings.work_days[weekday], static_cast<int>(duration_cast<minutes>(local - day).count())};
+}
+
+bool in_work_hours(const Config& config, int64_t at_ms) {
+  LocalMinute at = local_minute(config, at_ms);
+  return at.work_day && at.minute >= config.settings.work_start_minute && at.minute < config.settings.work_end_minute;
 }
 
 const TimeZone* configured_zone(const std::string& timezone) {

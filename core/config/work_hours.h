@@ -13,6 +13,14 @@ class TimeZone;
 
 bool in_work_hours(const Config& config, int64_t at_ms);
 
+// The moment in settings.timezone: whether its day is one of
+// settings.work_days, and the minutes since that day's local midnight.
+struct LocalMinute {
+  bool work_day = false;
+  int minute = 0;
+};
+LocalMinute local_minute(const Config& config, int64_t at_ms);
+
 // The zone of settings.timezone ("" = the system's); UTC when the system's
 // tzdata does not know it. Throws Error only when no zone can be had at all
 // (the time zone module missing).

@@ -17,6 +17,8 @@
 #include "daemon/activity.h"
 #include "daemon/capture.h"
 #include "daemon/end_of_day.h"
+#include "daemon/standup_schedule.h"
+#include "daemon/sync.h"
 #include "daemon/outbox.h"
 #include "daemon/prompts.h"
 #include "daemon/service_manager.h"
@@ -108,9 +110,12 @@ class Daemon {
     fetch_ = std::make_unique<FetchService>(bus_, *worker_);
     host_.set_fetcher(fetch_.get());
     end_of_day_ = std::make_unique<EndOfDay>(loop_, bus_, store_, config_);
+    standup_ = std::make_unique<StandupSchedule>(loop_, store_, config_, plugins_, [this] { outbox_->changed(); });
+    sync_ = std::make_unique<SyncService>(loop_, bus_, store_, config_, *worker_, [this] { outbox_->changed(); });
     surfaces_ = std::make_unique<Surfaces>(loop_, bus_, store_, config_, host_, [this](int64_t prompt_id) {
       prompts_->changed(prompt_id);
       outbox_->changed();
+      sync_->changed();
     });
     prompts_ = std::make_unique<Prompts>(loop_, bus_, store_, config_,
                                          [this](const std::string& text, const std::string& context) {
@@ -125,7 +130,9 @@ class Daemon {
     activity_->start();
     prompts_->start();
     outbox_->start();
+    sync_->start();
     end_of_day_->schedule();
+    standup_->schedule();
     watch_signals();
     log::info("daemon", "devtrack daemon {} ready (pid {}, home {})", DEVTRACK_VERSION, ::getpid(), paths::home());
     service_ready();
@@ -215,6 +222,7 @@ class Daemon {
       if (std::find(after.begin(), after.end(), id) == after.end()) stopped.push_back(id);
     capture_->refresh_repos();
     end_of_day_->schedule();
+    standup_->schedule();
     worker_->reload();
     log::info("daemon", "reloaded the config: {} plugin(s) running", after.size());
     return {{"started", started}, {"stopped", stopped}, {"running", after}};
@@ -258,6 +266,7 @@ class Daemon {
         throw ipc::RequestError("bad_request", "prompt.changed needs {\"prompt_id\": n}");
       prompts_->changed(args["prompt_id"].get<int64_t>());
       outbox_->changed();
+      sync_->changed();
       return json{{"ok", true}};
     });
     router_.add("editor.heartbeat", [this](const json& args) { return editor_heartbeat(args); });
@@ -280,6 +289,7 @@ class Daemon {
     router_.add("clock.advance", [this](const json& args) { return advance_clock(args); });
     capture_->register_verbs(router_);
     outbox_->register_verbs(router_);
+    sync_->register_verbs(router_);
     prompts_->register_verbs(router_);
   }
 
@@ -408,6 +418,7 @@ class Daemon {
     s.update(paused_state());
     auto due = store_.kv_get("daemon", "summary_due");
     s["summary_due"] = due ? json(*due) : json();
+    s["sync"] = sync_->status();
     return s;
   }
 
@@ -465,6 +476,8 @@ class Daemon {
   std::unique_ptr<Activity> activity_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<EndOfDay> end_of_day_;
+  std::unique_ptr<StandupSchedule> standup_;
+  std::unique_ptr<SyncService> sync_;
   std::unique_ptr<Surfaces> surfaces_;
   std::unique_ptr<Prompts> prompts_;
   std::vector<PluginInfo> plugins_;

@@ -14,7 +14,7 @@
 
 namespace devtrack {
 
-int64_t next_summary_ms(const Config& config, int64_t now_ms) {
+int64_t next_work_day_time_ms(const Config& config, int minute_of_day, int64_t now_ms) {
   using namespace std::chrono;
   const TimeZone* zone = configured_zone(config.settings.timezone);
   auto today = date::floor<date::days>(zone->to_local(sys_time<milliseconds>{milliseconds(now_ms)}));
@@ -22,7 +22,7 @@ int64_t next_summary_ms(const Config& config, int64_t now_ms) {
     date::local_days day = today + date::days{i};
     unsigned weekday = date::weekday(day).iso_encoding() - 1;  // mon = 0
     if (!config.settings.work_days[weekday]) continue;
-    auto at = zone->to_sys(date::local_seconds{day} + minutes(config.settings.summary_minute), TimeZone::Choose::latest);
+    auto at = zone->to_sys(date::local_seconds{day} + minutes(minute_of_day), TimeZone::Choose::latest);
     int64_t ms = duration_cast<milliseconds>(at.time_since_epoch()).count();
     if (ms > now_ms) return ms;
   }
@@ -35,7 +35,7 @@ EndOfDay::EndOfDay(EventLoop& loop, Bus& bus, Store& store, const Config& config
 void EndOfDay::schedule() {
   if (timer_) loop_.cancel(timer_);
   timer_ = 0;
-  int64_t next = next_summary_ms(config_, loop_.clock().now_ms());
+  int64_t next = next_work_day_time_ms(config_, config_.settings.summary_minute, loop_.clock().now_ms());
   if (next) timer_ = loop_.call_at(from_ms(next), [this] { fire(); });
 }
 

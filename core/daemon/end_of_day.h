@@ -30,8 +30,9 @@ class EndOfDay {
   uint64_t timer_ = 0;
 };
 
-// The next moment after `now_ms` that is summary_time on a work day, in the
-// configured zone (a time the DST change skips moves to the next valid one).
-int64_t next_summary_ms(const Config& config, int64_t now_ms);
+// The next moment after `now_ms` that is `minute_of_day` (summary_time,
+// standup.time) on a work day, in the configured zone (a time the DST
+// change skips moves to the next valid one); 0 without work days.
+int64_t next_work_day_time_ms(const Config& config, int minute_of_day, int64_t now_ms);
 
 }  // namespace devtrack

@@ -50,6 +50,10 @@ std::optional<std::pair<std::string, json>> failure_reply(const std::string& top
     return std::pair{"http.fetched", json{{"fetch_id", job.value("fetch_id", uint64_t{0})},
                                           {"status", static_cast<int>(DT_PERMANENT)},
                                           {"response", reason}}};
+  if (topic == "sync.exchange")
+    return std::pair{"sync.result", json{{"job_id", job.value("job_id", int64_t{0})},
+                                         {"status", "retry"},
+                                         {"message", reason}}};
   if (topic == "tracker.assigned")
     return std::pair{"tracker.assigned.done",
                      json{{"trackers", json::object()}, {"seq", job.value("seq", int64_t{0})}, {"error", reason}}};

@@ -125,6 +125,7 @@ const char* kind_name(dt_kind kind) {
     case DT_KIND_PARSER: return "parser";
     case DT_KIND_TRACKER: return "tracker";
     case DT_KIND_SINK: return "sink";
+    case DT_KIND_SYNC: return "sync";
     default: return nullptr;
   }
 }
@@ -158,6 +159,7 @@ const char* interface_id_for_kind(const std::string& kind) {
   if (kind == "parser") return DEVTRACK_PARSER_V1;
   if (kind == "tracker") return DEVTRACK_TRACKER_V1;
   if (kind == "sink") return DEVTRACK_SINK_V1;
+  if (kind == "sync") return DEVTRACK_SYNC_V1;
   return nullptr;
 }
 

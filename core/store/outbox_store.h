@@ -1,5 +1,6 @@
 // The outbox: one `updates` row per target and kind (a comment on a ticket,
-// a worklog, an e-mail), each with its own idempotency key. Rows are
+// a worklog, a summary or standup for a sink), each with its own
+// idempotency key. Rows are
 // written in the same transaction as the parse of the answer they come
 // from; the daemon delivers them through the worker. States: held (waits
 // for the end-of-day summary), queued, sending, sent, failed, blocked,
@@ -22,8 +23,8 @@ struct UpdateRow {
   int64_t id = 0;
   int64_t response_id = 0;
   std::string target_plugin;
-  std::string target;  // JSON: a ticket or a recipient
-  std::string kind;    // comment | worklog | transition | email
+  std::string target;  // JSON: a ticket, or a sink's recipient (null: its own destination)
+  std::string kind;    // comment | worklog | transition | delivery
   UpdateState state = UpdateState::kQueued;
   std::string body;    // JSON: what to post
   int attempts = 0;
@@ -50,7 +51,7 @@ struct UpdateRow {
 void store_parse_and_updates(Store& store, int64_t response_id, const std::string& parsed_json,
                              const std::vector<UpdateRow>& updates, int64_t now_ms);
 
-// A row without a response (an e-mail of the summary). False if a row with
+// A row without a response (a summary or standup for a sink). False if a row with
 // its idempotency key exists already (nothing is written then).
 bool queue_update(Store& store, const UpdateRow& update, int64_t now_ms);
 // The end-of-day summary's changes to a row, and the state changes they

@@ -29,11 +29,13 @@ PromptRow prompt_from(SQLite::Statement& q) {
 }
 
 constexpr const char* kResponseColumns =
-    "SELECT id, ifnull(prompt_id, 0), state, at_ms, ifnull(raw_text, ''), ifnull(parsed, '') FROM responses";
+    "SELECT id, ifnull(prompt_id, 0), state, at_ms, ifnull(raw_text, ''), ifnull(parsed, ''), "
+    "ifnull((SELECT device FROM prompts WHERE prompts.id = prompt_id), '') FROM responses";
 
 ResponseRow response_from(SQLite::Statement& q) {
   return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), prompt_state_of(q.getColumn(2).getString()),
-          q.getColumn(3).getInt64(), q.getColumn(4).getString(), q.getColumn(5).getString()};
+          q.getColumn(3).getInt64(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+          q.getColumn(6).getString()};
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ struct ResponseRow {
   int64_t at_ms = 0;
   std::string raw_text;
   std::string parsed;  // JSON, "" until parsed
+  std::string device;  // its prompt's device id (sync: the one that captured it); "" = this one
 };
 
 // The open (pending) prompt for a repository ("" = the one without a repo).

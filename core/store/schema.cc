@@ -181,6 +181,75 @@ CREATE TABLE activity (
 CREATE INDEX activity_repo_at ON activity (repo, at_ms);
 CREATE INDEX activity_at ON activity (at_ms);
 )sql",
+    // 9 -> 10: the e-mail rows become sink deliveries (any sink plugin:
+    // email, slack...; the body says whether a summary or a standup). The
+    // kind is a CHECK, which SQLite cannot change: the table is rebuilt
+    // with its ids, as 7 -> 8 did.
+    R"sql(
+CREATE TABLE updates_new (
+  id               INTEGER PRIMARY KEY,
+  response_id      INTEGER REFERENCES responses (id),
+  target_plugin    TEXT NOT NULL,
+  target           TEXT NOT NULL,      -- JSON: a ticket, or a sink's recipient (null: the sink's own)
+  kind             TEXT NOT NULL CHECK (kind IN ('comment', 'worklog', 'transition', 'delivery')),
+  state            TEXT NOT NULL CHECK (state IN ('held', 'queued', 'sending', 'sent', 'failed', 'blocked', 'dropped')),
+  body             TEXT,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms  INTEGER,
+  idempotency_key  TEXT NOT NULL UNIQUE,
+  remote_id        TEXT,
+  last_error       TEXT,
+  created_ms       INTEGER NOT NULL,
+  updated_ms       INTEGER NOT NULL,
+  lease_owner      TEXT,
+  lease_until_ms   INTEGER NOT NULL DEFAULT 0,
+  aggregate_id     INTEGER REFERENCES updates (id),
+  rev              INTEGER NOT NULL DEFAULT 0,
+  handed_rev       INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO updates_new (id, response_id, target_plugin, target, kind, state, body, attempts, next_attempt_ms,
+                         idempotency_key, remote_id, last_error, created_ms, updated_ms, lease_owner, lease_until_ms,
+                         aggregate_id, rev, handed_rev)
+  SELECT id, response_id, target_plugin, target, CASE kind WHEN 'email' THEN 'delivery' ELSE kind END, state,
+         CASE kind WHEN 'email' THEN json_set(body, '$.what', 'summary') ELSE body END, attempts, next_attempt_ms,
+         idempotency_key, remote_id, last_error, created_ms, updated_ms, lease_owner, lease_until_ms,
+         aggregate_id, rev, handed_rev FROM updates;
+DROP TABLE updates;
+ALTER TABLE updates_new RENAME TO updates;
+CREATE INDEX updates_due ON updates (state, next_attempt_ms);
+CREATE INDEX updates_response ON updates (response_id);
+CREATE INDEX updates_aggregate ON updates (aggregate_id);
+)sql",
+    // 10 -> 11: sync across devices (docs/sync.md). The unit is a prompt
+    // with its final response: a prompt gets a stable id, the device that
+    // captured it (its id; null: this one, before sync was set up) and the
+    // stamp of its version (sync/hlc.h). sync_rev counts its changes (a
+    // trigger on its responses: a new one, an edit, a parse), exported_rev
+    // is the one last sealed for the remote, so no change is missed, even
+    // one made while a sync was sealing; an import settles both itself.
+    // sync_devices: the names the devices gave themselves.
+    R"sql(
+ALTER TABLE prompts ADD COLUMN uuid TEXT;
+ALTER TABLE prompts ADD COLUMN device TEXT;
+ALTER TABLE prompts ADD COLUMN hlc TEXT;
+ALTER TABLE prompts ADD COLUMN sync_rev INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE prompts ADD COLUMN exported_rev INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX prompts_uuid ON prompts (uuid);
+CREATE INDEX prompts_unsynced ON prompts (exported_rev, sync_rev);
+CREATE TRIGGER responses_added AFTER INSERT ON responses
+BEGIN
+  UPDATE prompts SET sync_rev = sync_rev + 1 WHERE id = NEW.prompt_id;
+END;
+CREATE TRIGGER responses_changed AFTER UPDATE OF raw_text, parsed, state, at_ms ON responses
+BEGIN
+  UPDATE prompts SET sync_rev = sync_rev + 1 WHERE id = NEW.prompt_id;
+END;
+CREATE TABLE sync_devices (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  last_seen_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatest);

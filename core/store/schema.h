@@ -10,7 +10,7 @@ namespace devtrack::schema {
 
 // The version this binary writes. A database with a higher user_version was
 // made by a newer DevTrack and is refused, never touched.
-constexpr int kLatest = 9;
+constexpr int kLatest = 11;
 
 // Reads PRAGMA user_version.
 int version(SQLite::Database& db);

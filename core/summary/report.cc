@@ -11,6 +11,7 @@
 #include "outbox/outbox.h"
 #include "store/prompt_store.h"
 #include "summary/summary.h"
+#include "sync/records.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -37,7 +38,8 @@ std::string hours(int64_t minutes) {
 
 std::string report_json(Store& store, const Config& config, const std::string& from, const std::string& to,
                         const std::string& by, int64_t now_ms, bool sources) {
-  if (by != "day" && by != "project" && by != "ticket") throw Error("--by is day, project or ticket");
+  if (by != "day" && by != "project" && by != "ticket" && by != "device")
+    throw Error("--by is day, project, ticket or device");
   LocalDay first = local_day(from, config.settings.timezone, now_ms);
   LocalDay last = local_day(to, config.settings.timezone, now_ms);
   if (last.end_ms <= first.start_ms) throw Error("the range ends (" + last.date + ") before it starts (" + first.date + ")");
@@ -69,6 +71,7 @@ std::string report_json(Store& store, const Config& config, const std::string& f
     std::vector<std::string> keys;
     if (by == "day") keys.push_back(day);
     else if (by == "project") keys.push_back(project);
+    else if (by == "device") keys.push_back(device_label(store, r.device));
     else {
       for (const auto& t : tickets)
         if (auto text = ticket_text(t); !text.empty()) keys.push_back(text);

@@ -16,6 +16,7 @@
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
+#include "sync/records.h"
 #include "util/error.h"
 #include "util/strings.h"
 #include "util/time_zone.h"
@@ -292,6 +293,7 @@ void add_answer_to_ticket(const DayContext& c, const ResponseRow& r, const json&
                           {"duration_source", parsed.value("duration_source", json(nullptr))},
                           {"status", parsed.value("status", json(nullptr))},
                           {"commits", commits},
+                          {"device", device_label(c.store, r.device)},
                           {"updates", updates}});
 }
 

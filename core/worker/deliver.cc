@@ -19,8 +19,6 @@ using nlohmann::json;
 
 namespace devtrack {
 
-namespace {
-
 const char* status_name(dt_status s) {
   switch (s) {
     case DT_OK: return "ok";
@@ -30,6 +28,8 @@ const char* status_name(dt_status s) {
     default: return "permanent";
   }
 }
+
+namespace {
 
 // Server text as the worker passes it on and the daemon stores it (an
 // update's last_error, a ticket's title): valid UTF-8, bounded, on one line
@@ -88,6 +88,12 @@ json failure(const std::string& text) {
   return j;
 }
 
+}  // namespace
+
+std::string failure_message(const std::string& text) { return failure(text)["message"].get<std::string>(); }
+
+namespace {
+
 // The result of a post or delivery: the remote id, or why it failed.
 json outcome(json result, dt_status s, const std::string& text) {
   result["status"] = status_name(s);
@@ -102,10 +108,13 @@ json outcome(json result, dt_status s, const std::string& text) {
   return result;
 }
 
-// An e-mail row: the sink sends the confirmed summary to its recipient.
-// SMTP cannot be asked what arrived; the Message-ID, made from the
-// idempotency key, lets mail systems drop a second copy.
-void deliver_to_sink(Bus& bus, PluginHost& host, const json& job, json result) {
+// A delivery row: a sink hands the confirmed summary or standup to its
+// recipient (or its own destination, a channel). `check_first`: an earlier
+// attempt may have arrived; the sink looks for it by the idempotency key
+// where it can (Slack's message metadata) before it delivers again; where
+// it cannot (SMTP), the key becomes what lets the far end drop a second
+// copy (a Message-ID).
+void deliver_to_sink(Bus& bus, PluginHost& host, const json& job, json result, bool check_first) {
   std::string plugin = job.value("plugin", "");
   auto iface = host.interface(plugin, DEVTRACK_SINK_V1);
   if (!iface.table) {
@@ -115,10 +124,12 @@ void deliver_to_sink(Bus& bus, PluginHost& host, const json& job, json result) {
     return;
   }
   const json& body = job["body"];
-  json request = {{"date", body.value("date", "")},
+  json request = {{"what", body.value("what", "summary")},
+                  {"date", body.value("date", "")},
                   {"markdown", body.value("markdown", "")},
                   {"recipient", job["ticket"]},
-                  {"idempotency_key", job.value("idempotency_key", "")}};
+                  {"idempotency_key", job.value("idempotency_key", "")},
+                  {"check_first", check_first}};
   std::string text = request.dump();
   StringOut out;
   dt_status s = static_cast<const dt_sink_v1*>(iface.table)->deliver(iface.self, text.c_str(), &out.out);
@@ -239,7 +250,11 @@ void deliver(Bus& bus, PluginHost& host, Store& store, const std::string& payloa
     return;
   }
   if (!lease.held()) return publish_leased(bus, result, lease);
-  if (job.value("kind", "") == "email") return deliver_to_sink(bus, host, job, result);
+  bool check_first = job.value("check_first", false) || job.value("resent", false) || lease.had_other_holder();
+  if (job.value("kind", "") == "delivery") {
+    if (!lease.start_posting()) return publish_leased(bus, result, lease);
+    return deliver_to_sink(bus, host, job, result, check_first);
+  }
   std::string plugin = job.value("plugin", "");
   auto iface = host.interface(plugin, DEVTRACK_TRACKER_V1);
   if (!iface.table) {
@@ -254,7 +269,7 @@ void deliver(Bus& bus, PluginHost& host, Store& store, const std::string& payloa
     return bus.publish("tracker.result", amend_earlier_post(tracker, job, update, result).dump());
   if (job.value("kind", "") == "transition")
     return bus.publish("tracker.result", move_ticket(tracker, job, update, result).dump());
-  if (job.value("check_first", false) || job.value("resent", false) || lease.had_other_holder())
+  if (check_first)
     if (auto earlier = find_earlier_post(tracker, job, update, result))
       return bus.publish("tracker.result", earlier->dump());
   // find() may have taken long (pages): post only while still the holder,

@@ -5,7 +5,10 @@
 // to the user ("tracker.assigned"), which it caches in the store.
 #pragma once
 
+#include <devtrack/plugin.h>
+
 #include <chrono>
+#include <string>
 
 namespace devtrack {
 
@@ -14,6 +17,13 @@ class PluginHost;
 class Store;
 
 void start_delivery(Bus& bus, PluginHost& host, Store& store);
+
+// How results name a plugin's status: "ok", "retry", "auth", "not_found",
+// "permanent".
+const char* status_name(dt_status s);
+// A plugin's failure text ({"message"} JSON or plain text) as results carry
+// it: valid UTF-8, one line, bounded.
+std::string failure_message(const std::string& text);
 // The worker's network.timeout: a row's lease outlasts one request (30 s
 // until set).
 void set_delivery_http_timeout(std::chrono::seconds timeout);

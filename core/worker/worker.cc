@@ -20,6 +20,7 @@
 #include "util/paths.h"
 #include "worker/deliver.h"
 #include "worker/fetch.h"
+#include "worker/sync.h"
 
 namespace asio = boost::asio;
 using nlohmann::json;
@@ -83,6 +84,7 @@ class Worker {
     configure();
     start_delivery(bus_, host_, store_);
     start_fetch_service(bus_, &http_);
+    start_sync_service(bus_, host_);
     // Everything the plugins publish goes to the daemon; what came from the
     // daemon is not sent back.
     bus_.subscribe(

@@ -1,8 +1,9 @@
 // A recording, fault-injecting proxy in front of prism (PEERS.md): prism
 // validates every request; this proxy logs each one as a JSON line, injects
 // faults on request, and remembers what was posted (GitHub and Gitea
-// comments, Jira comments and worklogs, Trello card comments) so that a tracker's find()
-// sees it — prism keeps no state.
+// comments, Jira comments and worklogs, Trello card comments, Slack
+// messages) so that a tracker's find() — a sink's look for an earlier
+// delivery — sees it: prism keeps no state.
 //
 //   node fault-proxy.js TARGET_URL STATE_DIR [--tls CERT KEY]
 // Writes STATE_DIR/proxy.port and STATE_DIR/control.port. Control API (on
@@ -63,6 +64,20 @@ function threadOf(method, p) {
   return null;
 }
 
+// A Slack channel's messages: posted by chat.postMessage (the channel in
+// its JSON body), read by conversations.history (in its query).
+function slackThread(req, body) {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  if (req.method === 'POST' && url.pathname === '/api/chat.postMessage') {
+    let channel = '';
+    try { channel = JSON.parse(body.toString()).channel || ''; } catch (e) { channel = ''; }
+    return { kind: 'slack', key: 'slack:' + channel };
+  }
+  if (req.method === 'GET' && url.pathname === '/api/conversations.history')
+    return { kind: 'slack', key: 'slack:' + (url.searchParams.get('channel') || '') };
+  return null;
+}
+
 function remember(thread, requestBody, replyBody) {
   const id = nextId++;
   const sent = JSON.parse(requestBody || '{}');
@@ -75,6 +90,11 @@ function remember(thread, requestBody, replyBody) {
   } else if (thread.kind.startsWith('jira')) {
     stored = Object.assign({}, sent, { id: String(id) });
     reply.id = String(id);
+  } else if (thread.kind === 'slack') {
+    const ts = Math.floor(Date.now() / 1000) + '.' + String(id).padStart(6, '0');
+    stored = { type: 'message', subtype: 'bot_message', bot_id: 'B0DEVTRACK', text: sent.text, ts };
+    if (sent.metadata) stored.metadata = sent.metadata;
+    reply = { ok: true, channel: sent.channel, ts, message: stored };
   } else {
     const hex = id.toString(16).padStart(24, '0');
     stored = { id: hex, type: 'commentCard', data: { text: sent.text } };
@@ -87,6 +107,8 @@ function remember(thread, requestBody, replyBody) {
 function listing(thread, posts) {
   if (thread.kind === 'jira-comment') return { startAt: 0, maxResults: 5000, total: posts.length, comments: posts };
   if (thread.kind === 'jira-worklog') return { startAt: 0, maxResults: 5000, total: posts.length, worklogs: posts };
+  if (thread.kind === 'slack')  // newest first, as Slack lists them; one page
+    return { ok: true, messages: posts.slice().reverse(), has_more: false, pin_count: 0, response_metadata: { next_cursor: '' } };
   return posts;
 }
 
@@ -130,7 +152,7 @@ function handle(req, res) {
 // Forwards a request that got no injected status, records what it posted
 // and answers it (with the `hang` or `paginate` fault, if any).
 function answer(req, res, body, entry, fault) {
-  const thread = threadOf(req.method, req.url.split('?')[0]);
+  const thread = threadOf(req.method, req.url.split('?')[0]) || slackThread(req, body);
   if (thread && req.method === 'GET') {
     // The posts made through us, in the tracker's shape (validated auth first).
     forward(req, body, (status, headers, data) => {

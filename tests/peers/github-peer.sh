@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # start | stop the tracker peers: prism serving GitHub's own OpenAPI
 # description (prepared by prepare-github-spec.js), and Atlassian's Jira,
-# Jira Server's, the Trello and Gitea's descriptions (prepare-spec.js), each on a free
+# Jira Server's, the Trello, Gitea and Slack descriptions (prepare-spec.js), each on a free
 # 127.0.0.1 port behind its own recording, fault-injecting proxy. Writes
 # ports and pids under STATE_DIR (GitHub's at the top, the others' in jira/,
-# jira-server/, trello/, gitea/) for the tests. Exit 77 if the peers are not installed
+# jira-server/, trello/, gitea/, slack/) for the tests. Exit 77 if the peers are not installed
 # (scripts/test.sh installs them).
 set -euo pipefail
 action=$1 state=$2
@@ -64,6 +64,7 @@ case $action in
         start_other trello "/1/cards/abc123XY?key=k&token=t"
         start_other gitea "/api/v1/repos/acme/widgets/issues/12"
         start_other jira-server "/rest/api/2/issue/BILL-7"
+        start_other slack "/api/conversations.history?channel=C0123ABCD"
         exit 0
       fi
       kill -0 "$(cat "$state/github.pid")" 2>/dev/null || { cat "$state/github-prism.log"; exit 1; }
@@ -71,7 +72,7 @@ case $action in
     done
     echo "prism did not become ready"; tail -20 "$state/github-prism.log"; exit 1 ;;
   stop)
-    for name in jira jira-server trello gitea; do
+    for name in jira jira-server trello gitea slack; do
       [ -f "$state/$name/proxy.pid" ] && kill "$(cat "$state/$name/proxy.pid")" 2>/dev/null || true
       [ -f "$state/$name/prism.pid" ] && { kill -- "-$(cat "$state/$name/prism.pid")" 2>/dev/null || kill "$(cat "$state/$name/prism.pid")" 2>/dev/null || true; }
       rm -f "$state/$name/prism.pid" "$state/$name/prism.port"

@@ -19,7 +19,16 @@
 //          operation is made to require basic auth or a Bearer token (a
 //          personal access token), as Jira Server / Data Center does; the
 //          request bodies its generator lost are declared as JSON objects.
-// Usage: node prepare-spec.js jira|jira-server|trello|gitea OUT.json
+//  slack:  Slack's Web API description (api/slack.com.json); its paths get
+//          the /api the real server's URL carries. A bot token goes in
+//          "Authorization: Bearer" (the description has a "token" header or
+//          query parameter instead): every operation is made to require the
+//          bearer scheme and the token parameters are dropped.
+//          chat.postMessage also takes a JSON body (as Slack does), declared
+//          strictly with the message `metadata` 1.7.0's description lacks;
+//          conversations.history gets include_all_metadata, and a message
+//          its metadata.
+// Usage: node prepare-spec.js jira|jira-server|trello|gitea|slack OUT.json
 const fs = require('fs');
 const path = require('path');
 const which = process.argv[2];
@@ -81,7 +90,38 @@ if (which === 'jira') {
   spec.security = [{ AuthorizationHeaderToken: [] }];
   spec.servers = [{ url: 'https://gitea.example' }];
   fs.writeFileSync(process.argv[3], JSON.stringify(spec));
+} else if (which === 'slack') {
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'slack.com.json'), 'utf8'));
+  const paths = {};
+  for (const [p, item] of Object.entries(spec.paths)) {
+    for (const op of Object.values(item)) {
+      if (!op || typeof op !== 'object' || !op.responses) continue;
+      op.security = [{ bearerAuth: [] }];
+      if (op.parameters) op.parameters = op.parameters.filter((q) => q.name !== 'token');
+    }
+    paths['/api' + p] = item;
+  }
+  const post = paths['/api/chat.postMessage'].post;
+  const form = post.requestBody.content['application/x-www-form-urlencoded'].schema;
+  const properties = Object.assign({}, form.properties, {
+    metadata: {
+      type: 'object', additionalProperties: false, required: ['event_type', 'event_payload'],
+      properties: { event_type: { type: 'string', minLength: 1 }, event_payload: { type: 'object' } },
+    },
+  });
+  post.requestBody.content['application/json'] =
+    { schema: { type: 'object', additionalProperties: false, required: ['channel', 'text'], properties } };
+  paths['/api/conversations.history'].get.parameters.push(
+    { name: 'include_all_metadata', in: 'query', schema: { type: 'boolean' } });
+  spec.components.schemas.objs_message.properties.metadata = {
+    type: 'object', properties: { event_type: { type: 'string' }, event_payload: { type: 'object' } },
+  };
+  spec.paths = paths;
+  spec.components.securitySchemes = { bearerAuth: { type: 'http', scheme: 'bearer' } };
+  spec.security = [{ bearerAuth: [] }];
+  spec.servers = [{ url: 'https://slack.com' }];
+  fs.writeFileSync(process.argv[3], JSON.stringify(spec));
 } else {
-  console.error('usage: node prepare-spec.js jira|jira-server|trello|gitea OUT.json');
+  console.error('usage: node prepare-spec.js jira|jira-server|trello|gitea|slack OUT.json');
   process.exit(2);
 }

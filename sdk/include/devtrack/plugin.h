@@ -34,9 +34,11 @@
  *
  * Payloads are UTF-8 JSON text. Shapes are documented in docs/plugin-authoring.md.
  *
- * Versioning: this is ABI 1.1. 1.0 was frozen with the ten bundled plugins;
+ * Versioning: this is ABI 1.2. 1.0 was frozen with the ten bundled plugins;
  * 1.1 appended dt_plugin_descriptor.tickets (a tracker's ticket syntax) and
- * dt_host.fetch / fetch_cancel (network reads for daemon plugins). A plugin
+ * dt_host.fetch / fetch_cancel (network reads for daemon plugins); 1.2
+ * added the sync kind (DT_KIND_SYNC, dt_sync_v1: carries sealed segments
+ * between devices). A plugin
  * loads into a host with the same major and a minor at least the plugin's.
  * Published structs, field meanings and payload keys are never edited or
  * removed: a later 1.x only appends fields at the end of dt_host (hosts set
@@ -57,7 +59,7 @@ extern "C" {
 #endif
 
 #define DEVTRACK_ABI_MAJOR 1
-#define DEVTRACK_ABI_MINOR 1
+#define DEVTRACK_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define DEVTRACK_EXPORT __declspec(dllexport)
@@ -104,7 +106,8 @@ typedef uint32_t dt_kind;
 #define DT_KIND_SURFACE 2 /* shows a prompt, returns answer / skip / defer */
 #define DT_KIND_PARSER 3  /* text + context -> structured activity         */
 #define DT_KIND_TRACKER 4 /* resolves tickets, posts comments / worklogs   */
-#define DT_KIND_SINK 5    /* delivers the end-of-day summary               */
+#define DT_KIND_SINK 5    /* delivers the end-of-day summary or the standup */
+#define DT_KIND_SYNC 6    /* carries this device's data to a shared remote (1.2) */
 
 typedef uint32_t dt_runs_in;
 #define DT_RUNS_IN_DAEMON 1 /* the long-lived daemon: must stay small       */
@@ -349,14 +352,40 @@ typedef struct dt_tracker_v1 {
   dt_status (*list_assigned)(void *self, const char *request_json, const dt_out *out);
 } dt_tracker_v1;
 
-/* Sink: delivers the end-of-day summary. */
+/* Sink: delivers the end-of-day summary or the standup. */
 #define DEVTRACK_SINK_V1 "devtrack.sink.v1"
 typedef struct dt_sink_v1 {
-  /* [blocking] Delivers one outbox row: {"date", "markdown", "recipient",
-   * "idempotency_key"} — the summary the user confirmed, for one recipient
-   * (each recipient is its own row, retried on its own). Out: {"remote_id"}. */
+  /* [blocking] Delivers one outbox row: {"what": "summary"|"standup",
+   * "date", "markdown", "recipient", "idempotency_key", "check_first"} —
+   * the text the user confirmed, for one recipient (a sink that declares a
+   * list option "to" gets a row per address of its "to" and "cc", each
+   * retried on its own; any other sink one row with "recipient": null).
+   * "check_first": true when an earlier attempt may have arrived: look for
+   * a delivery carrying idempotency_key first and return it rather than
+   * deliver twice. Out: {"remote_id"}. ("what" and "check_first" came
+   * later in 1.1: absent, read them as "summary" and false.) */
   dt_status (*deliver)(void *self, const char *summary_json, const dt_out *out);
 } dt_sink_v1;
+
+/* Sync (ABI 1.2): moves this device's sealed segments to a remote the
+ * user's devices share and brings the others' back (docs/sync.md). The
+ * host seals (encrypts) and opens them: the plugin sees only opaque files
+ * with opaque names. */
+#define DEVTRACK_SYNC_V1 "devtrack.sync.v1"
+typedef struct dt_sync_v1 {
+  /* [blocking] One exchange. In: {"remote": URL, "branch", "dir": a
+   * directory the host gives the plugin (its state, e.g. a clone, lives
+   * there), "device_dir": this device's folder on the remote, "since": the
+   * "head" of the last exchange whose incoming files the host took in ("" for
+   * none)}. Files to send wait in DIR/out/ (each sent once, under
+   * device_dir/, never rewritten; the plugin removes it from out/ once the
+   * remote has it); every file the remote gained since `since` outside
+   * device_dir is written to DIR/in/ under its name. Out: {"head": what the
+   * remote holds now, "pushed": [names], "incoming": [names]}. DT_RETRY when
+   * the remote cannot be reached (the host tries later), DT_AUTH when it
+   * refuses the credentials. */
+  dt_status (*exchange)(void *self, const char *request_json, const dt_out *out);
+} dt_sync_v1;
 
 /* Doctor: optional for every kind. `devtrack doctor` asks each running
  * plugin that has it for its own checks (a token that works, a notification

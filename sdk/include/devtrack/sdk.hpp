@@ -478,6 +478,23 @@ class Sink : public Plugin {
   }
 };
 
+class Sync : public Plugin {
+ public:
+  static constexpr dt_kind kind = DT_KIND_SYNC;
+  using Plugin::Plugin;
+  // dt_sync_v1.exchange: request JSON in, {"head", "pushed", "incoming"} out.
+  virtual std::string exchange(std::string_view request) = 0;
+
+  const void* interface(const char* id) override {
+    static const dt_sync_v1 table = {
+        [](void* s, const char* in, const dt_out* out) {
+          return guarded(out, [&] { return self_of<Sync>(s)->exchange(in); });
+        },
+    };
+    return std::strcmp(id, DEVTRACK_SYNC_V1) == 0 ? &table : Plugin::interface(id);
+  }
+};
+
 // T::ticket_syntax when the class declares one (a tracker's ticket syntax,
 // dt_plugin_descriptor.tickets), else NULL.
 template <class T, class = void>
