@@ -201,6 +201,27 @@ if [ -x "$build/bench/summary_bench" ]; then
   target "report over a month" "${r[3]}" 100
 fi
 
+if [ -x "$build/bench/summary_bench" ] && command -v git >/dev/null; then
+  echo
+  n=5000; [ $quick = 1 ] && n=500
+  echo "# sync: three devices x a year of one developer's data ($n answers each), one bare remote (ms)"
+  if out=$(bash "$here/bench/sync_scale.sh" "$devtrack" "$build/bench/summary_bench" $n "$tmp/sync" 2>"$tmp/sync.err"); then
+    eval "$(echo "$out" | tr ' ' '\n')"
+    printf '%-32s %8s   (seals and pushes its %s records)\n' "first sync, first device" "$first_laptop" "$n"
+    printf '%-32s %8s   (+ merges the first device'"'"'s)\n' "first sync, second device" "$first_desk"
+    printf '%-32s %8s   (+ merges both others'"'"')\n' "first sync, third device" "$first_devbox"
+    printf '%-32s %8s   (the first device takes the two others'"'"')\n' "catch-up of the first device" "$full"
+    printf '%-32s %8s   (one new answer sealed and pushed)\n' "incremental sync, pushing" "$inc_push"
+    printf '%-32s %8s   (the other device fetches and merges it)\n' "incremental sync, fetching" "$inc_fetch"
+    printf '%-32s %8s KiB in %s segment files; %s answers on the second device\n' "remote size" "$size_kb" "$files" \
+      "$answers_on_desk"
+  else
+    echo "sync                             not measured: the run failed"
+    tail -5 "$tmp/sync.err" | sed 's/^/  /'
+    status=1
+  fi
+fi
+
 if command -v dbus-run-session >/dev/null && command -v Xvfb >/dev/null && command -v dunst >/dev/null; then
   echo
   echo "# prompt on the desktop (Xvfb + dunst), median / min ms"

@@ -179,7 +179,7 @@ TEST_CASE("standup.time: the daemon posts the standup once a work day, and a lat
   CHECK(json::parse(p[1]["body"].get<std::string>())["text"].get<std::string>().rfind("*Standup, 2026-06-03*", 0) == 0);
 }
 
-TEST_CASE("summary --send goes to every enabled sink; --sink names one; a sink that is not one is refused") {
+TEST_CASE("summary --send goes to every enabled sink, --sink names one, and a sink that is not one is refused") {
   Setup s;
   auto r = run("summary --date 2026-06-01 --send");
   INFO(r.out << r.err);

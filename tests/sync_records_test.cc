@@ -61,7 +61,7 @@ TEST_CASE("stamps sort as text, and a change sorts after the version it replaced
     CHECK_FALSE(parse_hlc(bad));
 }
 
-TEST_CASE("a segment opens with its key only, and not once changed; names say nothing") {
+TEST_CASE("a segment opens with its key only and not once changed, and its names say nothing") {
   std::string key = new_sync_key(), other = new_sync_key();
   std::string sealed = seal_segment(key, "fixed the login redirect\n");
   CHECK(sealed.find("login") == std::string::npos);
@@ -81,7 +81,7 @@ TEST_CASE("a segment opens with its key only, and not once changed; names say no
   CHECK_FALSE(parse_sync_key_text(""));
 }
 
-TEST_CASE("records merge by union; the later stamp wins; broken lines are refused") {
+TEST_CASE("records merge by union, the later stamp wins, broken lines are refused") {
   TempHome home;
   Store laptop(home.file("laptop.db")), desk(home.file("desk.db"));
   laptop.kv_set("@sync", "device_id", kLaptop.id);
@@ -136,4 +136,33 @@ TEST_CASE("a change made while its record was being sealed stays due") {
   SyncExport again = export_changes(store, kLaptop, 1 << 20);
   REQUIRE(again.records == 1);
   CHECK(again.lines.find("second words") != std::string::npos);
+}
+
+TEST_CASE("what was learned travels too: set, corrected, forgotten, never sent back") {
+  TempHome home;
+  Store laptop(home.file("laptop.db")), desk(home.file("desk.db"));
+  auto entry = [](const char* ticket, int64_t at) {
+    return json{{"kind", "not_found"}, {"repo", ""}, {"ticket", {{"tracker", "jira"}, {"key", ticket}}},
+                {"instead", nullptr}, {"why", "jira: no such issue"}, {"at_ms", at}}
+        .dump();
+  };
+  laptop.kv_set("@learned", "nf:jira:BILL-99", entry("BILL-99", 1'000));
+  SyncExport first = export_changes(laptop, kLaptop, 1 << 20);
+  REQUIRE(first.records == 1);
+  mark_exported(laptop, first);
+  CHECK(import_records(desk, first.lines, kDesk, 2'000).updated == 1);
+  CHECK(desk.kv_get("@learned", "nf:jira:BILL-99") == entry("BILL-99", 1'000));
+  CHECK(export_changes(desk, kDesk, 1 << 20).records == 0);  // taken in, not a change of the desk's
+  CHECK(import_records(desk, first.lines, kDesk, 2'000).kept == 1);
+  // Forgotten on the desk (devtrack learned forget): gone on the laptop too.
+  desk.kv_erase("@learned", "nf:jira:BILL-99");
+  SyncExport forgot = export_changes(desk, kDesk, 1 << 20);
+  REQUIRE(forgot.records == 1);
+  CHECK(forgot.lines.find("\"value\":null") != std::string::npos);
+  mark_exported(desk, forgot);
+  CHECK(import_records(laptop, forgot.lines, kLaptop, 3'000).updated == 1);
+  CHECK_FALSE(laptop.kv_get("@learned", "nf:jira:BILL-99"));
+  // The old version arriving again does not bring it back.
+  CHECK(import_records(laptop, first.lines, kLaptop, 4'000).kept == 1);
+  CHECK_FALSE(laptop.kv_get("@learned", "nf:jira:BILL-99"));
 }

@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "ipc/ipc.h"
 #include "test_support.h"
 
 using namespace devtrack;
@@ -156,7 +157,7 @@ TEST_CASE("two devices through a bare repository: both answers in each summary, 
   CHECK(status["last_ok_ms"].is_number());
 }
 
-TEST_CASE("an edit on one device is seen on the others; three devices through git daemon") {
+TEST_CASE("an edit on one device is seen on the others, three devices through git daemon") {
   TempHome t;
   bare_repo(t.root() + "/git/remote.git");
   GitDaemon server(t.root() + "/git");
@@ -278,4 +279,35 @@ TEST_CASE("one tracker comment per answer across devices: only the capturing dev
   REQUIRE(wait_until(amended));
   CHECK(comments_posted() == 1);
   ::unsetenv("GH_TOKEN");
+}
+
+TEST_CASE("the daemons sync on their own: after an answer (sync.interval) and every sync.poll") {
+  TempHome t;
+  std::string remote = bare_repo(t.root() + "/remote.git");
+  std::string config = std::string(kConfig) + "sync: {interval: 2m, poll: 10m}\n";
+  Device laptop(t.root(), "laptop", config), desk(t.root(), "desk", config);
+  join({&laptop, &desk}, remote);
+  // Each daemon's clock is the test's: it moves only when told to.
+  auto advance = [&](const Device& d, int64_t ms) {
+    std::string saved = std::getenv("DEVTRACK_HOME");
+    set_env("DEVTRACK_HOME", d.home);
+    ipc::call("clock.advance", json{{"ms", ms}}.dump());
+    set_env("DEVTRACK_HOME", saved);
+  };
+  auto synced_once = [](const Device& d) {
+    json s = json::parse(d.cli("sync-remote status --json").out);
+    return s["last_ok_ms"].is_number();
+  };
+  advance(laptop, 5'000);  // the round at start
+  advance(desk, 5'000);
+  REQUIRE(wait_until([&] { return synced_once(laptop) && synced_once(desk); }));
+  laptop.answer("paired on the importer, 40m");
+  advance(laptop, 2 * 60'000);  // sync.interval after the last round
+  auto pushed = [&] { return run("-C '" + remote + "' ls-tree -r --name-only devtrack-sync", "/usr/bin/git").out; };
+  std::string before = pushed();
+  REQUIRE(wait_until([&] { return pushed() != before && !pushed().empty(); }));
+  CHECK(desk.answers().empty());
+  advance(desk, 10 * 60'000);  // sync.poll
+  REQUIRE(wait_until([&] { return desk.answers().size() == 1; }));
+  CHECK(*desk.answers().begin() == "paired on the importer, 40m @laptop");
 }

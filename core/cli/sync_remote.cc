@@ -13,7 +13,6 @@
 #include "store/store.h"
 #include "sync/segment.h"
 #include "sync/sync.h"
-#include "util/clock.h"
 #include "util/error.h"
 #include "util/paths.h"
 
@@ -109,15 +108,16 @@ int now(const po::variables_map& args) {
   }
   if (!started.value("started", false)) throw Error(started.value("reason", std::string("sync did not start")) +
                                                     " (devtrack sync-remote set URL)");
-  int64_t since = process_clock().now_ms();
+  int64_t round = started.value("round", int64_t{0});
   int wait = args["wait"].as<int>();
-  json s;
-  for (int i = 0; i < wait * 10; ++i) {
-    s = json::parse(daemon_call("sync-remote.status"));
-    bool tried = s["last_try_ms"].is_number() && s["last_try_ms"].get<int64_t>() >= since - 1000;
-    if (tried && !s.value("in_flight", false) && !(s["next_ms"].is_number() && s["next_ms"].get<int64_t>() <= since))
-      break;
+  json s = json::parse(daemon_call("sync-remote.status"));
+  for (int i = 0; i < wait * 10 && s.value("completed", int64_t{0}) < round; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    s = json::parse(daemon_call("sync-remote.status"));
+  }
+  if (s.value("completed", int64_t{0}) < round) {
+    std::cerr << "devtrack: the sync is still running after " << wait << " s (devtrack sync-remote status)\n";
+    return kFailure;
   }
   if (args.count("json")) std::cout << s.dump(2) << "\n";
   else print_status(s);

@@ -155,7 +155,9 @@ void SyncService::finish(const std::string& error, int64_t now) {
   int64_t next = ms(config_.sync.poll);
   if (!error.empty()) next = std::min(next, std::min(kMaxBackoffMs, ms(config_.sync.interval) << std::min(failures_ - 1, 6)));
   if (again_) next = std::min(next, ms(config_.sync.interval));
-  again_ = false;
+  if (asked_) next = 0;
+  again_ = asked_ = false;
+  ++completed_;
   schedule_at(now + next);
 }
 
@@ -171,6 +173,7 @@ json SyncService::status() {
           {"remote", setup->remote},
           {"device", setup->me.name},
           {"in_flight", job_id_ != 0},
+          {"completed", completed_},
           {"last_ok_ms", at("last_ok_ms")},
           {"last_try_ms", at("last_try_ms")},
           {"next_ms", timer_ ? json(timer_at_ms_) : json(nullptr)},
@@ -178,11 +181,15 @@ json SyncService::status() {
 }
 
 void SyncService::register_verbs(ipc::Router& router) {
+  // {"round"}: the value of "completed" once the round asked for is done.
   router.add("sync-remote.now", [this](const json&) {
     if (!sync_setup(store_)) return json{{"started", false}, {"reason", "sync is not set up"}};
-    if (job_id_) again_ = true;
-    else schedule_at(loop_.clock().now_ms());
-    return json{{"started", true}};
+    if (job_id_) {
+      asked_ = true;
+      return json{{"started", true}, {"round", completed_ + 2}};
+    }
+    schedule_at(loop_.clock().now_ms());
+    return json{{"started", true}, {"round", completed_ + 1}};
   });
   router.add("sync-remote.status", [this](const json&) { return status(); });
   router.add("sync-remote.changed", [this](const json&) {  // set up, or pointed elsewhere: sync now

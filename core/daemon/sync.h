@@ -37,8 +37,9 @@ class SyncService {
   void changed();
   // [loop] sync-remote.now, .status, .changed.
   void register_verbs(ipc::Router& router);
-  // [loop] {"configured", "remote", "device", "in_flight", "last_ok_ms",
-  // "last_try_ms", "next_ms", "last_error"} (`devtrack status` shows it).
+  // [loop] {"configured", "remote", "device", "in_flight", "completed",
+  // "last_ok_ms", "last_try_ms", "next_ms", "last_error"} (`devtrack
+  // status` shows it).
   nlohmann::json status();
 
  private:
@@ -59,6 +60,8 @@ class SyncService {
   int64_t timer_at_ms_ = 0;
   int64_t job_id_ = 0;  // the exchange in flight, 0 for none
   bool again_ = false;  // something changed while it was in flight
+  bool asked_ = false;  // `sync-remote now` while one was in flight: the next round starts at once
+  int64_t completed_ = 0;  // rounds finished since the daemon started (`now` waits for its own)
   int failures_ = 0;    // consecutive: the retry waits longer each time
 };
 

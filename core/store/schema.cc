@@ -227,7 +227,9 @@ CREATE INDEX updates_aggregate ON updates (aggregate_id);
     // trigger on its responses: a new one, an edit, a parse), exported_rev
     // is the one last sealed for the remote, so no change is missed, even
     // one made while a sync was sealing; an import settles both itself.
-    // sync_devices: the names the devices gave themselves.
+    // sync_devices: the names the devices gave themselves. sync_learned:
+    // the same counting for what was learned (plugin_kv "@learned", a
+    // forgotten entry included), by key.
     R"sql(
 ALTER TABLE prompts ADD COLUMN uuid TEXT;
 ALTER TABLE prompts ADD COLUMN device TEXT;
@@ -249,6 +251,27 @@ CREATE TABLE sync_devices (
   name          TEXT NOT NULL,
   last_seen_ms  INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE sync_learned (
+  key           TEXT PRIMARY KEY,
+  rev           INTEGER NOT NULL DEFAULT 0,
+  exported_rev  INTEGER NOT NULL DEFAULT 0,
+  hlc           TEXT
+) WITHOUT ROWID;
+CREATE TRIGGER learned_added AFTER INSERT ON plugin_kv WHEN NEW.plugin = '@learned'
+BEGIN
+  INSERT OR IGNORE INTO sync_learned (key) VALUES (NEW.key);
+  UPDATE sync_learned SET rev = rev + 1 WHERE key = NEW.key;
+END;
+CREATE TRIGGER learned_changed AFTER UPDATE OF value ON plugin_kv WHEN NEW.plugin = '@learned'
+BEGIN
+  INSERT OR IGNORE INTO sync_learned (key) VALUES (NEW.key);
+  UPDATE sync_learned SET rev = rev + 1 WHERE key = NEW.key;
+END;
+CREATE TRIGGER learned_forgotten AFTER DELETE ON plugin_kv WHEN OLD.plugin = '@learned'
+BEGIN
+  INSERT OR IGNORE INTO sync_learned (key) VALUES (OLD.key);
+  UPDATE sync_learned SET rev = rev + 1 WHERE key = OLD.key;
+END;
 )sql",
 };
 

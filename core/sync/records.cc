@@ -119,8 +119,33 @@ void claim_local_records(Store& store, const SyncDevice& me) {
   tx.commit();
 }
 
+namespace {
+
+constexpr const char* kLearnedKv = "@learned";  // checkin/learning.cc's namespace
+
+// The learned entries changed here since they were last sealed.
+void export_learned(Store& store, const SyncDevice& me, SyncExport& out) {
+  SQLite::Statement q(store.db(), "SELECT key, rev, ifnull(hlc, '') FROM sync_learned WHERE rev > exported_rev LIMIT 5000");
+  while (q.executeStep()) {
+    std::string key = q.getColumn(0).getString();
+    auto value = store.kv_get(kLearnedKv, key);
+    json parsed = value ? json::parse(*value, nullptr, false) : json(nullptr);
+    if (parsed.is_discarded()) continue;
+    int64_t at = parsed.is_object() ? parsed.value("at_ms", int64_t{0}) : 0;
+    std::string stamp = next_stamp(q.getColumn(2).getString(), at, me.id).text();
+    json record = {{"v", kRecordVersion}, {"type", "learned"}, {"key", key}, {"value", parsed},
+                   {"device", me.id}, {"hlc", stamp}};
+    out.lines += record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    out.records++;
+    out.learned.push_back({key, stamp, q.getColumn(1).getInt64()});
+  }
+}
+
+}  // namespace
+
 SyncExport export_changes(Store& store, const SyncDevice& me, size_t max_bytes) {
   SyncExport out;
+  export_learned(store, me, out);
   for (const auto& p : changed_prompts(store)) {
     auto r = latest_response(store, p.id);
     if (!r) continue;
@@ -146,6 +171,15 @@ void mark_exported(Store& store, const SyncExport& sealed) {
     q.bind(4, sealed.revs[i].second);
     q.exec();
     q.reset();
+  }
+  SQLite::Statement l(store.db(), "UPDATE sync_learned SET exported_rev = ?, hlc = ? WHERE key = ? AND rev = ?");
+  for (const auto& e : sealed.learned) {
+    l.bind(1, e.rev);
+    l.bind(2, e.stamp);
+    l.bind(3, e.key);
+    l.bind(4, e.rev);
+    l.exec();
+    l.reset();
   }
   // A record changed while it was sealed keeps its old stamp and stays due:
   // the sealed version is older than what is here now.
@@ -181,8 +215,12 @@ bool valid_record(const json& r) {
     return false;
   if (!r.contains("prompt") || !r["prompt"].is_object() || !r.contains("response") || !r["response"].is_object())
     return false;
-  std::string state = text_of(r["response"], "state");
-  return state == "answered" || state == "skipped" || state == "expired";
+  try {
+    PromptState state = prompt_state_of(text_of(r["response"], "state"));
+    return state == PromptState::kAnswered || state == PromptState::kSkipped || state == PromptState::kExpired;
+  } catch (const std::exception&) {  // a state this version does not know
+    return false;
+  }
 }
 
 std::optional<LocalPrompt> prompt_by_uuid(Store& store, const std::string& uuid) {
@@ -194,13 +232,16 @@ std::optional<LocalPrompt> prompt_by_uuid(Store& store, const std::string& uuid)
 
 void note_device(Store& store, const json& r, int64_t now_ms) {
   std::string name = text_of(r, "device_name");
+  // A record another device re-sealed (an edit made there) carries no
+  // name: the capturing device's own records do.
   SQLite::Statement q(store.db(),
-                      "INSERT INTO sync_devices (id, name, last_seen_ms) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE "
-                      "SET last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), name = CASE WHEN excluded.name "
-                      "<> '' THEN excluded.name ELSE name END");
+                      "INSERT INTO sync_devices (id, name, last_seen_ms) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE "
+                      "SET last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), name = CASE WHEN ?4 <> '' THEN ?4 "
+                      "ELSE name END");
   q.bind(1, r["device"].get<std::string>());
   q.bind(2, name.empty() ? r["device"].get<std::string>().substr(0, 8) : name);
   q.bind(3, now_ms);
+  q.bind(4, name);
   q.exec();
 }
 
@@ -282,6 +323,39 @@ std::string local_stamp(Store& store, const LocalPrompt& p, const SyncDevice& me
   return next_stamp(p.hlc, std::max(latest ? latest->at_ms : 0, p.updated_ms), me.id).text();
 }
 
+bool valid_learned(const json& r) {
+  return r.is_object() && r.value("v", 0) == kRecordVersion && r.value("type", "") == "learned" &&
+         r.contains("key") && r["key"].is_string() && !r["key"].get<std::string>().empty() &&
+         r["key"].get<std::string>().size() <= 4096 && r.contains("value") &&
+         (r["value"].is_object() || r["value"].is_null()) && r["hlc"].is_string() &&
+         parse_hlc(r["hlc"].get<std::string>()).has_value();
+}
+
+// A learned entry: the later stamp wins (a forgotten one too).
+bool import_learned(Store& store, const json& r, const SyncDevice& me) {
+  std::string key = r["key"], incoming = r["hlc"];
+  SQLite::Statement q(store.db(), "SELECT rev, exported_rev, ifnull(hlc, '') FROM sync_learned WHERE key = ?");
+  q.bind(1, key);
+  if (q.executeStep()) {
+    std::string local = q.getColumn(2).getString();
+    if (q.getColumn(0).getInt64() > q.getColumn(1).getInt64()) {  // changed here, not sealed yet
+      auto value = store.kv_get(kLearnedKv, key);
+      json v = value ? json::parse(*value, nullptr, false) : json(nullptr);
+      local = next_stamp(local, v.is_object() ? v.value("at_ms", int64_t{0}) : 0, me.id).text();
+    }
+    if (incoming <= local) return false;
+  }
+  if (r["value"].is_null()) store.kv_erase(kLearnedKv, key);
+  else store.kv_set(kLearnedKv, key, r["value"].dump());
+  SQLite::Statement settle_learned(store.db(),
+                                   "INSERT INTO sync_learned (key, rev, exported_rev, hlc) VALUES (?, 0, 0, ?) "
+                                   "ON CONFLICT (key) DO UPDATE SET exported_rev = rev, hlc = excluded.hlc");
+  settle_learned.bind(1, key);
+  settle_learned.bind(2, incoming);
+  settle_learned.exec();
+  return true;
+}
+
 }  // namespace
 
 SyncImport import_records(Store& store, const std::string& lines, const SyncDevice& me, int64_t now_ms) {
@@ -290,6 +364,11 @@ SyncImport import_records(Store& store, const std::string& lines, const SyncDevi
   for (const auto& line : split(lines, '\n')) {
     if (line.empty()) continue;
     json r = json::parse(line, nullptr, false);
+    if (valid_learned(r)) {
+      if (import_learned(store, r, me)) ++out.updated;
+      else ++out.kept;
+      continue;
+    }
     if (!valid_record(r)) {
       ++out.refused;
       continue;

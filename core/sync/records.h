@@ -1,7 +1,8 @@
 // Synced records (docs/sync.md "What is synced"): a prompt with its final
 // response — the answer's text and parse, its state and time, the prompt's
 // repository, branch and commits with their subjects — under the prompt's
-// stable id, the capturing device and a stamp. Exported as JSON lines for a
+// stable id, the capturing device and a stamp; and each thing learned
+// (checkin/learning.h) under its key, a forgotten one as null. Exported as JSON lines for a
 // segment; imported by union, and an edit of one record by the later stamp.
 // The outbox is never synced: only the capturing device posts an answer's
 // updates, and it re-plans them when an edit made elsewhere arrives.
@@ -30,6 +31,11 @@ struct SyncExport {
   int records = 0;
   std::vector<std::pair<int64_t, int64_t>> revs;  // (prompt id, the sync_rev sealed)
   std::vector<std::pair<int64_t, std::string>> stamps;  // (prompt id, the new stamp)
+  struct Learned {
+    std::string key, stamp;
+    int64_t rev = 0;
+  };
+  std::vector<Learned> learned;  // the learned entries sealed
 };
 
 // The records changed here since they were last sealed (at most about

@@ -3,7 +3,9 @@
 // — for scripts/bench.sh to time `devtrack summary` (one day) and `devtrack
 // report` (a month) against. Rows go in with plain SQL in one transaction
 // (the store's own functions each commit, which would take minutes).
-//   summary_bench DATABASE [N]      prints the last day's date
+//   summary_bench DATABASE [N [FIRST]]   prints the last day's date
+// FIRST numbers the commits from there (several devices' databases for
+// the sync benchmark hold different commits).
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdio>
@@ -14,10 +16,11 @@
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: summary_bench DATABASE [N]\n");
+    std::fprintf(stderr, "usage: summary_bench DATABASE [N [FIRST]]\n");
     return 2;
   }
   const int n = argc > 2 ? std::atoi(argv[2]) : 100000;
+  const long long first = argc > 3 ? std::atoll(argv[3]) : 0;
   devtrack::Store store(argv[1]);  // creates and migrates
   SQLite::Database& db = store.db();
   const int64_t start = 1764547200000;  // 2025-12-01T00:00:00Z
@@ -44,7 +47,7 @@ int main(int argc, char** argv) {
     prompt.reset();
     int64_t prompt_id = db.getLastInsertRowid();
     char commit[41];
-    std::snprintf(commit, sizeof commit, "%040x", i);
+    std::snprintf(commit, sizeof commit, "%040llx", first + i);
     trigger.bind(1, at - 60'000);
     trigger.bind(2, commit);
     trigger.bind(3, "{\"summary\":\"change number " + std::to_string(i) + "\",\"slug\":\"acme/widgets\"}");
@@ -67,7 +70,7 @@ int main(int argc, char** argv) {
     update.bind(1, response_id);
     update.bind(2, ticket);
     update.bind(3, "{\"text\":\"" + text + "\",\"minutes\":20}");
-    update.bind(4, "bench-" + std::to_string(i));
+    update.bind(4, "bench-" + std::to_string(first + i));
     update.bind(5, std::to_string(i));
     update.bind(6, at);
     update.bind(7, at);

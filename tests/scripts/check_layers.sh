@@ -7,7 +7,7 @@ set -euo pipefail
 src=${1:?usage: check_layers.sh SOURCE_DIR}
 # Rank of each module; equal ranks may not include each other.
 declare -A rank=(
-  [util]=0 [log]=1 [store]=2 [secret]=2 [config]=3 [git]=3 [event]=4
+  [util]=0 [log]=1 [store]=2 [secret]=2 [config]=3 [git]=3 [sync]=3 [event]=4
   [plugin]=5 [ipc]=5 [outbox]=6 [checkin]=7 [summary]=8 [daemon]=9 [worker]=9 [cli]=10
 )
 fail=0
