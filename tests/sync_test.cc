@@ -311,3 +311,25 @@ TEST_CASE("the daemons sync on their own: after an answer (sync.interval) and ev
   REQUIRE(wait_until([&] { return desk.answers().size() == 1; }));
   CHECK(*desk.answers().begin() == "paired on the importer, 40m @laptop");
 }
+
+TEST_CASE("two devices pushing at the same moment to a repository on disk: neither push is lost") {
+  TempHome t;
+  std::string remote = bare_repo(t.root() + "/remote.git");
+  Device laptop(t.root(), "laptop"), desk(t.root(), "desk");
+  join({&laptop, &desk}, remote);
+  for (int round = 0; round < 5; ++round) {
+    laptop.answer("laptop round " + std::to_string(round) + ", 5m");
+    desk.answer("desk round " + std::to_string(round) + ", 5m");
+    // Both at once: each fetches the same head and pushes on top of it.
+    std::thread a([&] { laptop.cli("sync-remote now --wait 60"); });
+    desk.cli("sync-remote now --wait 60");
+    a.join();
+  }
+  laptop.sync();
+  desk.sync();
+  laptop.sync();
+  CHECK(laptop.answers().size() == 10);
+  CHECK(desk.answers() == laptop.answers());
+  CHECK(fs::is_empty(laptop.home + "/sync/out"));
+  CHECK(fs::is_empty(desk.home + "/sync/out"));
+}

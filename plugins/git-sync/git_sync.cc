@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -151,7 +152,10 @@ class GitSync : public devtrack::sdk::Sync {
       bool has_head = fetch(repo.p, req, &head);
       take_incoming(repo.p, req, has_head ? &head : nullptr, incoming);
       auto pushed = push_outgoing(repo.p, req, has_head ? &head : nullptr);
-      if (pushed.done) return reply(pushed.head, pushed.names, incoming);
+      if (pushed.done && kept_by_remote(repo.p, req, pushed)) {
+        remove_sent(req, pushed.names);
+        return reply(pushed.head, pushed.names, incoming);
+      }
       if (attempt >= attempts_) throw Error(DT_RETRY, "the remote kept moving: " + pushed.message);
     }
   }
@@ -253,20 +257,28 @@ class GitSync : public devtrack::sdk::Sync {
     }
     git_oid tree_id, commit_id;
     std::vector<std::string> added = build_tree(repo, req, head, names, &tree_id);
-    if (added.empty() && head) {  // all of them are there already (a push whose reply was lost)
-      remove_sent(req, names);
+    if (added.empty() && head)  // all of them are there already (a push whose reply was lost)
       return {true, git_oid_tostr_s(head), "", names};
-    }
     commit(repo, head, &tree_id, added.size(), &commit_id);
     std::string local = "refs/heads/" + req.branch;
     Ref ref;
     check(git_reference_create(ref.out(), repo, local.c_str(), &commit_id, 1, "devtrack sync"), "cannot move " + local);
     PushOutcome outcome;
-    if (!push(repo, req, local, &outcome)) return {false, "", outcome.message, {}};
-    Ref tracking;
-    git_reference_create(tracking.out(), repo, tracking_ref(req).c_str(), &commit_id, 1, "devtrack sync");
-    remove_sent(req, names);
+    if (!push(repo, req, local, head, &commit_id, &outcome)) return {false, "", outcome.message, {}};
     return {true, git_oid_tostr_s(&commit_id), "", names};
+  }
+
+  // Whether the remote still holds what we pushed (or built on it): a
+  // remote on a local path or a shared disk is updated without a lock on
+  // the old value, so two devices pushing at once can lose one push. Only
+  // then are the files sent; else the round goes again.
+  static bool kept_by_remote(git_repository* repo, const Request& req, Pushed& pushed) {
+    if (pushed.names.empty() || pushed.head.empty()) return true;
+    git_oid ours{}, now{};
+    if (git_oid_fromstr(&ours, pushed.head.c_str()) != 0 || !fetch(repo, req, &now)) return false;
+    if (git_oid_equal(&ours, &now) || git_graph_descendant_of(repo, &now, &ours) == 1) return true;
+    pushed.message = "another device's push replaced ours";
+    return false;
   }
 
   static std::vector<std::string> outgoing(const Request& req) {
@@ -332,11 +344,27 @@ class GitSync : public devtrack::sdk::Sync {
     check(rc, "cannot commit the segments");
   }
 
+  // A remote on this machine's disks (a path, file://, a USB disk): the
+  // directory, else nullopt.
+  static std::optional<std::string> local_path(const std::string& remote) {
+    if (remote.rfind("file://", 0) == 0) return remote.substr(7);
+    std::error_code ec;
+    if (remote.rfind('/', 0) == 0 || fs::is_directory(remote, ec)) return fs::absolute(remote, ec).string();
+    return std::nullopt;
+  }
+
   // False when the remote refused a non-fast-forward (someone pushed first).
-  static bool push(git_repository* repo, const Request& req, const std::string& local, PushOutcome* outcome) {
+  // A server checks the branch's old value itself (receive-pack); libgit2
+  // writes a remote on disk without that check, so there the objects go to
+  // this device's own ref and the branch is moved with a compare-and-swap
+  // under git's lock file, as receive-pack would.
+  static bool push(git_repository* repo, const Request& req, const std::string& local, const git_oid* expected,
+                   const git_oid* commit, PushOutcome* outcome) {
+    auto path = local_path(req.remote);
     Remote remote;
     check(git_remote_create_anonymous(remote.out(), repo, req.remote.c_str()), "not a usable remote");
-    std::string spec = local + ":refs/heads/" + req.branch;  // no '+': never overwrite another device's push
+    // Never '+' onto the branch: another device's push is never overwritten.
+    std::string spec = path ? "+" + local + ":refs/devtrack-sync/" + req.device_dir : local + ":refs/heads/" + req.branch;
     char* specs[] = {spec.data()};
     git_strarray refspecs = {specs, 1};
     // One payload for both callbacks: the credentials' try count and the
@@ -355,14 +383,32 @@ class GitSync : public devtrack::sdk::Sync {
     int rc = git_remote_push(remote.p, &refspecs, &opts);
     if (rc < 0) {
       std::string message = last_error();
-      if (message.find("non-fast-forward") != std::string::npos || message.find("fetch first") != std::string::npos ||
+      if (rc == GIT_ENONFASTFORWARD || message.find("fast-forward") != std::string::npos ||
+          message.find("fastforward") != std::string::npos || message.find("fetch first") != std::string::npos ||
           message.find("rejected") != std::string::npos) {
         outcome->message = message;
         return false;
       }
       check(rc, "cannot push to " + req.remote);
     }
-    return !outcome->rejected;
+    if (outcome->rejected) return false;
+    return !path || move_branch(*path, req, expected, commit, outcome);
+  }
+
+  static bool move_branch(const std::string& path, const Request& req, const git_oid* expected, const git_oid* commit,
+                          PushOutcome* outcome) {
+    Repo remote;
+    check(git_repository_open_bare(remote.out(), path.c_str()), "cannot open the remote " + path);
+    std::string name = "refs/heads/" + req.branch;
+    Ref ref;
+    int rc = expected ? git_reference_create_matching(ref.out(), remote.p, name.c_str(), commit, 1, expected, "devtrack sync")
+                      : git_reference_create(ref.out(), remote.p, name.c_str(), commit, 0, "devtrack sync");
+    if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) {
+      outcome->message = "another device pushed first";
+      return false;
+    }
+    check(rc, "cannot move the branch of " + path);
+    return true;
   }
 
   static std::string reply(const std::string& head, const std::vector<std::string>& pushed,
