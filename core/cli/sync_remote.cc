@@ -40,6 +40,14 @@ void tell_daemon(const char* verb) {
 int set(const po::variables_map& args) {
   std::string url = args["URL"].as<std::string>();
   if (url.empty() || url.find_first_of("\n\r") != std::string::npos) throw UsageError("URL must be a git remote");
+  // https://user:token@host/...: the token would sit in the store and the
+  // logs in clear. Credential helpers keep it (docs/sync.md).
+  if (size_t scheme = url.find("://"); scheme != std::string::npos) {
+    size_t at = url.find('@', scheme), slash = url.find('/', scheme + 3);
+    if (at != std::string::npos && at < slash && url.substr(scheme + 3, at - scheme - 3).find(':') != std::string::npos)
+      throw UsageError("the URL holds a password: leave it out and let a git credential helper give it "
+                       "(git credential approve, or a helper such as libsecret; see docs/sync.md)");
+  }
   Store store(paths::database());
   SyncSetup setup;
   if (auto old = sync_setup(store)) setup = *old;

@@ -12,6 +12,8 @@
 // neither ~/.ssh/config nor credential helpers itself.
 #include <devtrack/sdk.hpp>
 #include <git2.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,7 +69,23 @@ using Ref = Owned<git_reference, git_reference_free>;
 using Entry = Owned<git_tree_entry, git_tree_entry_free>;
 
 // `git credential fill` for an https remote: the user's own helpers
-// (libsecret, a store, a manager) answer; "" when none does.
+// (libsecret, a store, a manager) answer; empty when none does, or when
+// none answers within kHelperWaitMs (a helper that waits for a terminal).
+constexpr int kHelperWaitMs = 10'000;
+
+std::string read_all(int fd, int wait_ms) {
+  std::string reply;
+  char buf[4096];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, wait_ms) <= 0) break;
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  return reply;
+}
+
 std::pair<std::string, std::string> credential_fill(const std::string& url) {
   int in[2], out[2];
   if (pipe(in) != 0) return {};
@@ -76,24 +94,26 @@ std::pair<std::string, std::string> credential_fill(const std::string& url) {
     return {};
   }
   pid_t pid = fork();
-  if (pid == 0) {
+  if (pid == 0) {  // only async-signal-safe calls until exec: no setenv, no allocation
     dup2(in[0], 0), dup2(out[1], 1);
     close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-    setenv("GIT_TERMINAL_PROMPT", "0", 1);  // never ask on a terminal: the worker has none
-    execlp("git", "git", "credential", "fill", static_cast<char*>(nullptr));
+    execlp("env", "env", "GIT_TERMINAL_PROMPT=0", "git", "credential", "fill", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(in[0]), close(out[1]);
-  std::string request = "url=" + url + "\n\n";
-  if (pid > 0 && write(in[1], request.data(), request.size()) < 0) {
-  }
-  close(in[1]);
   std::string reply;
-  char buf[4096];
-  for (ssize_t n; pid > 0 && (n = read(out[0], buf, sizeof buf)) > 0;) reply.append(buf, static_cast<size_t>(n));
+  if (pid > 0) {
+    std::string request = "url=" + url + "\n\n";
+    if (write(in[1], request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      close(in[1]);
+      in[1] = -1;
+      reply = read_all(out[0], kHelperWaitMs);
+    }
+    kill(pid, SIGKILL);  // done, or stuck: either way it is over
+    waitpid(pid, nullptr, 0);
+  }
+  if (in[1] >= 0) close(in[1]);
   close(out[0]);
-  int status = 0;
-  if (pid > 0) waitpid(pid, &status, 0);
   std::string user, password;
   std::istringstream lines(reply);
   for (std::string line; std::getline(lines, line);) {
