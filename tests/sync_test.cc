@@ -333,3 +333,22 @@ TEST_CASE("two devices pushing at the same moment to a repository on disk: neith
   CHECK(fs::is_empty(laptop.home + "/sync/out"));
   CHECK(fs::is_empty(desk.home + "/sync/out"));
 }
+
+TEST_CASE("sync-remote refuses what it cannot use, and says how to fix it") {
+  TempHome t;
+  Device laptop(t.root(), "laptop");
+  Result password = laptop.cli("sync-remote set 'https://me:ghp_secret123@github.com/me/data.git'");
+  CHECK(password.status == 2);
+  CHECK(password.err.find("the URL holds a password") != std::string::npos);
+  CHECK(laptop.cli("sync-remote status --json").out.find("\"configured\": false") != std::string::npos);
+  Result key = laptop.cli("sync-remote key import", "not a key\n");
+  CHECK(key.status == 1);
+  CHECK(key.err.find("that is not a sync key") != std::string::npos);
+  CHECK(laptop.cli("sync-remote key export").err.find("there is no sync key here") != std::string::npos);
+  laptop.must("sync-remote set '" + bare_repo(t.root() + "/remote.git") + "' --device laptop");
+  Result offline = laptop.cli("sync-remote now");
+  CHECK(offline.status == 1);
+  CHECK(offline.err.find("the daemon is not running") != std::string::npos);
+  std::string everything = everything_under(laptop.home);
+  CHECK(everything.find("dtsync1:") == std::string::npos);  // the key is kept encrypted
+}
