@@ -61,9 +61,19 @@ void SyncService::schedule_at(int64_t at_ms) {
 }
 
 void SyncService::run() {
-  auto setup = sync_setup(store_);
-  if (!setup || job_id_) return;
+  if (!sync_setup(store_) || job_id_) return;
   int64_t now = loop_.clock().now_ms();
+  try {
+    start_round(now);
+  } catch (const std::exception& e) {  // the store busy or full: the round is tried again, not dropped
+    job_id_ = 0;
+    log::warn("sync", "could not start a sync round: {}", e.what());
+    schedule_at(now + ms(config_.sync.interval));
+  }
+}
+
+void SyncService::start_round(int64_t now) {
+  auto setup = sync_setup(store_);
   store_.kv_set(kKv, "last_try_ms", std::to_string(now));
   auto key = sync_key();
   if (!key) return finish("no sync key here (devtrack sync-remote key import)", now);
@@ -73,7 +83,7 @@ void SyncService::run() {
   } catch (const std::exception& e) {  // a full disk: the records stay due, the round still fetches
     log::warn("sync", "could not seal this device's changes: {}", e.what());
   }
-  job_id_ = now > job_id_ ? now : job_id_ + 1;
+  job_id_ = ++last_job_id_;
   json request = {{"remote", setup->remote},
                   {"branch", setup->branch},
                   {"dir", sync_dir()},
@@ -88,12 +98,15 @@ void SyncService::on_result(const std::string& payload) {
   worker_.done("sync.exchange", 0);
   job_id_ = 0;
   int64_t now = loop_.clock().now_ms();
-  std::string status = result.value("status", "permanent");
-  if (status != "ok") {
+  try {
+    std::string status = result.value("status", "permanent");
+    if (status == "ok") return merge_incoming(result, now);
     std::string message = result.value("message", std::string("the exchange failed"));
-    return finish(status == "auth" ? "the remote refused the credentials: " + message : message, now);
+    finish(status == "auth" ? "the remote refused the credentials: " + message : message, now);
+  } catch (const std::exception& e) {  // what is left in in/ is merged by the next round
+    log::warn("sync", "could not finish the sync round: {}", e.what());
+    schedule_at(now + ms(config_.sync.interval));
   }
-  merge_incoming(result, now);
 }
 
 void SyncService::merge_incoming(const json& result, int64_t now) {

@@ -45,6 +45,7 @@ class SyncService {
  private:
   void schedule_at(int64_t at_ms);
   void run();
+  void start_round(int64_t now_ms);
   void on_result(const std::string& payload);
   void merge_incoming(const nlohmann::json& result, int64_t now_ms);
   void replan(int64_t prompt_id, int64_t now_ms);
@@ -59,6 +60,7 @@ class SyncService {
   uint64_t timer_ = 0;
   int64_t timer_at_ms_ = 0;
   int64_t job_id_ = 0;  // the exchange in flight, 0 for none
+  int64_t last_job_id_ = 0;
   bool again_ = false;  // something changed while it was in flight
   bool asked_ = false;  // `sync-remote now` while one was in flight: the next round starts at once
   int64_t completed_ = 0;  // rounds finished since the daemon started (`now` waits for its own)
