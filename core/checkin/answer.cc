@@ -14,6 +14,7 @@
 #include "store/outbox_store.h"
 #include "store/prompt_store.h"
 #include "store/store.h"
+#include "sync/sync.h"
 #include "util/json_text.h"
 
 namespace devtrack {
@@ -109,7 +110,7 @@ bool captured_here(Store& store, int64_t response_id) {
   q.bind(1, response_id);
   if (!q.executeStep()) return true;
   std::string device = q.getColumn(0).getString();
-  return device.empty() || device == store.kv_get("@sync", "device_id").value_or("");
+  return device.empty() || device == local_device_id(store);
 }
 
 }  // namespace

@@ -34,10 +34,7 @@ Loaded load_config_and_plugins() {
 }
 
 std::vector<std::string> enabled_trackers(const Loaded& loaded) {
-  std::vector<std::string> out;
-  for (const auto& p : loaded.plugins)
-    if (!p.refused && p.kind == "tracker" && loaded.config.plugin_enabled(p.id)) out.push_back(p.id);
-  return out;
+  return enabled_plugins(loaded.plugins, loaded.config, "tracker");
 }
 
 void print_table(const std::vector<std::vector<std::string>>& rows) {

@@ -24,8 +24,8 @@ int send(const po::variables_map& args, const Loaded& loaded, Store& store, int6
   auto chosen = args.count("sink") ? args["sink"].as<std::vector<std::string>>() : loaded.config.standup.sinks;
   auto sinks = delivery_sinks(loaded.plugins, loaded.config, chosen);
   Delivery standup = standup_delivery(store, loaded.config, loaded.plugins, args["date"].as<std::string>(), now);
+  auto rows = queue_delivery(store, loaded.config, loaded.plugins, sinks, standup, now);
   if (args.count("json")) {  // what went where, for scripts
-    auto rows = queue_delivery(store, loaded.config, loaded.plugins, sinks, standup, now);
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : rows)
       out.push_back({{"sink", r.sink}, {"recipient", r.recipient.empty() ? nlohmann::json() : nlohmann::json(r.recipient)},
@@ -33,7 +33,7 @@ int send(const po::variables_map& args, const Loaded& loaded, Store& store, int6
     std::cout << nlohmann::json{{"date", standup.date}, {"deliveries", out}}.dump(2) << "\n";
   } else {
     std::cout << standup.markdown << "\n";
-    print_deliveries(queue_delivery(store, loaded.config, loaded.plugins, sinks, standup, now), "standup");
+    print_deliveries(rows, "standup");
   }
   tell_daemon_updates_changed();
   return kOk;

@@ -77,12 +77,12 @@ json status_now() {
   Store store(paths::database());
   auto setup = sync_setup(store);
   if (!setup) return {{"configured", false}};
-  auto error = store.kv_get("@sync", "last_error");
-  auto ok = store.kv_get_int("@sync", "last_ok_ms");
-  return {{"configured", true},       {"remote", setup->remote}, {"device", setup->me.name},
-          {"in_flight", false},       {"last_ok_ms", ok ? json(*ok) : json(nullptr)},
-          {"last_try_ms", nullptr},   {"next_ms", nullptr},
-          {"last_error", error ? json(*error) : json(nullptr)}};
+  SyncOutcome o = sync_outcome(store);
+  auto or_null = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+  return {{"configured", true},          {"remote", setup->remote},
+          {"device", setup->me.name},    {"in_flight", false},
+          {"last_ok_ms", or_null(o.last_ok_ms)}, {"last_try_ms", or_null(o.last_try_ms)},
+          {"next_ms", nullptr},          {"last_error", or_null(o.last_error)}};
 }
 
 void print_status(const json& s) {

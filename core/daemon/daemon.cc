@@ -159,10 +159,7 @@ class Daemon {
   }
 
   void start_plugins() {
-    std::vector<std::string> trackers;
-    for (const auto& p : plugins_)
-      if (!p.refused && p.kind == "tracker" && config_.plugin_enabled(p.id)) trackers.push_back(p.id);
-    prompts_->set_trackers(trackers);
+    prompts_->set_trackers(enabled_plugins(plugins_, config_, "tracker"));
     for (const auto& p : plugins_) {
       if (p.refused || p.runs_in != "daemon" || !config_.plugin_enabled(p.id)) continue;
       if (!find_plugin(plugins_, p.id) || find_plugin(plugins_, p.id)->path != p.path) continue;

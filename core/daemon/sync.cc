@@ -22,7 +22,6 @@ namespace devtrack {
 
 namespace {
 
-constexpr const char* kKv = "@sync";
 constexpr int64_t kStartDelayMs = 3'000;
 constexpr int64_t kMaxBackoffMs = 3600'000;
 
@@ -45,7 +44,7 @@ void SyncService::changed() {
     again_ = true;
     return;
   }
-  int64_t last = store_.kv_get_int(kKv, "last_try_ms").value_or(0);
+  int64_t last = sync_outcome(store_).last_try_ms.value_or(0);
   schedule_at(std::max(loop_.clock().now_ms(), last + ms(config_.sync.interval)));
 }
 
@@ -74,7 +73,7 @@ void SyncService::run() {
 
 void SyncService::start_round(int64_t now) {
   auto setup = sync_setup(store_);
-  store_.kv_set(kKv, "last_try_ms", std::to_string(now));
+  note_sync_try(store_, now);
   auto key = sync_key();
   if (!key) return finish("no sync key here (devtrack sync-remote key import)", now);
   try {
@@ -88,7 +87,7 @@ void SyncService::start_round(int64_t now) {
                   {"branch", setup->branch},
                   {"dir", sync_dir()},
                   {"device_dir", device_dir(*key, setup->me)},
-                  {"since", store_.kv_get(kKv, "head").value_or("")}};
+                  {"since", sync_outcome(store_).head}};
   worker_.send("sync.exchange", json{{"job_id", job_id_}, {"request", request}}.dump());
 }
 
@@ -124,7 +123,7 @@ void SyncService::merge_incoming(const json& result, int64_t now) {
   }
   for (int64_t prompt_id : intake.merged.edited_here) replan(prompt_id, now);
   if (!intake.merged.edited_here.empty()) replanned_();
-  store_.kv_set(kKv, "head", result.value("head", std::string()));
+  note_sync_head(store_, result.value("head", std::string()));
   if (intake.segments)
     log::info("sync", "merged {} segment(s): {} new, {} updated, {} older kept", intake.segments, intake.merged.added,
               intake.merged.updated, intake.merged.kept);
@@ -158,11 +157,10 @@ void SyncService::replan(int64_t prompt_id, int64_t now) {
 void SyncService::finish(const std::string& error, int64_t now) {
   if (error.empty()) {
     failures_ = 0;
-    store_.kv_set(kKv, "last_ok_ms", std::to_string(now));
-    store_.kv_erase(kKv, "last_error");
+    note_sync_end(store_, "", now);
   } else {
     ++failures_;
-    store_.kv_set(kKv, "last_error", error);
+    note_sync_end(store_, error, now);
     log::warn("sync", "{}", error);
   }
   int64_t next = ms(config_.sync.poll);
@@ -177,20 +175,17 @@ void SyncService::finish(const std::string& error, int64_t now) {
 json SyncService::status() {
   auto setup = sync_setup(store_);
   if (!setup) return {{"configured", false}};
-  auto at = [&](const char* key) -> json {
-    auto v = store_.kv_get_int(kKv, key);
-    return v ? json(*v) : json(nullptr);
-  };
-  auto error = store_.kv_get(kKv, "last_error");
+  SyncOutcome o = sync_outcome(store_);
+  auto or_null = [](const auto& v) { return v ? json(*v) : json(nullptr); };
   return {{"configured", true},
           {"remote", setup->remote},
           {"device", setup->me.name},
           {"in_flight", job_id_ != 0},
           {"completed", completed_},
-          {"last_ok_ms", at("last_ok_ms")},
-          {"last_try_ms", at("last_try_ms")},
+          {"last_ok_ms", or_null(o.last_ok_ms)},
+          {"last_try_ms", or_null(o.last_try_ms)},
           {"next_ms", timer_ ? json(timer_at_ms_) : json(nullptr)},
-          {"last_error", error ? json(*error) : json(nullptr)}};
+          {"last_error", or_null(o.last_error)}};
 }
 
 void SyncService::register_verbs(ipc::Router& router) {

@@ -1,5 +1,7 @@
 #include "plugin/registry.h"
 
+#include "config/config.h"
+
 #include <devtrack/plugin.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -226,6 +228,14 @@ const PluginInfo* find_plugin(const std::vector<PluginInfo>& plugins, const std:
   for (const auto& p : plugins)
     if (!p.refused && p.id == id) return &p;
   return nullptr;
+}
+
+std::vector<std::string> enabled_plugins(const std::vector<PluginInfo>& plugins, const Config& config,
+                                         const std::string& kind) {
+  std::vector<std::string> out;
+  for (const auto& p : plugins)
+    if (!p.refused && p.kind == kind && config.plugin_enabled(p.id)) out.push_back(p.id);
+  return out;
 }
 
 const PluginInfo& require_plugin(const std::vector<PluginInfo>& plugins, const std::string& id) {

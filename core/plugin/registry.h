@@ -12,6 +12,10 @@
 #include "config/plugin_info.h"
 
 namespace devtrack {
+struct Config;
+}
+
+namespace devtrack {
 
 // Plugin files (*.so) on the search path, in search order, with their
 // size and mtime (descriptor fields empty).
@@ -35,6 +39,10 @@ const PluginInfo* find_plugin(const std::vector<PluginInfo>& plugins, const std:
 // why) or not installed (with "did you mean").
 const PluginInfo& require_plugin(const std::vector<PluginInfo>& plugins, const std::string& id);
 std::vector<std::string> plugin_ids(const std::vector<PluginInfo>& plugins);
+// The ids of the usable plugins of `kind` ("tracker", "sink"...) that the
+// config enables, in registry order.
+std::vector<std::string> enabled_plugins(const std::vector<PluginInfo>& plugins, const Config& config,
+                                         const std::string& kind);
 
 std::string registry_cache_path();
 

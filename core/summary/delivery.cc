@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "config/plugin_info.h"
+#include "plugin/registry.h"
 #include "store/assigned.h"
 #include "store/outbox_store.h"
 #include "summary/standup.h"
@@ -16,12 +17,6 @@ using nlohmann::json;
 namespace devtrack {
 
 namespace {
-
-const PluginInfo* find_plugin(const std::vector<PluginInfo>& plugins, const std::string& id) {
-  for (const auto& p : plugins)
-    if (!p.refused && p.id == id) return &p;
-  return nullptr;
-}
 
 // Where a sink delivers: the addresses of its `to` and `cc` options when it
 // declares `to`, else one row to its own destination ("").
@@ -60,8 +55,7 @@ std::vector<std::string> delivery_sinks(const std::vector<PluginInfo>& plugins, 
     sinks.push_back(id);
   }
   if (!chosen.empty()) return sinks;
-  for (const auto& p : plugins)
-    if (!p.refused && p.kind == "sink" && config.plugin_enabled(p.id)) sinks.push_back(p.id);
+  sinks = enabled_plugins(plugins, config, "sink");
   if (sinks.empty())
     throw Error("no sink plugin is enabled to send it (devtrack plugins list shows the sinks; "
                 "devtrack plugins enable ID, then its options in docs/configuration.md)");
@@ -91,10 +85,8 @@ std::vector<QueuedDelivery> queue_delivery(Store& store, const Config& config, c
 
 Delivery standup_delivery(Store& store, const Config& config, const std::vector<PluginInfo>& plugins,
                           const std::string& day_spec, int64_t now_ms) {
-  std::vector<std::string> trackers;
-  for (const auto& p : plugins)
-    if (!p.refused && p.kind == "tracker" && config.plugin_enabled(p.id)) trackers.push_back(p.id);
-  std::string standup = standup_json(store, config, day_spec, assigned_lists(store, trackers, now_ms), now_ms);
+  auto assigned = assigned_lists(store, enabled_plugins(plugins, config, "tracker"), now_ms);
+  std::string standup = standup_json(store, config, day_spec, assigned, now_ms);
   return {"standup", json::parse(standup).at("date").get<std::string>(), standup_markdown(standup)};
 }
 

@@ -13,6 +13,7 @@
 #include "store/states.h"
 #include "store/store.h"
 #include "sync/hlc.h"
+#include "sync/sync.h"
 #include "util/strings.h"
 
 using nlohmann::json;
@@ -409,8 +410,8 @@ std::vector<SyncDevice> sync_devices(Store& store) {
 }
 
 std::string device_label(Store& store, const std::string& id) {
-  std::string mine = store.kv_get("@sync", "device_id").value_or("");
-  if (id.empty() || id == mine) return store.kv_get("@sync", "device_name").value_or("this device");
+  auto setup = sync_setup(store);
+  if (id.empty() || (setup && id == setup->me.id)) return setup ? setup->me.name : "this device";
   SQLite::Statement q(store.db(), "SELECT name FROM sync_devices WHERE id = ?");
   q.bind(1, id);
   return q.executeStep() ? q.getColumn(0).getString() : id.substr(0, 8);

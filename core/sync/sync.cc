@@ -53,6 +53,23 @@ void save_sync_setup(Store& store, SyncSetup setup) {
 
 void clear_sync_setup(Store& store) { store.kv_erase(kKv, "remote"); }
 
+std::string local_device_id(Store& store) { return store.kv_get(kKv, "device_id").value_or(""); }
+
+SyncOutcome sync_outcome(Store& store) {
+  return {store.kv_get_int(kKv, "last_ok_ms"), store.kv_get_int(kKv, "last_try_ms"), store.kv_get(kKv, "last_error"),
+          store.kv_get(kKv, "head").value_or("")};
+}
+
+void note_sync_try(Store& store, int64_t now_ms) { store.kv_set(kKv, "last_try_ms", std::to_string(now_ms)); }
+
+void note_sync_end(Store& store, const std::string& error, int64_t now_ms) {
+  if (!error.empty()) return store.kv_set(kKv, "last_error", error);
+  store.kv_set(kKv, "last_ok_ms", std::to_string(now_ms));
+  store.kv_erase(kKv, "last_error");
+}
+
+void note_sync_head(Store& store, const std::string& head) { store.kv_set(kKv, "head", head); }
+
 std::optional<std::string> sync_key() {
   std::string error;
   auto text = resolve_secret(std::string("enc:") + kKeySecret, &error);

@@ -29,6 +29,22 @@ std::optional<SyncSetup> sync_setup(Store& store);
 void save_sync_setup(Store& store, SyncSetup setup);
 // Forgets the remote (the records and the key stay).
 void clear_sync_setup(Store& store);
+// This device's id ("" until sync is set up): answers whose prompt names
+// another device were captured elsewhere.
+std::string local_device_id(Store& store);
+
+// What the rounds left, kept in the store for `devtrack status` and for a
+// CLI asking while no daemon runs.
+struct SyncOutcome {
+  std::optional<int64_t> last_ok_ms, last_try_ms;
+  std::optional<std::string> last_error;
+  std::string head;  // the remote's commit whose files were last taken in ("" for none)
+};
+SyncOutcome sync_outcome(Store& store);
+void note_sync_try(Store& store, int64_t now_ms);
+// A round ended: "" for success (then `head` is what it took in, when given).
+void note_sync_end(Store& store, const std::string& error, int64_t now_ms);
+void note_sync_head(Store& store, const std::string& head);
 
 // The sync key (the enc: secret "sync-key"): nullopt when there is none.
 std::optional<std::string> sync_key();
