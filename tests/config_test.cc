@@ -1,13 +1,18 @@
 #include <catch2/catch.hpp>
 
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "config/host_settings.h"
+#include "config/yaml_cache.h"
 #include "plugin/registry.h"
 #include "test_support.h"
 
 using namespace devtrack;
+using namespace devtrack::test;
 
 namespace {
 
@@ -314,4 +319,121 @@ TEST_CASE("a config that is not UTF-8 is refused where the stray byte is, and no
   auto r = check("plugins:\n  github:\n    base_url: https://acme.\xce" "c/x\n");
   CHECK_FALSE(r.ok());
   CHECK(only(r) == "config.yaml:3:28: error: the file is not valid UTF-8 (byte 0xCE): save it as UTF-8");
+}
+
+namespace {
+
+// A node's type and text, all the way down, in order: what the checks see.
+std::string shape(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
+    case YAML::NodeType::Sequence: {
+      std::string out = "[";
+      for (const auto& item : n) out += shape(item) + ",";
+      return out + "]";
+    }
+    case YAML::NodeType::Map: {
+      std::string out = "{";
+      for (auto it = n.begin(); it != n.end(); ++it) out += shape(it->first) + ":" + shape(it->second) + ",";
+      return out + "}";
+    }
+    default: return "~";
+  }
+}
+
+const char* const kRichConfig =
+    "# a comment\n"
+    "settings:\n  summary_time: \"17:30\"\n  work_days: [mon, 'tue', wed]\n"
+    "prompt: {surfaces: [tty], inline: no}\n"
+    "projects:\n  - id: web\n    repos: [~/src/web, \"/srv/ü n\\u00efcode\"]\n    trackers: {github: o/r}\n"
+    "  - id: api\n    trackers: {}\n"
+    "logging: {}\nparse: ~\nworker:\n  idle_timeout: 2m\n"
+    "plugins:\n  github:\n    labels: []\n    token: env:GH_TOKEN\n  tty: {enabled: yes}\n";
+
+}  // namespace
+
+TEST_CASE("the kept tree of a config reads back as the tree a parse gives, and only for the same text") {
+  TempHome home;
+  YAML::Node parsed = YAML::Load(kRichConfig);
+  yaml_cache::store("/x/config.yaml", kRichConfig, parsed);
+  auto kept = yaml_cache::load("/x/config.yaml", kRichConfig);
+  REQUIRE(kept);
+  CHECK(shape(*kept) == shape(parsed));
+  CHECK_FALSE(yaml_cache::load("/y/config.yaml", kRichConfig));
+  CHECK_FALSE(yaml_cache::load("/x/config.yaml", std::string(kRichConfig) + " "));
+  // A damaged cache is no tree, and nothing throws.
+  std::string good = slurp(yaml_cache::file());
+  for (size_t cut : {size_t(0), size_t(10), good.size() / 2, good.size() - 3}) {
+    spit(yaml_cache::file(), good.substr(0, cut));
+    CHECK_FALSE(yaml_cache::load("/x/config.yaml", kRichConfig));
+  }
+  spit(yaml_cache::file(), std::string(100000, '[') + std::string(100000, ']'));
+  CHECK_FALSE(yaml_cache::load("/x/config.yaml", kRichConfig));
+  // Keys that are not distinct scalars are not kept.
+  std::filesystem::remove(yaml_cache::file());
+  yaml_cache::store("/x/config.yaml", "a: 1\na: 2\n", YAML::Load("a: 1\na: 2\n"));
+  yaml_cache::store("/x/config.yaml", "? [a]\n: 1\n", YAML::Load("? [a]\n: 1\n"));
+  CHECK_FALSE(std::filesystem::exists(yaml_cache::file()));
+}
+
+TEST_CASE("an unchanged config is checked from its kept tree, a changed one, or one with anything to say, is parsed") {
+  TempHome home;
+  std::string path = home.file("config.yaml");
+  spit(path, "worker:\n  idle_timeout: 2m\n");
+  auto first = load_config(path, registry());
+  REQUIRE(first.diagnostics.empty());
+  CHECK(first.config.worker.idle_timeout == std::chrono::seconds(120));
+  REQUIRE(std::filesystem::exists(yaml_cache::file()));
+
+  // The kept tree is what the next load checks: prove it with a planted value.
+  std::string kept = slurp(yaml_cache::file());
+  size_t at = kept.find("\"2m\"");
+  REQUIRE(at != std::string::npos);
+  spit(yaml_cache::file(), kept.replace(at, 4, "\"3m\""));
+  CHECK(load_config(path, registry()).config.worker.idle_timeout == std::chrono::seconds(180));
+
+  // Another text (the same size) is parsed.
+  spit(path, "worker:\n  idle_timeout: 5m\n");
+  CHECK(load_config(path, registry()).config.worker.idle_timeout == std::chrono::seconds(300));
+
+  // A file with errors is not kept, and its errors say where.
+  std::filesystem::remove(yaml_cache::file());
+  spit(path, "worker:\n  idle_timeout: soon\n");
+  auto bad = load_config(path, registry());
+  REQUIRE(bad.diagnostics.size() == 1);
+  CHECK(bad.diagnostics[0].line == 2);
+  CHECK_FALSE(std::filesystem::exists(yaml_cache::file()));
+
+  // A kept tree the checks now fault (a CA file since removed) is parsed
+  // again, so the diagnostic has its position.
+  std::string ca = home.file("ca.pem");
+  spit(ca, "-----BEGIN CERTIFICATE-----\n");
+  spit(path, "settings:\n  prompt_interval: 3h\nnetwork:\n  ca_file: " + ca + "\n");
+  REQUIRE(load_config(path, registry()).diagnostics.empty());
+  REQUIRE(std::filesystem::exists(yaml_cache::file()));
+  std::filesystem::remove(ca);
+  auto gone = load_config(path, registry());
+  REQUIRE(gone.diagnostics.size() == 1);
+  CHECK(gone.diagnostics[0].line == 4);
+}
+
+TEST_CASE("the rich config checks the same from its kept tree as from a parse") {
+  TempHome home;
+  std::string path = home.file("config.yaml");
+  spit(path, kRichConfig);
+  auto parsed = load_config(path, registry());
+  REQUIRE(std::filesystem::exists(yaml_cache::file()));
+  auto kept = load_config(path, registry());
+  CHECK(kept.diagnostics.size() == parsed.diagnostics.size());
+  CHECK(kept.config.projects_json() == parsed.config.projects_json());
+  CHECK(kept.config.settings.summary_minute == parsed.config.settings.summary_minute);
+  CHECK(kept.config.settings.work_days == parsed.config.settings.work_days);
+  CHECK(kept.config.prompt.surfaces == parsed.config.prompt.surfaces);
+  CHECK(kept.config.prompt.inline_prompt == parsed.config.prompt.inline_prompt);
+  CHECK(kept.config.worker.idle_timeout == parsed.config.worker.idle_timeout);
+  for (const auto& [id, pc] : parsed.config.plugins) {
+    REQUIRE(kept.config.plugins.count(id));
+    CHECK(kept.config.plugins.at(id).enabled == pc.enabled);
+    CHECK(kept.config.plugins.at(id).options_json == pc.options_json);
+  }
 }

@@ -65,7 +65,8 @@ TEST_CASE("the registry is read from the cache and refreshed when a file changes
 
   // A fresh cache is used as is: prove it by planting a marker in it.
   auto cache = nlohmann::json::parse(slurp(registry_cache_path()));
-  cache["plugins"][0]["description"] = "from the cache";
+  for (auto& field : cache["plugins"][0])  // an entry is an array of fields
+    if (field == first[0].description) field = "from the cache";
   spit(registry_cache_path(), cache.dump());
   CHECK(not_bundled(load_registry())[0].description == "from the cache");
 
@@ -77,7 +78,15 @@ TEST_CASE("the registry is read from the cache and refreshed when a file changes
   CHECK(after[0].refused);
   CHECK(after[0].error.find("major version differs") != std::string::npos);
 
-  // A corrupt cache is rebuilt, not fatal.
+  // A corrupt cache is rebuilt, not fatal; so is one of another layout.
   spit(registry_cache_path(), "{not json");
   CHECK(not_bundled(load_registry()).size() == 1);
+  for (const char* odd : {R"({"format":3,"abi":"1.2","plugins":[[1,2]]})", R"({"format":3,"plugins":[{"id":"x"}]})",
+                          R"({"format":3,"plugins":[["a","b",-1,0,false,"","x","x","1","tracker","worker","",1,2,[],""]]})",
+                          "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"}) {
+    spit(registry_cache_path(), odd);
+    auto again = not_bundled(load_registry());
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].refused);  // the bad-major file, scanned again
+  }
 }

@@ -12,6 +12,7 @@
 
 #include "config/host_settings.h"
 #include "config/legacy_project_keys.h"
+#include "config/yaml_cache.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -557,17 +558,23 @@ class Checker {
   // option of every installed plugin was a good part of every command's
   // start-up (`devtrack plugins list`). Anything else goes through YAML.
   static json default_json(const std::string& text, const std::string& type) {
+    if (type == "list" && text == "[]") return json::array();
+    if (type == "map" && text == "{}") return json::object();
     bool plain = text.find_first_of("[]{}\"':#,&*!|>%@`\n") == std::string::npos && text.front() != ' ' &&
                  text.back() != ' ' && text.front() != '-';
-    if (plain) {
-      if (type == "bool" && (text == "true" || text == "false")) return text == "true";
-      if (type == "int") {
+    // "https://api.github.com": a double-quoted default without escapes is its inside.
+    bool quoted = text.size() >= 2 && text.front() == '"' && text.back() == '"' &&
+                  text.find_first_of("\"\\\n", 1) == text.size() - 1;
+    if (plain || quoted) {
+      std::string s = quoted ? text.substr(1, text.size() - 2) : text;
+      if (type == "bool" && plain && (s == "true" || s == "false")) return s == "true";
+      if (type == "int" && plain) {
         long long v = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (ec == std::errc() && end == text.data() + text.size()) return v;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec == std::errc() && end == s.data() + s.size()) return v;
       }
-      if (type == "duration") return parse_duration(text).value_or(std::chrono::seconds(0)).count();
-      if (type == "string") return text;
+      if (type == "duration") return parse_duration(s).value_or(std::chrono::seconds(0)).count();
+      if (type == "string" || type == "url" || type == "secret") return s;
     }
     return to_json(YAML::Load(text), type);
   }
@@ -673,13 +680,14 @@ bool check_utf8(const std::string& text, const std::string& file, ConfigResult& 
 
 }  // namespace
 
-ConfigResult parse_config(const std::string& text, const std::string& file, const std::vector<PluginInfo>& plugins) {
-  ConfigResult result;
-  result.config.path = file;
-  if (!check_utf8(text, file, result)) return result;
-  YAML::Node root;
+namespace {
+
+// The text's YAML tree; nullopt with the diagnostic when it is not UTF-8
+// or not YAML.
+std::optional<YAML::Node> parse_yaml(const std::string& text, const std::string& file, ConfigResult& result) {
+  if (!check_utf8(text, file, result)) return std::nullopt;
   try {
-    root = YAML::Load(without_comment_lines(text));
+    return YAML::Load(without_comment_lines(text));
   } catch (const YAML::Exception& e) {
     Diagnostic d;
     d.file = file;
@@ -690,8 +698,13 @@ ConfigResult parse_config(const std::string& text, const std::string& file, cons
     d.severity = "error";
     d.message = "invalid YAML: " + e.msg;
     result.diagnostics.push_back(std::move(d));
-    return result;
+    return std::nullopt;
   }
+}
+
+ConfigResult check_tree(const YAML::Node& root, const std::string& file, const std::vector<PluginInfo>& plugins) {
+  ConfigResult result;
+  result.config.path = file;
   Checker checker(file, plugins, result);
   checker.check_document(root);
   checker.add_default_bundle();
@@ -702,10 +715,33 @@ ConfigResult parse_config(const std::string& text, const std::string& file, cons
   return result;
 }
 
+}  // namespace
+
+ConfigResult parse_config(const std::string& text, const std::string& file, const std::vector<PluginInfo>& plugins) {
+  ConfigResult result;
+  result.config.path = file;
+  auto root = parse_yaml(text, file, result);
+  return root ? check_tree(*root, file, plugins) : result;
+}
+
+// An unchanged file that last checked clean is checked again from its kept
+// tree (config/yaml_cache.h); what has anything to say is parsed again, so
+// that the diagnostics say where.
 ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>& plugins) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return parse_config("", "", plugins);  // defaults; path "" says so
-  return parse_config(paths::read_file(path), path, plugins);
+  std::string text = paths::read_file(path);
+  if (auto kept = yaml_cache::load(path, text)) {
+    ConfigResult result = check_tree(*kept, path, plugins);
+    if (result.diagnostics.empty()) return result;
+  }
+  ConfigResult result;
+  result.config.path = path;
+  auto root = parse_yaml(text, path, result);
+  if (!root) return result;
+  result = check_tree(*root, path, plugins);
+  if (result.diagnostics.empty()) yaml_cache::store(path, text, *root);
+  return result;
 }
 
 }  // namespace devtrack

@@ -25,46 +25,121 @@ namespace devtrack {
 
 namespace {
 
-constexpr int kCacheFormat = 2;  // 2: "tickets"
+// 3: each plugin and option a positional array (kFields): the cache is
+// read by every command, and an object per entry was most of its cost.
+constexpr int kCacheFormat = 3;
 
 std::string host_abi() {
   return std::to_string(DEVTRACK_ABI_MAJOR) + "." + std::to_string(DEVTRACK_ABI_MINOR);
 }
 
+// The order of a plugin's fields in the cache; an option is [name, type,
+// default, doc].
+enum Field { kPath, kSource, kSize, kMtime, kRefused, kError, kId, kName, kVersion, kKind, kRunsIn,
+             kDescription, kAbiMajor, kAbiMinor, kOptions, kTickets, kFields };
+
 json to_json(const PluginInfo& p) {
   json options = json::array();
-  for (const auto& o : p.options)
-    options.push_back({{"name", o.name}, {"type", o.type}, {"default", o.default_value}, {"doc", o.doc}});
-  return {{"path", p.path},       {"source", p.source},   {"size", p.size},
-          {"mtime_ns", p.mtime_ns}, {"refused", p.refused}, {"error", p.error},
-          {"id", p.id},           {"name", p.name},       {"version", p.version},
-          {"kind", p.kind},       {"runs_in", p.runs_in}, {"description", p.description},
-          {"abi_major", p.abi_major}, {"abi_minor", p.abi_minor}, {"options", options},
-          {"tickets", p.tickets_json}};
+  for (const auto& o : p.options) options.push_back({o.name, o.type, o.default_value, o.doc});
+  json e = json::array();
+  e.get_ref<json::array_t&>().resize(kFields);
+  e[kPath] = p.path, e[kSource] = p.source, e[kSize] = p.size, e[kMtime] = p.mtime_ns;
+  e[kRefused] = p.refused, e[kError] = p.error, e[kId] = p.id, e[kName] = p.name;
+  e[kVersion] = p.version, e[kKind] = p.kind, e[kRunsIn] = p.runs_in, e[kDescription] = p.description;
+  e[kAbiMajor] = p.abi_major, e[kAbiMinor] = p.abi_minor, e[kOptions] = std::move(options);
+  e[kTickets] = p.tickets_json;
+  return e;
 }
 
-PluginInfo from_json(const json& j) {
-  PluginInfo p;
-  p.path = j.at("path").get<std::string>();
-  p.source = j.at("source").get<std::string>();
-  p.size = j.at("size").get<uint64_t>();
-  p.mtime_ns = j.at("mtime_ns").get<int64_t>();
-  p.refused = j.at("refused").get<bool>();
-  p.error = j.at("error").get<std::string>();
-  p.id = j.at("id").get<std::string>();
-  p.name = j.at("name").get<std::string>();
-  p.version = j.at("version").get<std::string>();
-  p.kind = j.at("kind").get<std::string>();
-  p.runs_in = j.at("runs_in").get<std::string>();
-  p.description = j.at("description").get<std::string>();
-  p.abi_major = j.at("abi_major").get<int>();
-  p.abi_minor = j.at("abi_minor").get<int>();
-  p.tickets_json = j.at("tickets").get<std::string>();
-  for (const auto& o : j.at("options"))
-    p.options.push_back({o.at("name").get<std::string>(), o.at("type").get<std::string>(),
-                         o.at("default").get<std::string>(), o.at("doc").get<std::string>()});
-  return p;
-}
+// Reads the cache straight into PluginInfo, without a JSON tree of it:
+// every command reads the cache, and building and freeing its tree cost
+// more than all the rest of `devtrack plugins list`. Anything that is not
+// the layout write_cache() makes is an error (the cache is then rebuilt).
+class CacheReader final : public nlohmann::json_sax<json> {
+ public:
+  int format = 0;
+  std::string abi;
+  std::vector<PluginInfo> plugins;
+
+  bool null() override { return fail(); }
+  bool boolean(bool v) override {
+    if (depth_ != 3 || field_ != kRefused) return fail();
+    plugins.back().refused = v;
+    return next();
+  }
+  bool number_integer(number_integer_t v) override { return number(v); }
+  bool number_unsigned(number_unsigned_t v) override {
+    return v <= static_cast<uint64_t>(INT64_MAX) ? number(static_cast<int64_t>(v)) : fail();
+  }
+  bool number_float(number_float_t, const string_t&) override { return fail(); }
+  bool binary(binary_t&) override { return fail(); }
+  bool string(string_t& v) override {
+    if (depth_ == 1 && key_ == "abi") return abi = std::move(v), true;
+    if (depth_ == 5 && option_field_ < 4) {
+      OptionInfo& o = plugins.back().options.back();
+      std::string* fields[] = {&o.name, &o.type, &o.default_value, &o.doc};
+      *fields[option_field_++] = std::move(v);
+      return true;
+    }
+    if (depth_ != 3) return fail();
+    if (std::string* f = text_field(plugins.back())) return *f = std::move(v), next();
+    return fail();
+  }
+  bool start_object(std::size_t) override { return depth_ == 0 ? (++depth_, true) : fail(); }
+  bool key(string_t& k) override { return depth_ == 1 ? (key_ = std::move(k), true) : fail(); }
+  bool end_object() override { return --depth_, true; }
+  bool start_array(std::size_t) override {
+    if (depth_ == 1 && key_ == "plugins") return ++depth_, true;
+    if (depth_ == 2) return plugins.emplace_back(), field_ = 0, ++depth_, true;
+    if (depth_ == 3 && field_ == kOptions) return ++depth_, true;
+    if (depth_ == 4) return plugins.back().options.emplace_back(), option_field_ = 0, ++depth_, true;
+    return fail();
+  }
+  bool end_array() override {
+    if (depth_ == 3 && field_ != kFields) return fail();
+    if (depth_ == 5 && option_field_ != 4) return fail();
+    if (depth_ == 4) next();
+    return --depth_, true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    throw Error(e.what());
+  }
+
+ private:
+  bool fail() { throw Error("not the layout of cache format " + std::to_string(kCacheFormat)); }
+  bool next() { return ++field_, true; }
+  bool number(int64_t v) {
+    if (depth_ == 1 && key_ == "format") return format = static_cast<int>(v), true;
+    if (depth_ != 3) return fail();
+    PluginInfo& p = plugins.back();
+    if (field_ == kSize && v >= 0) p.size = static_cast<uint64_t>(v);
+    else if (field_ == kMtime) p.mtime_ns = v;
+    else if (field_ == kAbiMajor && v >= 0 && v <= INT32_MAX) p.abi_major = static_cast<int>(v);
+    else if (field_ == kAbiMinor && v >= 0 && v <= INT32_MAX) p.abi_minor = static_cast<int>(v);
+    else return fail();
+    return next();
+  }
+  std::string* text_field(PluginInfo& p) const {
+    switch (field_) {
+      case kPath: return &p.path;
+      case kSource: return &p.source;
+      case kError: return &p.error;
+      case kId: return &p.id;
+      case kName: return &p.name;
+      case kVersion: return &p.version;
+      case kKind: return &p.kind;
+      case kRunsIn: return &p.runs_in;
+      case kDescription: return &p.description;
+      case kTickets: return &p.tickets_json;
+      default: return nullptr;
+    }
+  }
+
+  int depth_ = 0;
+  int field_ = 0;
+  int option_field_ = 0;
+  std::string key_;
+};
 
 // Cached entries by path; empty if the cache is missing, unreadable or from
 // another host ABI (then everything is scanned again).
@@ -73,11 +148,12 @@ std::map<std::string, PluginInfo> read_cache() {
   std::error_code ec;
   if (!fs::exists(registry_cache_path(), ec)) return entries;
   try {
-    json j = json::parse(paths::read_file(registry_cache_path()));
-    if (j.at("format").get<int>() != kCacheFormat || j.at("abi").get<std::string>() != host_abi()) return entries;
-    for (const auto& e : j.at("plugins")) {
-      PluginInfo p = from_json(e);
-      entries[p.path] = std::move(p);
+    CacheReader reader;
+    json::sax_parse(paths::read_file(registry_cache_path()), &reader);
+    if (reader.format != kCacheFormat || reader.abi != host_abi()) return entries;
+    for (auto& p : reader.plugins) {
+      std::string path = p.path;
+      entries[path] = std::move(p);
     }
   } catch (const std::exception& e) {
     log::warn("registry", "ignoring unreadable plugin cache {}: {}", registry_cache_path(), e.what());

@@ -1,0 +1,184 @@
+#include "config/yaml_cache.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
+
+#include "util/paths.h"
+#include "util/strings.h"
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace devtrack::yaml_cache {
+
+namespace {
+
+// Bumped when the encoding changes; the version keeps a tree made by
+// another build (and another yaml-cpp) from being used.
+constexpr int kFormat = 2;
+#ifndef DEVTRACK_VERSION
+#define DEVTRACK_VERSION "0.0.0"
+#endif
+
+// A tree the size of a config file is shallow; a deeper one (an alias
+// loop flattened, a hand-made oddity) is simply not kept.
+constexpr size_t kMaxDepth = 64;
+constexpr size_t kMaxBytes = 1 << 20;
+
+std::string key(const std::string& path, const std::string& text) {
+  return path + "\n" + std::to_string(text.size()) + ":" + std::to_string(fnv1a64(text));
+}
+
+// null; "scalar"; [items] for a sequence; {key: value} for a map, in the
+// file's order. Tags are left out: the checks read scalars as text, and
+// yaml-cpp's conversions do not look at tags either. A map whose keys are
+// not distinct scalars is not kept (the checks have much to say about it).
+std::optional<ordered_json> encode(const YAML::Node& n, size_t depth) {
+  if (depth > kMaxDepth) return std::nullopt;
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return ordered_json(nullptr);
+    case YAML::NodeType::Scalar:
+      return ordered_json(n.Scalar());
+    case YAML::NodeType::Sequence: {
+      ordered_json list = ordered_json::array();
+      for (const auto& item : n) {
+        auto e = encode(item, depth + 1);
+        if (!e) return std::nullopt;
+        list.push_back(std::move(*e));
+      }
+      return list;
+    }
+    case YAML::NodeType::Map: {
+      ordered_json map = ordered_json::object();
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (!it->first.IsScalar() || map.contains(it->first.Scalar())) return std::nullopt;
+        auto v = encode(it->second, depth + 1);
+        if (!v) return std::nullopt;
+        map[it->first.Scalar()] = std::move(*v);
+      }
+      return map;
+    }
+  }
+  return std::nullopt;
+}
+
+// Builds the YAML tree as the cache file is read, without a JSON tree in
+// between (that tree cost more than the YAML one). The children of a map
+// are made through its operator[], inside the tree's own memory: a Node
+// made on its own and then inserted has its memory merged into the tree's.
+// Reading stops (false) at anything write() would not have written, and at
+// once when the envelope shows the tree is not the one asked for.
+class TreeReader final : public nlohmann::json_sax<json> {
+ public:
+  explicit TreeReader(std::string key) : key_(std::move(key)) {}
+
+  // Made now: slot() hands out copies of it, which must share its node.
+  YAML::Node root{YAML::NodeType::Null};
+  bool done() const { return done_; }
+
+  bool null() override { return in_tree_ && leaf(nullptr); }
+  bool string(string_t& v) override { return in_tree_ ? leaf(&v) : envelope_text(v); }
+  bool number_integer(number_integer_t v) override { return envelope_format(v); }
+  bool number_unsigned(number_unsigned_t v) override { return envelope_format(v); }
+  bool boolean(bool) override { return false; }
+  bool number_float(number_float_t, const string_t&) override { return false; }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override {
+    if (in_tree_) return open(YAML::NodeType::Map);
+    return !in_envelope_ && !done_ && (in_envelope_ = true);
+  }
+  bool key(string_t& k) override {
+    if (in_tree_) return map_key_ = std::move(k), true;
+    if (k != "tree") return field_ = std::move(k), true;
+    return in_tree_ = format_ok_ && version_ok_ && key_ok_;
+  }
+  bool end_object() override { return in_tree_ ? close(YAML::NodeType::Map) : true; }
+  bool start_array(std::size_t) override { return in_tree_ && open(YAML::NodeType::Sequence); }
+  bool end_array() override { return in_tree_ && close(YAML::NodeType::Sequence); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  bool envelope_format(uint64_t v) { return !in_tree_ && field_ == "format" && (format_ok_ = v == kFormat, true); }
+  bool envelope_text(const std::string& v) {
+    if (field_ == "version") return version_ok_ = v == DEVTRACK_VERSION, true;
+    if (field_ == "key") return key_ok_ = v == key_, true;
+    return false;
+  }
+
+  // The node the next value fills: the root, a new item of the sequence
+  // being read, or the value of the map's current key.
+  YAML::Node slot() {
+    if (open_.empty()) return root;
+    Open& parent = open_.back();
+    parent.empty = false;
+    if (parent.type == YAML::NodeType::Map) return parent.node[map_key_];
+    YAML::Node item;
+    parent.node.push_back(item);
+    return item;
+  }
+  bool leaf(const std::string* text) {
+    YAML::Node n = slot();
+    if (text) n = *text;
+    else n = YAML::Null;
+    if (open_.empty()) in_tree_ = false, done_ = true;
+    return true;
+  }
+  bool open(YAML::NodeType::value type) {
+    if (open_.size() >= kMaxDepth) return false;
+    open_.push_back({slot(), type, true});
+    return true;
+  }
+  bool close(YAML::NodeType::value type) {
+    if (open_.empty() || open_.back().type != type) return false;
+    // A map or sequence becomes one with its first child; an empty one is
+    // told what it is.
+    if (open_.back().empty) open_.back().node = YAML::Node(type);
+    open_.pop_back();
+    if (open_.empty()) in_tree_ = false, done_ = true;
+    return true;
+  }
+
+  struct Open {
+    YAML::Node node;
+    YAML::NodeType::value type;
+    bool empty;
+  };
+  std::string key_, field_, map_key_;
+  std::vector<Open> open_;
+  bool in_envelope_ = false, in_tree_ = false, done_ = false;
+  bool format_ok_ = false, version_ok_ = false, key_ok_ = false;
+};
+
+}  // namespace
+
+std::string file() { return paths::cache_dir() + "/config-tree.json"; }
+
+std::optional<YAML::Node> load(const std::string& path, const std::string& text) {
+  try {
+    TreeReader reader(key(path, text));
+    if (!json::sax_parse(paths::read_file(file()), &reader) || !reader.done()) return std::nullopt;
+    return reader.root;
+  } catch (const std::exception&) {
+    return std::nullopt;  // missing or unreadable: parse the file
+  }
+}
+
+void store(const std::string& path, const std::string& text, const YAML::Node& root) {
+  try {
+    auto tree = encode(root, 0);
+    if (!tree) return;
+    // In this order: the reader checks the envelope before it builds the tree.
+    ordered_json j = {{"format", kFormat}, {"version", DEVTRACK_VERSION}, {"key", key(path, text)}, {"tree", std::move(*tree)}};
+    std::string out = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    if (out.size() > kMaxBytes) return;
+    paths::ensure_private_dir(paths::cache_dir());
+    paths::write_file_atomic(file(), out);
+  } catch (const std::exception&) {
+    // Only a cache: the next command parses the file again.
+  }
+}
+
+}  // namespace devtrack::yaml_cache
