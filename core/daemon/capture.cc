@@ -1,6 +1,8 @@
 #include "daemon/capture.h"
 
 #include <devtrack/text.hpp>
+#include <sys/stat.h>
+
 #include <climits>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -123,7 +125,26 @@ void Capture::catch_up_or_retry(const std::string& path, const std::string& sour
 }
 
 void Capture::catch_up(const Repo& repo, const std::string& source) {
-  catch_up_entries(repo, git::read_head_reflog(repo.git_dir), source, "");
+  // The hook's commit is recorded by the time the watcher looks: a reflog
+  // that has not changed since holds nothing new, and is not read again.
+  ReflogStamp stamp = reflog_stamp(repo);
+  auto seen = reflog_seen_.find(repo.path);
+  if (stamp.known() && seen != reflog_seen_.end() && seen->second == stamp) return;
+  catch_up_entries(repo, new_reflog_entries(repo), source, "");
+  reflog_seen_[repo.path] = stamp;
+}
+
+std::vector<git::ReflogEntry> Capture::new_reflog_entries(const Repo& repo) {
+  return git::read_head_reflog_back_to(repo.git_dir, [&](const git::ReflogEntry& e) {
+    return e.new_id == repo.last_commit || e.at_ms < repo.added_ms - 1000;
+  });
+}
+
+Capture::ReflogStamp Capture::reflog_stamp(const Repo& repo) {
+  struct stat st;
+  if (::stat((repo.git_dir + "/logs/HEAD").c_str(), &st) != 0) return {};
+  return {static_cast<int64_t>(st.st_ino), static_cast<int64_t>(st.st_size),
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
 
 // Commits in the reflog newer than the last one we saw (and never older than
@@ -177,7 +198,8 @@ int64_t Capture::on_hook(const std::string& args_json, const std::string& source
   // Commits before it that nothing stored yet (a full disk, a busy
   // database) go first: recording this one moves the repo's last commit
   // past them, and the reflog's next reading would start after it.
-  auto entries = git::read_head_reflog(repo->git_dir);
+  ReflogStamp stamp = reflog_stamp(*repo);
+  auto entries = new_reflog_entries(*repo);
   catch_up_entries(*repo, entries, source, commit);
   // The reflog says what kind of commit it was (amend, rebase...).
   std::string action = "commit";
@@ -187,7 +209,10 @@ int64_t Capture::on_hook(const std::string& args_json, const std::string& source
       break;
     }
   int64_t at = args.value("at_ms", loop_.clock().now_ms());
-  return record(*repo, commit, args.value("branch", ""), at, action, source);
+  int64_t id = record(*repo, commit, args.value("branch", ""), at, action, source);
+  // Everything the reflog held when read is stored now (this commit last).
+  if (!entries.empty() && entries.back().new_id == commit) reflog_seen_[repo->path] = stamp;
+  return id;
 }
 
 int64_t Capture::record(const Repo& repo, const std::string& commit, const std::string& branch, int64_t at_ms,
@@ -204,8 +229,7 @@ int64_t Capture::record(const Repo& repo, const std::string& commit, const std::
   t.branch = branch;
   t.commit = commit;
   t.details = details.dump();
-  int64_t id = record_commit(store_, t);
-  set_last_commit(store_, repo.id, commit);
+  int64_t id = record_repo_commit(store_, t, repo.id);
   if (id == 0) return 0;  // already known
   log::info("capture", "commit {} in {} ({}, via {})", commit.substr(0, 12), sdk::to_valid_utf8(repo.path), action,
             source);

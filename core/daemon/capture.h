@@ -52,6 +52,15 @@ class Capture {
   void catch_up(const Repo& repo, const std::string& source);
   void catch_up_entries(const Repo& repo, const std::vector<git::ReflogEntry>& entries, const std::string& source,
                         const std::string& until);
+  // What identifies a reflog's state without reading it: a changed file
+  // has a new size or mtime (git appends, or rewrites it whole).
+  struct ReflogStamp {
+    int64_t inode = 0, size = -1, mtime_ns = 0;
+    bool known() const { return size >= 0; }
+    bool operator==(const ReflogStamp&) const = default;
+  };
+  static ReflogStamp reflog_stamp(const Repo& repo);
+  std::vector<git::ReflogEntry> new_reflog_entries(const Repo& repo);
   void catch_up_soon(const std::string& path);
   void on_hook_logged(const std::string& args_json);
   void catch_up_or_retry(const std::string& path, const std::string& source);
@@ -70,6 +79,7 @@ class Capture {
   std::map<std::string, FileWatcher::WatchId> watches_;  // repo path -> watch
   bool spool_retry_ = false;
   std::set<std::string> pending_catch_ups_;  // repos whose reflog changed, read soon
+  std::map<std::string, ReflogStamp> reflog_seen_;  // repo path -> its reflog when all of it was stored
   static constexpr std::chrono::seconds kRetryDelay{5};
   static constexpr std::chrono::milliseconds kWatcherDelay{250};
   static constexpr std::chrono::milliseconds kGitWaitCap{2000};

@@ -2,6 +2,7 @@
 
 #include <devtrack/remote.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -111,31 +112,63 @@ Dirs resolve_dirs(const std::string& path) {
   return d;
 }
 
-std::vector<ReflogEntry> read_head_reflog(const std::string& git_dir) {
-  std::vector<ReflogEntry> entries;
-  std::ifstream in(git_dir + "/logs/HEAD");
-  for (std::string line; std::getline(in, line);) {
-    // <old> SP <new> SP <name> SP <<email>> SP <seconds> SP <tz> TAB <message>
-    size_t tab = line.find('\t');
-    if (tab == std::string::npos || line.size() < 83) continue;
-    ReflogEntry e;
-    e.old_id = line.substr(0, 40);
-    e.new_id = line.substr(41, 40);
-    std::string head = line.substr(0, tab);
-    size_t tz = head.rfind(' ');
-    size_t ts = tz == std::string::npos ? std::string::npos : head.rfind(' ', tz - 1);
-    if (ts == std::string::npos) continue;
-    try {
-      e.at_ms = std::stoll(head.substr(ts + 1, tz - ts - 1)) * 1000;
-    } catch (const std::exception&) {
-      continue;
-    }
-    std::string message = line.substr(tab + 1);
-    size_t colon = message.find(':');
-    e.action = colon == std::string::npos ? message : message.substr(0, colon);
-    entries.push_back(std::move(e));
+namespace {
+
+// <old> SP <new> SP <name> SP <<email>> SP <seconds> SP <tz> TAB <message>
+bool parse_reflog_line(const std::string& line, ReflogEntry& e) {
+  size_t tab = line.find('\t');
+  if (tab == std::string::npos || line.size() < 83) return false;
+  e.old_id = line.substr(0, 40);
+  e.new_id = line.substr(41, 40);
+  std::string head = line.substr(0, tab);
+  size_t tz = head.rfind(' ');
+  size_t ts = tz == std::string::npos || tz == 0 ? std::string::npos : head.rfind(' ', tz - 1);
+  if (ts == std::string::npos) return false;
+  try {
+    e.at_ms = std::stoll(head.substr(ts + 1, tz - ts - 1)) * 1000;
+  } catch (const std::exception&) {
+    return false;
   }
+  std::string message = line.substr(tab + 1);
+  size_t colon = message.find(':');
+  e.action = colon == std::string::npos ? message : message.substr(0, colon);
+  return true;
+}
+
+std::vector<ReflogEntry> parse_reflog(std::istream& in) {
+  std::vector<ReflogEntry> entries;
+  ReflogEntry e;
+  for (std::string line; std::getline(in, line);)
+    if (parse_reflog_line(line, e)) entries.push_back(std::move(e));
   return entries;
+}
+
+}  // namespace
+
+std::vector<ReflogEntry> read_head_reflog(const std::string& git_dir) {
+  std::ifstream in(git_dir + "/logs/HEAD");
+  return parse_reflog(in);
+}
+
+std::vector<ReflogEntry> read_head_reflog_back_to(const std::string& git_dir,
+                                                  const std::function<bool(const ReflogEntry&)>& far_enough) {
+  std::ifstream in(git_dir + "/logs/HEAD", std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  const std::streamoff size = in.tellg();
+  for (std::streamoff tail = 64 * 1024;; tail *= 8) {
+    std::streamoff start = size > tail ? size - tail : 0;
+    std::string text(static_cast<size_t>(size - start), '\0');
+    in.seekg(start);
+    if (!in.read(text.data(), static_cast<std::streamsize>(text.size()))) return read_head_reflog(git_dir);
+    // A tail starts inside a line: that line is left to the longer read.
+    if (start > 0) {
+      size_t first_end = text.find('\n');
+      text.erase(0, first_end == std::string::npos ? text.size() : first_end + 1);
+    }
+    std::istringstream lines(text);
+    auto entries = parse_reflog(lines);
+    if (start == 0 || std::any_of(entries.begin(), entries.end(), far_enough)) return entries;
+  }
 }
 
 bool makes_commit(const std::string& action) {

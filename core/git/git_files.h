@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,13 @@ struct ReflogEntry {
 
 // The reflog of HEAD (git_dir/logs/HEAD), oldest first. Missing file: empty.
 std::vector<ReflogEntry> read_head_reflog(const std::string& git_dir);
+
+// Its newest entries, oldest first, back at least to the first entry for
+// which far_enough() holds (or all of them): a reflog grows by a line a
+// commit for as long as the repository lives, and the daemon reads it at
+// every commit, so it reads the file's tail first.
+std::vector<ReflogEntry> read_head_reflog_back_to(const std::string& git_dir,
+                                                  const std::function<bool(const ReflogEntry&)>& far_enough);
 
 // True for reflog actions that made a new commit: commit, amend, merge,
 // cherry-pick, revert, and the picks of a rebase.

@@ -104,6 +104,14 @@ int64_t record_commit(Store& store, const TriggerRow& t) {
   return store.db().getLastInsertRowid();
 }
 
+int64_t record_repo_commit(Store& store, const TriggerRow& t, int64_t repo_id) {
+  SQLite::Transaction tx(store.db(), SQLite::TransactionBehavior::IMMEDIATE);
+  int64_t id = record_commit(store, t);
+  set_last_commit(store, repo_id, t.commit);
+  tx.commit();
+  return id;
+}
+
 int64_t record_trigger(Store& store, const TriggerRow& t) {
   SQLite::Statement q(store.db(),
                       "INSERT INTO triggers (kind, at_ms, repo, branch, details) VALUES (?, ?, NULLIF(?, ''), "

@@ -42,6 +42,9 @@ bool commit_known(Store& store, const std::string& repo, const std::string& comm
 // Records a commit trigger once: a second report of the same (repo, commit)
 // — hook, spool, watcher or catch-up — returns 0 and changes nothing.
 int64_t record_commit(Store& store, const TriggerRow& trigger);
+// The same, and the repo's last commit moved to it, in one transaction (one
+// synced write per commit rather than two).
+int64_t record_repo_commit(Store& store, const TriggerRow& trigger, int64_t repo_id);
 // Records a timer / editor / manual trigger; returns its id.
 int64_t record_trigger(Store& store, const TriggerRow& trigger);
 // Merges a JSON object into the trigger's details.

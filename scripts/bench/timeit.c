@@ -2,7 +2,11 @@
  * the median and minimum wall time of each in milliseconds. Interleaving
  * puts every command under the same machine conditions (DESIGN.md asks for
  * ratios against a baseline measured in the same run).
- *   timeit ROUNDS 'cmd one' 'cmd two' ...   (each run through /bin/sh -c)
+ *   timeit [-g GAP_MS] ROUNDS 'cmd one' 'cmd two' ...
+ * -g: pause GAP_MS after each run, outside the measurement, so that work a
+ * command leaves behind in other processes (a daemon recording a commit
+ * after git has ended) is done before the next command starts, as it is
+ * between a user's commits.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -57,11 +61,20 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: timeit ROUNDS CMD...\n");
     return 2;
   }
+  long gap_ms = 0;
+  if (argc > 3 && strcmp(argv[1], "-g") == 0) {
+    gap_ms = atol(argv[2]);
+    argv += 2;
+    argc -= 2;
+  }
   int rounds = atoi(argv[1]), cmds = argc - 2;
   double *t = calloc((size_t)(rounds * cmds), sizeof *t);
   for (int c = 0; c < cmds; ++c) run(argv[2 + c]); /* warm-up */
   for (int r = 0; r < rounds; ++r)
-    for (int c = 0; c < cmds; ++c) t[c * rounds + r] = run(argv[2 + c]);
+    for (int c = 0; c < cmds; ++c) {
+      t[c * rounds + r] = run(argv[2 + c]);
+      if (gap_ms > 0) nanosleep(&(struct timespec){gap_ms / 1000, (gap_ms % 1000) * 1000000L}, NULL);
+    }
   for (int c = 0; c < cmds; ++c) {
     qsort(t + c * rounds, (size_t)rounds, sizeof *t, cmp);
     printf("%.3f %.3f\n", t[c * rounds + rounds / 2], t[c * rounds]);
