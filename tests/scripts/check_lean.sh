@@ -5,7 +5,9 @@
 # need any C++ shared library either: libstdc++ and libgcc are linked in,
 # fmt and spdlog compiled in, date-tz loaded as the time zone module
 # (docs/architecture.md, "Start-up").
-#   check_lean.sh BINARY [static-cxx]
+# With `static` (DEVTRACK_STATIC_HOOK, for devtrack-hook) it must need no
+# shared library at all, not even libc: it starts inside every commit.
+#   check_lean.sh BINARY [static-cxx|static]
 set -euo pipefail
 bin=$1
 command -v readelf >/dev/null || { echo "readelf not found: skipping"; exit 77; }
@@ -16,4 +18,7 @@ if echo "$needed" | grep -E -q 'libcurl|libgit2'; then
 fi
 if [ "${2:-}" = static-cxx ] && echo "$needed" | grep -E -q 'libstdc\+\+|libgcc_s|libfmt|libspdlog|libdate'; then
   echo "FAIL: devtrack needs a C++ shared library at start-up"; exit 1
+fi
+if [ "${2:-}" = static ] && [ -n "$needed" ]; then
+  echo "FAIL: $bin needs shared libraries"; exit 1
 fi
