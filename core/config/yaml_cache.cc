@@ -66,28 +66,27 @@ std::optional<ordered_json> encode(const YAML::Node& n, size_t depth) {
 }
 
 // Builds the YAML tree as the cache file is read, without a JSON tree in
-// between (that tree cost more than the YAML one). The children of a map
-// are made through its operator[], inside the tree's own memory: a Node
-// made on its own and then inserted has its memory merged into the tree's.
-// Reading stops (false) at anything write() would not have written, and at
-// once when the envelope shows the tree is not the one asked for.
+// between (that tree cost more than the YAML one). Each node is made whole
+// and then appended to its map or sequence (force_insert: the keys are
+// distinct, encode() keeps no map that repeats one). Reading stops (false)
+// at anything store() would not have written, and at once when the
+// envelope shows the tree is not the one asked for.
 class TreeReader final : public nlohmann::json_sax<json> {
  public:
   explicit TreeReader(std::string key) : key_(std::move(key)) {}
 
-  // Made now: slot() hands out copies of it, which must share its node.
-  YAML::Node root{YAML::NodeType::Null};
+  YAML::Node root;
   bool done() const { return done_; }
 
-  bool null() override { return in_tree_ && leaf(nullptr); }
-  bool string(string_t& v) override { return in_tree_ ? leaf(&v) : envelope_text(v); }
+  bool null() override { return in_tree_ && add(YAML::Node(YAML::NodeType::Null), false); }
+  bool string(string_t& v) override { return in_tree_ ? add(YAML::Node(v), false) : envelope_text(v); }
   bool number_integer(number_integer_t v) override { return envelope_format(v); }
   bool number_unsigned(number_unsigned_t v) override { return envelope_format(v); }
   bool boolean(bool) override { return false; }
   bool number_float(number_float_t, const string_t&) override { return false; }
   bool binary(binary_t&) override { return false; }
   bool start_object(std::size_t) override {
-    if (in_tree_) return open(YAML::NodeType::Map);
+    if (in_tree_) return add(YAML::Node(YAML::NodeType::Map), true);
     return !in_envelope_ && !done_ && (in_envelope_ = true);
   }
   bool key(string_t& k) override {
@@ -96,7 +95,7 @@ class TreeReader final : public nlohmann::json_sax<json> {
     return in_tree_ = format_ok_ && version_ok_ && key_ok_;
   }
   bool end_object() override { return in_tree_ ? close(YAML::NodeType::Map) : true; }
-  bool start_array(std::size_t) override { return in_tree_ && open(YAML::NodeType::Sequence); }
+  bool start_array(std::size_t) override { return in_tree_ && add(YAML::Node(YAML::NodeType::Sequence), true); }
   bool end_array() override { return in_tree_ && close(YAML::NodeType::Sequence); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
 
@@ -108,46 +107,29 @@ class TreeReader final : public nlohmann::json_sax<json> {
     return false;
   }
 
-  // The node the next value fills: the root, a new item of the sequence
-  // being read, or the value of the map's current key.
-  YAML::Node slot() {
-    if (open_.empty()) return root;
-    Open& parent = open_.back();
-    parent.empty = false;
-    if (parent.type == YAML::NodeType::Map) return parent.node[map_key_];
-    YAML::Node item;
-    parent.node.push_back(item);
-    return item;
-  }
-  bool leaf(const std::string* text) {
-    YAML::Node n = slot();
-    if (text) n = *text;
-    else n = YAML::Null;
-    if (open_.empty()) in_tree_ = false, done_ = true;
-    return true;
-  }
-  bool open(YAML::NodeType::value type) {
-    if (open_.size() >= kMaxDepth) return false;
-    open_.push_back({slot(), type, true});
+  // Puts `n` where the next value goes: the root, the end of the sequence
+  // being read, or the map's current key. A map or sequence is then filled.
+  bool add(YAML::Node n, bool container) {
+    if (open_.empty()) root = n;
+    else if (open_.back().IsSequence()) open_.back().push_back(n);
+    else open_.back().force_insert(map_key_, n);
+    if (container) {
+      if (open_.size() >= kMaxDepth) return false;
+      open_.push_back(n);
+    } else if (open_.empty()) {
+      in_tree_ = false, done_ = true;
+    }
     return true;
   }
   bool close(YAML::NodeType::value type) {
-    if (open_.empty() || open_.back().type != type) return false;
-    // A map or sequence becomes one with its first child; an empty one is
-    // told what it is.
-    if (open_.back().empty) open_.back().node = YAML::Node(type);
+    if (open_.empty() || open_.back().Type() != type) return false;
     open_.pop_back();
     if (open_.empty()) in_tree_ = false, done_ = true;
     return true;
   }
 
-  struct Open {
-    YAML::Node node;
-    YAML::NodeType::value type;
-    bool empty;
-  };
   std::string key_, field_, map_key_;
-  std::vector<Open> open_;
+  std::vector<YAML::Node> open_;  // the maps and sequences being filled, innermost last
   bool in_envelope_ = false, in_tree_ = false, done_ = false;
   bool format_ok_ = false, version_ok_ = false, key_ok_ = false;
 };
