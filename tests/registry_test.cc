@@ -62,13 +62,25 @@ TEST_CASE("the registry is read from the cache and refreshed when a file changes
   REQUIRE(first.size() == 1);
   CHECK(first[0].source == "user");
   CHECK(first[0].id == "good-tracker");
+  // Descriptions and option docs are read only when asked for.
+  CHECK(first[0].description.empty());
+  REQUIRE_FALSE(first[0].options.empty());
+  CHECK(first[0].options[0].doc.empty());
+  load_plugin_docs(first);
+  CHECK_FALSE(first[0].description.empty());
+  CHECK_FALSE(first[0].options[0].doc.empty());
+  // Without their file, asking for them scans again and brings them back.
+  std::filesystem::remove(std::filesystem::path(registry_cache_path()).replace_filename("registry-docs.json"));
+  auto again = not_bundled(load_registry());
+  load_plugin_docs(again);
+  CHECK(again[0].description == first[0].description);
 
   // A fresh cache is used as is: prove it by planting a marker in it.
   auto cache = nlohmann::json::parse(slurp(registry_cache_path()));
   for (auto& field : cache["plugins"][0])  // an entry is an array of fields
-    if (field == first[0].description) field = "from the cache";
+    if (field == first[0].name) field = "from the cache";
   spit(registry_cache_path(), cache.dump());
-  CHECK(not_bundled(load_registry())[0].description == "from the cache");
+  CHECK(not_bundled(load_registry())[0].name == "from the cache");
 
   // Replace the file with a broken one: size and mtime change, the scan runs.
   std::filesystem::copy_file(plugin_dir("broken") + "/bad-major.so", dir + "/good-tracker.so",
@@ -81,8 +93,8 @@ TEST_CASE("the registry is read from the cache and refreshed when a file changes
   // A corrupt cache is rebuilt, not fatal; so is one of another layout.
   spit(registry_cache_path(), "{not json");
   CHECK(not_bundled(load_registry()).size() == 1);
-  for (const char* odd : {R"({"format":3,"abi":"1.2","plugins":[[1,2]]})", R"({"format":3,"plugins":[{"id":"x"}]})",
-                          R"({"format":3,"plugins":[["a","b",-1,0,false,"","x","x","1","tracker","worker","",1,2,[],""]]})",
+  for (const char* odd : {R"({"format":4,"abi":"1.2","plugins":[[1,2]]})", R"({"format":4,"plugins":[{"id":"x"}]})",
+                          R"({"format":4,"plugins":[["a","b",-1,0,false,"","x","x","1","tracker","worker",1,2,[],""]]})",
                           "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"}) {
     spit(registry_cache_path(), odd);
     auto again = not_bundled(load_registry());

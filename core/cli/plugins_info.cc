@@ -36,6 +36,7 @@ void print_ticket_forms(const std::string& tickets_json) {
 int run(const po::variables_map& args) {
   std::string id = args["ID"].as<std::string>();
   Loaded loaded = load_config_and_plugins();
+  load_plugin_docs(loaded.plugins);
   const PluginInfo* p = &require_plugin(loaded.plugins, id);
   bool enabled = loaded.config.plugin_enabled(id);
   if (args.count("json")) {

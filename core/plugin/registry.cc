@@ -27,25 +27,27 @@ namespace {
 
 // 3: each plugin and option a positional array (kFields): the cache is
 // read by every command, and an object per entry was most of its cost.
-constexpr int kCacheFormat = 3;
+// 4: descriptions and option docs in a file of their own (docs_path()).
+constexpr int kCacheFormat = 4;
+constexpr int kDocsFormat = 1;
 
 std::string host_abi() {
   return std::to_string(DEVTRACK_ABI_MAJOR) + "." + std::to_string(DEVTRACK_ABI_MINOR);
 }
 
 // The order of a plugin's fields in the cache; an option is [name, type,
-// default, doc].
+// default].
 enum Field { kPath, kSource, kSize, kMtime, kRefused, kError, kId, kName, kVersion, kKind, kRunsIn,
-             kDescription, kAbiMajor, kAbiMinor, kOptions, kTickets, kFields };
+             kAbiMajor, kAbiMinor, kOptions, kTickets, kFields };
 
 json to_json(const PluginInfo& p) {
   json options = json::array();
-  for (const auto& o : p.options) options.push_back({o.name, o.type, o.default_value, o.doc});
+  for (const auto& o : p.options) options.push_back({o.name, o.type, o.default_value});
   json e = json::array();
   e.get_ref<json::array_t&>().resize(kFields);
   e[kPath] = p.path, e[kSource] = p.source, e[kSize] = p.size, e[kMtime] = p.mtime_ns;
   e[kRefused] = p.refused, e[kError] = p.error, e[kId] = p.id, e[kName] = p.name;
-  e[kVersion] = p.version, e[kKind] = p.kind, e[kRunsIn] = p.runs_in, e[kDescription] = p.description;
+  e[kVersion] = p.version, e[kKind] = p.kind, e[kRunsIn] = p.runs_in;
   e[kAbiMajor] = p.abi_major, e[kAbiMinor] = p.abi_minor, e[kOptions] = std::move(options);
   e[kTickets] = p.tickets_json;
   return e;
@@ -75,9 +77,9 @@ class CacheReader final : public nlohmann::json_sax<json> {
   bool binary(binary_t&) override { return fail(); }
   bool string(string_t& v) override {
     if (depth_ == 1 && key_ == "abi") return abi = std::move(v), true;
-    if (depth_ == 5 && option_field_ < 4) {
+    if (depth_ == 5 && option_field_ < 3) {
       OptionInfo& o = plugins.back().options.back();
-      std::string* fields[] = {&o.name, &o.type, &o.default_value, &o.doc};
+      std::string* fields[] = {&o.name, &o.type, &o.default_value};
       *fields[option_field_++] = std::move(v);
       return true;
     }
@@ -89,7 +91,8 @@ class CacheReader final : public nlohmann::json_sax<json> {
   bool key(string_t& k) override { return depth_ == 1 ? (key_ = std::move(k), true) : fail(); }
   bool end_object() override { return --depth_, true; }
   bool start_array(std::size_t) override {
-    if (depth_ == 1 && key_ == "plugins") return ++depth_, true;
+    // Another version's cache ("format" comes first): stop, it is scanned again.
+    if (depth_ == 1 && key_ == "plugins") return format == kCacheFormat && (++depth_, true);
     if (depth_ == 2) return plugins.emplace_back(), field_ = 0, ++depth_, true;
     if (depth_ == 3 && field_ == kOptions) return ++depth_, true;
     if (depth_ == 4) return plugins.back().options.emplace_back(), option_field_ = 0, ++depth_, true;
@@ -97,7 +100,7 @@ class CacheReader final : public nlohmann::json_sax<json> {
   }
   bool end_array() override {
     if (depth_ == 3 && field_ != kFields) return fail();
-    if (depth_ == 5 && option_field_ != 4) return fail();
+    if (depth_ == 5 && option_field_ != 3) return fail();
     if (depth_ == 4) next();
     return --depth_, true;
   }
@@ -129,7 +132,6 @@ class CacheReader final : public nlohmann::json_sax<json> {
       case kVersion: return &p.version;
       case kKind: return &p.kind;
       case kRunsIn: return &p.runs_in;
-      case kDescription: return &p.description;
       case kTickets: return &p.tickets_json;
       default: return nullptr;
     }
@@ -149,8 +151,9 @@ std::map<std::string, PluginInfo> read_cache() {
   if (!fs::exists(registry_cache_path(), ec)) return entries;
   try {
     CacheReader reader;
-    json::sax_parse(paths::read_file(registry_cache_path()), &reader);
+    bool whole = json::sax_parse(paths::read_file(registry_cache_path()), &reader);
     if (reader.format != kCacheFormat || reader.abi != host_abi()) return entries;
+    if (!whole) throw Error("it ends early");
     for (auto& p : reader.plugins) {
       std::string path = p.path;
       entries[path] = std::move(p);
@@ -162,11 +165,53 @@ std::map<std::string, PluginInfo> read_cache() {
   return entries;
 }
 
+// The text only `plugins info` shows, apart from what every command reads:
+// {"format": 1, "plugins": {path: [size, mtime_ns, description, [doc of
+// each option]]}}.
+std::string docs_path() { return paths::cache_dir() + "/registry-docs.json"; }
+
+void write_docs(const std::vector<PluginInfo>& plugins) {
+  json entries = json::object();
+  for (const auto& p : plugins) {
+    json docs = json::array();
+    for (const auto& o : p.options) docs.push_back(o.doc);
+    entries[p.path] = json::array({p.size, p.mtime_ns, p.description, std::move(docs)});
+  }
+  json j = {{"format", kDocsFormat}, {"plugins", std::move(entries)}};
+  paths::write_file_atomic(docs_path(), j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
+// The docs file's entries; empty if it is missing or unreadable.
+json read_docs() {
+  try {
+    json j = json::parse(paths::read_file(docs_path()));
+    if (j.at("format") == kDocsFormat && j.at("plugins").is_object()) return j.at("plugins");
+  } catch (const std::exception&) {
+  }
+  return json::object();
+}
+
+// Fills p's description and option docs; false when the docs file has none
+// for the file as it is now.
+bool apply_docs(PluginInfo& p, const json& entries) {
+  auto it = entries.find(p.path);
+  if (it == entries.end() || !it->is_array() || it->size() != 4) return false;
+  const json& e = *it;
+  if (e[0] != p.size || e[1] != p.mtime_ns || !e[2].is_string() || !e[3].is_array() ||
+      e[3].size() != p.options.size())
+    return false;
+  p.description = e[2].get<std::string>();
+  for (size_t i = 0; i < p.options.size(); ++i) p.options[i].doc = e[3][i].is_string() ? e[3][i].get<std::string>() : "";
+  return true;
+}
+
+// The docs first: a cache newer than its docs would never be scanned again.
 void write_cache(const std::vector<PluginInfo>& plugins) {
+  paths::ensure_private_dir(paths::cache_dir());
+  write_docs(plugins);
   json list = json::array();
   for (const auto& p : plugins) list.push_back(to_json(p));
   json j = {{"format", kCacheFormat}, {"abi", host_abi()}, {"plugins", list}};
-  paths::ensure_private_dir(paths::cache_dir());
   paths::write_file_atomic(registry_cache_path(), j.dump() + "\n");
 }
 
@@ -226,6 +271,7 @@ std::vector<PluginInfo> find_plugin_files() {
 
 std::vector<PluginInfo> scan_plugins(bool force) {
   auto cached = force ? std::map<std::string, PluginInfo>{} : read_cache();
+  json docs = force ? json::object() : read_docs();
   std::vector<PluginInfo> plugins;
   for (auto& file : find_plugin_files()) {
     if (file.refused) {  // unsafe to load
@@ -233,7 +279,7 @@ std::vector<PluginInfo> scan_plugins(bool force) {
       continue;
     }
     auto it = cached.find(file.path);
-    if (it != cached.end() && same_file(it->second, file)) {
+    if (it != cached.end() && same_file(it->second, file) && apply_docs(it->second, docs)) {
       PluginInfo p = it->second;
       p.source = file.source;
       plugins.push_back(std::move(p));
@@ -248,6 +294,31 @@ std::vector<PluginInfo> scan_plugins(bool force) {
   return plugins;
 }
 
+namespace {
+
+// `devtrack-worker --scan`: loading libraries is for a short-lived process.
+void run_scan() {
+  std::string worker = paths::helper("devtrack-worker");
+  std::string error;
+  int rc = run_program({worker, "--scan", "--quiet"}, &error);
+  if (rc != 0)
+    throw Error("cannot refresh the plugin registry: " +
+                (error.empty() ? worker + " --scan exited with status " + std::to_string(rc) : error));
+}
+
+}  // namespace
+
+void load_plugin_docs(std::vector<PluginInfo>& plugins) {
+  for (int attempt = 0;; ++attempt) {
+    json docs = read_docs();
+    bool all = true;
+    for (auto& p : plugins)
+      if (!p.refused && !apply_docs(p, docs)) all = false;
+    if (all || attempt == 1) return;
+    run_scan();  // docs missing or older than a file: the scan writes them again
+  }
+}
+
 std::vector<PluginInfo> load_registry() {
   auto files = find_plugin_files();
   auto cached = read_cache();
@@ -258,12 +329,7 @@ std::vector<PluginInfo> load_registry() {
   });
   size_t loadable = std::count_if(files.begin(), files.end(), [](const PluginInfo& f) { return !f.refused; });
   if (!fresh || cached.size() != loadable) {
-    std::string worker = paths::helper("devtrack-worker");
-    std::string error;
-    int rc = run_program({worker, "--scan", "--quiet"}, &error);
-    if (rc != 0)
-      throw Error("cannot refresh the plugin registry: " +
-                  (error.empty() ? worker + " --scan exited with status " + std::to_string(rc) : error));
+    run_scan();
     cached = read_cache();
   }
   std::vector<PluginInfo> plugins;

@@ -31,6 +31,12 @@ std::vector<PluginInfo> scan_plugins(bool force);
 // registry cannot be built.
 std::vector<PluginInfo> load_registry();
 
+// Fills in each usable plugin's description and option docs, which
+// load_registry() leaves out (only `plugins info` shows them: kept in a
+// file of their own, $DEVTRACK_HOME/cache/registry-docs.json, they are
+// not read by every command). Runs the scan when they are missing.
+void load_plugin_docs(std::vector<PluginInfo>& plugins);
+
 // Marks every plugin whose id an earlier one already has as refused.
 void refuse_duplicates(std::vector<PluginInfo>& plugins);
 
