@@ -152,8 +152,12 @@ for i in $(seq 1 "$commits"); do
   if [ $((i % 4)) = 0 ]; then "$devtrack" checkin --answer "worked on #$i, 20m" >/dev/null 2>&1; fi
 done
 "$devtrack" summary >/dev/null
+# And a sync, through a bare repository on this disk (docs/sync.md).
+git init -q --bare "$tmp/sync.git"
+"$devtrack" sync-remote set "$tmp/sync.git" --device bench >/dev/null
+"$devtrack" sync-remote now >/dev/null
 settle
-memory "after $commits commits and $((commits / 4)) answers" $((idle_kb + 1024)) 6144
+memory "after $commits commits, $((commits / 4)) answers, a summary and a sync" $((idle_kb + 1024)) 6144
 "$devtrack" stop >/dev/null
 
 if [ -x "$build/bench/capture_bench" ]; then

@@ -374,6 +374,14 @@ TEST_CASE("the kept tree of a config reads back as the tree a parse gives, and o
   yaml_cache::store("/x/config.yaml", "a: 1\na: 2\n", YAML::Load("a: 1\na: 2\n"));
   yaml_cache::store("/x/config.yaml", "? [a]\n: 1\n", YAML::Load("? [a]\n: 1\n"));
   CHECK_FALSE(std::filesystem::exists(yaml_cache::file()));
+  // Aliases that multiply when written out (a billion laughs) are not kept, and quickly.
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c)
+    laughs += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) +
+              ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" +
+              char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + "]\n";
+  yaml_cache::store("/x/config.yaml", laughs, YAML::Load(laughs));
+  CHECK_FALSE(std::filesystem::exists(yaml_cache::file()));
 }
 
 TEST_CASE("an unchanged config is checked from its kept tree, a changed one, or one with anything to say, is parsed") {

@@ -21,9 +21,11 @@ constexpr int kFormat = 2;
 #define DEVTRACK_VERSION "0.0.0"
 #endif
 
-// A tree the size of a config file is shallow; a deeper one (an alias
-// loop flattened, a hand-made oddity) is simply not kept.
+// A tree the size of a config file is shallow and small; a deeper or
+// larger one (aliases that multiply when written out, a hand-made oddity)
+// is simply not kept.
 constexpr size_t kMaxDepth = 64;
+constexpr size_t kMaxNodes = 20000;
 constexpr size_t kMaxBytes = 1 << 20;
 
 std::string key(const std::string& path, const std::string& text) {
@@ -34,8 +36,9 @@ std::string key(const std::string& path, const std::string& text) {
 // file's order. Tags are left out: the checks read scalars as text, and
 // yaml-cpp's conversions do not look at tags either. A map whose keys are
 // not distinct scalars is not kept (the checks have much to say about it).
-std::optional<ordered_json> encode(const YAML::Node& n, size_t depth) {
-  if (depth > kMaxDepth) return std::nullopt;
+std::optional<ordered_json> encode(const YAML::Node& n, size_t depth, size_t& budget) {
+  if (depth > kMaxDepth || budget == 0) return std::nullopt;
+  --budget;
   switch (n.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -45,7 +48,7 @@ std::optional<ordered_json> encode(const YAML::Node& n, size_t depth) {
     case YAML::NodeType::Sequence: {
       ordered_json list = ordered_json::array();
       for (const auto& item : n) {
-        auto e = encode(item, depth + 1);
+        auto e = encode(item, depth + 1, budget);
         if (!e) return std::nullopt;
         list.push_back(std::move(*e));
       }
@@ -55,7 +58,7 @@ std::optional<ordered_json> encode(const YAML::Node& n, size_t depth) {
       ordered_json map = ordered_json::object();
       for (auto it = n.begin(); it != n.end(); ++it) {
         if (!it->first.IsScalar() || map.contains(it->first.Scalar())) return std::nullopt;
-        auto v = encode(it->second, depth + 1);
+        auto v = encode(it->second, depth + 1, budget);
         if (!v) return std::nullopt;
         map[it->first.Scalar()] = std::move(*v);
       }
@@ -150,7 +153,8 @@ std::optional<YAML::Node> load(const std::string& path, const std::string& text)
 
 void store(const std::string& path, const std::string& text, const YAML::Node& root) {
   try {
-    auto tree = encode(root, 0);
+    size_t budget = kMaxNodes;
+    auto tree = encode(root, 0, budget);
     if (!tree) return;
     // In this order: the reader checks the envelope before it builds the tree.
     ordered_json j = {{"format", kFormat}, {"version", DEVTRACK_VERSION}, {"key", key(path, text)}, {"tree", std::move(*tree)}};
