@@ -106,6 +106,15 @@ if [ $static_floor = 1 ]; then
     "$(awk -v a="$added" -v b="$st_med" -v n="$none_med" 'BEGIN { f = b - n; printf "%.2f", (f > 0 ? a / f : 0) }')"
 fi
 [ "$verdict" = ok ] || status=1
+# The same back to back, for reference: the daemon's and the worker's work
+# for one commit then runs during the next one.
+mapfile -t b < <("$tmp/timeit" "$rounds" "git -C $tmp/nohook commit -q --allow-empty -m b" \
+  "git -C $tmp/minhook commit -q --allow-empty -m b" "git -C $tmp/devtrack commit -q --allow-empty -m b")
+read -r bn _ <<<"${b[0]}"; read -r bm _ <<<"${b[1]}"; read -r bd _ <<<"${b[2]}"
+printf '%-32s %8.2f %8s   +%.2f ms = %sx its floor of +%.2f ms (no target)\n' "watched, commits back to back" "$bd" "" \
+  "$(awk -v a="$bd" -v n="$bn" 'BEGIN { print a - n }')" \
+  "$(awk -v a="$bd" -v m="$bm" -v n="$bn" 'BEGIN { f = m - n; printf "%.2f", (f > 0 ? (a - n) / f : 0) }')" \
+  "$(awk -v m="$bm" -v n="$bn" 'BEGIN { print m - n }')"
 
 echo
 echo "# editor heartbeat per call vs the hook programs, $rounds interleaved rounds (median / min, ms)"
