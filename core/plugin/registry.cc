@@ -346,7 +346,7 @@ std::vector<PluginInfo> load_registry() {
       plugins.push_back(std::move(f));
       continue;
     }
-    PluginInfo p = it->second;
+    PluginInfo p = std::move(it->second);  // each path once: the map is ours
     p.source = f.source;
     plugins.push_back(std::move(p));
   }
