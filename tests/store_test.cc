@@ -184,3 +184,32 @@ TEST_CASE("a database path that cannot be created gives a clear error") {
   CHECK_THROWS_WITH(Store(home.file("file/devtrack.db")), Catch::Contains("file/devtrack.db") ||
                                                               Catch::Contains(home.file("file")));
 }
+
+TEST_CASE("a cached statement is prepared once, comes reset, and keeps no read open once used") {
+  TempHome home;
+  Store store(home.file("devtrack.db"));
+  store.kv_set("p", "a", "1");
+  store.kv_set("p", "b", "2");
+  const std::string sql = "SELECT value FROM plugin_kv WHERE plugin = ? ORDER BY key";
+  const SQLite::Statement* first = nullptr;
+  {
+    auto q = store.cached_statement(sql);
+    q->bind(1, "p");
+    REQUIRE(q->executeStep());  // left after one row of two
+    CHECK(q->getColumn(0).getString() == "1");
+    first = &*q;
+  }
+  // Another connection can write and truncate the WAL: no read is left open.
+  SQLite::Database other(home.file("devtrack.db"), SQLite::OPEN_READWRITE);
+  other.exec("INSERT INTO plugin_kv (plugin, key, value) VALUES ('p', 'c', '3')");
+  SQLite::Statement checkpoint(other, "PRAGMA wal_checkpoint(TRUNCATE)");
+  REQUIRE(checkpoint.executeStep());
+  CHECK(checkpoint.getColumn(0).getInt() == 0);  // not blocked by a reader
+  // The same statement again, from its first row, its old binding gone.
+  auto again = store.cached_statement(sql);
+  CHECK(&*again == first);
+  again->bind(1, "p");
+  int rows = 0;
+  while (again->executeStep()) ++rows;
+  CHECK(rows == 3);
+}

@@ -105,7 +105,7 @@ TEST_CASE("records merge by union, the later stamp wins, broken lines are refuse
   CHECK(texts(laptop) == "fixed the login redirect, 30m|reviewed the export, 45m");
   CHECK(texts(desk) == texts(laptop));
   CHECK(export_changes(desk, kDesk, 1 << 20).records == 0);  // an import is not a change to send back
-  CHECK(device_label(desk, kLaptop.id) == "laptop");
+  CHECK(DeviceLabels(desk)(kLaptop.id) == "laptop");
 
   // The desk edits the laptop's answer: the laptop takes it, and is told
   // that an answer it captured changed (its updates are its to re-plan).

@@ -38,7 +38,7 @@ nlohmann::json response_json(Store* store, int64_t trigger_id) {
           {"duration_source", field("duration_source")},
           {"break", parsed.value("break", false)},
           {"status", field("status")},
-          {"device", device_label(*store, r->device)}};
+          {"device", DeviceLabels(*store)(r->device)}};
   // A reference more than one tracker fits, kept as text until chosen.
   if (parsed.contains("ambiguous_tickets")) out["ambiguous_tickets"] = parsed["ambiguous_tickets"];
   return out;

@@ -148,10 +148,11 @@ std::vector<TriggerRow> list_triggers(Store& store, const TriggerQuery& query) {
 }
 
 std::vector<TriggerRow> prompt_triggers(Store& store, int64_t prompt_id) {
-  SQLite::Statement q(store.db(), std::string(kTriggerColumns) + " WHERE prompt_id = ? ORDER BY at_ms, id");
-  q.bind(1, static_cast<int64_t>(prompt_id));
+  static const std::string text = std::string(kTriggerColumns) + " WHERE prompt_id = ? ORDER BY at_ms, id";
+  auto q = store.cached_statement(text);  // once per answer of a day's summary
+  q->bind(1, static_cast<int64_t>(prompt_id));
   std::vector<TriggerRow> rows;
-  while (q.executeStep()) rows.push_back(trigger_from(q));
+  while (q->executeStep()) rows.push_back(trigger_from(*q));
   return rows;
 }
 

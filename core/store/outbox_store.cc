@@ -376,9 +376,10 @@ bool drop_unless_sent(Store& store, const UpdateRow& u, int64_t now_ms) {
 }
 
 std::vector<UpdateRow> updates_of_response(Store& store, int64_t response_id) {
-  SQLite::Statement q(store.db(), sql(kColumns, " WHERE response_id = ? ORDER BY id"));
-  q.bind(1, static_cast<int64_t>(response_id));
-  return rows(q);
+  static const std::string text = sql(kColumns, " WHERE response_id = ? ORDER BY id");
+  auto q = store.cached_statement(text);  // once per answer of a day's summary
+  q->bind(1, static_cast<int64_t>(response_id));
+  return rows(*q);
 }
 
 std::map<UpdateState, int64_t> count_updates_by_state(Store& store) {

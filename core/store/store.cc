@@ -59,6 +59,28 @@ void Store::set_busy_timeout(std::chrono::milliseconds timeout) { db_->setBusyTi
 
 Store::~Store() = default;
 
+// Reset on the way in and out: a statement left mid-way would keep its read
+// transaction (and the WAL snapshot) open.
+Store::Cached::Cached(SQLite::Statement& q) : q_(q) {
+  q_.reset();
+  q_.clearBindings();
+}
+
+Store::Cached::~Cached() {
+  try {
+    q_.reset();
+  } catch (const std::exception&) {
+    // reset() reports the last step's error again: it was reported then
+  }
+}
+
+Store::Cached Store::cached_statement(const std::string& sql) {
+  for (auto& [text, q] : statements_)
+    if (text == sql) return Cached(*q);
+  statements_.emplace_back(sql, std::make_unique<SQLite::Statement>(*db_, sql));
+  return Cached(*statements_.back().second);
+}
+
 std::optional<std::string> Store::kv_get(const std::string& plugin, const std::string& key) {
   SQLite::Statement q(*db_, "SELECT value FROM plugin_kv WHERE plugin = ? AND key = ?");
   q.bind(1, plugin);

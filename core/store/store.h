@@ -16,6 +16,7 @@
 
 namespace SQLite {
 class Database;
+class Statement;
 }
 
 namespace devtrack {
@@ -43,6 +44,26 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   SQLite::Database& db() { return *db_; }
+
+  // A prepared statement for `sql`, kept for the next call, for a query run
+  // once per row of another (a day's summary runs two per answer), where
+  // preparing costs more than running it. It comes reset, its bindings
+  // cleared; the caller reads every row it wants before anything else uses
+  // the same text, then calls done() so that no read stays open. Store's
+  // own thread only, like the rest of it.
+  class Cached {
+   public:
+    explicit Cached(SQLite::Statement& q);
+    ~Cached();
+    Cached(const Cached&) = delete;
+    Cached& operator=(const Cached&) = delete;
+    SQLite::Statement& operator*() { return q_; }
+    SQLite::Statement* operator->() { return &q_; }
+
+   private:
+    SQLite::Statement& q_;
+  };
+  Cached cached_statement(const std::string& sql);
   // How long a statement waits for another process's write lock (10 s by
   // default). The daemon waits less: its loop must keep answering.
   void set_busy_timeout(std::chrono::milliseconds timeout);
@@ -82,6 +103,8 @@ class Store {
  private:
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
+  // Finalised before db_ closes (members go in reverse order).
+  std::vector<std::pair<std::string, std::unique_ptr<SQLite::Statement>>> statements_;
 };
 
 int level_number(const std::string& level);  // "warn" -> 2; unknown -> -1

@@ -54,6 +54,7 @@ std::string report_json(Store& store, const Config& config, const std::string& f
   std::map<std::string, std::map<std::string, int64_t>> matrix;  // project -> day -> minutes
   int64_t total = 0;
   AnswerProjects projects(store, config, first.start_ms, last.end_ms);
+  DeviceLabels devices(store);
   for (const auto& r : final_responses(store, first.start_ms, last.end_ms)) {
     if (r.state != PromptState::kAnswered) continue;
     json parsed = json::parse(r.parsed.empty() ? "{}" : r.parsed, nullptr, false);
@@ -71,7 +72,7 @@ std::string report_json(Store& store, const Config& config, const std::string& f
     std::vector<std::string> keys;
     if (by == "day") keys.push_back(day);
     else if (by == "project") keys.push_back(project);
-    else if (by == "device") keys.push_back(device_label(store, r.device));
+    else if (by == "device") keys.push_back(devices(r.device));
     else {
       for (const auto& t : tickets)
         if (auto text = ticket_text(t); !text.empty()) keys.push_back(text);

@@ -222,6 +222,7 @@ struct DayContext {
   json assigned = json::array();
   AnswerProjects projects;
   int64_t now_ms;
+  DeviceLabels devices{store};
 };
 
 // What a plugin's trigger said it was ("Sprint planning (10:00–11:00)"),
@@ -293,7 +294,7 @@ void add_answer_to_ticket(const DayContext& c, const ResponseRow& r, const json&
                           {"duration_source", parsed.value("duration_source", json(nullptr))},
                           {"status", parsed.value("status", json(nullptr))},
                           {"commits", commits},
-                          {"device", device_label(c.store, r.device)},
+                          {"device", c.devices(r.device)},
                           {"updates", updates}});
 }
 

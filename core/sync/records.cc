@@ -409,12 +409,17 @@ std::vector<SyncDevice> sync_devices(Store& store) {
   return out;
 }
 
-std::string device_label(Store& store, const std::string& id) {
-  auto setup = sync_setup(store);
-  if (id.empty() || (setup && id == setup->me.id)) return setup ? setup->me.name : "this device";
-  SQLite::Statement q(store.db(), "SELECT name FROM sync_devices WHERE id = ?");
+DeviceLabels::DeviceLabels(Store& store) : store_(store), me_name_("this device") {
+  if (auto setup = sync_setup(store)) me_id_ = setup->me.id, me_name_ = setup->me.name;
+}
+
+const std::string& DeviceLabels::operator()(const std::string& id) const {
+  if (id.empty() || id == me_id_) return me_name_;
+  auto it = others_.find(id);
+  if (it != others_.end()) return it->second;
+  SQLite::Statement q(store_.db(), "SELECT name FROM sync_devices WHERE id = ?");
   q.bind(1, id);
-  return q.executeStep() ? q.getColumn(0).getString() : id.substr(0, 8);
+  return others_[id] = q.executeStep() ? q.getColumn(0).getString() : id.substr(0, 8);
 }
 
 }  // namespace devtrack

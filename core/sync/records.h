@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -62,8 +63,18 @@ void settle_replanned(Store& store, int64_t prompt_id);
 
 // The names of the devices seen (their own and this one's), by name.
 std::vector<SyncDevice> sync_devices(Store& store);
-// The name of device `id` as summaries, reports and logs show it ("" =
-// this one, also before sync was set up: its name, else "this device").
-std::string device_label(Store& store, const std::string& id);
+// The names of devices as summaries, reports and logs show them ("" = this
+// one, also before sync was set up: its name, else "this device"), each
+// looked up once: a day's summary asks for every answer's.
+class DeviceLabels {
+ public:
+  explicit DeviceLabels(Store& store);
+  const std::string& operator()(const std::string& id) const;
+
+ private:
+  Store& store_;
+  std::string me_id_, me_name_;
+  mutable std::map<std::string, std::string> others_;  // id -> name, as looked up
+};
 
 }  // namespace devtrack
