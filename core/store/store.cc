@@ -115,12 +115,13 @@ std::vector<std::pair<std::string, std::string>> Store::kv_list(const std::strin
 }
 
 std::optional<std::string> Store::cache_get(const std::string& plugin, const std::string& key, int64_t now_ms) {
-  SQLite::Statement q(*db_, "SELECT value FROM cache WHERE plugin = ? AND key = ? AND expires_ms > ?");
-  q.bind(1, plugin);
-  q.bind(2, key);
-  q.bind(3, static_cast<int64_t>(now_ms));
-  if (!q.executeStep()) return std::nullopt;
-  return q.getColumn(0).getString();
+  // Once per ticket of a day's summary (its title).
+  auto q = cached_statement("SELECT value FROM cache WHERE plugin = ? AND key = ? AND expires_ms > ?");
+  q->bind(1, plugin);
+  q->bind(2, key);
+  q->bind(3, static_cast<int64_t>(now_ms));
+  if (!q->executeStep()) return std::nullopt;
+  return q->getColumn(0).getString();
 }
 
 void Store::cache_put(const std::string& plugin, const std::string& key, const std::string& value, int64_t expires_ms) {
