@@ -715,13 +715,23 @@ ConfigResult check_tree(const YAML::Node& root, const std::string& file, const s
   return result;
 }
 
-}  // namespace
-
-ConfigResult parse_config(const std::string& text, const std::string& file, const std::vector<PluginInfo>& plugins) {
+// parse_config, also handing back the tree it checked (left as it was
+// when the text is not YAML).
+ConfigResult parse_and_check(const std::string& text, const std::string& file, const std::vector<PluginInfo>& plugins,
+                             YAML::Node& tree) {
   ConfigResult result;
   result.config.path = file;
   auto root = parse_yaml(text, file, result);
-  return root ? check_tree(*root, file, plugins) : result;
+  if (!root) return result;
+  tree = *root;
+  return check_tree(tree, file, plugins);
+}
+
+}  // namespace
+
+ConfigResult parse_config(const std::string& text, const std::string& file, const std::vector<PluginInfo>& plugins) {
+  YAML::Node tree;
+  return parse_and_check(text, file, plugins, tree);
 }
 
 // An unchanged file that last checked clean is checked again from its kept
@@ -735,12 +745,9 @@ ConfigResult load_config(const std::string& path, const std::vector<PluginInfo>&
     ConfigResult result = check_tree(*kept, path, plugins);
     if (result.diagnostics.empty()) return result;
   }
-  ConfigResult result;
-  result.config.path = path;
-  auto root = parse_yaml(text, path, result);
-  if (!root) return result;
-  result = check_tree(*root, path, plugins);
-  if (result.diagnostics.empty()) yaml_cache::store(path, text, *root);
+  YAML::Node tree;
+  ConfigResult result = parse_and_check(text, path, plugins, tree);
+  if (result.diagnostics.empty()) yaml_cache::store(path, text, tree);
   return result;
 }
 
