@@ -131,7 +131,7 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 settle() {  # waits for the worker's exit, then for the daemon's quiet trim
   local i
   for i in $(seq 1 150); do
-    "$devtrack" status --json | grep -q '"running": false' && break
+    grep -q '"running": false' <<<"$("$devtrack" status --json)" && break
     sleep 1
   done
   sleep 33

@@ -19,9 +19,9 @@ git init -q "$tmp/repo"; git -C "$tmp/repo" commit -q --allow-empty -m init
 "$devtrack" start >/dev/null
 git -C "$tmp/repo" commit -q --allow-empty -m "first"
 "$devtrack" checkin --answer "first answer, 10m" >/dev/null 2>&1 || true
-for _ in $(seq 100); do "$devtrack" checkin --list --json 2>/dev/null | grep -q '"id"' && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q '"id"' <<<"$("$devtrack" checkin --list --json 2>/dev/null)" && break; sleep 0.05; done
 git -C "$tmp/repo" commit -q --allow-empty -m "second"
-for _ in $(seq 100); do "$devtrack" checkin --list --json | grep -q '"id"' && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q '"id"' <<<"$("$devtrack" checkin --list --json)" && break; sleep 0.05; done
 "$devtrack" stop >/dev/null
 before=$("$devtrack" log --json)
 
@@ -39,5 +39,5 @@ rm -f "$DEVTRACK_HOME/filler" "$DEVTRACK_HOME/filler2"
 after=$("$devtrack" log --json)
 [ "$before" = "$after" ] || { echo "FAIL: stored data changed"; exit 1; }
 "$devtrack" checkin --answer "the answer I must not lose"
-"$devtrack" log --json | grep -q '"text": "the answer I must not lose"' || { echo "FAIL: answer not stored after"; exit 1; }
+grep -q '"text": "the answer I must not lose"' <<<"$("$devtrack" log --json)" || { echo "FAIL: answer not stored after"; exit 1; }
 echo "full disk: clear error, text given back, data intact"

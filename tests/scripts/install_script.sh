@@ -28,7 +28,9 @@ for f in bin/devtrack bin/devtrackctl libexec/devtrack/devtrack-worker libexec/d
   test -e "$prefix/$f" || fail "$f not installed"
 done
 test -f "$HOME/.devtrack/config.yaml" || fail "no default config"
-devtrack plugins list --json | grep -q '"state": "available"'
+# Output is captured before grep reads it: under pipefail a grep -q that
+# stops at its first match would make the writer die of SIGPIPE.
+grep -q '"state": "available"' <<<"$(devtrack plugins list --json)" || fail "no plugin available"
 devtrack doctor >/dev/null || true   # the daemon is not started (--no-start)
 grep -q 'devtrack shell-init bash' "$tmp/install.out" || fail "install.sh's closing words do not mention shell-init"
 
@@ -56,9 +58,9 @@ devtrack start
 git -C "$tmp/repo" commit -q --allow-empty -m "installed and working"
 git -C "$tmp/hooked" commit -q --allow-empty -m "chained"
 for _ in $(seq 100); do
-  devtrack log --json | grep -q '"summary": "installed and working"' && break; sleep 0.1
+  grep -q '"summary": "installed and working"' <<<"$(devtrack log --json)" && break; sleep 0.1
 done
-devtrack log --json | grep -q '"summary": "installed and working"' || fail "commit not captured"
+grep -q '"summary": "installed and working"' <<<"$(devtrack log --json)" || fail "commit not captured"
 grep -qx chained "$tmp/user-hook.log" || fail "the chained user hook did not run"
 
 # --uninstall: no hook of DevTrack's is left (test -L: a dangling symlink

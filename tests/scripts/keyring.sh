@@ -15,6 +15,6 @@ dbus-run-session -- bash -c '
   echo -n "keyring-secret-value-42" | "$0" secret set --keyring gh >/dev/null
   if grep -rq "keyring-secret-value-42" "$DEVTRACK_HOME"; then echo "FAIL: secret in clear under DEVTRACK_HOME"; exit 1; fi
   printf "plugins:\n  good-tracker: {enabled: true, token: keyring:gh}\n" > "$DEVTRACK_HOME/config.yaml"
-  secret-tool lookup service devtrack name gh | grep -q keyring-secret-value-42
+  grep -q keyring-secret-value-42 <<<"$(secret-tool lookup service devtrack name gh)"
   echo "keyring: stored and found through the Secret Service"
 ' "$devtrack"

@@ -26,8 +26,10 @@ echo "$out" | grep -q '"id": "hello-tracker"'
 echo "$out" | grep -q '"kind": "tracker"'
 echo "$out" | grep -q '"state": "disabled"'
 "$prefix/bin/devtrack" plugins enable hello-tracker
-"$prefix/bin/devtrack" plugins info hello-tracker | grep -q 'max_comments'
-"$prefix/bin/devtrack" plugins info hello-tracker | grep -q 'in text: HELLO-{number}'
+# Captured first: under pipefail a grep -q that stops early kills the writer.
+info=$("$prefix/bin/devtrack" plugins info hello-tracker)
+grep -q 'max_comments' <<<"$info"
+grep -q 'in text: HELLO-{number}' <<<"$info"
 "$prefix/bin/devtrack" config check
 dt() { "$prefix/bin/devtrack" "$@"; }
 
@@ -52,6 +54,6 @@ echo "$updates"
 echo "$updates" | grep -Eq '"target_plugin": ?"hello-tracker"'
 echo "$updates" | grep -Eq '"state": ?"sent"'
 echo "$updates" | grep -Eq '"remote_id": ?"7-1"'
-dt updates list | grep -q 'HELLO-7'
+grep -q 'HELLO-7' <<<"$(dt updates list)"
 dt stop
 echo "hello-tracker built out of tree, loaded by the installed devtrack, and posted to end to end"
