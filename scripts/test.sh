@@ -51,7 +51,7 @@ if [ $sanitize = 1 ]; then
   # uninstrumented: their own bugs go unseen, ours in calling them do not.
   san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
   # The sanitizers bring their own operator new: libstdc++ stays shared.
-  cmake_args+=(-DDEVTRACK_STATIC_CXX=OFF -DDEVTRACK_STATIC_HOOK=OFF)
+  cmake_args+=(-DDEVTRACK_STATIC_CXX=OFF -DDEVTRACK_STATIC_HOOK=OFF -DDEVTRACK_STATIC_CLI=OFF)
   cmake_args+=(-DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ "-DCMAKE_C_FLAGS=$san" "-DCMAKE_CXX_FLAGS=$san"
                "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"
                "-DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined"

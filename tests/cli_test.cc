@@ -61,6 +61,33 @@ TEST_CASE("exit codes: 0 ok, 1 failure, 2 usage") {
   CHECK(missing.err == "devtrack: error: no plugin 'nothing-here' is installed; see devtrack plugins list\n");
 }
 
+TEST_CASE("bin/devtrack runs what loads no code itself and hands the rest, unchanged, to devtrack-full") {
+  TempHome home;
+  // A bin/devtrack without its devtrack-full: what loads no code works,
+  // the rest says what is missing.
+  std::string prefix = home.root() + "/prefix";
+  fs::create_directories(prefix + "/bin");
+  fs::copy_file(build_dir() + "/bin/devtrack", prefix + "/bin/devtrack");
+  auto alone = [&](const std::string& args) { return run(args, prefix + "/bin/devtrack"); };
+  CHECK(alone("--version").status == 0);
+  CHECK(alone("config path").out == home.file("config.yaml") + "\n");
+  CHECK(alone("shell-init bash").status == 0);
+  CHECK(alone("log --help").status == 1);  // even its --help is devtrack-full's
+  auto log = alone("log");
+  INFO(log.out + log.err);
+  CHECK(log.status == 1);
+  CHECK(log.err.find("cannot run " + prefix + "/libexec/devtrack/devtrack-full: No such file or directory") !=
+        std::string::npos);
+  // Installed together, the command line arrives as typed: its options, a
+  // usage error in them, and the name devtrackctl.
+  CHECK(run("log --json").out.find("[") == 0);
+  auto typo = run("log --jsn");
+  CHECK(typo.status == 2);
+  CHECK(typo.err.find("unknown option '--jsn' (did you mean '--json'?)") != std::string::npos);
+  CHECK(run("status", build_dir() + "/bin/devtrackctl").out.find("not running") != std::string::npos);
+  CHECK(run("log", build_dir() + "/bin/devtrackctl").err.find("devtrackctl controls the daemon") != std::string::npos);
+}
+
 TEST_CASE("every command has --help, and the man page documents every command and option") {
   TempHome home;
   auto names = command_names();

@@ -76,7 +76,9 @@ TEST_CASE("a devtrack whose time zone module is missing says so when it needs a 
   TempHome home;
   std::string prefix = home.root() + "/prefix";
   std::filesystem::create_directories(prefix + "/bin");
+  std::filesystem::create_directories(prefix + "/libexec/devtrack");
   std::filesystem::copy_file(build_dir() + "/bin/devtrack", prefix + "/bin/devtrack");
+  std::filesystem::copy_file(build_dir() + "/libexec/devtrack/devtrack-full", prefix + "/libexec/devtrack/devtrack-full");
   spit(home.file("config.yaml"), "settings: {timezone: Europe/Berlin}\n");
   auto r = run("summary --date 2026-12-01", prefix + "/bin/devtrack");
   INFO(r.out + r.err);

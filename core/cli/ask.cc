@@ -52,7 +52,7 @@ int run(const po::variables_map& args) {
     std::cout << "prompt " << id << " is waiting: devtrack checkin --id " << id << "\n";
     return kOk;
   }
-  return run_program({paths::executable_dir() + "/devtrack", "checkin", "--id", std::to_string(id)}, nullptr) == 0
+  return run_program({paths::helper("devtrack-full"), "checkin", "--id", std::to_string(id)}, nullptr) == 0
              ? kOk
              : kFailure;
 }

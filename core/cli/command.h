@@ -24,12 +24,24 @@ struct Spec {
   std::string completion;  // what positionals complete to: "plugins", "files", or words
 };
 
+// Whether a command may load code: plugins (a surface, a parser, a
+// plugin's config check, the daemon's), the time zone module (any local
+// time shown) or libsystemd. `bin/devtrack` is a static executable, quick
+// to start because it has no dynamic loader, and cannot load any; it runs
+// the commands marked kNoCode itself and hands the others, with exec, to
+// libexec/devtrack/devtrack-full, the same CLI linked dynamically
+// (util/library_loading.h; docs/architecture.md, "Start-up"). Mark a
+// command kNoCode only when nothing it calls can load code: if it does,
+// the static devtrack stops it with an internal error instead.
+enum class Loads { kCode, kNoCode };
+
 struct Command {
   const char* name;     // "plugins list"
   const char* summary;  // one line
   const char* details;  // paragraphs for --help and the man page, or ""
   void (*define)(Spec& spec);
   int (*run)(const po::variables_map& args);
+  Loads loads = Loads::kCode;
 };
 
 // Every command, in the order --help lists them.
@@ -46,6 +58,12 @@ constexpr int kOk = 0;
 constexpr int kFailure = 1;
 constexpr int kUsage = 2;
 
+// The CLI, in devtrack-full (and in bin/devtrack where it is not linked
+// statically, as in the sanitizer build).
 int main(int argc, char** argv);
+
+// bin/devtrack: forbids loading code, then main(); a command that loads
+// code is handed to devtrack-full.
+int main_static(int argc, char** argv);
 
 }  // namespace devtrack::cli

@@ -136,6 +136,7 @@ extern const Command kCompletion = {
       s.completion = "bash zsh fish";
     },
     run,
+    Loads::kNoCode,
 };
 
 }  // namespace devtrack::cli

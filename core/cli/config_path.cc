@@ -15,6 +15,7 @@ extern const Command kConfigPath = {
       std::cout << paths::config_file() << "\n";
       return kOk;
     },
+    Loads::kNoCode,
 };
 
 }  // namespace devtrack::cli

@@ -57,6 +57,7 @@ extern const Command kConfigReference = {
       }
       return kOk;
     },
+    Loads::kNoCode,
 };
 
 }  // namespace devtrack::cli

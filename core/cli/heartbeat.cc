@@ -54,6 +54,7 @@ extern const Command kHeartbeat = {
           "write", "the file was saved");
     },
     run,
+    Loads::kNoCode,
 };
 
 }  // namespace devtrack::cli

@@ -8,6 +8,9 @@
 #include "cli/command.h"
 #include "log/log.h"
 #include "util/error.h"
+#include "util/library_loading.h"
+#include "util/paths.h"
+#include "util/process.h"
 #include "util/strings.h"
 
 #ifndef DEVTRACK_VERSION
@@ -59,7 +62,19 @@ std::string group_help(const std::string& word) {
   return s.str();
 }
 
+char** command_line = nullptr;  // main()'s argv, for run_in_full()
+
+// The static devtrack cannot load code: the same command line, unchanged,
+// runs in devtrack-full instead (command.h, Loads).
+[[noreturn]] void run_in_full() {
+  std::string full = paths::helper("devtrack-full");
+  std::fflush(stdout);
+  std::string why = replace_process(full, command_line);
+  throw Error("cannot run " + full + ": " + why + " (reinstall devtrack)");
+}
+
 int run_command(const Command& c, const std::vector<std::string>& args) {
+  if (c.loads == Loads::kCode && !library_loading_allowed()) run_in_full();
   Spec spec;
   c.define(spec);
   spec.options.add_options()("help,h", "show this help");
@@ -180,7 +195,13 @@ std::string help_text(const Command& c) {
   return s.str();
 }
 
+int main_static(int argc, char** argv) {
+  forbid_library_loading();
+  return main(argc, argv);
+}
+
 int main(int argc, char** argv) {
+  command_line = argv;
   log::init_cli(log::kWarn);
   int rc;
   try {
@@ -198,5 +219,3 @@ int main(int argc, char** argv) {
 }
 
 }  // namespace devtrack::cli
-
-int main(int argc, char** argv) { return devtrack::cli::main(argc, argv); }

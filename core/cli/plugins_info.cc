@@ -83,6 +83,7 @@ extern const Command kPluginsInfo = {
       s.completion = "plugins";
     },
     run,
+    Loads::kNoCode,
 };
 
 }  // namespace devtrack::cli

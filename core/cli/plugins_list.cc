@@ -63,6 +63,7 @@ extern const Command kPluginsList = {
     "$DEVTRACK_HOME/plugins, then the bundled plugin directory.",
     [](Spec& s) { s.options.add_options()("json", "print a JSON array for scripts"); },
     run,
+    Loads::kNoCode,
 };
 
 }  // namespace devtrack::cli

@@ -29,6 +29,7 @@ extern const Command kSession = {
     "DBUS_SESSION_BUS_ADDRESS` does it for the service.",
     [](Spec& s) { s.options.add_options()("quiet,q", "say nothing"); },
     run,
+    Loads::kNoCode,
 };
 
 }  // namespace devtrack::cli

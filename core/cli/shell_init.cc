@@ -96,6 +96,7 @@ extern const Command kShellInit = {
       s.completion = "bash zsh fish";
     },
     run,
+    Loads::kNoCode,
 };
 
 }  // namespace devtrack::cli

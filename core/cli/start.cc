@@ -49,7 +49,7 @@ int start_daemon(bool quiet_if_running) {
   std::string log_file = paths::home() + "/daemon.log";
   if (!wait_for_exit(kWait)) throw Error("a daemon for " + paths::home() + " is still shutting down");
   std::string error;
-  int pid = spawn_detached({paths::executable_dir() + "/devtrack", "daemon"}, log_file, &error);
+  int pid = spawn_detached({paths::helper("devtrack-full"), "daemon"}, log_file, &error);
   if (pid < 0) throw Error(error);
   // Ready when it answers; failed if it exits first.
   auto deadline = std::chrono::steady_clock::now() + kWait;

@@ -25,6 +25,7 @@ extern const Command kVersion = {
         std::cout << "devtrack " DEVTRACK_VERSION " (plugin ABI " << abi << ")\n";
       return kOk;
     },
+    Loads::kNoCode,
 };
 
 }  // namespace devtrack::cli

@@ -18,6 +18,7 @@
 
 #include "daemon/session_watch.h"
 #include "log/log.h"
+#include "util/library_loading.h"
 
 namespace devtrack {
 
@@ -42,6 +43,10 @@ struct SdBus {
     bool logind = ::access("/run/systemd/seats", F_OK) == 0 && ::access("/run/dbus/system_bus_socket", F_OK) == 0;
     if (!logind && !std::getenv("DBUS_SYSTEM_BUS_ADDRESS")) {
       why = "no system bus with logind";
+      return false;
+    }
+    if (!library_loading_allowed()) {  // the static devtrack never runs the daemon; if it did, no logind
+      why = "this process cannot load libraries";
       return false;
     }
     library = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);

@@ -316,17 +316,18 @@ static int inline_allowed(const char *git_dir) {
 }
 
 /* Runs `devtrack checkin --inline` on the terminal and waits for it (it
- * gives up after prompt.inline_timeout by itself). devtrack sits at
- * ../../bin/devtrack from libexec/devtrack/devtrack-hook. */
+ * gives up after prompt.inline_timeout by itself). The prompt loads the
+ * tty plugin, so it is devtrack-full, beside this hook in libexec/devtrack
+ * (bin/devtrack would only hand it there). */
 static void ask_inline(const char *repo) {
   char self[PATH_BUF], devtrack[PATH_BUF];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return;
   self[n] = '\0';
-  char *cut = strstr(self, "/libexec/devtrack/devtrack-hook");
-  if (!cut) return;
-  *cut = '\0';
-  if (format(devtrack, sizeof devtrack, "%s/bin/devtrack", self) != 0) return;
+  char *slash = strrchr(self, '/');
+  if (!slash) return;
+  *slash = '\0';
+  if (format(devtrack, sizeof devtrack, "%s/devtrack-full", self) != 0) return;
   pid_t pid = fork();
   if (pid == 0) {
     int tty = open("/dev/tty", O_RDWR);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugin/ticket_syntax.h"
+#include "util/library_loading.h"
 
 namespace devtrack {
 
@@ -182,6 +183,7 @@ const dt_plugin_descriptor* load_plugin(PluginInfo& info) {
     refuse(info, bad);
     return nullptr;
   }
+  require_library_loading("the plugin " + info.path);
   boost::dll::shared_library lib;
   std::error_code ec;
   lib.load(info.path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);

@@ -18,6 +18,11 @@ namespace devtrack {
 // started or was killed (`error` says why).
 int run_program(const std::vector<std::string>& argv, std::string* error);
 
+// Replaces this process with `path`, given `argv` (NULL-terminated) as is;
+// the pid, open descriptors and environment stay. Returns only on failure,
+// with the reason.
+std::string replace_process(const std::string& path, char** argv);
+
 }  // namespace devtrack
 
 namespace devtrack {

@@ -2,6 +2,7 @@
 
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +11,11 @@
 extern char** environ;
 
 namespace devtrack {
+
+std::string replace_process(const std::string& path, char** argv) {
+  ::execv(path.c_str(), argv);
+  return std::strerror(errno);
+}
 
 int run_program(const std::vector<std::string>& argv, std::string* error) {
   std::vector<char*> args;

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "util/error.h"
+#include "util/library_loading.h"
 #include "util/paths.h"
 #include "util/tz_module.h"
 
@@ -23,6 +24,7 @@ std::string module_path() { return paths::install_prefix() + "/" DEVTRACK_TZ_MOD
 const devtrack_tz_api& module() {
   static const devtrack_tz_api* api = [] {
     std::string path = module_path();
+    require_library_loading("the time zone module " + path);
     void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
       const char* why = dlerror();

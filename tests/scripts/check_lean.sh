@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# `devtrack` (CLI + daemon) must not link libcurl or libgit2: they cost
-# ~20 ms and 6-8 MB per process start (DESIGN.md, Processes and memory).
+# The CLI and the daemon (devtrack-full) must not link libcurl or libgit2:
+# they cost ~20 ms and 6-8 MB per process start (DESIGN.md, Processes and
+# memory).
 # With `static-cxx` (DEVTRACK_STATIC_CXX, the default build) it must not
 # need any C++ shared library either: libstdc++ and libgcc are linked in,
 # fmt and spdlog compiled in, date-tz loaded as the time zone module
 # (docs/architecture.md, "Start-up").
-# With `static` (DEVTRACK_STATIC_HOOK, for devtrack-hook) it must need no
-# shared library at all, not even libc: it starts inside every commit.
+# With `static` (DEVTRACK_STATIC_HOOK for devtrack-hook, which starts inside
+# every commit; DEVTRACK_STATIC_CLI for bin/devtrack, whose quick commands
+# start without the dynamic loader) it must need no shared library at all,
+# not even libc.
 #   check_lean.sh BINARY [static-cxx|static]
 set -euo pipefail
 bin=$1
