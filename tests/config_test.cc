@@ -367,8 +367,23 @@ TEST_CASE("the kept tree of a config reads back as the tree a parse gives, and o
     spit(yaml_cache::file(), good.substr(0, cut));
     CHECK_FALSE(yaml_cache::load("/x/config.yaml", kRichConfig));
   }
-  spit(yaml_cache::file(), std::string(100000, '[') + std::string(100000, ']'));
+  spit(yaml_cache::file(), std::string(100000, '\x91'));  // MessagePack: arrays in arrays, 100,000 deep
   CHECK_FALSE(yaml_cache::load("/x/config.yaml", kRichConfig));
+  // A tree far deeper than a config, under the right envelope, is refused
+  // before its depth is reached (the reader would recurse into it).
+  auto envelope = nlohmann::ordered_json::from_msgpack(good);
+  nlohmann::ordered_json deep = nlohmann::ordered_json::array();
+  for (int i = 0; i < 200; ++i) deep = nlohmann::ordered_json::array({deep});
+  envelope["tree"] = {{"settings", deep}};
+  auto bytes = nlohmann::ordered_json::to_msgpack(envelope);
+  spit(yaml_cache::file(), std::string(bytes.begin(), bytes.end()));
+  CHECK_FALSE(yaml_cache::load("/x/config.yaml", kRichConfig));
+  // Bytes that are not UTF-8 are kept as they are.
+  std::string latin1 = "projects:\n  - id: caf\xe9\n";
+  yaml_cache::store("/x/config.yaml", latin1, YAML::Load(latin1));
+  auto odd = yaml_cache::load("/x/config.yaml", latin1);
+  REQUIRE(odd);
+  CHECK((*odd)["projects"][0]["id"].Scalar() == "caf\xe9");
   // Keys that are not distinct scalars are not kept.
   std::filesystem::remove(yaml_cache::file());
   yaml_cache::store("/x/config.yaml", "a: 1\na: 2\n", YAML::Load("a: 1\na: 2\n"));
@@ -395,9 +410,10 @@ TEST_CASE("an unchanged config is checked from its kept tree, a changed one, or 
 
   // The kept tree is what the next load checks: prove it with a planted value.
   std::string kept = slurp(yaml_cache::file());
-  size_t at = kept.find("\"2m\"");
+  // MessagePack: a string of 2 bytes is 0xa2 and the bytes.
+  size_t at = kept.find("\xa2" "2m");
   REQUIRE(at != std::string::npos);
-  spit(yaml_cache::file(), kept.replace(at, 4, "\"3m\""));
+  spit(yaml_cache::file(), kept.replace(at, 3, "\xa2" "3m"));
   CHECK(load_config(path, registry()).config.worker.idle_timeout == std::chrono::seconds(180));
 
   // Another text (the same size) is parsed.

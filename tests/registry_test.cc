@@ -22,6 +22,11 @@ std::vector<PluginInfo> not_bundled(std::vector<PluginInfo> all) {
   std::erase_if(all, [](const PluginInfo& p) { return p.source == "bundled"; });
   return all;
 }
+void write_msgpack(const std::string& path, const nlohmann::json& j) {
+  auto bytes = nlohmann::json::to_msgpack(j);
+  spit(path, std::string(bytes.begin(), bytes.end()));
+}
+
 }  // namespace
 
 TEST_CASE("the scan lists every plugin on the search path, refused ones with the reason") {
@@ -76,10 +81,10 @@ TEST_CASE("the registry is read from the cache and refreshed when a file changes
   CHECK(again[0].description == first[0].description);
 
   // A fresh cache is used as is: prove it by planting a marker in it.
-  auto cache = nlohmann::json::parse(slurp(registry_cache_path()));
+  auto cache = nlohmann::json::from_msgpack(slurp(registry_cache_path()));
   for (auto& field : cache["plugins"][0])  // an entry is an array of fields
     if (field == first[0].name) field = "from the cache";
-  spit(registry_cache_path(), cache.dump());
+  write_msgpack(registry_cache_path(), cache);
   CHECK(not_bundled(load_registry())[0].name == "from the cache");
 
   // Replace the file with a broken one: size and mtime change, the scan runs.
@@ -91,12 +96,17 @@ TEST_CASE("the registry is read from the cache and refreshed when a file changes
   CHECK(after[0].error.find("major version differs") != std::string::npos);
 
   // A corrupt cache is rebuilt, not fatal; so is one of another layout.
-  spit(registry_cache_path(), "{not json");
+  spit(registry_cache_path(), "{not json");  // nor MessagePack
   CHECK(not_bundled(load_registry()).size() == 1);
-  for (const char* odd : {R"({"format":4,"abi":"1.2","plugins":[[1,2]]})", R"({"format":4,"plugins":[{"id":"x"}]})",
-                          R"({"format":4,"plugins":[["a","b",-1,0,false,"","x","x","1","tracker","worker",1,2,[],""]]})",
-                          "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"}) {
-    spit(registry_cache_path(), odd);
+  spit(registry_cache_path(), std::string(100000, '\x91'));  // arrays in arrays, 100,000 deep
+  CHECK(not_bundled(load_registry()).size() == 1);
+  std::string deep = "[]";
+  for (int i = 0; i < 200; ++i) deep = "[" + deep + "]";
+  for (std::string odd : {std::string(R"({"format":5,"abi":"1.2","plugins":[[1,2]]})"),
+                          std::string(R"({"format":5,"plugins":[{"id":"x"}]})"),
+                          std::string(R"({"format":5,"plugins":[["a","b",-1,0,false,"","x","x","1","tracker","worker",1,2,[],""]]})"),
+                          R"({"format":5,"abi":"1.2","plugins":)" + deep + "}", deep}) {
+    write_msgpack(registry_cache_path(), nlohmann::json::parse(odd));
     auto again = not_bundled(load_registry());
     REQUIRE(again.size() == 1);
     CHECK(again[0].refused);  // the bad-major file, scanned again

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "util/paths.h"
@@ -16,7 +18,7 @@ namespace {
 
 // Bumped when the encoding changes; the version keeps a tree made by
 // another build (and another yaml-cpp) from being used.
-constexpr int kFormat = 2;
+constexpr int kFormat = 3;
 #ifndef DEVTRACK_VERSION
 #define DEVTRACK_VERSION "0.0.0"
 #endif
@@ -139,12 +141,13 @@ class TreeReader final : public nlohmann::json_sax<json> {
 
 }  // namespace
 
-std::string file() { return paths::cache_dir() + "/config-tree.json"; }
+std::string file() { return paths::cache_dir() + "/config-tree.msgpack"; }
 
 std::optional<YAML::Node> load(const std::string& path, const std::string& text) {
   try {
     TreeReader reader(key(path, text));
-    if (!json::sax_parse(paths::read_file(file()), &reader) || !reader.done()) return std::nullopt;
+    if (!json::sax_parse(paths::read_file(file()), &reader, json::input_format_t::msgpack) || !reader.done())
+      return std::nullopt;
     return reader.root;
   } catch (const std::exception&) {
     return std::nullopt;  // missing or unreadable: parse the file
@@ -158,10 +161,14 @@ void store(const std::string& path, const std::string& text, const YAML::Node& r
     if (!tree) return;
     // In this order: the reader checks the envelope before it builds the tree.
     ordered_json j = {{"format", kFormat}, {"version", DEVTRACK_VERSION}, {"key", key(path, text)}, {"tree", std::move(*tree)}};
-    std::string out = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    // MessagePack keeps scalars byte for byte (JSON text would have to
+    // replace bytes that are not UTF-8) and reads in half the time.
+    std::vector<std::uint8_t> out = ordered_json::to_msgpack(j);
     if (out.size() > kMaxBytes) return;
     paths::ensure_private_dir(paths::cache_dir());
-    paths::write_file_atomic(file(), out);
+    paths::write_file_atomic(file(), std::string(out.begin(), out.end()));
+    std::error_code ec;
+    std::filesystem::remove(paths::cache_dir() + "/config-tree.json", ec);  // formats 2 and older
   } catch (const std::exception&) {
     // Only a cache: the next command parses the file again.
   }

@@ -27,7 +27,7 @@ std::optional<YAML::Node> load(const std::string& path, const std::string& text)
 // cache that cannot be written (a full disk, a read-only home) is skipped.
 void store(const std::string& path, const std::string& text, const YAML::Node& root);
 
-// Where the cache lives ($DEVTRACK_HOME/cache/config-tree.json).
+// Where the cache lives ($DEVTRACK_HOME/cache/config-tree.msgpack, MessagePack).
 std::string file();
 
 }  // namespace devtrack::yaml_cache

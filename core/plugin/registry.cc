@@ -28,7 +28,9 @@ namespace {
 // 3: each plugin and option a positional array (kFields): the cache is
 // read by every command, and an object per entry was most of its cost.
 // 4: descriptions and option docs in a file of their own (docs_path()).
-constexpr int kCacheFormat = 4;
+// 5: MessagePack instead of JSON text (registry.msgpack): half the
+// instructions to read, and strings kept byte for byte.
+constexpr int kCacheFormat = 5;
 constexpr int kDocsFormat = 1;
 
 std::string host_abi() {
@@ -151,7 +153,7 @@ std::map<std::string, PluginInfo> read_cache() {
   if (!fs::exists(registry_cache_path(), ec)) return entries;
   try {
     CacheReader reader;
-    bool whole = json::sax_parse(paths::read_file(registry_cache_path()), &reader);
+    bool whole = json::sax_parse(paths::read_file(registry_cache_path()), &reader, json::input_format_t::msgpack);
     if (reader.format != kCacheFormat || reader.abi != host_abi()) return entries;
     if (!whole) throw Error("it ends early");
     for (auto& p : reader.plugins) {
@@ -212,7 +214,10 @@ void write_cache(const std::vector<PluginInfo>& plugins) {
   json list = json::array();
   for (const auto& p : plugins) list.push_back(to_json(p));
   json j = {{"format", kCacheFormat}, {"abi", host_abi()}, {"plugins", list}};
-  paths::write_file_atomic(registry_cache_path(), j.dump() + "\n");
+  std::vector<std::uint8_t> bytes = json::to_msgpack(j);
+  paths::write_file_atomic(registry_cache_path(), std::string(bytes.begin(), bytes.end()));
+  std::error_code ec;
+  fs::remove(paths::cache_dir() + "/registry.json", ec);  // formats 4 and older, JSON text
 }
 
 // A plugin runs with all of the user's rights, so the file and its folder
@@ -238,7 +243,7 @@ bool same_file(const PluginInfo& a, const PluginInfo& b) {
 
 }  // namespace
 
-std::string registry_cache_path() { return paths::cache_dir() + "/registry.json"; }
+std::string registry_cache_path() { return paths::cache_dir() + "/registry.msgpack"; }
 
 std::vector<PluginInfo> find_plugin_files() {
   std::vector<PluginInfo> files;
