@@ -263,7 +263,7 @@ if command -v dbus-run-session >/dev/null && command -v Xvfb >/dev/null && comma
     printf '%-32s %8.2f %8.2f   (target <= 1000 ms)\n' "devtrack ask -> notification" "$lat_med" "$lat_min"
   else
     echo "devtrack ask -> notification     not measured: the desktop session failed"
-    tail -5 "$tmp/notify.err" | sed 's/^/  /'
+    tail -20 "$tmp/notify.err" | sed 's/^/  /'
     status=1
   fi
 fi

@@ -13,8 +13,11 @@
 
 #include <boost/process.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <algorithm>
 #include <atomic>
@@ -64,6 +67,43 @@ bool have_session() {
   return bus && *bus && ((x && *x) || (wayland && *wayland));
 }
 
+// A child process that one thread waits for and any thread may end.
+// Boost.Process's running() and terminate() reap the child themselves:
+// called from the daemon's loop while the waiter thread sat in wait(), one
+// of the two got ECHILD and threw, and on the waiter's thread that ended
+// the daemon. Here only wait() reaps, and only after it has marked the
+// child exited under the lock; end() signals only a child not yet marked,
+// which is running or a zombie still holding its pid, never a reused pid.
+class Watched {
+ public:
+  explicit Watched(bp::child child) : child_(std::move(child)) {}
+
+  // [the waiter thread only] Blocks until the child exits; its exit code.
+  int wait() {
+    siginfo_t info{};
+    while (::waitid(P_PID, child_.id(), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      exited_ = true;
+    }
+    std::error_code ec;
+    child_.wait(ec);
+    return ec ? -1 : child_.exit_code();
+  }
+
+  // [any thread] Ends the child if it still runs; it is reaped by wait().
+  void end() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!exited_) ::kill(child_.id(), SIGKILL);
+  }
+
+ private:
+  bp::child child_;
+  std::mutex mutex_;
+  bool exited_ = false;  // guarded by mutex_
+};
+
 class Notify : public devtrack::sdk::Surface {
  public:
   Notify(const dt_host* host, std::string_view config_json) : Surface(host) {
@@ -91,12 +131,9 @@ class Notify : public devtrack::sdk::Surface {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
-      for (auto& [id, shown] : shown_)
-        if (shown->child->running()) shown->child->terminate();
-      for (auto& child : reminders_)
-        if (child && child->running()) child->terminate();
-      for (auto* dialog : dialogs_)
-        if (dialog->running()) dialog->terminate();
+      for (auto& [id, shown] : shown_) shown->child->end();
+      for (auto& child : reminders_) child->end();
+      for (auto* dialog : dialogs_) dialog->end();
     }
     for (auto& w : waiters_)
       if (w.thread.joinable()) w.thread.join();
@@ -155,13 +192,13 @@ class Notify : public devtrack::sdk::Surface {
       program = stdbuf_;
       args.insert(args.begin(), {"-oL", notify_send_});
     }
-    shown->child = std::make_shared<bp::child>(program, args, bp::std_out > *out, bp::std_err > bp::null,
-                                               bp::std_in < bp::null);
+    shown->child = std::make_shared<Watched>(
+        bp::child(program, args, bp::std_out > *out, bp::std_err > bp::null, bp::std_in < bp::null));
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (previous) {
         previous->replaced = true;
-        if (previous->child->running()) previous->child->terminate();
+        previous->child->end();
       }
       shown_[id] = shown;
     }
@@ -201,7 +238,7 @@ class Notify : public devtrack::sdk::Surface {
   void withdraw(std::string_view prompt_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = shown_.find(std::atoll(std::string(prompt_id).c_str()));
-    if (it != shown_.end() && it->second->child->running()) it->second->child->terminate();
+    if (it != shown_.end()) it->second->child->end();
   }
 
   std::string doctor() override {
@@ -244,10 +281,10 @@ class Notify : public devtrack::sdk::Surface {
   // "Your summary is ready": Review opens `devtrack summary --edit` in the terminal.
   void remind_summary(const std::string& date) {
     auto out = std::make_shared<bp::ipstream>();
-    auto child = std::make_shared<bp::child>(
+    auto child = std::make_shared<Watched>(bp::child(
         notify_send_, "--app-name=DevTrack", "--icon=x-office-document", "--action=review=Review", "--wait",
         "Your summary of " + date + " is ready", "Review it, then post the updates and e-mail it.",
-        bp::std_out > *out, bp::std_err > bp::null, bp::std_in < bp::null);
+        bp::std_out > *out, bp::std_err > bp::null, bp::std_in < bp::null));
     {
       std::lock_guard<std::mutex> lock(mutex_);
       reminders_.push_back(child);  // ended with the plugin, so no waiter outlives it
@@ -270,7 +307,7 @@ class Notify : public devtrack::sdk::Surface {
 
   // A prompt's notification: its notify-send, and the id the server gave it.
   struct Shown {
-    std::shared_ptr<bp::child> child;
+    std::shared_ptr<Watched> child;
     int64_t server_id = 0;              // 0 until notify-send printed it (guarded by mutex_)
     std::atomic<bool> replaced{false};  // a newer notification answers for the prompt
   };
@@ -313,25 +350,25 @@ class Notify : public devtrack::sdk::Surface {
     std::string zenity = find_program("zenity"), kdialog = find_program("kdialog");
     if (zenity.empty() && kdialog.empty()) return false;
     bp::ipstream out;
-    std::unique_ptr<bp::child> c;
+    std::unique_ptr<Watched> c;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) return true;  // no new dialog while the plugin stops
       if (!zenity.empty())
-        c = std::make_unique<bp::child>(zenity, "--entry", "--title=DevTrack", "--text=" + question,
-                                        bp::std_out > out, bp::std_err > bp::null);
+        c = std::make_unique<Watched>(bp::child(zenity, "--entry", "--title=DevTrack", "--text=" + question,
+                                                bp::std_out > out, bp::std_err > bp::null));
       else
-        c = std::make_unique<bp::child>(kdialog, "--title", "DevTrack", "--inputbox", question, bp::std_out > out,
-                                        bp::std_err > bp::null);
+        c = std::make_unique<Watched>(bp::child(kdialog, "--title", "DevTrack", "--inputbox", question,
+                                                bp::std_out > out, bp::std_err > bp::null));
       dialogs_.insert(c.get());
     }
     std::getline(out, *text);
-    c->wait();
+    int exit_code = c->wait();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       dialogs_.erase(c.get());
     }
-    if (c->exit_code() != 0) text->clear();  // cancelled (or ended by stop): nothing to record
+    if (exit_code != 0) text->clear();  // cancelled (or ended by stop): nothing to record
     return true;
   }
 
@@ -356,8 +393,8 @@ class Notify : public devtrack::sdk::Surface {
   std::condition_variable id_known_;  // a notification's server id was read (with mutex_)
   std::mutex mutex_;
   std::map<int64_t, std::shared_ptr<Shown>> shown_;  // prompt id -> its notification
-  std::vector<std::shared_ptr<bp::child>> reminders_;
-  std::set<bp::child*> dialogs_;  // entry dialogs being shown (guarded by mutex_)
+  std::vector<std::shared_ptr<Watched>> reminders_;
+  std::set<Watched*> dialogs_;  // entry dialogs being shown (guarded by mutex_)
   bool stopping_ = false;         // guarded by mutex_
   std::vector<Waiter> waiters_;
 };

@@ -15,7 +15,9 @@ until [ -s "$tmp/display" ]; do sleep 0.05; done
 display=:$(head -1 "$tmp/display")
 export DISPLAY=$display
 dunst -config /dev/null >/dev/null 2>&1 & dpid=$!
-trap '"$devtrack" stop >/dev/null 2>&1; kill $dpid $xpid 2>/dev/null; rm -rf "$tmp"' EXIT
+# On a failure the daemon's log says why (bench.sh shows the last lines).
+trap 'rc=$?; [ $rc = 0 ] || tail -20 "$DEVTRACK_HOME/daemon.log" >&2 2>/dev/null
+      "$devtrack" stop >/dev/null 2>&1; kill $dpid $xpid 2>/dev/null; rm -rf "$tmp"' EXIT
 until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
   org.freedesktop.DBus.NameHasOwner string:org.freedesktop.Notifications 2>/dev/null | grep -q true; do sleep 0.05; done
 "$devtrack" config init >/dev/null
