@@ -135,7 +135,7 @@ TEST_CASE("devtrack ask shows a notification with Answer, Skip and Snooze, and S
 // Skipped in the terminal, the prompt's notify-send is ended from the
 // daemon's loop while its waiter thread waits for it: both used to reap
 // it, and the one that lost (ECHILD) ended the daemon, 4 runs in 15.
-TEST_CASE("prompts skipped in the terminal while their notifications show, twenty times over, leave the daemon running") {
+TEST_CASE("prompts skipped in the terminal while their notifications show leave the screen, twenty times over, and the daemon runs") {
   Desktop desktop;
   Daemon d;
   for (int i = 1; i <= 20; ++i) {
@@ -144,8 +144,7 @@ TEST_CASE("prompts skipped in the terminal while their notifications show, twent
     REQUIRE(wait_until([&] { return desktop.shown() == 1; }, 10));
     REQUIRE(run("checkin --skip").status == 0);
     CHECK(d.state(i) == "skipped");
-    run("DBUS_SESSION_BUS_ADDRESS='" + desktop.address + "' dunstctl close-all", "/usr/bin/env");
-    REQUIRE(wait_until([&] { return desktop.shown() == 0; }, 10));
+    REQUIRE(wait_until([&] { return desktop.shown() == 0; }, 10));  // withdrawn from the screen too
     REQUIRE(ipc::daemon_running());
   }
 }

@@ -113,6 +113,7 @@ class Notify : public devtrack::sdk::Surface {
     entry_ = c.value("entry", "auto");
     notify_send_ = find_program("notify-send");
     stdbuf_ = find_program("stdbuf");
+    dbus_send_ = find_program("dbus-send");
     std::error_code ec;
     self_ = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     // The end-of-day reminder (the daemon publishes it at summary_time).
@@ -215,6 +216,7 @@ class Notify : public devtrack::sdk::Surface {
                           id_known_.notify_all();
                           std::getline(*out, action);
                           shown->child->wait();
+                          if (shown->withdrawn) close_on_screen(shown->server_id);
                           {
                             std::lock_guard<std::mutex> lock(mutex_);
                             auto it = shown_.find(id);
@@ -238,7 +240,9 @@ class Notify : public devtrack::sdk::Surface {
   void withdraw(std::string_view prompt_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = shown_.find(std::atoll(std::string(prompt_id).c_str()));
-    if (it != shown_.end()) it->second->child->end();
+    if (it == shown_.end()) return;
+    it->second->withdrawn = true;  // its waiter takes it off the screen
+    it->second->child->end();
   }
 
   std::string doctor() override {
@@ -258,11 +262,10 @@ class Notify : public devtrack::sdk::Surface {
                                       : json("run devtrack session in your desktop session (systemd: systemctl --user "
                                              "import-environment DISPLAY DBUS_SESSION_BUS_ADDRESS)")}});
     if (session) {
-      std::string dbus_send = find_program("dbus-send");
       bool owner = false;
-      if (!dbus_send.empty()) {
+      if (!dbus_send_.empty()) {
         bp::ipstream reply;
-        bp::child c(dbus_send, "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+        bp::child c(dbus_send_, "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
                     "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.Notifications", bp::std_out > reply,
                     bp::std_err > bp::null);
         for (std::string line; std::getline(reply, line);) owner = owner || line.find("boolean true") != std::string::npos;
@@ -310,12 +313,26 @@ class Notify : public devtrack::sdk::Surface {
     std::shared_ptr<Watched> child;
     int64_t server_id = 0;              // 0 until notify-send printed it (guarded by mutex_)
     std::atomic<bool> replaced{false};  // a newer notification answers for the prompt
+    std::atomic<bool> withdrawn{false};  // answered elsewhere: off the screen too
   };
 
   struct Waiter {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
   };
+
+  // [a waiter thread] Takes a notification off the screen: ending its
+  // notify-send leaves it there, answering for nothing. No reply is waited
+  // for, so a bus that hangs cannot hold the thread.
+  void close_on_screen(int64_t server_id) {
+    if (server_id <= 0 || dbus_send_.empty()) return;
+    std::error_code ec;
+    bp::child c(dbus_send_, "--session", "--type=method_call", "--dest=org.freedesktop.Notifications",
+                "/org/freedesktop/Notifications", "org.freedesktop.Notifications.CloseNotification",
+                "uint32:" + std::to_string(server_id), bp::std_in < bp::null, bp::std_out > bp::null,
+                bp::std_err > bp::null, ec);
+    if (!ec) c.wait(ec);
+  }
 
   // Joins the waiters whose notification is over.
   void reap() {
@@ -389,7 +406,7 @@ class Notify : public devtrack::sdk::Surface {
   }
 
   std::vector<std::string> terminal_;
-  std::string entry_, notify_send_, stdbuf_, self_;
+  std::string entry_, notify_send_, stdbuf_, dbus_send_, self_;
   std::condition_variable id_known_;  // a notification's server id was read (with mutex_)
   std::mutex mutex_;
   std::map<int64_t, std::shared_ptr<Shown>> shown_;  // prompt id -> its notification
